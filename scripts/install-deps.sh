@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages punchlink builds and tests with. Idempotent: packages already
+# installed are skipped, and apt-get runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-format clang-tidy
+  # libraries
+  libpoco-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev libyaml-cpp-dev libssl-dev
+  nlohmann-json3-dev libhowardhinnant-date-dev libsystemd-dev libgtest-dev libgmock-dev
+  # runtime and test peers
+  tzdata mosquitto mosquitto-clients openssl sqlite3 ca-certificates curl python3
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Debian starts the packaged broker on port 1883; punchlink's tests and demo run their own
+# brokers on free ports, so the system one is left alone (only stopped from holding 1883 if we
+# just installed it and nothing else asked for it).
+if printf '%s\n' "${missing[@]}" | grep -qx mosquitto && command -v systemctl >/dev/null &&
+  systemctl is-active --quiet mosquitto 2>/dev/null; then
+  "${sudo[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The README's run command: installs what is missing, builds, and starts the punchlink stack on
+# this machine with embedded defaults, loopback only, until Ctrl-C.
+#
+# What runs today: Mosquitto with TLS (a local CA made on first run), password auth and per-site
+# ACLs, checked with a TLS round trip. Later components (relay, agent, zk-sim) join here.
+#
+# State lives in one folder (default: .state/ in the checkout; PUNCHLINK_STATE_DIR overrides) and a
+# second run reuses it: the same CA, the same credentials.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+state_dir=${PUNCHLINK_STATE_DIR:-$root/.state}
+mqtt_port=${PUNCHLINK_MQTT_PORT:-8883}
+site_id=${PUNCHLINK_DEMO_SITE:-demo-site}
+
+log() { printf 'punchlink: %s\n' "$*"; }
+die() { printf 'punchlink: error: %s\n' "$*" >&2; exit 1; }
+
+scripts/install-deps.sh
+cmake --preset dev >/dev/null
+cmake --build --preset dev
+
+mkdir -p "$state_dir/broker"
+chmod 700 "$state_dir"
+
+# --- local CA and broker certificate (first run only) -------------------------------------------
+tls_dir=$state_dir/tls
+if [ ! -f "$tls_dir/ca.crt" ]; then
+  log "creating a local certificate authority in $tls_dir"
+  mkdir -p "$tls_dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -subj '/CN=punchlink local CA' -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=localhost' \
+    -keyout "$tls_dir/broker.key" -out "$tls_dir/broker.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+    >"$tls_dir/broker.ext"
+  openssl x509 -req -in "$tls_dir/broker.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" \
+    -CAcreateserial -days 825 -extfile "$tls_dir/broker.ext" -out "$tls_dir/broker.crt" 2>/dev/null
+fi
+
+# --- broker accounts: one for the relay, one per site (first run only) ---------------------------
+secrets=$state_dir/secrets.env
+if [ ! -f "$secrets" ]; then
+  log "creating broker accounts"
+  {
+    echo "PUNCHLINK_RELAY_MQTT_USER=relay"
+    echo "PUNCHLINK_RELAY_MQTT_PASSWORD=$(openssl rand -hex 16)"
+    echo "PUNCHLINK_SITE_ID=$site_id"
+    echo "PUNCHLINK_SITE_MQTT_USER=$site_id"
+    echo "PUNCHLINK_SITE_MQTT_PASSWORD=$(openssl rand -hex 16)"
+  } >"$secrets"
+  chmod 600 "$secrets"
+fi
+# shellcheck source=/dev/null
+. "$secrets"
+
+passwd_file=$state_dir/broker/passwd
+: >"$passwd_file"
+mosquitto_passwd -b "$passwd_file" "$PUNCHLINK_RELAY_MQTT_USER" "$PUNCHLINK_RELAY_MQTT_PASSWORD"
+mosquitto_passwd -b "$passwd_file" "$PUNCHLINK_SITE_MQTT_USER" "$PUNCHLINK_SITE_MQTT_PASSWORD"
+
+# Each site may use only its own topic tree; the relay sees every site (docs/mqtt-contract.md).
+cat >"$state_dir/broker/acl" <<ACL
+user $PUNCHLINK_RELAY_MQTT_USER
+topic readwrite punchlink/#
+
+pattern readwrite punchlink/v1/sites/%u/#
+ACL
+# A site's broker username is its site id, so %u above confines it to its own tree.
+site_prefix="punchlink/v1/sites/$PUNCHLINK_SITE_MQTT_USER"
+
+cat >"$state_dir/broker/mosquitto.conf" <<CONF
+user $(id -un)
+per_listener_settings false
+persistence true
+persistence_location $state_dir/broker/
+log_dest file $state_dir/broker/mosquitto.log
+log_type error
+log_type warning
+log_type notice
+allow_anonymous false
+password_file $passwd_file
+acl_file $state_dir/broker/acl
+listener $mqtt_port 127.0.0.1
+cafile $tls_dir/ca.crt
+certfile $tls_dir/broker.crt
+keyfile $tls_dir/broker.key
+CONF
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    log "stopping"
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+}
+trap stop_all INT TERM EXIT
+
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+if (exec 3<>"/dev/tcp/127.0.0.1/$mqtt_port") 2>/dev/null; then
+  die "port $mqtt_port is taken; set PUNCHLINK_MQTT_PORT to a free port"
+fi
+"$mosquitto_bin" -c "$state_dir/broker/mosquitto.conf" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$mqtt_port") 2>/dev/null; then break; fi
+  sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$mqtt_port") 2>/dev/null ||
+  die "mosquitto did not start; see $state_dir/broker/mosquitto.log"
+log "broker up: mqtts://127.0.0.1:$mqtt_port (CA $tls_dir/ca.crt)"
+
+# A TLS round trip as the site, verified against the local CA, proves the broker, the
+# credentials and the ACL before anything else is started.
+check_topic="$site_prefix/selftest"
+mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" --cafile "$tls_dir/ca.crt" -V 5 -q 1 -C 1 -W 5 \
+  -u "$PUNCHLINK_RELAY_MQTT_USER" -P "$PUNCHLINK_RELAY_MQTT_PASSWORD" -t "$check_topic" \
+  >"$state_dir/selftest.out" &
+sub_pid=$!
+sleep 0.5
+mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" --cafile "$tls_dir/ca.crt" -V 5 -q 1 \
+  -u "$PUNCHLINK_SITE_MQTT_USER" -P "$PUNCHLINK_SITE_MQTT_PASSWORD" -t "$check_topic" -m ok
+wait "$sub_pid" || die "TLS round trip through the broker failed; see $state_dir/broker/mosquitto.log"
+log "TLS round trip as $PUNCHLINK_SITE_MQTT_USER -> relay: $(cat "$state_dir/selftest.out")"
+
+cat >"$state_dir/stack.env" <<ENV
+# Written by scripts/run.sh; source it to script against the running stack.
+PUNCHLINK_STATE_DIR=$state_dir
+PUNCHLINK_MQTT_URL=mqtts://127.0.0.1:$mqtt_port
+PUNCHLINK_MQTT_CA_FILE=$tls_dir/ca.crt
+PUNCHLINK_SITE_TOPIC_PREFIX=$site_prefix
+ENV
+cat "$secrets" >>"$state_dir/stack.env"
+
+cat <<INFO
+
+punchlink is running (Ctrl-C stops it). Connection details are in $state_dir/stack.env.
+Watch the site's traffic as the relay would:
+  . $state_dir/stack.env
+  mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile \$PUNCHLINK_MQTT_CA_FILE -V 5 \\
+    -u \$PUNCHLINK_RELAY_MQTT_USER -P \$PUNCHLINK_RELAY_MQTT_PASSWORD -t 'punchlink/#' -v
+INFO
+
+wait "${pids[0]}"
