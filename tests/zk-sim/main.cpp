@@ -1,0 +1,58 @@
+// zk-sim: a ZKTeco-family terminal emulator (ZK binary protocol on TCP and UDP) for tests,
+// benchmarks and the local demo. See README.md in this folder.
+#include "control_server.hpp"
+#include "sim_cli.hpp"
+#include "sim_device.hpp"
+#include "sim_fixture.hpp"
+#include "sim_server.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace punchlink::zksim;
+  auto parsed = parseCli(argc, argv);
+  if (!parsed) {
+    std::fprintf(stderr, "zk-sim: %s\nRun zk-sim --help for the options.\n",
+                 parsed.error().toString().c_str());
+    return 2;
+  }
+  const CliOptions& cli = *parsed;
+  if (cli.help) {
+    std::fputs(usageText().c_str(), stdout);
+    return 0;
+  }
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  try {
+    SimDevice device(cli.identity);
+    if (!cli.fixture.empty()) {
+      if (auto loaded = loadFixture(device, cli.fixture); !loaded) {
+        std::fprintf(stderr, "zk-sim: %s\n", loaded.error().toString().c_str());
+        return 2;
+      }
+    }
+    generateState(device, cli.generated);
+    SimServer server(device, cli.sim, cli.server);
+    server.start();
+    ControlServer control(
+        device, [&server] { return server.sessionCount(); }, cli.control_port);
+    std::printf("zk-sim ready tcp=%u udp=%u control=%u serial=%s\n",
+                cli.server.tcp ? server.port() : 0U, cli.server.udp ? server.port() : 0U,
+                control.port(), cli.identity.serial.c_str());
+    std::fflush(stdout);
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    server.stop();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "zk-sim: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}
