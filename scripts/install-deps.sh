@@ -13,6 +13,11 @@ packages=(
   tzdata mosquitto mosquitto-clients openssl sqlite3 ca-certificates curl python3
 )
 
+# Node.js runs the third-party ZK clients of the peers tests. Any packaged Node ≥ 18 works; keep
+# one that is already installed (some images ship a newer build with npm bundled).
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

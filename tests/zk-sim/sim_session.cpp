@@ -396,7 +396,9 @@ SessionOutput SimSession::readChunk(std::uint32_t start, std::uint32_t size, boo
     return single(cmd::kData, Bytes(first, first + size));
   }
   SessionOutput out;
-  out.replies.push_back({reply(cmd::kPrepareData, encodeRange({size, psize()})), {}});
+  // Paced like FW, before PREPARE_DATA too: node-zklib sends all chunk requests at once and reads
+  // one packet per socket read, so an ACK_OK and the next PREPARE_DATA must not coalesce (§8.1).
+  out.replies.push_back({reply(cmd::kPrepareData, encodeRange({size, psize()})), options_.pacing});
   std::uint16_t index = 0;
   for (std::uint32_t offset = 0; offset < size; offset += psize()) {
     const std::uint32_t n = std::min(psize(), size - offset);
