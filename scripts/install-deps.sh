@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang-format clang-tidy
+  clang libclang-rt-14-dev  # libFuzzer for the bounded fuzz run
   # libraries
   libpoco-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev libyaml-cpp-dev libssl-dev
   nlohmann-json3-dev libhowardhinnant-date-dev libsystemd-dev libgtest-dev libgmock-dev

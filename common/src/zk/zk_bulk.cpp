@@ -2,6 +2,7 @@
 #include <punchlink/zk/zk_constants.hpp>
 
 #include <algorithm>
+#include <span>
 
 namespace punchlink::zk {
 
@@ -46,7 +47,8 @@ ChunkReceiver::State ChunkReceiver::feed(const Packet& packet) {
         return fail("device announced an implausible " + std::to_string(range->first) + " bytes");
       }
       announced_ = range->first;
-      data_.reserve(announced_);
+      // Reserve at most one TCP packet's worth up front; the rest grows with data actually sent.
+      data_.reserve(std::min<std::size_t>(announced_, kMaxTcpPacket));
       state_ = State::Receiving;
       return state_;
     }
@@ -84,9 +86,11 @@ Status RecordStream::resolveRecordSize() {
     return {};
   }
   // Some models report counts wrongly (§8.6); fall back to the one size that divides the total.
-  const std::initializer_list<std::size_t> candidates =
-      kind_ == RecordKind::Attendance ? std::initializer_list<std::size_t>{40, 16, 8}
-                                      : std::initializer_list<std::size_t>{72, 28};
+  static constexpr std::size_t kAttendanceSizes[] = {40, 16, 8};
+  static constexpr std::size_t kUserSizes[] = {72, 28};
+  const std::span<const std::size_t> candidates =
+      kind_ == RecordKind::Attendance ? std::span<const std::size_t>(kAttendanceSizes)
+                                      : std::span<const std::size_t>(kUserSizes);
   for (const std::size_t size : candidates) {
     if (*total_ % size == 0) {
       record_size_ = size;
