@@ -21,25 +21,31 @@ cp bench/node_read.js "$node_dir/"
 sim=build/release/tests/zk-sim/zk-sim
 reader=build/release/bench/zk_read_bench
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+sim_pid=
+stop_sim() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null; sim_pid=; }
+trap 'stop_sim; rm -rf "$work"' EXIT
 
+# Starts zk-sim in this shell (so it can be stopped) and sets $port once it is ready.
 start_sim() {
   "$sim" --users 500 --logs "$records" --templates-per-user 0 "$@" >"$work/sim.log" 2>&1 &
+  sim_pid=$!
   for _ in $(seq 1 200); do
     grep -q 'zk-sim ready' "$work/sim.log" 2>/dev/null && break
     sleep 0.05
   done
-  sed -n 's/.*tcp=\([0-9]*\).*/\1/p' "$work/sim.log"
+  port=$(sed -n 's/.*tcp=\([0-9]*\).*/\1/p' "$work/sim.log")
+  [ -n "$port" ] || { cat "$work/sim.log"; exit 1; }
 }
 
 measure() { python3 bench/measure.py "$@"; }
 
-port=$(start_sim --pacing-ms 20)
+start_sim --pacing-ms 20
 ours=$(measure "$reader" "$port")
 theirs=$(measure node "$node_dir/node_read.js" "$port")
-kill %1 && wait %1 2>/dev/null || true
-port=$(start_sim --pacing-ms 0)
+stop_sim
+start_sim --pacing-ms 0
 unpaced=$(measure "$reader" "$port")
+stop_sim
 
 python3 - "$records" "$ours" "$theirs" "$unpaced" <<'PY'
 import json, sys
