@@ -3,7 +3,9 @@
 # this machine with embedded defaults, loopback only, until Ctrl-C.
 #
 # What runs today: Mosquitto with TLS (a local CA made on first run), password auth and per-site
-# ACLs, checked with a TLS round trip. Later components (relay, agent, zk-sim) join here.
+# ACLs, checked with a TLS round trip; and zk-sim, an emulated terminal speaking the ZK binary
+# protocol, checked by reading it with punchlink's own client. The relay and the agent join here
+# as they land.
 #
 # State lives in one folder (default: .state/ in the checkout; PUNCHLINK_STATE_DIR overrides) and a
 # second run reuses it: the same CA, the same credentials.
@@ -13,6 +15,7 @@ root=$PWD
 
 state_dir=${PUNCHLINK_STATE_DIR:-$root/.state}
 mqtt_port=${PUNCHLINK_MQTT_PORT:-8883}
+zk_port=${PUNCHLINK_ZK_PORT:-4370}
 site_id=${PUNCHLINK_DEMO_SITE:-demo-site}
 
 log() { printf 'punchlink: %s\n' "$*"; }
@@ -127,18 +130,40 @@ mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" --cafile "$tls_dir/ca.crt" -V 5 -q 1 
 wait "$sub_pid" || die "TLS round trip through the broker failed; see $state_dir/broker/mosquitto.log"
 log "TLS round trip as $PUNCHLINK_SITE_MQTT_USER -> relay: $(cat "$state_dir/selftest.out")"
 
+# --- emulated terminal -------------------------------------------------------------------------
+"$root/build/dev/tests/zk-sim/zk-sim" --port "$zk_port" --control-port 0 --users 20 --logs 200 \
+  --seed 1 --serial DEMO000000001 --name "Demo door" >"$state_dir/zk-sim.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  grep -q 'zk-sim ready' "$state_dir/zk-sim.log" && break
+  sleep 0.1
+done
+grep -q 'zk-sim ready' "$state_dir/zk-sim.log" ||
+  die "zk-sim did not start (port $zk_port taken? set PUNCHLINK_ZK_PORT); see $state_dir/zk-sim.log"
+zk_control=$(sed -n 's/.*control=\([0-9]*\).*/\1/p' "$state_dir/zk-sim.log")
+log "terminal up: ZK binary protocol on 127.0.0.1:$zk_port (TCP and UDP), control API http://127.0.0.1:$zk_control"
+"$root/build/dev/bench/zk_read_bench" "$zk_port" >"$state_dir/zk-check.out" 2>&1 ||
+  die "reading the emulated terminal failed: $(cat "$state_dir/zk-check.out")"
+log "read the terminal's attendance log with punchlink's client: $(cut -d' ' -f1 "$state_dir/zk-check.out")"
+
 cat >"$state_dir/stack.env" <<ENV
 # Written by scripts/run.sh; source it to script against the running stack.
 PUNCHLINK_STATE_DIR=$state_dir
 PUNCHLINK_MQTT_URL=mqtts://127.0.0.1:$mqtt_port
 PUNCHLINK_MQTT_CA_FILE=$tls_dir/ca.crt
 PUNCHLINK_SITE_TOPIC_PREFIX=$site_prefix
+PUNCHLINK_ZKSIM_PORT=$zk_port
+PUNCHLINK_ZKSIM_CONTROL_URL=http://127.0.0.1:$zk_control
+PUNCHLINK_ZKSIM_SERIAL=DEMO000000001
 ENV
 cat "$secrets" >>"$state_dir/stack.env"
 
 cat <<INFO
 
 punchlink is running (Ctrl-C stops it). Connection details are in $state_dir/stack.env.
+Punch on the emulated terminal, then look at its state:
+  curl -s -X POST http://127.0.0.1:$zk_control/punches -d '{"user_id":"1001","state":0,"verify":1}'
+  curl -s http://127.0.0.1:$zk_control/state
 Watch the site's traffic as the relay would:
   . $state_dir/stack.env
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile \$PUNCHLINK_MQTT_CA_FILE -V 5 \\

@@ -3,10 +3,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -26,12 +27,6 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
   if (log_fd < 0) {
     throw std::runtime_error("cannot open log file " + log_file_.string());
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
-
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (auto& arg : argv) {
@@ -53,8 +48,25 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
   }
   env.push_back(nullptr);
 
-  const int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
+  // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: a test that crashes must not leave
+  // brokers or emulators running. Between fork and exec only async-signal-safe calls.
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) {
+      ::_exit(127);  // the parent died before prctl took effect
+    }
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execvpe(args[0], args.data(), env.data());
+    static constexpr char kFailed[] = "ChildProcess: exec failed (program not found?)\n";
+    (void)!::write(STDERR_FILENO, kFailed, sizeof kFailed - 1);
+    ::_exit(127);
+  }
+  const int rc = pid_ < 0 ? errno : 0;
   ::close(log_fd);
   if (rc != 0) {
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));

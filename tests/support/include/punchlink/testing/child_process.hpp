@@ -1,5 +1,7 @@
 // A child process started by a test (a broker, zk-sim, the agent, the relay), with its output in a
-// log file that tests can read and show on failure. Killed on destruction.
+// log file that tests can read and show on failure. Killed on destruction, and by the kernel when
+// the creating thread dies (PR_SET_PDEATHSIG), so a crashed test leaves nothing running: create
+// children from the test's own thread, not from short-lived helper threads.
 #pragma once
 
 #include <sys/types.h>
