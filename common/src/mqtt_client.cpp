@@ -392,7 +392,20 @@ void MqttClient::attemptConnect() {
     }
   }
   state_changed_.notify_all();
-  notifyConnection(true, session_present ? "connected, session resumed" : "connected");
+  enqueueConnectionEvent(true, session_present ? "connected, session resumed" : "connected");
+}
+
+void MqttClient::enqueueConnectionEvent(bool connected, std::string reason) {
+  // Connection changes travel through the inbound queue, so handlers run on the delivery thread
+  // in order with the messages (never on Paho's or the supervisor's thread).
+  MqttMessage marker;
+  marker.qos = connected ? kMarkerUp : kMarkerDown;
+  marker.payload = std::move(reason);
+  {
+    const std::lock_guard lock(inbound_mutex_);
+    inbound_.push_back(std::move(marker));
+  }
+  inbound_ready_.notify_one();
 }
 
 void MqttClient::onConnectionLost(const std::string& cause) {
@@ -411,15 +424,7 @@ void MqttClient::onConnectionLost(const std::string& cause) {
   logger_.limited(LogLevel::Warning, "mqtt-lost", "MQTT connection lost",
                   {{"broker", options_.server_uri}, {"cause", cause.empty() ? "unknown" : cause}});
   state_changed_.notify_all();
-  // Delivered through the queue so that Paho's thread does not run user code.
-  MqttMessage marker;
-  marker.qos = -1;  // internal marker: a connection-state change, not a message
-  marker.payload = cause;
-  {
-    const std::lock_guard lock(inbound_mutex_);
-    inbound_.push_back(std::move(marker));
-  }
-  inbound_ready_.notify_one();
+  enqueueConnectionEvent(false, cause);
 }
 
 void MqttClient::onMessage(MqttMessage message) {
@@ -457,8 +462,8 @@ void MqttClient::deliveryLoop(const std::stop_token& stop) {
       message = std::move(inbound_.front());
       inbound_.pop_front();
     }
-    if (message.qos < 0) {
-      notifyConnection(false, message.payload);
+    if (message.qos == kMarkerUp || message.qos == kMarkerDown) {
+      notifyConnection(message.qos == kMarkerUp, message.payload);
       continue;
     }
     MessageHandler handler;

@@ -253,6 +253,17 @@ TEST_F(MqttClientTest, BrokerRestartIsSurvivedWithPersistentSession) {
   }
   EXPECT_EQ(subscriber->stats().connects, 2U);
   EXPECT_EQ(subscriber->stats().connection_losses, 1U);
+  // Connection events are delivered on the delivery thread, possibly just after the messages.
+  const auto events_deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < events_deadline) {
+    {
+      const std::lock_guard lock(events_mutex);
+      if (events.size() >= 3) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(10ms);
+  }
   const std::lock_guard lock(events_mutex);
   ASSERT_EQ(events.size(), 3U);
   EXPECT_EQ(events[0], "up: connected");
