@@ -1,0 +1,189 @@
+#include "agent_config.hpp"
+
+#include <punchlink/common/time_zone.hpp>
+#include <punchlink/common/units.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace punchlink::agent {
+
+namespace {
+
+using config::YamlMap;
+
+bool validSiteId(const std::string& id) {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) {
+  uplink.broker = map.required<std::string>("broker");
+  if (uplink.broker.rfind("mqtts://", 0) != 0 && uplink.broker.rfind("mqtt://", 0) != 0) {
+    map.fail("broker",
+             "must start with mqtts:// (or mqtt:// for tests), e.g. "
+             "mqtts://relay.example.com:8883");
+  }
+  uplink.client_id = map.get<std::string>("client_id", site_id);
+  uplink.username = map.get<std::string>("username", site_id);
+  uplink.password = map.get<std::string>("password", "");
+  uplink.password_file = map.get<std::string>("password_file", "");
+  if (!uplink.password.empty() && !uplink.password_file.empty()) {
+    map.fail("password_file", "give either password or password_file, not both");
+  }
+  if (!uplink.password_file.empty()) {
+    std::ifstream in(uplink.password_file);
+    if (!in) {
+      map.fail("password_file", "cannot read " + uplink.password_file +
+                                    " (check the path and that the agent's user may read it)");
+    }
+    std::getline(in, uplink.password);
+  }
+  uplink.ca_file = map.get<std::string>("ca_file", "");
+  uplink.cert_file = map.get<std::string>("cert_file", "");
+  uplink.key_file = map.get<std::string>("key_file", "");
+  uplink.verify_hostname = map.get("verify_hostname", true);
+  uplink.batch_size = map.getInRange<std::size_t>("batch_size", 100, 1, 10'000);
+  uplink.batch_delay = map.get("batch_delay", uplink.batch_delay);
+  uplink.ack_timeout = map.get("ack_timeout", uplink.ack_timeout);
+  uplink.drain_rate = map.get("drain_rate", uplink.drain_rate);
+  if (uplink.drain_rate <= 0) {
+    map.fail("drain_rate", "must be more than 0 punches per second");
+  }
+  uplink.drain_burst = map.getInRange<std::size_t>("drain_burst", 500, 1, 1'000'000);
+}
+
+void readDevice(YamlMap& map, DeviceConfig& device) {
+  device.name = map.required<std::string>("name");
+  device.host = map.required<std::string>("host");
+  device.port = map.getInRange<std::uint16_t>("port", 4370, 1, 65535);
+  device.transport = map.oneOf("transport", "tcp", {"tcp", "udp"});
+  device.comm_key = map.getInRange<std::uint32_t>("comm_key", 0, 0, 999'999);
+  device.time_zone = map.get<std::string>("time_zone", "UTC");
+  if (auto zone = TimeZone::find(device.time_zone); !zone) {
+    map.fail("time_zone", zone.error().toString());
+  }
+  device.mode = map.oneOf("mode", "realtime", {"realtime", "poll"}) == "poll"
+                    ? DeviceMode::Poll
+                    : DeviceMode::Realtime;
+  device.poll_interval = map.get("poll_interval", device.poll_interval);
+  device.resync_interval = map.get("resync_interval", device.resync_interval);
+  device.timeout = map.get("timeout", device.timeout);
+  if (device.poll_interval < std::chrono::seconds{1}) {
+    map.fail("poll_interval", "must be at least 1s");
+  }
+}
+
+AgentConfig readConfig(YamlMap& root) {
+  AgentConfig config;
+  config.schema_version = root.getInRange("schema_version", 1, 1, 1);
+  config.site_id = root.required<std::string>("site_id");
+  if (!validSiteId(config.site_id)) {
+    root.fail("site_id",
+              "must be 1-64 characters from a-z, A-Z, 0-9, '-', '_' and '.' (it is "
+              "part of MQTT topic names)");
+  }
+  const auto level = parseLogLevel(root.get<std::string>("log_level", "info"));
+  if (!level) {
+    root.fail("log_level", level.error().toString());
+  }
+  config.log_level = *level;
+  root.section("uplink", [&](YamlMap& map) { readUplink(map, config.uplink, config.site_id); });
+  root.optionalSection("outbox", [&](YamlMap& map) {
+    config.outbox.path = map.get<std::string>("path", config.outbox.path);
+    config.outbox.max_size = map.get("max_size", config::ByteSize{config.outbox.max_size}).bytes;
+    config.outbox.alarm_percent = map.getInRange("alarm_percent", 80, 1, 100);
+    config.outbox.retention = map.get("retention", config.outbox.retention);
+  });
+  root.optionalSection("status", [&](YamlMap& map) {
+    config.status.listen = map.get<std::string>("listen", config.status.listen);
+    config.status.interval = map.get("interval", config.status.interval);
+  });
+  config.command_expiry = root.get("command_expiry", config.command_expiry);
+  std::set<std::string> names;
+  root.eachItem(
+      "devices",
+      [&](YamlMap& map, std::size_t) {
+        DeviceConfig device;
+        readDevice(map, device);
+        if (!names.insert(device.name).second) {
+          map.fail("name", "\"" + device.name + "\" is used by another device; names are unique");
+        }
+        config.devices.push_back(std::move(device));
+      },
+      true);
+  return config;
+}
+
+}  // namespace
+
+Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc) {
+  return config::parseYamlConfig(doc, readConfig);
+}
+
+Result<AgentConfig> loadAgentConfig(const std::string& path) {
+  auto doc = config::YamlDocument::loadFile(path);
+  if (!doc) {
+    return doc.error();
+  }
+  return parseAgentConfig(*doc);
+}
+
+std::string describeAgentConfig(const AgentConfig& config) {
+  const auto secret = [](const std::string& value) {
+    return value.empty() ? std::string("\"\"") : std::string("<redacted>");
+  };
+  std::ostringstream out;
+  out << "schema_version: " << config.schema_version << "\n"
+      << "site_id: " << config.site_id << "\n"
+      << "log_level: " << logLevelName(config.log_level) << "\n"
+      << "uplink:\n"
+      << "  broker: " << config.uplink.broker << "\n"
+      << "  client_id: " << config.uplink.client_id << "\n"
+      << "  username: " << config.uplink.username << "\n"
+      << "  password: " << secret(config.uplink.password) << "\n"
+      << "  ca_file: \"" << config.uplink.ca_file << "\"\n"
+      << "  cert_file: \"" << config.uplink.cert_file << "\"\n"
+      << "  key_file: \"" << config.uplink.key_file << "\"\n"
+      << "  verify_hostname: " << (config.uplink.verify_hostname ? "true" : "false") << "\n"
+      << "  batch_size: " << config.uplink.batch_size << "\n"
+      << "  batch_delay: " << formatDuration(config.uplink.batch_delay) << "\n"
+      << "  ack_timeout: " << formatDuration(config.uplink.ack_timeout) << "\n"
+      << "  drain_rate: " << config.uplink.drain_rate << "\n"
+      << "  drain_burst: " << config.uplink.drain_burst << "\n"
+      << "outbox:\n"
+      << "  path: " << config.outbox.path << "\n"
+      << "  max_size: " << formatByteSize(config.outbox.max_size) << "\n"
+      << "  alarm_percent: " << config.outbox.alarm_percent << "\n"
+      << "  retention: " << formatDuration(config.outbox.retention) << "\n"
+      << "status:\n"
+      << "  listen: \"" << config.status.listen << "\"\n"
+      << "  interval: " << formatDuration(config.status.interval) << "\n"
+      << "command_expiry: " << formatDuration(config.command_expiry) << "\n"
+      << "devices:\n";
+  for (const auto& device : config.devices) {
+    out << "  - name: " << device.name << "\n"
+        << "    host: " << device.host << "\n"
+        << "    port: " << device.port << "\n"
+        << "    transport: " << device.transport << "\n"
+        << "    comm_key: " << (device.comm_key == 0 ? "0" : "<redacted>") << "\n"
+        << "    time_zone: " << device.time_zone << "\n"
+        << "    mode: " << (device.mode == DeviceMode::Poll ? "poll" : "realtime") << "\n"
+        << "    poll_interval: " << formatDuration(device.poll_interval) << "\n"
+        << "    resync_interval: " << formatDuration(device.resync_interval) << "\n"
+        << "    timeout: " << formatDuration(device.timeout) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace punchlink::agent

@@ -1,0 +1,282 @@
+#include "outbox.hpp"
+
+#include <sstream>
+
+namespace punchlink::agent {
+
+namespace {
+
+constexpr std::string_view kSchema = R"SQL(
+PRAGMA auto_vacuum = INCREMENTAL;
+CREATE TABLE IF NOT EXISTS punches (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  device TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  sent_ms INTEGER,
+  acked_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS punches_pending ON punches(acked_ms, seq);
+CREATE TABLE IF NOT EXISTS device_watermarks (
+  device TEXT PRIMARY KEY,
+  log_count INTEGER NOT NULL,
+  last_event_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS command_results (
+  command_id TEXT PRIMARY KEY,
+  result TEXT NOT NULL,
+  finished_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
+)SQL";
+
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path,
+                                             std::uint64_t max_size,
+                                             int alarm_percent) {
+  auto db = sqlite::Database::open(path);
+  if (!db) {
+    return db.error();
+  }
+  std::unique_ptr<Outbox> outbox(new Outbox(std::move(db.value()), max_size, alarm_percent));
+  if (auto migrated = outbox->migrate(); !migrated) {
+    return makeError(ErrorCode::Unavailable,
+                     "cannot prepare outbox " + path + ": " + migrated.error().message);
+  }
+  return outbox;
+}
+
+Status Outbox::migrate() { return db_.exec(kSchema); }
+
+std::uint64_t Outbox::sizeBytes() {
+  std::uint64_t pages = 0;
+  std::uint64_t page_size = 0;
+  if (auto statement = db_.prepare("PRAGMA page_count");
+      statement && statement->step().valueOr(false)) {
+    pages = static_cast<std::uint64_t>(statement->integer(0));
+  }
+  if (auto statement = db_.prepare("PRAGMA page_size");
+      statement && statement->step().valueOr(false)) {
+    page_size = static_cast<std::uint64_t>(statement->integer(0));
+  }
+  return pages * page_size;
+}
+
+Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches, std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  std::size_t inserted = 0;
+  auto statement = db_.prepare(
+      "INSERT OR IGNORE INTO punches(event_id, device, payload, created_ms) VALUES (?, ?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  auto status = db_.transaction([&]() -> Status {
+    for (const auto& punch : punches) {
+      statement->reset();
+      statement->bind(1, punch.event_id)
+          .bind(2, punch.device)
+          .bind(3, punch.payload)
+          .bind(4, now_ms);
+      if (auto done = statement->run(); !done) {
+        return done;
+      }
+      inserted += static_cast<std::size_t>(db_.changes());
+    }
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return inserted;
+}
+
+Result<std::vector<OutboxRow>> Outbox::nextBatch(std::size_t limit, std::int64_t resend_before_ms) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT seq, event_id, payload, created_ms, sent_ms IS NOT NULL FROM punches "
+      "WHERE acked_ms IS NULL AND (sent_ms IS NULL OR sent_ms < ?) ORDER BY seq LIMIT ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, resend_before_ms).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<OutboxRow> rows;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    rows.push_back({statement->integer(0), statement->text(1), statement->text(2),
+                    statement->integer(3), statement->integer(4) != 0});
+  }
+  return rows;
+}
+
+Status Outbox::markSent(const std::vector<std::string>& event_ids, std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("UPDATE punches SET sent_ms = ? WHERE event_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  return db_.transaction([&]() -> Status {
+    for (const auto& id : event_ids) {
+      statement->reset();
+      statement->bind(1, now_ms).bind(2, id);
+      if (auto done = statement->run(); !done) {
+        return done;
+      }
+    }
+    return {};
+  });
+}
+
+Result<std::size_t> Outbox::acknowledge(const std::vector<std::string>& event_ids,
+                                        std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  auto statement =
+      db_.prepare("UPDATE punches SET acked_ms = ? WHERE event_id = ? AND acked_ms IS NULL");
+  if (!statement) {
+    return statement.error();
+  }
+  std::size_t acked = 0;
+  auto status = db_.transaction([&]() -> Status {
+    for (const auto& id : event_ids) {
+      statement->reset();
+      statement->bind(1, now_ms).bind(2, id);
+      if (auto done = statement->run(); !done) {
+        return done;
+      }
+      acked += static_cast<std::size_t>(db_.changes());
+    }
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return acked;
+}
+
+Result<std::size_t> Outbox::prune(std::int64_t acked_before_ms) {
+  const std::lock_guard lock(mutex_);
+  std::size_t deleted = 0;
+  auto old = db_.prepare("DELETE FROM punches WHERE acked_ms IS NOT NULL AND acked_ms < ?");
+  if (!old) {
+    return old.error();
+  }
+  old->bind(1, acked_before_ms);
+  if (auto done = old->run(); !done) {
+    return done.error();
+  }
+  deleted += static_cast<std::size_t>(db_.changes());
+  // At the size limit, acknowledged rows go early (oldest first); pending rows never do.
+  while (sizeBytes() >= max_size_) {
+    auto early = db_.prepare(
+        "DELETE FROM punches WHERE seq IN (SELECT seq FROM punches WHERE acked_ms IS NOT NULL "
+        "ORDER BY seq LIMIT 1000)");
+    if (!early) {
+      return early.error();
+    }
+    if (auto done = early->run(); !done) {
+      return done.error();
+    }
+    const auto removed = static_cast<std::size_t>(db_.changes());
+    deleted += removed;
+    (void)db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    (void)db_.exec("PRAGMA incremental_vacuum");
+    if (removed == 0) {
+      break;
+    }
+  }
+  return deleted;
+}
+
+Result<OutboxStats> Outbox::stats() {
+  const std::lock_guard lock(mutex_);
+  OutboxStats stats;
+  auto statement = db_.prepare(
+      "SELECT COUNT(*), SUM(acked_ms IS NULL), MIN(CASE WHEN acked_ms IS NULL THEN created_ms END) "
+      "FROM punches");
+  if (!statement) {
+    return statement.error();
+  }
+  if (auto row = statement->step(); !row) {
+    return row.error();
+  }
+  stats.total = statement->integer(0);
+  stats.pending = statement->isNull(1) ? 0 : statement->integer(1);
+  if (!statement->isNull(2)) {
+    stats.oldest_pending_ms = statement->integer(2);
+  }
+  stats.size_bytes = sizeBytes();
+  stats.full = stats.size_bytes >= max_size_;
+  stats.alarm = stats.size_bytes * 100 >= max_size_ * static_cast<std::uint64_t>(alarm_percent_);
+  return stats;
+}
+
+Result<DeviceWatermark> Outbox::watermark(const std::string& device) {
+  const std::lock_guard lock(mutex_);
+  auto statement =
+      db_.prepare("SELECT log_count, last_event_id FROM device_watermarks WHERE device = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device);
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return DeviceWatermark{};
+  }
+  return DeviceWatermark{statement->integer(0), statement->text(1)};
+}
+
+Status Outbox::setWatermark(const std::string& device, const DeviceWatermark& watermark) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO device_watermarks(device, log_count, last_event_id) VALUES (?, ?, ?) "
+      "ON CONFLICT(device) DO UPDATE SET log_count = excluded.log_count, "
+      "last_event_id = excluded.last_event_id");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device).bind(2, watermark.log_count).bind(3, watermark.last_event_id);
+  return statement->run();
+}
+
+Result<std::optional<std::string>> Outbox::commandResult(const std::string& command_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("SELECT result FROM command_results WHERE command_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, command_id);
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<std::string>{};
+  }
+  return std::optional<std::string>(statement->text(0));
+}
+
+Status Outbox::saveCommandResult(const std::string& command_id,
+                                 const std::string& result_json,
+                                 std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "INSERT OR REPLACE INTO command_results(command_id, result, finished_ms) VALUES (?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, command_id).bind(2, result_json).bind(3, now_ms);
+  return statement->run();
+}
+
+}  // namespace punchlink::agent

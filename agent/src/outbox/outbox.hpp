@@ -1,0 +1,96 @@
+// The agent's durable outbox (STYLE.md §5 "the outbox policy is written down"):
+// - a punch is committed (WAL, synchronous=FULL) before anything else happens to it;
+// - insert is idempotent by event_id, so real-time and log reads of one punch are one row;
+// - a row stays until the relay acknowledges it (not the broker); unacknowledged rows are
+//   offered again after the ack timeout;
+// - acknowledged rows are pruned after the retention period, earlier when the size limit is
+//   reached; unacknowledged rows are never deleted. At alarm_percent of the limit, and at the
+//   limit, the outbox reports an alarm (status and a log line).
+// Thread-safe: device threads insert, the uplink thread reads batches and applies acks.
+#pragma once
+
+#include <punchlink/common/result.hpp>
+#include <punchlink/common/sqlite_db.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace punchlink::agent {
+
+struct OutboxPunch {
+  std::string event_id;
+  std::string device;   // serial
+  std::string payload;  // the punch's JSON object as published (docs/mqtt-contract.md)
+};
+
+struct OutboxRow {
+  std::int64_t seq = 0;
+  std::string event_id;
+  std::string payload;
+  std::int64_t created_ms = 0;
+  bool resend = false;  // was sent before and not acknowledged in time
+};
+
+struct OutboxStats {
+  std::int64_t pending = 0;                       // not yet acknowledged
+  std::int64_t total = 0;                         // rows on disk
+  std::optional<std::int64_t> oldest_pending_ms;  // created_at of the oldest pending row
+  std::uint64_t size_bytes = 0;
+  bool alarm = false;  // at or above alarm_percent of max_size
+  bool full = false;   // at or above max_size
+};
+
+struct DeviceWatermark {
+  std::int64_t log_count = 0;  // records seen in the last full read
+  std::string last_event_id;   // event id of the last of them
+};
+
+class Outbox {
+ public:
+  static Result<std::unique_ptr<Outbox>> open(const std::string& path,
+                                              std::uint64_t max_size,
+                                              int alarm_percent);
+
+  // Inserts in one transaction; returns how many were new.
+  Result<std::size_t> insert(const std::vector<OutboxPunch>& punches, std::int64_t now_ms);
+
+  // Up to `limit` rows to publish: never sent, or sent before `resend_before_ms` and not acked.
+  Result<std::vector<OutboxRow>> nextBatch(std::size_t limit, std::int64_t resend_before_ms);
+  Status markSent(const std::vector<std::string>& event_ids, std::int64_t now_ms);
+  // Returns how many rows were newly acknowledged.
+  Result<std::size_t> acknowledge(const std::vector<std::string>& event_ids, std::int64_t now_ms);
+
+  // Deletes acknowledged rows older than `acked_before_ms`; when the size limit is reached also
+  // younger acknowledged rows, oldest first. Returns the number deleted.
+  Result<std::size_t> prune(std::int64_t acked_before_ms);
+
+  Result<OutboxStats> stats();
+
+  // Per-device position in its attendance log, so resyncs skip records already handled.
+  Result<DeviceWatermark> watermark(const std::string& device);
+  Status setWatermark(const std::string& device, const DeviceWatermark& watermark);
+
+  // Command idempotency: the stored result of a command id, if it was already handled.
+  Result<std::optional<std::string>> commandResult(const std::string& command_id);
+  Status saveCommandResult(const std::string& command_id,
+                           const std::string& result_json,
+                           std::int64_t now_ms);
+
+ private:
+  Outbox(sqlite::Database db, std::uint64_t max_size, int alarm_percent)
+      : db_(std::move(db)), max_size_(max_size), alarm_percent_(alarm_percent) {}
+
+  Status migrate();
+  std::uint64_t sizeBytes();
+
+  std::mutex mutex_;
+  sqlite::Database db_;
+  std::uint64_t max_size_;
+  int alarm_percent_;
+};
+
+}  // namespace punchlink::agent

@@ -1,0 +1,83 @@
+// A thin RAII layer over the SQLite C API (the agent's outbox, the relay's store). Errors come
+// back as Result values that name the statement's purpose; nothing here throws.
+#pragma once
+
+#include <punchlink/common/result.hpp>
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace punchlink::sqlite {
+
+class Statement {
+ public:
+  Statement() = default;
+
+  explicit Statement(sqlite3_stmt* statement) : statement_(statement) {}
+
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bindNull(int index);
+
+  // SQLITE_ROW → true, SQLITE_DONE → false, anything else → error.
+  Result<bool> step();
+  // Runs to completion (for INSERT/UPDATE/DELETE).
+  Status run();
+  void reset();
+
+  std::int64_t integer(int column) const;
+  std::string text(int column) const;
+  bool isNull(int column) const;
+
+ private:
+  struct Finalize {
+    void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+  };
+
+  std::unique_ptr<sqlite3_stmt, Finalize> statement_;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) with WAL and synchronous=FULL: a committed transaction survives a
+  // power cut. Errors name the path and what to check.
+  static Result<Database> open(const std::string& path);
+
+  Status exec(std::string_view sql);
+  Result<Statement> prepare(std::string_view sql);
+
+  // BEGIN IMMEDIATE … COMMIT; rolled back if `body` fails.
+  template <typename Body>
+  Status transaction(Body&& body) {
+    if (auto begun = exec("BEGIN IMMEDIATE"); !begun) {
+      return begun;
+    }
+    Status result = std::forward<Body>(body)();
+    if (!result) {
+      (void)exec("ROLLBACK");
+      return result;
+    }
+    return exec("COMMIT");
+  }
+
+  std::int64_t changes() const { return sqlite3_changes(db_.get()); }
+
+  const std::string& path() const noexcept { return path_; }
+
+  sqlite3* handle() const noexcept { return db_.get(); }
+
+ private:
+  struct Close {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+
+  std::unique_ptr<sqlite3, Close> db_;
+  std::string path_;
+};
+
+}  // namespace punchlink::sqlite
