@@ -102,6 +102,11 @@ int ChildProcess::waitFor(std::chrono::milliseconds timeout) {
   return -1;
 }
 
+std::optional<int> ChildProcess::waitForExit(std::chrono::milliseconds timeout) {
+  const int status = waitFor(timeout);
+  return status >= 0 ? std::optional<int>(status) : std::nullopt;
+}
+
 void ChildProcess::signal(int signo) {
   if (running()) {
     ::kill(pid_, signo);

@@ -33,6 +33,9 @@ class ChildProcess {
   // The exit status if the process has ended (exit code, or 128 + signal).
   std::optional<int> exitStatus();
 
+  // Waits for the process to end by itself; nullopt if it is still running after `timeout`.
+  std::optional<int> waitForExit(std::chrono::milliseconds timeout);
+
   // SIGTERM, then SIGKILL after `grace`. Returns the exit status.
   int stop(std::chrono::milliseconds grace = std::chrono::milliseconds{5000});
 

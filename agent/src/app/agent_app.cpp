@@ -1,0 +1,361 @@
+#include "agent_app.hpp"
+
+#include <punchlink/common/utc_time.hpp>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <nlohmann/json.hpp>
+
+namespace punchlink::agent {
+
+namespace {
+
+class StatusHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit StatusHandler(AgentApp& app) : app_(app) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    std::string body;
+    if (request.getURI() == "/healthz") {
+      body = R"({"status":"ok"})";
+    } else if (request.getURI() == "/status") {
+      body = app_.statusJson(true);
+    } else {
+      response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+      body = R"({"error":"not found; try /status or /healthz"})";
+    }
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    response.send() << body;
+  }
+
+ private:
+  AgentApp& app_;
+};
+
+class StatusFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit StatusFactory(AgentApp& app) : app_(app) {}
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new StatusHandler(app_);  // Poco takes ownership
+  }
+
+ private:
+  AgentApp& app_;
+};
+
+}  // namespace
+
+std::string agentVersion() { return "0.1.0"; }
+
+AgentApp::AgentApp(AgentConfig config, Logger logger, const Clock& clock)
+    : config_(std::move(config)),
+      logger_(std::move(logger)),
+      clock_(clock),
+      topics_(config_.site_id) {}
+
+AgentApp::~AgentApp() { stop(); }
+
+std::int64_t AgentApp::nowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+      .count();
+}
+
+Status AgentApp::start() {
+  started_at_ = clock_.now();
+  auto outbox =
+      Outbox::open(config_.outbox.path, config_.outbox.max_size, config_.outbox.alarm_percent);
+  if (!outbox) {
+    return outbox.error();
+  }
+  outbox_ = std::move(outbox.value());
+
+  mqtt_client::MqttClientOptions options;
+  options.server_uri = config_.uplink.broker;
+  options.client_id = config_.uplink.client_id;
+  options.username = config_.uplink.username;
+  options.password = config_.uplink.password;
+  options.ca_file = config_.uplink.ca_file;
+  options.cert_file = config_.uplink.cert_file;
+  options.key_file = config_.uplink.key_file;
+  options.verify_hostname = config_.uplink.verify_hostname;
+  options.clean_start = false;
+  options.will = mqtt_client::MqttWill{
+      topics_.status(),
+      nlohmann::json{{"site_id", config_.site_id}, {"online", false}, {"reason", "connection lost"}}
+          .dump(),
+      1, true};
+  auto client = mqtt_client::MqttClient::create(options, logger_.child("mqtt"));
+  if (!client) {
+    return client.error();
+  }
+  mqtt_ = std::move(client.value());
+  mqtt_->setMessageHandler([this](const mqtt_client::MqttMessage& message) { onMessage(message); });
+  mqtt_->setConnectionHandler(
+      [this](bool connected, const std::string&) { onConnection(connected); });
+  (void)mqtt_->subscribe(topics_.acks(), 1, std::chrono::seconds{5});
+  (void)mqtt_->subscribe(topics_.commands(), 1, std::chrono::seconds{5});
+
+  uplink_ = std::make_unique<Uplink>(config_.uplink, config_.site_id, *outbox_, *mqtt_,
+                                     logger_.child("uplink"), clock_);
+
+  if (!config_.status.listen.empty()) {
+    try {
+      Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(config_.status.listen)};
+      auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
+      params->setMaxThreads(2);
+      status_server_ =
+          std::make_unique<Poco::Net::HTTPServer>(new StatusFactory(*this), socket, params);
+      status_server_->start();
+    } catch (const std::exception& error) {
+      return makeError(ErrorCode::Unavailable,
+                       "cannot listen for status on " + config_.status.listen + ": " + error.what(),
+                       "choose a free address in status.listen, or set it to \"\" to disable");
+    }
+  }
+
+  for (const auto& device : config_.devices) {
+    devices_.push_back(std::make_unique<DeviceSession>(
+        device, *outbox_, config_.status.interval,
+        [this](const std::string& key, const std::string& json) {
+          publishRetained(topics_.deviceStatus(key), json);
+        },
+        [this](const Command& command, const CommandOutcome& outcome) {
+          publishCommandResult(command, outcome);
+        },
+        [this](std::size_t) { uplink_->wake(); }, logger_.child("device"), clock_));
+  }
+  mqtt_->start();
+  uplink_->start();
+  for (auto& device : devices_) {
+    device->start();
+  }
+  started_ = true;
+  logger_.info("agent started", {{"site", config_.site_id},
+                                 {"devices", std::to_string(config_.devices.size())},
+                                 {"outbox", config_.outbox.path}});
+  return {};
+}
+
+void AgentApp::runUntilSignal(const sigset_t& signals) {
+  auto next_periodic = clock_.steadyNow();
+  while (true) {
+    const timespec tick{1, 0};
+    if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+      logger_.info("stopping on signal");
+      return;
+    }
+    if (clock_.steadyNow() >= next_periodic) {
+      periodic();
+      next_periodic = clock_.steadyNow() + config_.status.interval;
+    }
+  }
+}
+
+void AgentApp::periodic() {
+  if (auto pruned = outbox_->prune(
+          nowMs() -
+          std::chrono::duration_cast<std::chrono::milliseconds>(config_.outbox.retention).count());
+      pruned && *pruned > 0) {
+    logger_.debug("pruned acknowledged punches", {{"rows", std::to_string(*pruned)}});
+  }
+  auto stats = outbox_->stats();
+  if (stats) {
+    const std::lock_guard lock(outbox_alarm_mutex_);
+    if (stats->alarm != outbox_alarm_) {
+      outbox_alarm_ = stats->alarm;
+      if (stats->alarm) {
+        logger_.error(
+            "outbox alarm: nearly full; punches are kept, but the relay is not taking "
+            "them fast enough",
+            {{"size", std::to_string(stats->size_bytes)},
+             {"pending", std::to_string(stats->pending)},
+             {"hint",
+              "check the uplink (broker reachable? credentials?) or raise "
+              "outbox.max_size"}});
+      } else {
+        logger_.info("outbox alarm cleared");
+      }
+    }
+  }
+  if (mqtt_ && mqtt_->isConnected()) {
+    publishRetained(topics_.status(), statusJson(true));
+  }
+}
+
+std::string AgentApp::statusJson(bool online) {
+  nlohmann::ordered_json json = {
+      {"site_id", config_.site_id},
+      {"online", online},
+      {"agent_version", agentVersion()},
+      {"started_at", formatRfc3339(std::chrono::floor<std::chrono::seconds>(started_at_))},
+      {"broker_connected", mqtt_ && mqtt_->isConnected()}};
+  if (outbox_) {
+    if (auto stats = outbox_->stats()) {
+      nlohmann::ordered_json outbox = {
+          {"pending", stats->pending},       {"rows", stats->total},
+          {"size_bytes", stats->size_bytes}, {"max_size_bytes", config_.outbox.max_size},
+          {"alarm", stats->alarm},           {"full", stats->full}};
+      if (stats->oldest_pending_ms) {
+        outbox["oldest_pending_age_s"] = (nowMs() - *stats->oldest_pending_ms) / 1000;
+      }
+      json["outbox"] = outbox;
+    }
+  }
+  if (uplink_) {
+    const auto stats = uplink_->stats();
+    json["uplink"] = {{"batches_sent", stats.batches_sent},
+                      {"punches_sent", stats.punches_sent},
+                      {"punches_acked", stats.punches_acked},
+                      {"punches_rejected", stats.punches_rejected}};
+  }
+  nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+  for (const auto& device : devices_) {
+    const std::string status = device->statusJson();
+    devices.push_back(status.empty() ? nlohmann::ordered_json{{"name", device->name()}}
+                                     : nlohmann::ordered_json::parse(status, nullptr, false));
+  }
+  json["devices"] = devices;
+  return json.dump();
+}
+
+void AgentApp::publishRetained(const std::string& topic, const std::string& payload) {
+  if (!mqtt_ || !mqtt_->isConnected()) {
+    return;  // republished on (re)connect
+  }
+  if (auto published = mqtt_->publish({topic, payload, 1, true, "", ""}, std::chrono::seconds{5});
+      !published) {
+    logger_.limited(LogLevel::Warning, "status-publish", "cannot publish status",
+                    {{"topic", topic}, {"error", published.error().toString()}});
+  }
+}
+
+void AgentApp::onConnection(bool connected) {
+  if (!connected) {
+    return;
+  }
+  publishRetained(topics_.status(), statusJson(true));
+  for (const auto& device : devices_) {
+    const std::string status = device->statusJson();
+    if (!status.empty()) {
+      const std::string serial = device->serial();
+      publishRetained(topics_.deviceStatus(serial.empty() ? device->name() : serial), status);
+    }
+  }
+  uplink_->wake();
+}
+
+void AgentApp::onMessage(const mqtt_client::MqttMessage& message) {
+  if (message.topic == topics_.acks()) {
+    uplink_->onAck(message.payload);
+  } else if (message.topic == topics_.commands()) {
+    onCommand(message.payload);
+  }
+}
+
+DeviceSession* AgentApp::findDevice(const std::string& key) {
+  for (auto& device : devices_) {
+    if (device->name() == key || (!key.empty() && device->serial() == key)) {
+      return device.get();
+    }
+  }
+  return nullptr;
+}
+
+void AgentApp::onCommand(const std::string& payload) {
+  auto command = parseCommand(payload);
+  if (!command) {
+    // Malformed: answer with a failure naming the problem (and the id, if it had one).
+    logger_.warn("rejected a malformed command", {{"error", command.error().message}});
+    Command rejected;
+    rejected.command_id = command.error().hint;
+    const auto doc = nlohmann::json::parse(payload, nullptr, false);
+    if (doc.is_object() && doc.contains("device") && doc["device"].is_string()) {
+      rejected.device = doc["device"].get<std::string>();
+    }
+    rejected.type_text = doc.is_object() && doc.contains("type") && doc["type"].is_string()
+                             ? doc["type"].get<std::string>()
+                             : "unknown";
+    publishCommandResult(rejected, {false, command.error().message, ""});
+    return;
+  }
+  // Replays are idempotent: a finished command's stored result is published again.
+  if (auto stored = outbox_->commandResult(command->command_id); stored && stored->has_value()) {
+    (void)mqtt_->publish({topics_.commandResults(), **stored, 1, false, "", ""},
+                         std::chrono::seconds{5});
+    return;
+  }
+  {
+    const std::lock_guard lock(commands_mutex_);
+    if (!commands_in_flight_.insert(command->command_id).second) {
+      return;  // already queued or running
+    }
+  }
+  DeviceSession* device = findDevice(command->device);
+  if (device == nullptr) {
+    publishCommandResult(
+        *command,
+        {false, "no terminal \"" + command->device + "\" at site " + config_.site_id, ""});
+    return;
+  }
+  auto expires = clock_.now() + config_.command_expiry;
+  if (command->expires_at) {
+    expires = std::min<std::chrono::system_clock::time_point>(expires, *command->expires_at);
+  }
+  device->enqueue(std::move(command.value()), expires);
+}
+
+void AgentApp::publishCommandResult(const Command& command, const CommandOutcome& outcome) {
+  const std::string json = commandResultJson(
+      command.command_id, command.device,
+      command.type_text.empty() || command.type_text == commandTypeName(command.type)
+          ? commandTypeName(command.type)
+          : command.type_text,
+      outcome.succeeded, outcome.error, outcome.result_json,
+      std::chrono::floor<std::chrono::seconds>(clock_.now()));
+  if (!command.command_id.empty()) {
+    (void)outbox_->saveCommandResult(command.command_id, json, nowMs());
+    const std::lock_guard lock(commands_mutex_);
+    commands_in_flight_.erase(command.command_id);
+  }
+  if (mqtt_) {
+    if (auto published = mqtt_->publish({topics_.commandResults(), json, 1, false, "", ""},
+                                        std::chrono::seconds{5});
+        !published) {
+      logger_.warn("cannot publish a command result; it is stored and sent again on replay",
+                   {{"command_id", command.command_id}, {"error", published.error().toString()}});
+    }
+  }
+}
+
+void AgentApp::stop() {
+  if (!started_) {
+    return;
+  }
+  started_ = false;
+  for (auto& device : devices_) {
+    device->stop();
+  }
+  if (status_server_) {
+    status_server_->stopAll(true);
+  }
+  uplink_->stop(std::chrono::milliseconds{3000});
+  // A clean shutdown says so; the broker's last will covers crashes.
+  publishRetained(topics_.status(), statusJson(false));
+  mqtt_->stop();
+  devices_.clear();
+  uplink_.reset();
+  mqtt_.reset();
+  outbox_.reset();
+  logger_.info("agent stopped");
+}
+
+}  // namespace punchlink::agent

@@ -1,0 +1,82 @@
+// AgentApp: the composition root. Builds the outbox, the MQTT client, the uplink, one session per
+// terminal and the local status listener; wires them; starts them; stops them in reverse order.
+#pragma once
+
+#include "commands/command.hpp"
+#include "config/agent_config.hpp"
+#include "devices/device_session.hpp"
+#include "outbox/outbox.hpp"
+#include "uplink/topics.hpp"
+#include "uplink/uplink.hpp"
+
+#include <punchlink/common/clock.hpp>
+#include <punchlink/common/log.hpp>
+#include <punchlink/common/mqtt_client.hpp>
+
+#include <signal.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace punchlink::agent {
+
+class AgentApp {
+ public:
+  AgentApp(AgentConfig config, Logger logger, const Clock& clock);
+  ~AgentApp();
+  AgentApp(const AgentApp&) = delete;
+  AgentApp& operator=(const AgentApp&) = delete;
+  AgentApp(AgentApp&&) = delete;
+  AgentApp& operator=(AgentApp&&) = delete;
+
+  // Opens the outbox, binds the status listener, starts MQTT, the uplink and the sessions.
+  // Errors are startup errors: the caller prints them and exits non-zero.
+  Status start();
+
+  // Runs until one of `signals` arrives, doing periodic work (status, pruning) meanwhile.
+  void runUntilSignal(const sigset_t& signals);
+
+  // Graceful stop: sessions first, then a bounded flush, the offline status, MQTT, the outbox.
+  void stop();
+
+  // The status document served locally and published (retained) on the status topic.
+  std::string statusJson(bool online);
+
+ private:
+  void onMessage(const mqtt_client::MqttMessage& message);
+  void onConnection(bool connected);
+  void onCommand(const std::string& payload);
+  void publishCommandResult(const Command& command, const CommandOutcome& outcome);
+  void publishRetained(const std::string& topic, const std::string& payload);
+  void periodic();
+  DeviceSession* findDevice(const std::string& key);
+  std::int64_t nowMs() const;
+
+  AgentConfig config_;
+  Logger logger_;
+  const Clock& clock_;
+  SiteTopics topics_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<mqtt_client::MqttClient> mqtt_;
+  std::unique_ptr<Uplink> uplink_;
+  std::vector<std::unique_ptr<DeviceSession>> devices_;
+  std::unique_ptr<Poco::Net::HTTPServer> status_server_;
+  std::mutex commands_mutex_;
+  std::set<std::string> commands_in_flight_;
+  std::mutex outbox_alarm_mutex_;
+  bool outbox_alarm_ = false;
+  bool started_ = false;
+  std::chrono::system_clock::time_point started_at_;
+};
+
+std::string agentVersion();
+
+}  // namespace punchlink::agent

@@ -1,0 +1,67 @@
+// punchlink-agent: argv → config → AgentApp → run → exit code. Nothing else lives here.
+#include "app/agent_app.hpp"
+#include "config/agent_config.hpp"
+
+#include <punchlink/common/clock.hpp>
+#include <punchlink/common/log.hpp>
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+int usage(FILE* out) {
+  std::fputs(
+      "usage: punchlink-agent --config FILE        run the agent\n"
+      "       punchlink-agent --check-config FILE  validate FILE and print the effective config\n"
+      "       punchlink-agent --version\n",
+      out);
+  return out == stdout ? 0 : 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace punchlink;
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("punchlink-agent %s\n", agent::agentVersion().c_str());
+    return 0;
+  }
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    return usage(stdout);
+  }
+  if (argc != 3 ||
+      (std::strcmp(argv[1], "--config") != 0 && std::strcmp(argv[1], "--check-config") != 0)) {
+    return usage(stderr);
+  }
+  auto config = agent::loadAgentConfig(argv[2]);
+  if (!config) {
+    std::fprintf(stderr, "punchlink-agent: %s\n", config.error().toString().c_str());
+    return 2;
+  }
+  if (std::strcmp(argv[1], "--check-config") == 0) {
+    std::printf("# %s is valid; effective configuration:\n%s", argv[2],
+                agent::describeAgentConfig(*config).c_str());
+    return 0;
+  }
+  // Signals become a wait in the main loop (STYLE.md §5); block them before threads start.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SystemClock clock;
+  Logger logger("agent", config->log_level, StderrSink::detect(), clock);
+  agent::AgentApp app(std::move(config.value()), logger, clock);
+  if (auto started = app.start(); !started) {
+    std::fprintf(stderr, "punchlink-agent: %s\n", started.error().toString().c_str());
+    return 1;
+  }
+  app.runUntilSignal(signals);
+  app.stop();
+  return 0;
+}

@@ -1,0 +1,172 @@
+#include "uplink.hpp"
+
+#include "uplink/token_bucket.hpp"
+
+#include <punchlink/common/crypto.hpp>
+#include <punchlink/common/utc_time.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace punchlink::agent {
+
+Uplink::Uplink(const UplinkConfig& config,
+               std::string site_id,
+               Outbox& outbox,
+               mqtt_client::MqttClient& mqtt,
+               Logger logger,
+               const Clock& clock)
+    : config_(config),
+      site_id_(std::move(site_id)),
+      topics_(site_id_),
+      outbox_(outbox),
+      mqtt_(mqtt),
+      logger_(std::move(logger)),
+      clock_(clock) {}
+
+Uplink::~Uplink() { stop(std::chrono::milliseconds{0}); }
+
+void Uplink::start() {
+  thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
+}
+
+void Uplink::stop(std::chrono::milliseconds flush_for) {
+  if (!thread_.joinable()) {
+    return;
+  }
+  thread_.request_stop();
+  wake();
+  thread_.join();
+  // Graceful shutdown: one last bounded attempt so little is left for the next start.
+  const auto deadline = clock_.steadyNow() + flush_for;
+  while (clock_.steadyNow() < deadline && mqtt_.isConnected() &&
+         publishBatch(true, config_.batch_size) > 0) {
+  }
+}
+
+void Uplink::wake() {
+  {
+    const std::lock_guard lock(mutex_);
+    pending_wake_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::int64_t Uplink::nowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+      .count();
+}
+
+UplinkStats Uplink::stats() const {
+  const std::lock_guard lock(stats_mutex_);
+  return stats_;
+}
+
+void Uplink::onAck(const std::string& payload) {
+  const auto doc = nlohmann::json::parse(payload, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("acked") ||
+      !doc["acked"].is_array()) {
+    logger_.limited(LogLevel::Warning, "uplink-bad-ack", "ignoring malformed ack from the relay",
+                    {{"payload", payload.substr(0, 200)}});
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const auto& id : doc["acked"]) {
+    if (id.is_string()) {
+      ids.push_back(id.get<std::string>());
+    }
+  }
+  // Rejected punches are final too: the relay has looked at them and will never take them.
+  std::size_t rejected = 0;
+  if (doc.contains("rejected") && doc["rejected"].is_array()) {
+    for (const auto& item : doc["rejected"]) {
+      if (item.is_object() && item.contains("event_id") && item["event_id"].is_string()) {
+        ids.push_back(item["event_id"].get<std::string>());
+        ++rejected;
+        logger_.warn("relay rejected a punch",
+                     {{"event_id", item["event_id"].get<std::string>()},
+                      {"reason", item.value("reason", std::string("unknown"))}});
+      }
+    }
+  }
+  auto acked = outbox_.acknowledge(ids, nowMs());
+  if (!acked) {
+    logger_.error("cannot record acknowledgement", {{"error", acked.error().toString()}});
+    return;
+  }
+  {
+    const std::lock_guard lock(stats_mutex_);
+    stats_.punches_acked += *acked;
+    stats_.punches_rejected += rejected;
+  }
+  wake();  // the next batch may be due now
+}
+
+std::size_t Uplink::publishBatch(bool flush, std::size_t limit) {
+  auto rows = outbox_.nextBatch(limit, nowMs() - config_.ack_timeout.count());
+  if (!rows) {
+    logger_.limited(LogLevel::Error, "uplink-outbox", "cannot read the outbox",
+                    {{"error", rows.error().toString()}});
+    return 0;
+  }
+  if (rows->empty()) {
+    return 0;
+  }
+  // Batch by count and by time: a partial batch waits until its oldest row is batch_delay old.
+  const bool full = rows->size() >= limit;
+  const bool old_enough = nowMs() - rows->front().created_ms >= config_.batch_delay.count();
+  if (!flush && !full && !old_enough && !rows->front().resend) {
+    return 0;
+  }
+  std::string body = R"({"site_id":)" + nlohmann::json(site_id_).dump() + R"(,"batch_id":")";
+  const std::string batch_id =
+      site_id_ + "-" + std::to_string(nowMs()) + "-" + std::to_string(++batch_counter_);
+  body += batch_id + R"(","sent_at":")" +
+          formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now())) +
+          R"(","punches":[)";
+  std::vector<std::string> ids;
+  ids.reserve(rows->size());
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    body += (i == 0 ? "" : ",") + (*rows)[i].payload;
+    ids.push_back((*rows)[i].event_id);
+  }
+  body += "]}";
+  mqtt_client::MqttMessage message{topics_.punches(), std::move(body), 1, false, "", batch_id};
+  if (auto published = mqtt_.publish(message, std::chrono::seconds{10}); !published) {
+    logger_.limited(LogLevel::Warning, "uplink-publish", "cannot publish punches; will retry",
+                    {{"error", published.error().toString()}});
+    return 0;
+  }
+  if (auto marked = outbox_.markSent(ids, nowMs()); !marked) {
+    logger_.error("cannot mark punches as sent", {{"error", marked.error().toString()}});
+  }
+  const std::lock_guard lock(stats_mutex_);
+  ++stats_.batches_sent;
+  stats_.punches_sent += ids.size();
+  return ids.size();
+}
+
+void Uplink::run(const std::stop_token& stop) {
+  TokenBucket bucket(config_.drain_rate, static_cast<double>(config_.drain_burst),
+                     clock_.steadyNow());
+  while (!stop.stop_requested()) {
+    std::chrono::milliseconds wait = config_.batch_delay;
+    if (mqtt_.isConnected()) {
+      const std::size_t tokens = std::min(bucket.available(clock_.steadyNow()), config_.batch_size);
+      if (tokens > 0) {
+        const std::size_t sent = publishBatch(false, tokens);
+        bucket.consume(sent);
+        if (sent > 0) {
+          continue;  // more may be waiting
+        }
+      } else {
+        wait = std::min(wait, bucket.untilNext(clock_.steadyNow()));
+      }
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, stop, std::max(wait, std::chrono::milliseconds{10}),
+                   [this] { return pending_wake_; });
+    pending_wake_ = false;
+  }
+}
+
+}  // namespace punchlink::agent

@@ -1,0 +1,489 @@
+// punchlink-agent as users run it: the real binary, a real Mosquitto (TLS, per-site ACL), zk-sim,
+// and a small relay stand-in that acknowledges punches per docs/mqtt-contract.md.
+#include <punchlink/common/crypto.hpp>
+#include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/mosquitto_fixture.hpp>
+#include <punchlink/testing/ports.hpp>
+#include <punchlink/testing/zk_sim_process.hpp>
+#include <punchlink/zk/zk_packet.hpp>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <csignal>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#ifndef PUNCHLINK_AGENT
+#error "PUNCHLINK_AGENT must name the agent binary"
+#endif
+#ifndef PUNCHLINK_ZK_SIM
+#error "PUNCHLINK_ZK_SIM must name the zk-sim binary"
+#endif
+
+namespace punchlink::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::ChildProcess;
+using testing::MosquittoFixture;
+using testing::TempDir;
+using testing::ZkSimProcess;
+
+constexpr const char* kSite = "plant-1";
+
+// Stands in for punchlink-relay: stores every punch by event id and acks after "commit".
+class RelayStandIn {
+ public:
+  RelayStandIn(const MosquittoFixture& broker, bool ack = true) : ack_(ack) {
+    mqtt_client::MqttClientOptions options;
+    options.server_uri = broker.url();
+    options.client_id = "relay-stand-in";
+    options.username = "relay";
+    options.password = "relay-secret";
+    options.ca_file = broker.ca().ca_cert.string();
+    options.reconnect = {100ms, 500ms, 2.0, 0.0};
+    auto client = mqtt_client::MqttClient::create(options, logger_);
+    EXPECT_TRUE(client.ok());
+    client_ = std::move(client.value());
+    client_->setMessageHandler([this](const mqtt_client::MqttMessage& m) { onMessage(m); });
+    EXPECT_TRUE(client_->connect(10s).ok());
+    EXPECT_TRUE(client_->subscribe("punchlink/v1/sites/+/punches", 1, 5s).ok());
+    EXPECT_TRUE(client_->subscribe("punchlink/v1/sites/+/command-results", 1, 5s).ok());
+    EXPECT_TRUE(client_->subscribe("punchlink/v1/sites/+/status", 1, 5s).ok());
+  }
+
+  void onMessage(const mqtt_client::MqttMessage& message) {
+    const json doc = json::parse(message.payload, nullptr, false);
+    std::unique_lock lock(mutex_);
+    if (message.topic.ends_with("/punches")) {
+      json acked = json::array();
+      for (const auto& punch : doc["punches"]) {
+        const std::string id = punch["event_id"];
+        ++deliveries_[id];
+        punches_[id] = punch;
+        acked.push_back(id);
+      }
+      lock.unlock();
+      if (ack_) {
+        const std::string site = doc["site_id"];
+        (void)client_->publish(
+            {"punchlink/v1/sites/" + site + "/acks",
+             json{{"batch_id", doc["batch_id"]}, {"acked", acked}}.dump(), 1, false, "", ""},
+            5s);
+      }
+      lock.lock();
+    } else if (message.topic.ends_with("/command-results")) {
+      results_.push_back(doc);
+    } else if (message.topic.ends_with("/status")) {
+      statuses_.push_back(doc);
+    }
+    changed_.notify_all();
+  }
+
+  template <typename Predicate>
+  bool waitUntil(Predicate predicate, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return predicate(); });
+  }
+
+  std::size_t distinct() {
+    const std::lock_guard lock(mutex_);
+    return punches_.size();
+  }
+
+  bool waitForDistinct(std::size_t count, std::chrono::milliseconds timeout) {
+    return waitUntil([&] { return punches_.size() >= count; }, timeout);
+  }
+
+  std::map<std::string, int> deliveries() {
+    const std::lock_guard lock(mutex_);
+    return deliveries_;
+  }
+
+  std::map<std::string, json> punches() {
+    const std::lock_guard lock(mutex_);
+    return punches_;
+  }
+
+  std::optional<json> resultFor(const std::string& command_id, std::chrono::milliseconds timeout) {
+    std::optional<json> found;
+    waitUntil(
+        [&] {
+          for (const auto& result : results_) {
+            if (result["command_id"] == command_id) {
+              found = result;
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
+    return found;
+  }
+
+  // For use inside waitUntil predicates, which hold the lock.
+  std::size_t countLocked(const std::string& command_id) {
+    return static_cast<std::size_t>(
+        std::count_if(results_.begin(), results_.end(),
+                      [&](const json& r) { return r["command_id"] == command_id; }));
+  }
+
+  std::size_t resultCount(const std::string& command_id) {
+    const std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(
+        std::count_if(results_.begin(), results_.end(),
+                      [&](const json& r) { return r["command_id"] == command_id; }));
+  }
+
+  bool waitForStatus(bool online, std::chrono::milliseconds timeout) {
+    return waitUntil([&] { return !statuses_.empty() && statuses_.back()["online"] == online; },
+                     timeout);
+  }
+
+  void sendCommand(const json& command) {
+    ASSERT_TRUE(client_
+                    ->publish({std::string("punchlink/v1/sites/") + kSite + "/commands",
+                               command.dump(), 1, false, "", ""},
+                              5s)
+                    .ok());
+  }
+
+  void sendRaw(const std::string& payload) {
+    ASSERT_TRUE(client_
+                    ->publish({std::string("punchlink/v1/sites/") + kSite + "/commands", payload, 1,
+                               false, "", ""},
+                              5s)
+                    .ok());
+  }
+
+ private:
+  SystemClock clock_;
+  Logger logger_{"relay-stand-in", LogLevel::Warning, StderrSink::detect(), clock_};
+  bool ack_;
+  std::unique_ptr<mqtt_client::MqttClient> client_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, int> deliveries_;
+  std::map<std::string, json> punches_;
+  std::vector<json> results_;
+  std::vector<json> statuses_;
+};
+
+testing::MosquittoOptions brokerOptions() {
+  testing::MosquittoOptions options;
+  options.tls = true;
+  options.users = {{kSite, "site-secret"}, {"relay", "relay-secret"}};
+  options.acl =
+      "user relay\ntopic readwrite punchlink/#\n\npattern readwrite punchlink/v1/sites/%u/#\n";
+  return options;
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void writeConfig(const MosquittoFixture& broker,
+                   const ZkSimProcess& sim,
+                   const std::string& extra_device = "") {
+    status_port_ = testing::freeLoopbackPort();
+    dir_.write("broker-password", "site-secret\n");
+    config_ = dir_.write("agent.yaml", "site_id: " + std::string(kSite) +
+                                           "\n"
+                                           "log_level: info\n"
+                                           "uplink:\n"
+                                           "  broker: " +
+                                           broker.url() +
+                                           "\n"
+                                           "  password_file: " +
+                                           dir_.file("broker-password").string() +
+                                           "\n"
+                                           "  ca_file: " +
+                                           broker.ca().ca_cert.string() +
+                                           "\n"
+                                           "  batch_size: 200\n"
+                                           "  batch_delay: 50ms\n"
+                                           "  ack_timeout: 3s\n"
+                                           "  drain_rate: 5000\n"
+                                           "  drain_burst: 2000\n"
+                                           "outbox:\n"
+                                           "  path: " +
+                                           dir_.file("outbox.db").string() +
+                                           "\n"
+                                           "status:\n"
+                                           "  listen: 127.0.0.1:" +
+                                           std::to_string(status_port_) +
+                                           "\n"
+                                           "  interval: 1s\n"
+                                           "devices:\n"
+                                           "  - name: door\n"
+                                           "    host: 127.0.0.1\n"
+                                           "    port: " +
+                                           std::to_string(sim.port()) +
+                                           "\n"
+                                           "    time_zone: Europe/Berlin\n"
+                                           "    resync_interval: 1h\n" +
+                                           extra_device);
+  }
+
+  std::unique_ptr<ChildProcess> startAgent() {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{PUNCHLINK_AGENT, "--config", config_.string()},
+        dir_.file("agent.log"));
+  }
+
+  json localStatus() {
+    Poco::Net::HTTPClientSession session("127.0.0.1", status_port_);
+    Poco::Net::HTTPRequest request("GET", "/status");
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    return json::parse(body);
+  }
+
+  std::string agentLog() { return testing::readFile(dir_.file("agent.log")); }
+
+  TempDir dir_{"punchlink-agent-test"};
+  std::filesystem::path config_;
+  std::uint16_t status_port_ = 0;
+};
+
+TEST_F(AgentTest, RealtimePunchesAndResyncArriveOnceEach) {
+  MosquittoFixture broker(brokerOptions());
+  RelayStandIn relay(broker);
+  ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "5", "--logs", "20", "--tz", "Europe/Berlin"});
+  writeConfig(broker, sim);
+  auto agent = startAgent();
+  ASSERT_TRUE(relay.waitForDistinct(20, 20s)) << agentLog();  // the log read at connect
+
+  const json stored =
+      sim.post("/punches",
+               {{"user_id", "1003"}, {"state", 1}, {"verify", 15}, {"time", "2026-07-01 09:15:00"}})
+          .body;
+  ASSERT_TRUE(relay.waitForDistinct(21, 10s)) << agentLog();
+  json realtime;
+  for (const auto& [id, punch] : relay.punches()) {
+    if (punch["local_time"] == "2026-07-01 09:15:00") {
+      realtime = punch;
+    }
+  }
+  ASSERT_TRUE(realtime.is_object());
+  EXPECT_EQ(realtime["timestamp"], "2026-07-01T07:15:00Z");  // Berlin summer time is UTC+2
+  EXPECT_EQ(realtime["user_id"], "1003");
+  EXPECT_EQ(realtime["punch_type"], "CheckOut");
+  EXPECT_EQ(realtime["method"], "Face");
+  EXPECT_EQ(realtime["device_serial"], sim.serial());
+
+  // Punches made while the agent is down arrive after it starts again (resync at connect).
+  agent->stop();
+  for (int i = 0; i < 5; ++i) {
+    sim.punch("1001", i % 2);
+    std::this_thread::sleep_for(1100ms);  // distinct seconds: distinct punches
+  }
+  agent = startAgent();
+  ASSERT_TRUE(relay.waitForDistinct(26, 20s)) << agentLog();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(relay.distinct(), 26U);
+  for (const auto& [id, count] : relay.deliveries()) {
+    EXPECT_EQ(count, 1) << id << " delivered more than once";
+  }
+  const json status = localStatus();
+  EXPECT_EQ(status["outbox"]["pending"], 0);
+  EXPECT_EQ(status["devices"][0]["online"], true);
+  EXPECT_EQ(status["devices"][0]["logs"], 26);
+}
+
+TEST_F(AgentTest, KillNineDuringABurstLosesNothingAndKeepsIds) {
+  MosquittoFixture broker(brokerOptions());
+  RelayStandIn relay(broker);
+  ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "50", "--logs", "10000", "--pacing-ms", "0"});
+  writeConfig(broker, sim);
+  auto agent = startAgent();
+  // Kill as soon as the first part of the burst is through.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (relay.distinct() < 1000 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_GE(relay.distinct(), 1000U) << agentLog();
+  agent->kill();
+  const std::size_t before_restart = relay.distinct();
+  agent = startAgent();
+  ASSERT_TRUE(relay.waitForDistinct(10000, 60s))
+      << "only " << relay.distinct() << " (had " << before_restart << " at the kill)\n"
+      << agentLog();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(relay.distinct(), 10000U);  // the same punch never got a second event id
+  const auto log = sim.get("/attendance").body["records"];
+  std::map<std::string, int> per_local_time;
+  for (const auto& [id, punch] : relay.punches()) {
+    ++per_local_time[punch["user_id"].get<std::string>() + "@" +
+                     punch["local_time"].get<std::string>()];
+  }
+  for (const auto& [key, count] : per_local_time) {
+    EXPECT_EQ(count, 1) << key;
+  }
+}
+
+TEST_F(AgentTest, BrokerOutageFillsTheOutboxThenDrainsAndWillMarksOffline) {
+  MosquittoFixture broker(brokerOptions());
+  ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "5"});
+  writeConfig(broker, sim);
+  auto relay = std::make_unique<RelayStandIn>(broker);
+  auto agent = startAgent();
+  ASSERT_TRUE(relay->waitForStatus(true, 15s)) << agentLog();
+
+  broker.stopBroker();
+  relay.reset();
+  for (int i = 0; i < 8; ++i) {
+    sim.punch("1002", 0);
+    std::this_thread::sleep_for(1100ms);
+  }
+  const auto pending_deadline = std::chrono::steady_clock::now() + 10s;
+  while (localStatus()["outbox"]["pending"].get<int>() < 8 &&
+         std::chrono::steady_clock::now() < pending_deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(localStatus()["outbox"]["pending"].get<int>(), 8);
+  EXPECT_EQ(localStatus()["broker_connected"], false);
+
+  broker.startBroker();
+  relay = std::make_unique<RelayStandIn>(broker);
+  ASSERT_TRUE(relay->waitForDistinct(8, 30s)) << agentLog();
+  ASSERT_TRUE(relay->waitForStatus(true, 10s));
+
+  // The last will marks the site offline when the agent dies without a goodbye.
+  agent->kill();
+  EXPECT_TRUE(relay->waitForStatus(false, 90s)) << "no last will";
+  agent = startAgent();
+  EXPECT_TRUE(relay->waitForStatus(true, 20s));
+  agent->signal(SIGTERM);
+  // A clean stop publishes the offline status itself.
+  EXPECT_TRUE(relay->waitForStatus(false, 20s));
+}
+
+TEST_F(AgentTest, CommandsChangeTheTerminalAndReportResults) {
+  MosquittoFixture broker(brokerOptions());
+  RelayStandIn relay(broker);
+  ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "3", "--tz", "Europe/Berlin"});
+  writeConfig(broker, sim);
+  auto agent = startAgent();
+  ASSERT_TRUE(relay.waitForStatus(true, 15s));
+  const auto online_deadline = std::chrono::steady_clock::now() + 15s;
+  while (localStatus()["devices"][0]["online"] != true &&
+         std::chrono::steady_clock::now() < online_deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+
+  const zk::Bytes finger(900, 0x3C);
+  relay.sendCommand({{"command_id", "cmd-enroll-1"},
+                     {"device", "door"},
+                     {"type", "enroll_user"},
+                     {"params",
+                      {{"user_id", "EMP_042"},
+                       {"name", "Ada L"},
+                       {"templates",
+                        {{{"index", 0}, {"data", crypto::base64Encode(finger)}},
+                         {{"index", 6}, {"data", crypto::base64Encode(zk::Bytes(400, 7))}}}}}}});
+  auto result = relay.resultFor("cmd-enroll-1", 20s);
+  ASSERT_TRUE(result.has_value()) << agentLog();
+  EXPECT_EQ((*result)["status"], "succeeded") << result->dump();
+  const auto user = sim.get("/users/EMP_042");
+  ASSERT_EQ(user.status, 200);
+  EXPECT_EQ(user.body["name"], "Ada L");
+  ASSERT_EQ(user.body["fingers"].size(), 2U);
+  EXPECT_EQ(user.body["fingers"][0]["data"], crypto::base64Encode(finger));
+
+  // A replay is idempotent: the stored result comes back, nothing runs twice.
+  relay.sendCommand({{"command_id", "cmd-enroll-1"},
+                     {"device", "door"},
+                     {"type", "enroll_user"},
+                     {"params", {{"user_id", "EMP_042"}, {"name", "Ada L"}}}});
+  EXPECT_TRUE(relay.waitUntil([&] { return relay.countLocked("cmd-enroll-1") >= 2; }, 10s));
+  EXPECT_EQ(relay.resultCount("cmd-enroll-1"), 2U);
+
+  relay.sendCommand({{"command_id", "cmd-del-1"},
+                     {"device", sim.serial()},
+                     {"type", "delete_user"},
+                     {"params", {{"user_id", "EMP_042"}}}});
+  result = relay.resultFor("cmd-del-1", 20s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ((*result)["status"], "succeeded");
+  EXPECT_EQ(sim.get("/users/EMP_042").status, 404);
+
+  relay.sendCommand({{"command_id", "cmd-time-1"},
+                     {"device", "door"},
+                     {"type", "set_time"},
+                     {"params", {{"time", "2030-01-15T11:00:00Z"}}}});
+  result = relay.resultFor("cmd-time-1", 20s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ((*result)["status"], "succeeded");
+  EXPECT_EQ(sim.state()["clock"].get<std::string>().substr(0, 13), "2030-01-15 12");  // CET
+
+  relay.sendCommand({{"command_id", "cmd-bad-1"}, {"device", "door"}, {"type", "self_destruct"}});
+  result = relay.resultFor("cmd-bad-1", 10s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ((*result)["status"], "failed");
+  EXPECT_NE((*result)["error"].get<std::string>().find("self_destruct"), std::string::npos);
+
+  relay.sendCommand(
+      {{"command_id", "cmd-clear-1"}, {"device", "door"}, {"type", "clear_attendance"}});
+  result = relay.resultFor("cmd-clear-1", 10s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ((*result)["status"], "failed");
+  EXPECT_NE((*result)["error"].get<std::string>().find("confirm"), std::string::npos);
+
+  relay.sendCommand({{"command_id", "cmd-nodev-1"}, {"device", "nowhere"}, {"type", "unlock"}});
+  result = relay.resultFor("cmd-nodev-1", 10s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ((*result)["status"], "failed");
+
+  relay.sendRaw("{not json");
+  relay.sendRaw(R"({"command_id": 7})");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(localStatus()["devices"][0]["online"], true);  // nothing crashed
+}
+
+TEST(AgentCli, BadConfigsGiveClearErrors) {
+  TempDir dir;
+  const auto run = [&](const std::string& yaml) {
+    const auto path = dir.write("bad.yaml", yaml);
+    ChildProcess check({PUNCHLINK_AGENT, "--check-config", path.string()}, dir.file("out.log"));
+    const int code = check.waitForExit(10s).value_or(-1);
+    const std::string out = check.log();
+    std::filesystem::remove(dir.file("out.log"));
+    return std::make_pair(code, out);
+  };
+  auto [code, out] =
+      run("site_id: a\nuplink:\n  broker: mqtts://x:8883\n  brokr: y\ndevices: []\n");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("bad.yaml:4:3: uplink.brokr: unknown key"), std::string::npos) << out;
+  std::tie(code, out) = run("site_id: a\nuplink:\n  broker: http://x\ndevices: []\n");
+  EXPECT_NE(out.find("uplink.broker: must start with mqtts://"), std::string::npos) << out;
+  std::tie(code, out) =
+      run("site_id: a\nuplink:\n  broker: mqtts://x:8883\ndevices:\n  - name: d\n    host: h\n    "
+          "port: "
+          "99999\n");
+  EXPECT_NE(out.find("devices[0].port"), std::string::npos) << out;
+  std::tie(code, out) = run("site_id: a\n");
+  EXPECT_NE(out.find("uplink: is required but missing"), std::string::npos) << out;
+}
+
+TEST(AgentCli, VersionAndUsage) {
+  TempDir dir;
+  ChildProcess version({PUNCHLINK_AGENT, "--version"}, dir.file("v.log"));
+  EXPECT_EQ(version.waitForExit(10s), 0);
+  EXPECT_NE(version.log().find("punchlink-agent 0.1.0"), std::string::npos);
+  ChildProcess bad({PUNCHLINK_AGENT, "--frobnicate"}, dir.file("b.log"));
+  EXPECT_EQ(bad.waitForExit(10s), 2);
+  EXPECT_NE(bad.log().find("usage:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace punchlink::agent
