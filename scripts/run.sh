@@ -3,9 +3,9 @@
 # this machine with embedded defaults, loopback only, until Ctrl-C.
 #
 # What runs today: Mosquitto with TLS (a local CA made on first run), password auth and per-site
-# ACLs, checked with a TLS round trip; and zk-sim, an emulated terminal speaking the ZK binary
-# protocol, checked by reading it with punchlink's own client. The relay and the agent join here
-# as they land.
+# ACLs, checked with a TLS round trip; zk-sim, an emulated terminal speaking the ZK binary
+# protocol; and punchlink-agent, which reads the terminal and publishes its punches to the broker.
+# The relay joins here when it lands.
 #
 # State lives in one folder (default: .state/ in the checkout; PUNCHLINK_STATE_DIR overrides) and a
 # second run reuses it: the same CA, the same credentials.
@@ -146,6 +146,38 @@ log "terminal up: ZK binary protocol on 127.0.0.1:$zk_port (TCP and UDP), contro
   die "reading the emulated terminal failed: $(cat "$state_dir/zk-check.out")"
 log "read the terminal's attendance log with punchlink's client: $(cut -d' ' -f1 "$state_dir/zk-check.out")"
 
+# --- the agent -----------------------------------------------------------------------------------
+printf '%s\n' "$PUNCHLINK_SITE_MQTT_PASSWORD" >"$state_dir/agent-broker-password"
+chmod 600 "$state_dir/agent-broker-password"
+agent_status_port=${PUNCHLINK_AGENT_STATUS_PORT:-8787}
+cat >"$state_dir/agent.yaml" <<YAML
+# Written by scripts/run.sh for the local demo; see docs/agent-config.md for every key.
+site_id: $PUNCHLINK_SITE_ID
+uplink:
+  broker: mqtts://127.0.0.1:$mqtt_port
+  password_file: $state_dir/agent-broker-password
+  ca_file: $tls_dir/ca.crt
+outbox:
+  path: $state_dir/agent-outbox.db
+status:
+  listen: 127.0.0.1:$agent_status_port
+  interval: 10s
+devices:
+  - name: demo-door
+    host: 127.0.0.1
+    port: $zk_port
+    time_zone: UTC
+YAML
+"$root/build/dev/agent/punchlink-agent" --config "$state_dir/agent.yaml" 2>>"$state_dir/agent.log" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$agent_status_port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$agent_status_port/healthz" >/dev/null ||
+  die "the agent did not start; see $state_dir/agent.log"
+log "agent up: status http://127.0.0.1:$agent_status_port/status (log: $state_dir/agent.log)"
+
 cat >"$state_dir/stack.env" <<ENV
 # Written by scripts/run.sh; source it to script against the running stack.
 PUNCHLINK_STATE_DIR=$state_dir
@@ -155,15 +187,18 @@ PUNCHLINK_SITE_TOPIC_PREFIX=$site_prefix
 PUNCHLINK_ZKSIM_PORT=$zk_port
 PUNCHLINK_ZKSIM_CONTROL_URL=http://127.0.0.1:$zk_control
 PUNCHLINK_ZKSIM_SERIAL=DEMO000000001
+PUNCHLINK_AGENT_STATUS_URL=http://127.0.0.1:$agent_status_port/status
 ENV
 cat "$secrets" >>"$state_dir/stack.env"
 
 cat <<INFO
 
 punchlink is running (Ctrl-C stops it). Connection details are in $state_dir/stack.env.
-Punch on the emulated terminal, then look at its state:
+Punch on the emulated terminal, then look at its state and the agent's:
   curl -s -X POST http://127.0.0.1:$zk_control/punches -d '{"user_id":"1001","state":0,"verify":1}'
   curl -s http://127.0.0.1:$zk_control/state
+  curl -s http://127.0.0.1:$agent_status_port/status
+(Until the relay lands nothing acknowledges punches, so they stay pending in the agent's outbox.)
 Watch the site's traffic as the relay would:
   . $state_dir/stack.env
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile \$PUNCHLINK_MQTT_CA_FILE -V 5 \\

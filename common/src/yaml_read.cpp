@@ -1,7 +1,9 @@
 #include <punchlink/common/units.hpp>
 #include <punchlink/common/yaml_read.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -100,25 +102,62 @@ bool YamlMap::has(std::string_view key) const {
   return false;
 }
 
-std::string YamlMap::pathOf(std::string_view key) const { return joinPath(path_, key); }
-
-std::string YamlMap::unreadKeys() const {
-  std::string keys;
-  if (node_.IsMap()) {
-    for (const auto& entry : node_) {
-      if (read_keys_.find(entry.first.Scalar()) == read_keys_.end()) {
-        keys += keys.empty() ? entry.first.Scalar() : ", " + entry.first.Scalar();
-      }
+bool YamlMap::hasNonEmptyList(std::string_view key) const {
+  if (!node_.IsMap()) {
+    return false;
+  }
+  for (const auto& entry : node_) {
+    if (entry.first.Scalar() == key) {
+      return entry.second.IsSequence() && entry.second.size() > 0;
     }
   }
-  return keys;
+  return false;
+}
+
+std::string YamlMap::pathOf(std::string_view key) const { return joinPath(path_, key); }
+
+namespace {
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string YamlMap::similarUnreadKey(std::string_view key) const {
+  if (!node_.IsMap()) {
+    return {};
+  }
+  const std::size_t tolerance = std::max<std::size_t>(2, key.size() / 3);
+  for (const auto& entry : node_) {
+    const std::string& candidate = entry.first.Scalar();
+    if (read_keys_.find(candidate) == read_keys_.end() &&
+        editDistance(candidate, key) <= tolerance) {
+      return candidate;
+    }
+  }
+  return {};
 }
 
 void YamlMap::failMissing(std::string_view key) const {
-  // A missing required key next to a key nobody asked for is most often a typo: name both.
-  const std::string unread = unreadKeys();
-  fail(key, unread.empty() ? "is required but missing"
-                           : "is required but missing (found instead: " + unread + ")");
+  // A missing required key next to an unknown key that looks like it is most often a typo.
+  const std::string similar = similarUnreadKey(key);
+  fail(key, similar.empty()
+                ? "is required but missing"
+                : "is required but missing (found \"" + similar + "\" instead: a typo?)");
 }
 
 void YamlMap::fail(std::string_view key, std::string_view what) const {
@@ -254,6 +293,10 @@ void YamlMap::eachItem(std::string_view key,
   }
 }
 
+std::string YamlMap::describeDuration(std::chrono::milliseconds duration) {
+  return formatDuration(duration);
+}
+
 std::string YamlMap::describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar: {
@@ -295,7 +338,7 @@ std::string YamlMap::readScalar(const YAML::Node& node, double& out) {
   }
   const std::string& text = node.Scalar();
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc{} || ptr != text.data() + text.size()) {
+  if (ec != std::errc{} || ptr != text.data() + text.size() || !std::isfinite(out)) {
     return "a number";
   }
   return {};

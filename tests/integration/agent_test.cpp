@@ -61,6 +61,17 @@ class RelayStandIn {
     EXPECT_TRUE(client_->subscribe("punchlink/v1/sites/+/status", 1, 5s).ok());
   }
 
+  ~RelayStandIn() {
+    if (client_) {
+      client_->stop();  // before the members its delivery thread writes to are destroyed
+    }
+  }
+
+  RelayStandIn(const RelayStandIn&) = delete;
+  RelayStandIn& operator=(const RelayStandIn&) = delete;
+  RelayStandIn(RelayStandIn&&) = delete;
+  RelayStandIn& operator=(RelayStandIn&&) = delete;
+
   void onMessage(const mqtt_client::MqttMessage& message) {
     const json doc = json::parse(message.payload, nullptr, false);
     std::unique_lock lock(mutex_);

@@ -3,6 +3,8 @@
 #include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/units.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -48,6 +50,13 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
                                     " (check the path and that the agent's user may read it)");
     }
     std::getline(in, uplink.password);
+    while (!uplink.password.empty() &&
+           (uplink.password.back() == '\r' || uplink.password.back() == ' ')) {
+      uplink.password.pop_back();  // files written on Windows or with a trailing space
+    }
+    if (uplink.password.empty()) {
+      map.fail("password_file", uplink.password_file + " is empty; its first line is the password");
+    }
   }
   uplink.ca_file = map.get<std::string>("ca_file", "");
   uplink.cert_file = map.get<std::string>("cert_file", "");
@@ -55,7 +64,8 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
   uplink.verify_hostname = map.get("verify_hostname", true);
   uplink.batch_size = map.getInRange<std::size_t>("batch_size", 100, 1, 10'000);
   uplink.batch_delay = map.get("batch_delay", uplink.batch_delay);
-  uplink.ack_timeout = map.get("ack_timeout", uplink.ack_timeout);
+  uplink.ack_timeout =
+      map.getAtLeast("ack_timeout", uplink.ack_timeout, std::chrono::milliseconds{1000});
   uplink.drain_rate = map.get("drain_rate", uplink.drain_rate);
   if (uplink.drain_rate <= 0) {
     map.fail("drain_rate", "must be more than 0 punches per second");
@@ -76,12 +86,11 @@ void readDevice(YamlMap& map, DeviceConfig& device) {
   device.mode = map.oneOf("mode", "realtime", {"realtime", "poll"}) == "poll"
                     ? DeviceMode::Poll
                     : DeviceMode::Realtime;
-  device.poll_interval = map.get("poll_interval", device.poll_interval);
-  device.resync_interval = map.get("resync_interval", device.resync_interval);
-  device.timeout = map.get("timeout", device.timeout);
-  if (device.poll_interval < std::chrono::seconds{1}) {
-    map.fail("poll_interval", "must be at least 1s");
-  }
+  device.poll_interval =
+      map.getAtLeast("poll_interval", device.poll_interval, std::chrono::milliseconds{1000});
+  device.resync_interval =
+      map.getAtLeast("resync_interval", device.resync_interval, std::chrono::milliseconds{60'000});
+  device.timeout = map.getAtLeast("timeout", device.timeout, std::chrono::milliseconds{100});
 }
 
 AgentConfig readConfig(YamlMap& root) {
@@ -107,10 +116,15 @@ AgentConfig readConfig(YamlMap& root) {
   });
   root.optionalSection("status", [&](YamlMap& map) {
     config.status.listen = map.get<std::string>("listen", config.status.listen);
-    config.status.interval = map.get("interval", config.status.interval);
+    config.status.interval =
+        map.getAtLeast("interval", config.status.interval, std::chrono::milliseconds{1000});
   });
-  config.command_expiry = root.get("command_expiry", config.command_expiry);
+  config.command_expiry =
+      root.getAtLeast("command_expiry", config.command_expiry, std::chrono::milliseconds{1000});
   std::set<std::string> names;
+  if (root.has("devices") && !root.hasNonEmptyList("devices")) {
+    root.fail("devices", "lists no terminal; add at least one (name, host)");
+  }
   root.eachItem(
       "devices",
       [&](YamlMap& map, std::size_t) {
@@ -140,21 +154,24 @@ Result<AgentConfig> loadAgentConfig(const std::string& path) {
 }
 
 std::string describeAgentConfig(const AgentConfig& config) {
+  // Strings are printed as JSON strings, which YAML reads back unchanged.
+  const auto q = [](const std::string& value) { return nlohmann::json(value).dump(); };
   const auto secret = [](const std::string& value) {
-    return value.empty() ? std::string("\"\"") : std::string("<redacted>");
+    return value.empty() ? std::string("\"\"") : std::string("\"<redacted>\"");
   };
   std::ostringstream out;
   out << "schema_version: " << config.schema_version << "\n"
-      << "site_id: " << config.site_id << "\n"
+      << "site_id: " << q(config.site_id) << "\n"
       << "log_level: " << logLevelName(config.log_level) << "\n"
       << "uplink:\n"
-      << "  broker: " << config.uplink.broker << "\n"
-      << "  client_id: " << config.uplink.client_id << "\n"
-      << "  username: " << config.uplink.username << "\n"
+      << "  broker: " << q(config.uplink.broker) << "\n"
+      << "  client_id: " << q(config.uplink.client_id) << "\n"
+      << "  username: " << q(config.uplink.username) << "\n"
       << "  password: " << secret(config.uplink.password) << "\n"
-      << "  ca_file: \"" << config.uplink.ca_file << "\"\n"
-      << "  cert_file: \"" << config.uplink.cert_file << "\"\n"
-      << "  key_file: \"" << config.uplink.key_file << "\"\n"
+      << "  password_file: " << q(config.uplink.password_file) << "\n"
+      << "  ca_file: " << q(config.uplink.ca_file) << "\n"
+      << "  cert_file: " << q(config.uplink.cert_file) << "\n"
+      << "  key_file: " << q(config.uplink.key_file) << "\n"
       << "  verify_hostname: " << (config.uplink.verify_hostname ? "true" : "false") << "\n"
       << "  batch_size: " << config.uplink.batch_size << "\n"
       << "  batch_delay: " << formatDuration(config.uplink.batch_delay) << "\n"
@@ -162,22 +179,22 @@ std::string describeAgentConfig(const AgentConfig& config) {
       << "  drain_rate: " << config.uplink.drain_rate << "\n"
       << "  drain_burst: " << config.uplink.drain_burst << "\n"
       << "outbox:\n"
-      << "  path: " << config.outbox.path << "\n"
+      << "  path: " << q(config.outbox.path) << "\n"
       << "  max_size: " << formatByteSize(config.outbox.max_size) << "\n"
       << "  alarm_percent: " << config.outbox.alarm_percent << "\n"
       << "  retention: " << formatDuration(config.outbox.retention) << "\n"
       << "status:\n"
-      << "  listen: \"" << config.status.listen << "\"\n"
+      << "  listen: " << q(config.status.listen) << "\n"
       << "  interval: " << formatDuration(config.status.interval) << "\n"
       << "command_expiry: " << formatDuration(config.command_expiry) << "\n"
       << "devices:\n";
   for (const auto& device : config.devices) {
-    out << "  - name: " << device.name << "\n"
-        << "    host: " << device.host << "\n"
+    out << "  - name: " << q(device.name) << "\n"
+        << "    host: " << q(device.host) << "\n"
         << "    port: " << device.port << "\n"
         << "    transport: " << device.transport << "\n"
-        << "    comm_key: " << (device.comm_key == 0 ? "0" : "<redacted>") << "\n"
-        << "    time_zone: " << device.time_zone << "\n"
+        << "    comm_key: " << (device.comm_key == 0 ? "0" : "\"<redacted>\"") << "\n"
+        << "    time_zone: " << q(device.time_zone) << "\n"
         << "    mode: " << (device.mode == DeviceMode::Poll ? "poll" : "realtime") << "\n"
         << "    poll_interval: " << formatDuration(device.poll_interval) << "\n"
         << "    resync_interval: " << formatDuration(device.resync_interval) << "\n"

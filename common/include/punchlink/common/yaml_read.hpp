@@ -89,20 +89,32 @@ class YamlMap {
     return convert<T>(key, node);
   }
 
-  // An integer within [min, max]; fails with the range in the message.
+  // An integer within [min, max]; every error names that range.
   template <std::integral T>
   T getInRange(std::string_view key, T fallback, T min, T max) {
-    const T value = get<T>(key, fallback);
-    checkRange(key, static_cast<long double>(value), static_cast<long double>(min),
-               static_cast<long double>(max));
-    return value;
+    const YAML::Node node = lookup(key);
+    if (!node.IsDefined() || node.IsNull()) {
+      return fallback;
+    }
+    return integerInRange<T>(key, node, min, max);
   }
 
   template <std::integral T>
   T requiredInRange(std::string_view key, T min, T max) {
-    const T value = required<T>(key);
-    checkRange(key, static_cast<long double>(value), static_cast<long double>(min),
-               static_cast<long double>(max));
+    const YAML::Node node = lookup(key);
+    if (!node.IsDefined() || node.IsNull()) {
+      failMissing(key);
+    }
+    return integerInRange<T>(key, node, min, max);
+  }
+
+  // A duration of at least `min` (e.g. intervals that must not spin).
+  template <typename Duration>
+  Duration getAtLeast(std::string_view key, Duration fallback, Duration min) {
+    const Duration value = get<Duration>(key, fallback);
+    if (value < min) {
+      fail(key, "must be at least " + describeDuration(min));
+    }
     return value;
   }
 
@@ -114,6 +126,8 @@ class YamlMap {
   std::vector<std::string> stringList(std::string_view key);
 
   bool has(std::string_view key) const;
+  // True if `key` holds a list with at least one item.
+  bool hasNonEmptyList(std::string_view key) const;
 
   // Nested map: `read` is called with it, then its unknown keys are rejected.
   void section(std::string_view key, const std::function<void(YamlMap&)>& read);
@@ -138,7 +152,7 @@ class YamlMap {
  private:
   YAML::Node lookup(std::string_view key);
   [[noreturn]] void failMissing(std::string_view key) const;
-  std::string unreadKeys() const;
+  std::string similarUnreadKey(std::string_view key) const;
 
   template <typename T>
   T convert(std::string_view key, const YAML::Node& node) const {
@@ -151,6 +165,19 @@ class YamlMap {
   }
 
   void checkRange(std::string_view key, long double value, long double min, long double max) const;
+
+  template <std::integral T>
+  T integerInRange(std::string_view key, const YAML::Node& node, T min, T max) const {
+    long long value = 0;
+    const std::string expected =
+        readInteger(node, static_cast<long double>(min), static_cast<long double>(max), value);
+    if (!expected.empty()) {
+      failAt(node, key, "expected " + expected + ", got " + describe(node));
+    }
+    return static_cast<T>(value);
+  }
+
+  static std::string describeDuration(std::chrono::milliseconds duration);
 
   [[noreturn]] void failAt(const YAML::Node& node,
                            std::string_view key,
