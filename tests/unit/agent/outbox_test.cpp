@@ -1,0 +1,123 @@
+// The outbox policy of agent/src/outbox/outbox.hpp, on a temporary SQLite file.
+#include "outbox/outbox.hpp"
+
+#include <punchlink/testing/temp_dir.hpp>
+
+#include <gtest/gtest.h>
+
+namespace punchlink::agent {
+namespace {
+
+OutboxPunch punch(int n) {
+  return {"evt_" + std::to_string(n), "SN1", R"({"n":)" + std::to_string(n) + "}"};
+}
+
+std::vector<std::string> ids(const std::vector<OutboxRow>& rows) {
+  std::vector<std::string> out;
+  for (const auto& row : rows) {
+    out.push_back(row.event_id);
+  }
+  return out;
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Outbox> open(std::uint64_t max_size = 1ULL << 30U, int alarm = 80) {
+    auto outbox = Outbox::open(dir_.file("outbox.db").string(), max_size, alarm);
+    EXPECT_TRUE(outbox.ok()) << outbox.error();
+    return std::move(outbox.value());
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(OutboxTest, InsertIsIdempotentByEventId) {
+  auto outbox = open();
+  EXPECT_EQ(outbox->insert({punch(1), punch(2)}, 1000).value(), 2U);
+  EXPECT_EQ(outbox->insert({punch(2), punch(3)}, 2000).value(), 1U);
+  EXPECT_EQ(outbox->stats()->pending, 3);
+}
+
+TEST_F(OutboxTest, RowsStayUntilAckedAndAreResentAfterTheTimeout) {
+  auto outbox = open();
+  ASSERT_TRUE(outbox->insert({punch(1), punch(2), punch(3)}, 1000).ok());
+  auto batch = outbox->nextBatch(2, 0).value();
+  EXPECT_EQ(ids(batch), (std::vector<std::string>{"evt_1", "evt_2"}));
+  ASSERT_TRUE(outbox->markSent(ids(batch), 5000).ok());
+  // Sent at 5000: not offered again to a resend cutoff before that...
+  EXPECT_EQ(ids(outbox->nextBatch(10, 4000).value()), (std::vector<std::string>{"evt_3"}));
+  // ...but offered again, flagged as a resend, once the cutoff passes the send time.
+  auto resend = outbox->nextBatch(10, 6000).value();
+  ASSERT_EQ(resend.size(), 3U);
+  EXPECT_TRUE(resend[0].resend);
+  EXPECT_FALSE(resend[2].resend);
+  EXPECT_EQ(outbox->acknowledge({"evt_1", "evt_2", "evt_unknown"}, 7000).value(), 2U);
+  EXPECT_EQ(outbox->acknowledge({"evt_1"}, 7000).value(), 0U);  // already acked
+  EXPECT_EQ(ids(outbox->nextBatch(10, 99999).value()), (std::vector<std::string>{"evt_3"}));
+  EXPECT_EQ(outbox->stats()->pending, 1);
+}
+
+TEST_F(OutboxTest, SurvivesReopening) {
+  {
+    auto outbox = open();
+    ASSERT_TRUE(outbox->insert({punch(1), punch(2)}, 1000).ok());
+    ASSERT_TRUE(outbox->acknowledge({"evt_1"}, 2000).ok());
+  }
+  auto outbox = open();
+  EXPECT_EQ(ids(outbox->nextBatch(10, 0).value()), (std::vector<std::string>{"evt_2"}));
+  EXPECT_EQ(outbox->stats()->total, 2);
+}
+
+TEST_F(OutboxTest, PruneDeletesOnlyOldAcknowledgedRows) {
+  auto outbox = open();
+  ASSERT_TRUE(outbox->insert({punch(1), punch(2), punch(3)}, 1000).ok());
+  ASSERT_TRUE(outbox->acknowledge({"evt_1"}, 2000).ok());
+  ASSERT_TRUE(outbox->acknowledge({"evt_2"}, 9000).ok());
+  EXPECT_EQ(outbox->prune(5000).value(), 1U);  // evt_1 only: evt_2 is too recent, evt_3 pending
+  const auto stats = outbox->stats().value();
+  EXPECT_EQ(stats.total, 2);
+  EXPECT_EQ(stats.pending, 1);
+}
+
+TEST_F(OutboxTest, AtTheSizeLimitAckedRowsGoEarlyButPendingNeverDo) {
+  auto outbox = open(64 * 1024, 50);  // tiny limit
+  std::vector<OutboxPunch> many;
+  for (int i = 0; i < 2000; ++i) {
+    many.push_back({"evt_" + std::to_string(i), "SN1", std::string(200, 'x')});
+  }
+  ASSERT_TRUE(outbox->insert(many, 1000).ok());
+  std::vector<std::string> first_half;
+  for (int i = 0; i < 1000; ++i) {
+    first_half.push_back("evt_" + std::to_string(i));
+  }
+  ASSERT_TRUE(outbox->acknowledge(first_half, 2000).ok());
+  auto stats = outbox->stats().value();
+  EXPECT_TRUE(stats.full);
+  EXPECT_TRUE(stats.alarm);
+  ASSERT_TRUE(outbox->prune(0).ok());  // retention not reached, but the limit is
+  stats = outbox->stats().value();
+  EXPECT_EQ(stats.pending, 1000);  // every unforwarded punch is still there
+  EXPECT_EQ(stats.total, 1000);
+  EXPECT_TRUE(stats.alarm);  // still over: pending rows alone exceed the limit
+}
+
+TEST_F(OutboxTest, WatermarksAndCommandResults) {
+  auto outbox = open();
+  EXPECT_EQ(outbox->watermark("SN1")->log_count, 0);
+  ASSERT_TRUE(outbox->setWatermark("SN1", {42, "evt_42"}).ok());
+  ASSERT_TRUE(outbox->setWatermark("SN1", {43, "evt_43"}).ok());
+  EXPECT_EQ(outbox->watermark("SN1")->last_event_id, "evt_43");
+  EXPECT_FALSE(outbox->commandResult("c1")->has_value());
+  ASSERT_TRUE(outbox->saveCommandResult("c1", R"({"status":"succeeded"})", 1).ok());
+  EXPECT_EQ(outbox->commandResult("c1")->value(), R"({"status":"succeeded"})");
+}
+
+TEST_F(OutboxTest, UnwritableLocationIsAClearError) {
+  auto outbox = Outbox::open("/nonexistent/folder/outbox.db", 1 << 20, 80);
+  ASSERT_FALSE(outbox.ok());
+  EXPECT_NE(outbox.error().message.find("/nonexistent/folder/outbox.db"), std::string::npos);
+  EXPECT_FALSE(outbox.error().hint.empty());
+}
+
+}  // namespace
+}  // namespace punchlink::agent
