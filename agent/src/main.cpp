@@ -4,8 +4,7 @@
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
-
-#include <signal.h>
+#include <punchlink/common/signals.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -47,12 +46,7 @@ int main(int argc, char** argv) {
                 agent::describeAgentConfig(*config).c_str());
     return 0;
   }
-  // Signals become a wait in the main loop (STYLE.md §5); block them before threads start.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = blockTerminationSignals();  // before any thread starts
 
   SystemClock clock;
   Logger logger("agent", config->log_level, StderrSink::detect(), clock);

@@ -6,6 +6,8 @@
 #include "sim_fixture.hpp"
 #include "sim_server.hpp"
 
+#include <punchlink/common/signals.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -24,12 +26,8 @@ int main(int argc, char** argv) {
     std::fputs(usageText().c_str(), stdout);
     return 0;
   }
-  // Signals are taken by sigwait below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals are taken by sigwait below; blocked before any thread starts.
+  const sigset_t signals = punchlink::blockTerminationSignals();
   try {
     SimDevice device(cli.identity);
     if (!cli.fixture.empty()) {

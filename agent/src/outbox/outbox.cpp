@@ -117,33 +117,15 @@ Result<std::vector<OutboxRow>> Outbox::nextBatch(std::size_t limit, std::int64_t
   return rows;
 }
 
-Status Outbox::markSent(const std::vector<std::string>& event_ids, std::int64_t now_ms) {
-  const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare("UPDATE punches SET sent_ms = ? WHERE event_id = ?");
+Result<std::size_t> Outbox::stampEach(std::string_view sql,
+                                      const std::vector<std::string>& event_ids,
+                                      std::int64_t now_ms) {
+  // One transaction for the whole list: a batch is marked (or acked) as a unit.
+  auto statement = db_.prepare(sql);
   if (!statement) {
     return statement.error();
   }
-  return db_.transaction([&]() -> Status {
-    for (const auto& id : event_ids) {
-      statement->reset();
-      statement->bind(1, now_ms).bind(2, id);
-      if (auto done = statement->run(); !done) {
-        return done;
-      }
-    }
-    return {};
-  });
-}
-
-Result<std::size_t> Outbox::acknowledge(const std::vector<std::string>& event_ids,
-                                        std::int64_t now_ms) {
-  const std::lock_guard lock(mutex_);
-  auto statement =
-      db_.prepare("UPDATE punches SET acked_ms = ? WHERE event_id = ? AND acked_ms IS NULL");
-  if (!statement) {
-    return statement.error();
-  }
-  std::size_t acked = 0;
+  std::size_t changed = 0;
   auto status = db_.transaction([&]() -> Status {
     for (const auto& id : event_ids) {
       statement->reset();
@@ -151,14 +133,27 @@ Result<std::size_t> Outbox::acknowledge(const std::vector<std::string>& event_id
       if (auto done = statement->run(); !done) {
         return done;
       }
-      acked += static_cast<std::size_t>(db_.changes());
+      changed += static_cast<std::size_t>(db_.changes());
     }
     return {};
   });
   if (!status) {
     return status.error();
   }
-  return acked;
+  return changed;
+}
+
+Status Outbox::markSent(const std::vector<std::string>& event_ids, std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  auto marked = stampEach("UPDATE punches SET sent_ms = ? WHERE event_id = ?", event_ids, now_ms);
+  return marked ? Status{} : Status{marked.error()};
+}
+
+Result<std::size_t> Outbox::acknowledge(const std::vector<std::string>& event_ids,
+                                        std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  return stampEach("UPDATE punches SET acked_ms = ? WHERE event_id = ? AND acked_ms IS NULL",
+                   event_ids, now_ms);
 }
 
 Result<std::size_t> Outbox::prune(std::int64_t acked_before_ms) {

@@ -85,6 +85,10 @@ class Outbox {
       : db_(std::move(db)), max_size_(max_size), alarm_percent_(alarm_percent) {}
 
   Status migrate();
+  // Runs `sql` (binding now_ms, event_id) for each id in one transaction; returns rows changed.
+  Result<std::size_t> stampEach(std::string_view sql,
+                                const std::vector<std::string>& event_ids,
+                                std::int64_t now_ms);
   std::uint64_t sizeBytes();
 
   std::mutex mutex_;
