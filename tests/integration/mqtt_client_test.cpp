@@ -246,7 +246,7 @@ TEST_F(MqttClientTest, BrokerRestartIsSurvivedWithPersistentSession) {
   }
   // Published while the subscriber was still away: only its persistent session can deliver them.
   ASSERT_TRUE(inbox.waitFor(5, 15s)) << broker.log();
-  ASSERT_TRUE(subscriber->isConnected());
+  ASSERT_TRUE(subscriber->waitConnected(5s));  // queued messages may beat the CONNACK handling
   const auto received = inbox.messages();
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(received[static_cast<std::size_t>(i)].payload, "m" + std::to_string(i));
