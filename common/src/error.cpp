@@ -1,5 +1,7 @@
 #include <punchlink/common/error.hpp>
 
+#include <system_error>
+
 namespace punchlink {
 
 std::string_view errorCodeName(ErrorCode code) noexcept {
@@ -27,6 +29,10 @@ std::string Error::toString() const {
     return message;
   }
   return message + " (" + hint + ")";
+}
+
+std::string errnoText(int error_number) {
+  return std::error_code(error_number, std::generic_category()).message();
 }
 
 std::ostream& operator<<(std::ostream& out, const Error& error) {

@@ -395,12 +395,12 @@ void MqttClient::attemptConnect() {
   enqueueConnectionEvent(true, session_present ? "connected, session resumed" : "connected");
 }
 
-void MqttClient::enqueueConnectionEvent(bool connected, std::string reason) {
+void MqttClient::enqueueConnectionEvent(bool connected, const std::string& reason) {
   // Connection changes travel through the inbound queue, so handlers run on the delivery thread
   // in order with the messages (never on Paho's or the supervisor's thread).
   MqttMessage marker;
   marker.qos = connected ? kMarkerUp : kMarkerDown;
-  marker.payload = std::move(reason);
+  marker.payload = reason;
   {
     const std::lock_guard lock(inbound_mutex_);
     inbound_.push_back(std::move(marker));

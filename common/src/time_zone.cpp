@@ -70,16 +70,10 @@ Result<TimeZone> TimeZone::find(std::string_view name) {
 }
 
 UtcSeconds TimeZone::toUtc(LocalSeconds local) const {
+  // `first` is the offset in force before any transition at this local time: for a unique time
+  // the only one, for an ambiguous time the first occurrence's, for a time in a gap the offset
+  // before the gap. That is exactly the documented rule in every case.
   const date::local_info info = zone_->get_info(local);
-  switch (info.result) {
-    case date::local_info::unique:
-    case date::local_info::ambiguous:
-      // first is the earlier transition's offset: for an ambiguous time the first occurrence.
-      return UtcSeconds{local.time_since_epoch() - info.first.offset};
-    case date::local_info::nonexistent:
-      // first is the offset before the gap.
-      return UtcSeconds{local.time_since_epoch() - info.first.offset};
-  }
   return UtcSeconds{local.time_since_epoch() - info.first.offset};
 }
 

@@ -47,7 +47,7 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
   for (const Unit& unit : kUnits) {
     if (suffix == unit.suffix) {
       const double millis = number * unit.factor;
-      if (millis > static_cast<double>(std::numeric_limits<std::int64_t>::max() / 2)) {
+      if (millis > static_cast<double>(std::numeric_limits<std::int64_t>::max()) / 2.0) {
         return makeError(ErrorCode::InvalidInput,
                          "duration \"" + std::string(text) + "\" is too long");
       }

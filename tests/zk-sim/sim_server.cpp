@@ -77,7 +77,7 @@ void SimServer::bindSockets() {
     socklen_t length = sizeof address;
     if (::bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
         ::getsockname(tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      const std::string reason = std::strerror(errno);
+      const std::string reason = punchlink::errnoText(errno);
       ::close(tcp);
       ::close(udp);
       throw std::runtime_error("zk-sim: cannot bind TCP " + server_.bind_address + ":" +

@@ -52,7 +52,7 @@ class SocketLink : public ZkLink {
       }
       if (n <= 0) {
         return makeError(ErrorCode::Unavailable,
-                         std::string("sending to the terminal failed: ") + std::strerror(errno));
+                         std::string("sending to the terminal failed: ") + errnoText(errno));
       }
       sent += static_cast<std::size_t>(n);
     }
@@ -188,7 +188,7 @@ Result<ZkLinkPtr> connectZkLink(ZkTransport transport,
   const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
   const int fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
-    return makeError(ErrorCode::Internal, std::string("socket() failed: ") + std::strerror(errno));
+    return makeError(ErrorCode::Internal, std::string("socket() failed: ") + errnoText(errno));
   }
   int rc = ::connect(fd, found->ai_addr, found->ai_addrlen);
   if (rc != 0 && errno == EINPROGRESS) {
@@ -211,7 +211,7 @@ Result<ZkLinkPtr> connectZkLink(ZkTransport transport,
                        "check the terminal's IP address, that it is powered and on this network");
     }
     return makeError(ErrorCode::Unavailable,
-                     "cannot connect to terminal " + where + ": " + std::strerror(error),
+                     "cannot connect to terminal " + where + ": " + errnoText(error),
                      "check the IP address and port (usually 4370), and whether the terminal "
                      "speaks TCP or only UDP");
   }

@@ -35,4 +35,7 @@ inline Error makeError(ErrorCode code, std::string message, std::string hint = {
 
 std::ostream& operator<<(std::ostream& out, const Error& error);
 
+// The text of an errno value, thread-safe (std::strerror is not).
+std::string errnoText(int error_number);
+
 }  // namespace punchlink

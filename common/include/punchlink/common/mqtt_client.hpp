@@ -149,7 +149,7 @@ class MqttClient {
   void onMessage(MqttMessage message);
   Error describeFailure(std::string_view action, const std::exception& error) const;
   void notifyConnection(bool connected, const std::string& reason);
-  void enqueueConnectionEvent(bool connected, std::string reason);
+  void enqueueConnectionEvent(bool connected, const std::string& reason);
 
   // qos values that mark connection changes in the inbound queue (never real QoS levels).
   static constexpr int kMarkerUp = -1;
