@@ -1,0 +1,50 @@
+// RelayApp: the composition root of `punchlink-relay serve`: store, MQTT ingest, HTTP listener.
+#pragma once
+
+#include "config/relay_config.hpp"
+#include "ingest/ingest_consumer.hpp"
+#include "store/store.hpp"
+
+#include <punchlink/common/clock.hpp>
+#include <punchlink/common/log.hpp>
+#include <punchlink/common/mqtt_client.hpp>
+
+#include <signal.h>
+
+#include <memory>
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace punchlink::relay {
+
+class RelayApp {
+ public:
+  RelayApp(RelayConfig config, StorePtr store, Logger logger, const Clock& clock);
+  ~RelayApp();
+  RelayApp(const RelayApp&) = delete;
+  RelayApp& operator=(const RelayApp&) = delete;
+  RelayApp(RelayApp&&) = delete;
+  RelayApp& operator=(RelayApp&&) = delete;
+
+  Status start();
+  void runUntilSignal(const sigset_t& signals);
+  void stop();
+
+  std::string healthJson() const;
+
+ private:
+  RelayConfig config_;
+  StorePtr store_;
+  Logger logger_;
+  const Clock& clock_;
+  std::unique_ptr<mqtt_client::MqttClient> mqtt_;
+  std::unique_ptr<IngestConsumer> ingest_;
+  std::unique_ptr<Poco::Net::HTTPServer> http_;
+  bool started_ = false;
+};
+
+std::string relayVersion();
+
+}  // namespace punchlink::relay

@@ -1,0 +1,56 @@
+// Ingest: turns agents' MQTT messages into stored rows. Punch batches are validated, committed
+// in one transaction with the webhook deliveries they cause, and only then acknowledged to the
+// agent (docs/mqtt-contract.md "acks"). Runs on the MQTT client's delivery thread.
+#pragma once
+
+#include "store/store.hpp"
+
+#include <punchlink/common/clock.hpp>
+#include <punchlink/common/log.hpp>
+#include <punchlink/common/mqtt_client.hpp>
+
+#include <atomic>
+#include <cstdint>
+
+namespace punchlink::relay {
+
+struct IngestStats {
+  std::uint64_t batches = 0;
+  std::uint64_t punches_stored = 0;
+  std::uint64_t punches_duplicate = 0;
+  std::uint64_t punches_rejected = 0;
+  std::uint64_t batches_refused = 0;  // malformed or from an unregistered site: not acked
+};
+
+class IngestConsumer {
+ public:
+  IngestConsumer(Store& store,
+                 mqtt_client::MqttClient& mqtt,
+                 std::string share_group,
+                 Logger logger,
+                 const Clock& clock);
+
+  // Subscribes (again after reconnects, through the client's subscription list).
+  Status subscribe();
+
+  void onMessage(const mqtt_client::MqttMessage& message);
+
+  IngestStats stats() const;
+
+ private:
+  void onPunches(const std::string& site_id, const mqtt_client::MqttMessage& message);
+  void onDeviceStatus(const std::string& site_id, const std::string& payload);
+
+  Store& store_;
+  mqtt_client::MqttClient& mqtt_;
+  std::string share_group_;
+  Logger logger_;
+  const Clock& clock_;
+  std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> stored_{0};
+  std::atomic<std::uint64_t> duplicates_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> refused_{0};
+};
+
+}  // namespace punchlink::relay

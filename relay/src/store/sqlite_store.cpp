@@ -1,0 +1,565 @@
+#include "sqlite_store.hpp"
+
+#include <punchlink/common/crypto.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+
+namespace punchlink::relay {
+
+namespace {
+
+// Versioned migrations, applied in order once each. SQL kept portable (TEXT timestamps in
+// RFC 3339, no SQLite-only types) so the PostgreSQL store can share the schema's shape.
+constexpr std::array<std::string_view, 1> kMigrations = {R"SQL(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  mode TEXT NOT NULL,
+  label TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE TABLE sites (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  created_at TEXT NOT NULL
+);
+CREATE TABLE devices (
+  serial TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  site_id TEXT,
+  name TEXT NOT NULL DEFAULT '',
+  location TEXT NOT NULL DEFAULT '',
+  registration TEXT NOT NULL,
+  status_json TEXT,
+  online INTEGER NOT NULL DEFAULT 0,
+  last_seen TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE punches (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  device_serial TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  punch_type TEXT,
+  method TEXT,
+  payload TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+CREATE INDEX punches_by_tenant_time ON punches(tenant_id, timestamp, seq);
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX deliveries_due ON webhook_deliveries(state, next_attempt_at);
+)SQL"};
+
+std::string newId(std::string_view prefix) {
+  return std::string(prefix) + crypto::randomHexToken(8);
+}
+
+std::string rfc3339(UtcSeconds time) { return formatRfc3339(time); }
+
+std::string nowText() {
+  return rfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+}  // namespace
+
+std::string attendanceWebhookBody(const IncomingPunch& punch,
+                                  const std::string& device_name,
+                                  const std::string& device_location,
+                                  const std::string& user_name) {
+  nlohmann::ordered_json device = {{"id", punch.device_serial}};
+  if (!device_name.empty()) {
+    device["name"] = device_name;
+  }
+  if (!device_location.empty()) {
+    device["location"] = device_location;
+  }
+  nlohmann::ordered_json user = {{"id", punch.user_id}};
+  if (!user_name.empty()) {
+    user["name"] = user_name;
+  }
+  nlohmann::ordered_json detail;
+  if (!punch.punch_type.empty()) {
+    detail["type"] = punch.punch_type;
+  }
+  if (!punch.method.empty()) {
+    detail["method"] = punch.method;
+  }
+  detail["timestamp"] = punch.timestamp;
+  const nlohmann::ordered_json body = {{"event", "attendance.punch"},
+                                       {"event_id", punch.event_id},
+                                       {"timestamp", punch.timestamp},
+                                       {"device", device},
+                                       {"user", user},
+                                       {"punch", detail}};
+  return body.dump();
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  auto db = sqlite::Database::open(path);
+  if (!db) {
+    return db.error();
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db.value())));
+}
+
+Status SqliteStore::migrate() {
+  const std::lock_guard lock(mutex_);
+  if (auto created = db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                              "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+      !created) {
+    return created;
+  }
+  for (std::size_t i = 0; i < kMigrations.size(); ++i) {
+    const auto version = static_cast<std::int64_t>(i + 1);
+    auto applied = db_.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
+    if (!applied) {
+      return applied.error();
+    }
+    applied->bind(1, version);
+    auto row = applied->step();
+    if (!row) {
+      return row.error();
+    }
+    if (*row) {
+      continue;
+    }
+    auto status = db_.transaction([&]() -> Status {
+      if (auto done = db_.exec(kMigrations[i]); !done) {
+        return done;
+      }
+      auto record = db_.prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)");
+      if (!record) {
+        return record.error();
+      }
+      record->bind(1, version).bind(2, nowText());
+      return record->run();
+    });
+    if (!status) {
+      return makeError(ErrorCode::Internal, "migration " + std::to_string(version) +
+                                                " failed: " + status.error().message);
+    }
+  }
+  return {};
+}
+
+Result<Tenant> SqliteStore::createTenant(const std::string& name) {
+  if (name.empty() || name.size() > 200) {
+    return makeError(ErrorCode::InvalidInput, "tenant name must be 1 to 200 characters");
+  }
+  const std::lock_guard lock(mutex_);
+  Tenant tenant{newId("ten_"), name, nowText()};
+  auto statement = db_.prepare("INSERT INTO tenants(id, name, created_at) VALUES (?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant.id).bind(2, tenant.name).bind(3, tenant.created_at);
+  if (auto done = statement->run(); !done) {
+    return done.error();
+  }
+  return tenant;
+}
+
+Result<std::vector<Tenant>> SqliteStore::listTenants() {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("SELECT id, name, created_at FROM tenants ORDER BY created_at, id");
+  if (!statement) {
+    return statement.error();
+  }
+  std::vector<Tenant> out;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    out.push_back({statement->text(0), statement->text(1), statement->text(2)});
+  }
+  return out;
+}
+
+Result<std::optional<Tenant>> SqliteStore::findTenant(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("SELECT id, name, created_at FROM tenants WHERE id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, id);
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<Tenant>{};
+  }
+  return std::optional<Tenant>(Tenant{statement->text(0), statement->text(1), statement->text(2)});
+}
+
+Result<NewApiKey> SqliteStore::createApiKey(const std::string& tenant_id,
+                                            bool live,
+                                            const std::string& label) {
+  auto tenant = findTenant(tenant_id);
+  if (!tenant) {
+    return tenant.error();
+  }
+  if (!tenant->has_value()) {
+    return makeError(ErrorCode::NotFound, "no tenant " + tenant_id,
+                     "list tenants with: punchlink-relay tenants list");
+  }
+  const std::lock_guard lock(mutex_);
+  NewApiKey key;
+  key.secret = std::string(live ? "sk_live_" : "sk_test_") + crypto::randomHexToken(24);
+  key.info = {newId("key_"), tenant_id,   key.secret.substr(0, 12), live ? "live" : "test", label,
+              nowText(),     std::nullopt};
+  auto statement = db_.prepare(
+      "INSERT INTO api_keys(id, tenant_id, prefix, key_hash, mode, label, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, key.info.id)
+      .bind(2, tenant_id)
+      .bind(3, key.info.prefix)
+      .bind(4, crypto::toHex(crypto::sha256(key.secret)))
+      .bind(5, key.info.mode)
+      .bind(6, label)
+      .bind(7, key.info.created_at);
+  if (auto done = statement->run(); !done) {
+    return done.error();
+  }
+  return key;
+}
+
+Result<std::vector<ApiKeyInfo>> SqliteStore::listApiKeys(const std::string& tenant_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT id, tenant_id, prefix, mode, label, created_at, revoked_at FROM api_keys "
+      "WHERE tenant_id = ? ORDER BY created_at, id");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id);
+  std::vector<ApiKeyInfo> out;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    out.push_back(
+        {statement->text(0), statement->text(1), statement->text(2), statement->text(3),
+         statement->text(4), statement->text(5),
+         statement->isNull(6) ? std::nullopt : std::optional<std::string>(statement->text(6))});
+  }
+  return out;
+}
+
+Status SqliteStore::revokeApiKey(const std::string& key_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement =
+      db_.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, nowText()).bind(2, key_id);
+  if (auto done = statement->run(); !done) {
+    return done;
+  }
+  if (db_.changes() == 0) {
+    return makeError(ErrorCode::NotFound, "no active API key " + key_id);
+  }
+  return {};
+}
+
+Result<std::optional<ApiKeyInfo>> SqliteStore::authenticate(const std::string& secret) {
+  // Looked up by hash: the index finds the row, and the secret itself is never stored or
+  // compared byte by byte.
+  const std::string hash = crypto::toHex(crypto::sha256(secret));
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT id, tenant_id, prefix, mode, label, created_at, key_hash FROM api_keys "
+      "WHERE key_hash = ? AND revoked_at IS NULL");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, hash);
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row || !crypto::constantTimeEqual(statement->text(6), hash)) {
+    return std::optional<ApiKeyInfo>{};
+  }
+  return std::optional<ApiKeyInfo>(
+      ApiKeyInfo{statement->text(0), statement->text(1), statement->text(2), statement->text(3),
+                 statement->text(4), statement->text(5), std::nullopt});
+}
+
+Result<Site> SqliteStore::createSite(const std::string& tenant_id, const std::string& site_id) {
+  auto tenant = findTenant(tenant_id);
+  if (!tenant) {
+    return tenant.error();
+  }
+  if (!tenant->has_value()) {
+    return makeError(ErrorCode::NotFound, "no tenant " + tenant_id,
+                     "list tenants with: punchlink-relay tenants list");
+  }
+  if (site_id.empty() || site_id.size() > 64 ||
+      site_id.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+          std::string::npos) {
+    return makeError(ErrorCode::InvalidInput,
+                     "site id must be 1-64 characters from a-z, A-Z, 0-9, '-', '_' and '.'");
+  }
+  const std::lock_guard lock(mutex_);
+  Site site{site_id, tenant_id, nowText()};
+  auto statement = db_.prepare("INSERT INTO sites(id, tenant_id, created_at) VALUES (?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, site.id).bind(2, tenant_id).bind(3, site.created_at);
+  if (auto done = statement->run(); !done) {
+    return makeError(ErrorCode::Conflict, "site " + site_id + " already exists");
+  }
+  return site;
+}
+
+Result<std::optional<Site>> SqliteStore::findSite(const std::string& site_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("SELECT id, tenant_id, created_at FROM sites WHERE id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, site_id);
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<Site>{};
+  }
+  return std::optional<Site>(Site{statement->text(0), statement->text(1), statement->text(2)});
+}
+
+Result<IngestOutcome> SqliteStore::ingest(const Site& site,
+                                          const PunchBatch& batch,
+                                          UtcSeconds now) {
+  const std::lock_guard lock(mutex_);
+  IngestOutcome outcome;
+  outcome.rejected = batch.rejected;
+  const std::string received_at = rfc3339(now);
+  auto device_owner = db_.prepare("SELECT tenant_id, name, location FROM devices WHERE serial = ?");
+  auto add_device = db_.prepare(
+      "INSERT INTO devices(serial, tenant_id, site_id, name, registration, created_at) "
+      "VALUES (?, ?, ?, ?, 'pending', ?)");
+  auto insert_punch = db_.prepare(
+      "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
+      "punch_type, method, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(event_id) DO NOTHING");
+  auto endpoints =
+      db_.prepare("SELECT id, events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1");
+  auto queue = db_.prepare(
+      "INSERT INTO webhook_deliveries(tenant_id, endpoint_id, event_id, event_type, body, state, "
+      "next_attempt_at, created_at) VALUES (?, ?, ?, 'attendance.punch', ?, 'queued', ?, ?) "
+      "ON CONFLICT(endpoint_id, event_id) DO NOTHING");
+  for (auto* statement : {&device_owner, &add_device, &insert_punch, &endpoints, &queue}) {
+    if (!*statement) {
+      return statement->error();
+    }
+  }
+  // The tenant's subscribed endpoints, read once per batch.
+  std::vector<std::string> endpoint_ids;
+  endpoints->bind(1, site.tenant_id);
+  while (true) {
+    auto row = endpoints->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    const auto events = nlohmann::json::parse(endpoints->text(1), nullptr, false);
+    bool wants = !events.is_array() || events.empty();
+    for (const auto& event : events.is_array() ? events : nlohmann::json::array()) {
+      wants = wants || event == "attendance.punch" || event == "*";
+    }
+    if (wants) {
+      endpoint_ids.push_back(endpoints->text(0));
+    }
+  }
+  auto status = db_.transaction([&]() -> Status {
+    for (const auto& punch : batch.punches) {
+      device_owner->reset();
+      device_owner->bind(1, punch.device_serial);
+      auto row = device_owner->step();
+      if (!row) {
+        return row.error();
+      }
+      std::string device_name;
+      std::string device_location;
+      if (*row) {
+        if (device_owner->text(0) != site.tenant_id) {
+          outcome.rejected.push_back(
+              {punch.event_id, "device " + punch.device_serial + " belongs to another tenant"});
+          device_owner->reset();
+          continue;
+        }
+        device_name = device_owner->text(1);
+        device_location = device_owner->text(2);
+        device_owner->reset();
+      } else {
+        device_owner->reset();
+        // Unknown terminals are registered as pending, so no punch is refused for it.
+        add_device->reset();
+        add_device->bind(1, punch.device_serial)
+            .bind(2, site.tenant_id)
+            .bind(3, site.id)
+            .bind(4, punch.device_name)
+            .bind(5, received_at);
+        if (auto done = add_device->run(); !done) {
+          return done;
+        }
+        device_name = punch.device_name;
+      }
+      insert_punch->reset();
+      insert_punch->bind(1, punch.event_id)
+          .bind(2, site.tenant_id)
+          .bind(3, site.id)
+          .bind(4, punch.device_serial)
+          .bind(5, punch.user_id)
+          .bind(6, punch.timestamp)
+          .bind(7, punch.punch_type)
+          .bind(8, punch.method)
+          .bind(9, punch.payload)
+          .bind(10, received_at);
+      if (auto done = insert_punch->run(); !done) {
+        return done;
+      }
+      outcome.acked.push_back(punch.event_id);
+      if (db_.changes() == 0) {
+        continue;  // a replay: stored before, its deliveries queued then
+      }
+      ++outcome.stored_new;
+      const std::string body = attendanceWebhookBody(punch, device_name, device_location, "");
+      for (const auto& endpoint : endpoint_ids) {
+        queue->reset();
+        queue->bind(1, site.tenant_id)
+            .bind(2, endpoint)
+            .bind(3, punch.event_id)
+            .bind(4, body)
+            .bind(5, received_at)
+            .bind(6, received_at);
+        if (auto done = queue->run(); !done) {
+          return done;
+        }
+        outcome.deliveries_queued += static_cast<std::size_t>(db_.changes());
+      }
+    }
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return outcome;
+}
+
+Status SqliteStore::recordDeviceStatus(const Site& site,
+                                       const std::string& serial,
+                                       const std::string& status_json,
+                                       bool online,
+                                       UtcSeconds now) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
+      "last_seen, created_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?) "
+      "ON CONFLICT(serial) DO UPDATE SET status_json = excluded.status_json, online = "
+      "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id "
+      "WHERE devices.tenant_id = excluded.tenant_id");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, serial)
+      .bind(2, site.tenant_id)
+      .bind(3, site.id)
+      .bind(4, status_json)
+      .bind(5, std::int64_t{online ? 1 : 0})
+      .bind(6, rfc3339(now))
+      .bind(7, rfc3339(now));
+  return statement->run();
+}
+
+Result<std::int64_t> SqliteStore::scalar(const std::string& sql, const std::string& bind) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(sql);
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, bind);
+  auto row = statement->step();
+  if (!row) {
+    return row.error();
+  }
+  return *row ? statement->integer(0) : 0;
+}
+
+Result<std::int64_t> SqliteStore::countPunches(const std::string& tenant_id) {
+  return scalar("SELECT COUNT(*) FROM punches WHERE tenant_id = ?", tenant_id);
+}
+
+Result<std::int64_t> SqliteStore::countQueuedDeliveries(const std::string& tenant_id) {
+  return scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ?", tenant_id);
+}
+
+Result<StorePtr> openStore(const std::string& location) {
+  std::string path = location;
+  if (path.rfind("sqlite:", 0) == 0) {
+    path = path.substr(7);
+  } else if (path.rfind("postgres://", 0) == 0 || path.rfind("postgresql://", 0) == 0) {
+    return makeError(ErrorCode::InvalidInput, "PostgreSQL storage is not available in this version",
+                     "use a SQLite path for storage");
+  }
+  auto store = SqliteStore::open(path);
+  if (!store) {
+    return store.error();
+  }
+  return StorePtr(std::move(store.value()));
+}
+
+}  // namespace punchlink::relay

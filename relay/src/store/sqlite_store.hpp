@@ -1,0 +1,55 @@
+// The SQLite implementation of Store (WAL, synchronous=FULL). One connection guarded by a mutex:
+// SQLite serialises writers anyway, and the relay's write rate fits one connection.
+#pragma once
+
+#include "store/store.hpp"
+
+#include <punchlink/common/sqlite_db.hpp>
+
+#include <mutex>
+
+namespace punchlink::relay {
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+
+  // Store
+  Status migrate() override;
+  Result<Tenant> createTenant(const std::string& name) override;
+  Result<std::vector<Tenant>> listTenants() override;
+  Result<std::optional<Tenant>> findTenant(const std::string& id) override;
+  Result<NewApiKey> createApiKey(const std::string& tenant_id,
+                                 bool live,
+                                 const std::string& label) override;
+  Result<std::vector<ApiKeyInfo>> listApiKeys(const std::string& tenant_id) override;
+  Status revokeApiKey(const std::string& key_id) override;
+  Result<std::optional<ApiKeyInfo>> authenticate(const std::string& secret) override;
+  Result<Site> createSite(const std::string& tenant_id, const std::string& site_id) override;
+  Result<std::optional<Site>> findSite(const std::string& site_id) override;
+  Result<IngestOutcome> ingest(const Site& site, const PunchBatch& batch, UtcSeconds now) override;
+  Status recordDeviceStatus(const Site& site,
+                            const std::string& serial,
+                            const std::string& status_json,
+                            bool online,
+                            UtcSeconds now) override;
+  Result<std::int64_t> countPunches(const std::string& tenant_id) override;
+  Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) override;
+
+ private:
+  explicit SqliteStore(sqlite::Database db) : db_(std::move(db)) {}
+
+  Result<std::int64_t> scalar(const std::string& sql, const std::string& bind);
+
+  std::mutex mutex_;
+  sqlite::Database db_;
+};
+
+// The webhook body of an attendance punch, exactly as DESIGN.md lays it out (compact JSON, keys
+// in order, optional fields omitted when unknown).
+std::string attendanceWebhookBody(const IncomingPunch& punch,
+                                  const std::string& device_name,
+                                  const std::string& device_location,
+                                  const std::string& user_name);
+
+}  // namespace punchlink::relay

@@ -1,0 +1,96 @@
+// Store: everything the relay keeps. One interface, so handlers and ingest never see SQL and a
+// PostgreSQL implementation can follow (issue: scale-out). SQLite (SqliteStore) is the default.
+#pragma once
+
+#include "ingest/punch_batch.hpp"
+
+#include <punchlink/common/result.hpp>
+#include <punchlink/common/utc_time.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace punchlink::relay {
+
+struct Tenant {
+  std::string id;  // "ten_…"
+  std::string name;
+  std::string created_at;
+};
+
+struct ApiKeyInfo {
+  std::string id;  // "key_…"
+  std::string tenant_id;
+  std::string prefix;  // first characters of the secret, for recognising it in lists
+  std::string mode;    // live | test
+  std::string label;
+  std::string created_at;
+  std::optional<std::string> revoked_at;
+};
+
+struct NewApiKey {
+  ApiKeyInfo info;
+  std::string secret;  // shown once; only its SHA-256 is stored
+};
+
+struct Site {
+  std::string id;
+  std::string tenant_id;
+  std::string created_at;
+};
+
+struct IngestOutcome {
+  std::vector<std::string> acked;  // committed now or before
+  std::vector<RejectedPunch> rejected;
+  std::size_t stored_new = 0;
+  std::size_t deliveries_queued = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies pending schema migrations; idempotent.
+  virtual Status migrate() = 0;
+
+  virtual Result<Tenant> createTenant(const std::string& name) = 0;
+  virtual Result<std::vector<Tenant>> listTenants() = 0;
+  virtual Result<std::optional<Tenant>> findTenant(const std::string& id) = 0;
+
+  virtual Result<NewApiKey> createApiKey(const std::string& tenant_id,
+                                         bool live,
+                                         const std::string& label) = 0;
+  virtual Result<std::vector<ApiKeyInfo>> listApiKeys(const std::string& tenant_id) = 0;
+  virtual Status revokeApiKey(const std::string& key_id) = 0;
+  // The key for a presented secret, if it exists and is not revoked.
+  virtual Result<std::optional<ApiKeyInfo>> authenticate(const std::string& secret) = 0;
+
+  virtual Result<Site> createSite(const std::string& tenant_id, const std::string& site_id) = 0;
+  virtual Result<std::optional<Site>> findSite(const std::string& site_id) = 0;
+
+  // In ONE transaction: stores the batch's new punches (idempotent by event_id), registers
+  // unknown devices as pending, and queues the webhook deliveries the new punches cause.
+  // Punches of devices that belong to another tenant are rejected.
+  virtual Result<IngestOutcome> ingest(const Site& site,
+                                       const PunchBatch& batch,
+                                       UtcSeconds now) = 0;
+
+  virtual Status recordDeviceStatus(const Site& site,
+                                    const std::string& serial,
+                                    const std::string& status_json,
+                                    bool online,
+                                    UtcSeconds now) = 0;
+
+  virtual Result<std::int64_t> countPunches(const std::string& tenant_id) = 0;
+  virtual Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) = 0;
+};
+
+using StorePtr = std::unique_ptr<Store>;
+
+// "sqlite:/path/to/relay.db" or a plain path.
+Result<StorePtr> openStore(const std::string& location);
+
+}  // namespace punchlink::relay

@@ -1,0 +1,261 @@
+// punchlink-relay's ingest as operators run it: the admin CLI registers a tenant and a site, then
+// `serve` takes the real agent's batches from a TLS Mosquitto, stores them once and acks them.
+#include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/common/sqlite_db.hpp>
+#include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/mosquitto_fixture.hpp>
+#include <punchlink/testing/ports.hpp>
+#include <punchlink/testing/zk_sim_process.hpp>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <regex>
+#include <thread>
+
+#ifndef PUNCHLINK_AGENT
+#error "PUNCHLINK_AGENT must name the agent binary"
+#endif
+#ifndef PUNCHLINK_RELAY
+#error "PUNCHLINK_RELAY must name the relay binary"
+#endif
+#ifndef PUNCHLINK_ZK_SIM
+#error "PUNCHLINK_ZK_SIM must name the zk-sim binary"
+#endif
+
+namespace punchlink::relay {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::ChildProcess;
+using testing::MosquittoFixture;
+using testing::TempDir;
+using testing::ZkSimProcess;
+
+class RelayIngestTest : public ::testing::Test {
+ protected:
+  RelayIngestTest() : broker_(brokerOptions()) {
+    http_port_ = testing::freeLoopbackPort();
+    dir_.write("relay-password", "relay-secret\n");
+    relay_config_ = dir_.write(
+        "relay.yaml",
+        "storage: " + dir_.file("relay.db").string() +
+            "\nlog_level: debug\nhttp:\n  listen: 127.0.0.1:" + std::to_string(http_port_) +
+            "\nbroker:\n  url: " + broker_.url() +
+            "\n  username: relay\n  password_file: " + dir_.file("relay-password").string() +
+            "\n  ca_file: " + broker_.ca().ca_cert.string() + "\n");
+  }
+
+  static testing::MosquittoOptions brokerOptions() {
+    testing::MosquittoOptions options;
+    options.tls = true;
+    options.users = {
+        {"plant-1", "site-secret"}, {"plant-2", "site2-secret"}, {"relay", "relay-secret"}};
+    options.acl =
+        "user relay\ntopic readwrite punchlink/#\n\npattern readwrite punchlink/v1/sites/%u/#\n";
+    return options;
+  }
+
+  // Runs `punchlink-relay --config relay.yaml ARGS…` to completion; returns exit code and output.
+  std::pair<int, std::string> admin(std::vector<std::string> args) {
+    std::vector<std::string> argv{PUNCHLINK_RELAY, "--config", relay_config_.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto log = dir_.file("admin-" + std::to_string(++admin_runs_) + ".log");
+    ChildProcess process(argv, log);
+    const int code = process.waitForExit(30s).value_or(-1);
+    return {code, process.log()};
+  }
+
+  std::string createTenantAndSite(const std::string& site) {
+    const auto [code, out] = admin({"tenants", "create", "Acme Ltd"});
+    EXPECT_EQ(code, 0) << out;
+    const std::string tenant = out.substr(0, out.find('\t'));
+    const auto [site_code, site_out] = admin({"sites", "create", "--tenant", tenant, site});
+    EXPECT_EQ(site_code, 0) << site_out;
+    return tenant;
+  }
+
+  std::unique_ptr<ChildProcess> startRelay() {
+    auto relay = std::make_unique<ChildProcess>(
+        std::vector<std::string>{PUNCHLINK_RELAY, "serve", "--config", relay_config_.string()},
+        dir_.file("relay.log"));
+    EXPECT_TRUE(testing::waitForPort(http_port_, 10s)) << testing::readFile(dir_.file("relay.log"));
+    return relay;
+  }
+
+  std::unique_ptr<ChildProcess> startAgent(const ZkSimProcess& sim) {
+    dir_.write("agent-password", "site-secret\n");
+    const auto config = dir_.write(
+        "agent.yaml",
+        "site_id: plant-1\nuplink:\n  broker: " + broker_.url() + "\n  password_file: " +
+            dir_.file("agent-password").string() + "\n  ca_file: " + broker_.ca().ca_cert.string() +
+            "\n  batch_delay: 50ms\n  ack_timeout: 2s\noutbox:\n  path: " +
+            dir_.file("outbox.db").string() + "\nstatus:\n  listen: \"\"\n  interval: 1s\n" +
+            "devices:\n  - name: door\n    host: 127.0.0.1\n    port: " +
+            std::to_string(sim.port()) + "\n    time_zone: America/New_York\n");
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{PUNCHLINK_AGENT, "--config", config.string()},
+        dir_.file("agent.log"));
+  }
+
+  json health() {
+    Poco::Net::HTTPClientSession session("127.0.0.1", http_port_);
+    Poco::Net::HTTPRequest request("GET", "/healthz");
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    return json::parse(body);
+  }
+
+  std::int64_t storedPunches() {
+    auto db = sqlite::Database::open(dir_.file("relay.db").string());
+    if (!db) {
+      return -1;
+    }
+    auto statement = db->prepare("SELECT COUNT(*), COUNT(DISTINCT event_id) FROM punches");
+    if (!statement || !statement->step().valueOr(false)) {
+      return -1;
+    }
+    EXPECT_EQ(statement->integer(0), statement->integer(1));  // one row per event id
+    return statement->integer(0);
+  }
+
+  bool waitForStored(std::int64_t count, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (storedPunches() >= count) {
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  std::string logs() {
+    return "relay log:\n" + testing::readFile(dir_.file("relay.log")) + "\nagent log:\n" +
+           testing::readFile(dir_.file("agent.log"));
+  }
+
+  MosquittoFixture broker_;
+  TempDir dir_{"punchlink-relay-test"};
+  std::filesystem::path relay_config_;
+  std::uint16_t http_port_ = 0;
+  int admin_runs_ = 0;
+};
+
+TEST_F(RelayIngestTest, AgentPunchesAreStoredOnceAndAcked) {
+  createTenantAndSite("plant-1");
+  auto relay = startRelay();
+  ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "5", "--logs", "30", "--tz", "America/New_York"});
+  auto agent = startAgent(sim);
+  ASSERT_TRUE(waitForStored(30, 30s)) << logs();
+  sim.punch("1002", 1);
+  ASSERT_TRUE(waitForStored(31, 15s)) << logs();
+
+  // The relay goes away (kill -9): punches wait at the agent, and arrive once it is back.
+  relay->kill();
+  for (int i = 0; i < 4; ++i) {
+    sim.punch("1003", 0);
+    std::this_thread::sleep_for(1100ms);
+  }
+  EXPECT_EQ(storedPunches(), 31);
+  relay = startRelay();
+  ASSERT_TRUE(waitForStored(35, 30s)) << logs();
+  std::this_thread::sleep_for(3s);  // resends after ack_timeout must not add rows
+  EXPECT_EQ(storedPunches(), 35);
+  const json stats = health();
+  EXPECT_EQ(stats["status"], "ok");
+  EXPECT_EQ(stats["broker_connected"], true);
+}
+
+TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  auto relay = startRelay();
+  SystemClock clock;
+  Logger logger("test", LogLevel::Warning, StderrSink::detect(), clock);
+  mqtt_client::MqttClientOptions options;
+  options.server_uri = broker_.url();
+  options.client_id = "plant-2";
+  options.username = "plant-2";
+  options.password = "site2-secret";
+  options.ca_file = broker_.ca().ca_cert.string();
+  auto client = mqtt_client::MqttClient::create(options, logger).value();
+  std::mutex mutex;
+  std::vector<json> acks;
+  client->setMessageHandler([&](const mqtt_client::MqttMessage& message) {
+    const std::lock_guard lock(mutex);
+    acks.push_back(json::parse(message.payload));
+  });
+  ASSERT_TRUE(client->connect(10s).ok());
+  ASSERT_TRUE(client->subscribe("punchlink/v1/sites/plant-2/acks", 1, 5s).ok());
+  const json batch = {{"site_id", "plant-2"},
+                      {"batch_id", "b-1"},
+                      {"punches", json::array({{{"event_id", "evt_0123456789abcdef01234567"},
+                                                {"device_serial", "SN-P2"},
+                                                {"user_id", "7"},
+                                                {"timestamp", "2026-03-27T08:30:12Z"}},
+                                               {{"event_id", "evt_0123456789abcdef0123456X"},
+                                                {"device_serial", "SN-P2"},
+                                                {"user_id", "7"},
+                                                {"timestamp", "2026-03-27T08:30:13Z"}}})}};
+  const auto publish = [&](const std::string& payload) {
+    ASSERT_TRUE(
+        client->publish({"punchlink/v1/sites/plant-2/punches", payload, 1, false, "", ""}, 5s)
+            .ok());
+  };
+  publish(batch.dump());
+  std::this_thread::sleep_for(1500ms);
+  {
+    const std::lock_guard lock(mutex);
+    EXPECT_TRUE(acks.empty()) << "an unregistered site's punches must not be acked";
+  }
+  EXPECT_NE(testing::readFile(dir_.file("relay.log")).find("not registered"), std::string::npos);
+
+  // Garbage on the topic is refused without harm.
+  publish("{not json");
+  publish(json{{"site_id", "plant-1"}, {"batch_id", "x"}, {"punches", json::array()}}.dump());
+
+  const auto [code, out] = admin({"sites", "create", "--tenant", tenant, "plant-2"});
+  ASSERT_EQ(code, 0) << out;
+  publish(batch.dump());
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      const std::lock_guard lock(mutex);
+      if (!acks.empty()) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  const std::lock_guard lock(mutex);
+  ASSERT_EQ(acks.size(), 1U) << logs();
+  EXPECT_EQ(acks[0]["batch_id"], "b-1");
+  EXPECT_EQ(acks[0]["acked"], json::array({"evt_0123456789abcdef01234567"}));
+  ASSERT_EQ(acks[0]["rejected"].size(), 1U);
+  EXPECT_EQ(acks[0]["rejected"][0]["event_id"], "evt_0123456789abcdef0123456X");
+  EXPECT_EQ(storedPunches(), 1);
+  EXPECT_EQ(health()["ingest"]["batches_refused"], 3);
+}
+
+TEST(RelayCli, ConfigErrorsAndVersion) {
+  TempDir dir;
+  const auto bad = dir.write("relay.yaml", "storage: /tmp/x.db\nbroker:\n  url: http://nope\n");
+  ChildProcess check({PUNCHLINK_RELAY, "--check-config", bad.string()}, dir.file("check.log"));
+  EXPECT_EQ(check.waitForExit(10s), 2);
+  EXPECT_NE(check.log().find("relay.yaml:3:8: broker.url: must start with mqtts://"),
+            std::string::npos)
+      << check.log();
+  ChildProcess version({PUNCHLINK_RELAY, "--version"}, dir.file("version.log"));
+  EXPECT_EQ(version.waitForExit(10s), 0);
+  EXPECT_NE(version.log().find("punchlink-relay 0.1.0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace punchlink::relay

@@ -1,0 +1,225 @@
+#include "admin/admin_cli.hpp"
+#include "ingest/punch_batch.hpp"
+#include "store/sqlite_store.hpp"
+
+#include <punchlink/common/sqlite_db.hpp>
+#include <punchlink/testing/temp_dir.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace punchlink::relay {
+namespace {
+
+using nlohmann::json;
+
+json punchJson(const std::string& hex24, const std::string& serial = "SN1") {
+  return {{"event_id", "evt_" + hex24},
+          {"device_serial", serial},
+          {"device_name", "door-1"},
+          {"user_id", "EMP_001"},
+          {"timestamp", "2026-03-27T08:30:12Z"},
+          {"local_time", "2026-03-27 09:30:12"},
+          {"time_zone", "Europe/Berlin"},
+          {"state", 0},
+          {"verify", 1},
+          {"method", "Fingerprint"},
+          {"punch_type", "CheckIn"},
+          {"source", "realtime"}};
+}
+
+std::string batchJson(const std::string& site, const json& punches) {
+  return json{{"site_id", site},
+              {"batch_id", "b1"},
+              {"sent_at", "2026-03-27T08:30:13Z"},
+              {"punches", punches}}
+      .dump();
+}
+
+const std::string kHexA = "aaaaaaaaaaaaaaaaaaaaaaaa";
+const std::string kHexB = "bbbbbbbbbbbbbbbbbbbbbbbb";
+
+TEST(PunchBatch, ValidBatch) {
+  const auto batch =
+      parsePunchBatch(batchJson("plant-7", json::array({punchJson(kHexA)})), "plant-7");
+  ASSERT_TRUE(batch.ok()) << batch.error();
+  ASSERT_EQ(batch->punches.size(), 1U);
+  EXPECT_EQ(batch->punches[0].timestamp, "2026-03-27T08:30:12Z");
+  EXPECT_TRUE(batch->rejected.empty());
+}
+
+TEST(PunchBatch, RefusesWholeBatchesThatCannotBeAcked) {
+  EXPECT_FALSE(parsePunchBatch("nope", "s").ok());
+  EXPECT_FALSE(parsePunchBatch(R"({"site_id":"s"})", "s").ok());
+  EXPECT_FALSE(parsePunchBatch(R"({"site_id":"s","batch_id":"b","punches":{}})", "s").ok());
+  const auto foreign = parsePunchBatch(batchJson("other-site", json::array()), "plant-7");
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.error().code, ErrorCode::PermissionDenied);
+}
+
+TEST(PunchBatch, RejectsBadPunchesOneByOneWithReasons) {
+  json bad_time = punchJson(kHexA);
+  bad_time["timestamp"] = "yesterday";
+  json no_user = punchJson(kHexB);
+  no_user.erase("user_id");
+  json bad_id = punchJson(kHexA);
+  bad_id["event_id"] = "evt_XYZ";
+  const auto batch = parsePunchBatch(
+      batchJson(
+          "s", json::array({bad_time, no_user, bad_id, 42, punchJson("cccccccccccccccccccccccc")})),
+      "s");
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->punches.size(), 1U);
+  ASSERT_EQ(batch->rejected.size(), 3U);
+  EXPECT_NE(batch->rejected[0].reason.find("timestamp"), std::string::npos);
+  EXPECT_EQ(batch->rejected[1].reason, "user_id is missing");
+  EXPECT_NE(batch->rejected[2].reason.find("24 hex digits"), std::string::npos);
+}
+
+TEST(PunchBatch, SiteOfTopic) {
+  EXPECT_EQ(siteOfTopic("punchlink/v1/sites/plant-7/punches"), "plant-7");
+  EXPECT_EQ(siteOfTopic("punchlink/v1/sites/plant-7"), "");
+  EXPECT_EQ(siteOfTopic("other/v1/sites/x/punches"), "");
+}
+
+TEST(WebhookBody, MatchesTheDesignLayout) {
+  IncomingPunch punch;
+  punch.event_id = "evt_1a2b";
+  punch.device_serial = "DEVICE_12345";
+  punch.user_id = "EMP_001";
+  punch.timestamp = "2026-03-27T08:30:12Z";
+  punch.punch_type = "CheckIn";
+  punch.method = "Fingerprint";
+  EXPECT_EQ(
+      attendanceWebhookBody(punch, "Main Office Entrance", "Building A", "John Doe"),
+      R"({"event":"attendance.punch","event_id":"evt_1a2b","timestamp":"2026-03-27T08:30:12Z",)"
+      R"("device":{"id":"DEVICE_12345","name":"Main Office Entrance","location":"Building A"},)"
+      R"("user":{"id":"EMP_001","name":"John Doe"},)"
+      R"("punch":{"type":"CheckIn","method":"Fingerprint","timestamp":"2026-03-27T08:30:12Z"}})");
+  // Unknown optional fields are omitted, never null.
+  EXPECT_EQ(attendanceWebhookBody(punch, "", "", "").find("null"), std::string::npos);
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::open(dir_.file("relay.db").string());
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store.value());
+    ASSERT_TRUE(store_->migrate().ok());
+    ASSERT_TRUE(store_->migrate().ok());  // idempotent
+  }
+
+  PunchBatch batch(const std::string& site, const json& punches) {
+    return parsePunchBatch(batchJson(site, punches), site).value();
+  }
+
+  UtcSeconds now() const {
+    return std::chrono::floor<std::chrono::seconds>(parseRfc3339("2026-03-27T08:31:00Z").value());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
+  const auto tenant = store_->createTenant("Acme").value();
+  const auto key = store_->createApiKey(tenant.id, true, "erp").value();
+  EXPECT_EQ(key.secret.rfind("sk_live_", 0), 0U);
+  EXPECT_EQ(store_->createApiKey(tenant.id, false, "").value().secret.rfind("sk_test_", 0), 0U);
+  // The secret is nowhere in the database file.
+  const std::string file = testing::readFile(dir_.file("relay.db"));
+  EXPECT_EQ(file.find(key.secret), std::string::npos);
+  auto found = store_->authenticate(key.secret).value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->tenant_id, tenant.id);
+  EXPECT_FALSE(store_->authenticate(key.secret + "x").value().has_value());
+  ASSERT_TRUE(store_->revokeApiKey(key.info.id).ok());
+  EXPECT_FALSE(store_->authenticate(key.secret).value().has_value());
+  EXPECT_FALSE(store_->revokeApiKey(key.info.id).ok());
+  EXPECT_EQ(store_->createApiKey("ten_nope", true, "").error().code, ErrorCode::NotFound);
+}
+
+TEST_F(SqliteStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
+  const auto tenant = store_->createTenant("Acme").value();
+  const auto site = store_->createSite(tenant.id, "plant-7").value();
+  {
+    // A webhook endpoint (the webhooks API adds these; here directly).
+    auto db = sqlite::Database::open(dir_.file("relay.db").string()).value();
+    ASSERT_TRUE(db.exec("INSERT INTO webhook_endpoints(id, tenant_id, url, secret, events, "
+                        "created_at) VALUES ('we_1', '" +
+                        tenant.id +
+                        "', 'https://example.invalid/hook', 'whsec_x', "
+                        "'[\"attendance.punch\"]', '2026-01-01T00:00:00Z')")
+                    .ok());
+  }
+  const auto first =
+      store_
+          ->ingest(site, batch("plant-7", json::array({punchJson(kHexA), punchJson(kHexB)})), now())
+          .value();
+  EXPECT_EQ(first.stored_new, 2U);
+  EXPECT_EQ(first.acked.size(), 2U);
+  EXPECT_EQ(first.deliveries_queued, 2U);
+  const auto replay =
+      store_->ingest(site, batch("plant-7", json::array({punchJson(kHexA)})), now()).value();
+  EXPECT_EQ(replay.stored_new, 0U);
+  EXPECT_EQ(replay.acked.size(), 1U);  // acked again: the agent must stop sending it
+  EXPECT_EQ(replay.deliveries_queued, 0U);
+  EXPECT_EQ(store_->countPunches(tenant.id).value(), 2);
+  EXPECT_EQ(store_->countQueuedDeliveries(tenant.id).value(), 2);
+}
+
+TEST_F(SqliteStoreTest, DevicesOfAnotherTenantAreRejected) {
+  const auto acme = store_->createTenant("Acme").value();
+  const auto globex = store_->createTenant("Globex").value();
+  const auto acme_site = store_->createSite(acme.id, "acme-1").value();
+  const auto globex_site = store_->createSite(globex.id, "globex-1").value();
+  ASSERT_TRUE(
+      store_->ingest(acme_site, batch("acme-1", json::array({punchJson(kHexA, "SN-ACME")})), now())
+          .ok());
+  const auto outcome =
+      store_
+          ->ingest(globex_site, batch("globex-1", json::array({punchJson(kHexB, "SN-ACME")})),
+                   now())
+          .value();
+  EXPECT_EQ(outcome.stored_new, 0U);
+  ASSERT_EQ(outcome.rejected.size(), 1U);
+  EXPECT_NE(outcome.rejected[0].reason.find("another tenant"), std::string::npos);
+  EXPECT_EQ(store_->countPunches(globex.id).value(), 0);
+}
+
+TEST_F(SqliteStoreTest, SitesAreUniqueAndValidated) {
+  const auto tenant = store_->createTenant("Acme").value();
+  ASSERT_TRUE(store_->createSite(tenant.id, "plant-7").ok());
+  EXPECT_EQ(store_->createSite(tenant.id, "plant-7").error().code, ErrorCode::Conflict);
+  EXPECT_EQ(store_->createSite(tenant.id, "bad/site").error().code, ErrorCode::InvalidInput);
+  EXPECT_EQ(store_->findSite("plant-7").value()->tenant_id, tenant.id);
+  EXPECT_FALSE(store_->findSite("nope").value().has_value());
+}
+
+TEST_F(SqliteStoreTest, AdminCommands) {
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(runAdminCommand(*store_, {"tenants", "create", "Acme"}, out, err), 0) << err.str();
+  const std::string tenant_id = out.str().substr(0, out.str().find('\t'));
+  out.str("");
+  ASSERT_EQ(runAdminCommand(*store_, {"keys", "create", "--tenant", tenant_id, "--label", "erp"},
+                            out, err),
+            0);
+  EXPECT_NE(out.str().find("sk_live_"), std::string::npos);
+  EXPECT_NE(out.str().find("shown only once"), std::string::npos);
+  out.str("");
+  ASSERT_EQ(
+      runAdminCommand(*store_, {"sites", "create", "--tenant", tenant_id, "plant-7"}, out, err), 0);
+  EXPECT_NE(out.str().find("mosquitto_passwd -b"), std::string::npos);
+  EXPECT_NE(out.str().find("pattern readwrite punchlink/v1/sites/%u/#"), std::string::npos);
+  out.str("");
+  ASSERT_EQ(runAdminCommand(*store_, {"tenants", "list"}, out, err), 0);
+  EXPECT_NE(out.str().find("Acme"), std::string::npos);
+  EXPECT_EQ(runAdminCommand(*store_, {"keys", "create"}, out, err), 2);  // usage
+  EXPECT_EQ(runAdminCommand(*store_, {"keys", "create", "--tenant", "ten_nope"}, out, err), 1);
+  EXPECT_NE(err.str().find("no tenant ten_nope"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace punchlink::relay
