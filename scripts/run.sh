@@ -4,8 +4,8 @@
 #
 # What runs today: Mosquitto with TLS (a local CA made on first run), password auth and per-site
 # ACLs, checked with a TLS round trip; zk-sim, an emulated terminal speaking the ZK binary
-# protocol; and punchlink-agent, which reads the terminal and publishes its punches to the broker.
-# The relay joins here when it lands.
+# protocol; punchlink-agent, which reads the terminal and publishes its punches to the broker; and
+# punchlink-relay, which stores them and acknowledges them to the agent.
 #
 # State lives in one folder (default: .state/ in the checkout; PUNCHLINK_STATE_DIR overrides) and a
 # second run reuses it: the same CA, the same credentials.
@@ -146,6 +146,44 @@ log "terminal up: ZK binary protocol on 127.0.0.1:$zk_port (TCP and UDP), contro
   die "reading the emulated terminal failed: $(cat "$state_dir/zk-check.out")"
 log "read the terminal's attendance log with punchlink's client: $(cut -d' ' -f1 "$state_dir/zk-check.out")"
 
+# --- the relay -----------------------------------------------------------------------------------
+relay_port=${PUNCHLINK_RELAY_PORT:-8080}
+printf '%s\n' "$PUNCHLINK_RELAY_MQTT_PASSWORD" >"$state_dir/relay-broker-password"
+chmod 600 "$state_dir/relay-broker-password"
+cat >"$state_dir/relay.yaml" <<YAML
+# Written by scripts/run.sh for the local demo; see docs/relay.md for every key.
+storage: $state_dir/relay.db
+http:
+  listen: 127.0.0.1:$relay_port
+broker:
+  url: mqtts://127.0.0.1:$mqtt_port
+  username: $PUNCHLINK_RELAY_MQTT_USER
+  password_file: $state_dir/relay-broker-password
+  ca_file: $tls_dir/ca.crt
+YAML
+relay_bin=$root/build/dev/relay/punchlink-relay
+# The demo tenant, its API key and the site: created on the first run only.
+if [ ! -f "$state_dir/tenant.env" ]; then
+  tenant_id=$("$relay_bin" --config "$state_dir/relay.yaml" tenants create "Demo tenant" | cut -f1)
+  api_key=$("$relay_bin" --config "$state_dir/relay.yaml" keys create --tenant "$tenant_id" \
+    --label demo | sed -n '2p')
+  "$relay_bin" --config "$state_dir/relay.yaml" sites create --tenant "$tenant_id" \
+    "$PUNCHLINK_SITE_ID" >/dev/null
+  printf 'PUNCHLINK_TENANT_ID=%s\nPUNCHLINK_API_KEY=%s\n' "$tenant_id" "$api_key" \
+    >"$state_dir/tenant.env"
+  chmod 600 "$state_dir/tenant.env"
+  log "created tenant $tenant_id, an API key and site $PUNCHLINK_SITE_ID"
+fi
+"$relay_bin" serve --config "$state_dir/relay.yaml" 2>>"$state_dir/relay.log" &
+pids+=($!)
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$relay_port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$relay_port/healthz" >/dev/null ||
+  die "the relay did not start; see $state_dir/relay.log"
+log "relay up: http://127.0.0.1:$relay_port/healthz (log: $state_dir/relay.log)"
+
 # --- the agent -----------------------------------------------------------------------------------
 printf '%s\n' "$PUNCHLINK_SITE_MQTT_PASSWORD" >"$state_dir/agent-broker-password"
 chmod 600 "$state_dir/agent-broker-password"
@@ -188,7 +226,9 @@ PUNCHLINK_ZKSIM_PORT=$zk_port
 PUNCHLINK_ZKSIM_CONTROL_URL=http://127.0.0.1:$zk_control
 PUNCHLINK_ZKSIM_SERIAL=DEMO000000001
 PUNCHLINK_AGENT_STATUS_URL=http://127.0.0.1:$agent_status_port/status
+PUNCHLINK_RELAY_URL=http://127.0.0.1:$relay_port
 ENV
+cat "$state_dir/tenant.env" >>"$state_dir/stack.env"
 cat "$secrets" >>"$state_dir/stack.env"
 
 cat <<INFO
@@ -197,8 +237,8 @@ punchlink is running (Ctrl-C stops it). Connection details are in $state_dir/sta
 Punch on the emulated terminal, then look at its state and the agent's:
   curl -s -X POST http://127.0.0.1:$zk_control/punches -d '{"user_id":"1001","state":0,"verify":1}'
   curl -s http://127.0.0.1:$zk_control/state
-  curl -s http://127.0.0.1:$agent_status_port/status
-(Until the relay lands nothing acknowledges punches, so they stay pending in the agent's outbox.)
+  curl -s http://127.0.0.1:$agent_status_port/status     # outbox.pending drops to 0 once acked
+  curl -s http://127.0.0.1:$relay_port/healthz           # ingest counters
 Watch the site's traffic as the relay would:
   . $state_dir/stack.env
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile \$PUNCHLINK_MQTT_CA_FILE -V 5 \\
