@@ -1,54 +1,10 @@
 #include "relay_app.hpp"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
+#include "api/rest_api.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace punchlink::relay {
-
-namespace {
-
-class HealthHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit HealthHandler(const RelayApp& app) : app_(app) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    std::string body;
-    if (request.getURI() == "/healthz") {
-      body = app_.healthJson();
-    } else {
-      response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-      body = R"({"error":"not found","code":"not_found"})";
-    }
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
-  }
-
- private:
-  const RelayApp& app_;
-};
-
-class HealthFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HealthFactory(const RelayApp& app) : app_(app) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new HealthHandler(app_);  // Poco takes ownership
-  }
-
- private:
-  const RelayApp& app_;
-};
-
-}  // namespace
 
 std::string relayVersion() { return "0.1.0"; }
 
@@ -81,17 +37,13 @@ Status RelayApp::start() {
   if (auto subscribed = ingest_->subscribe(); !subscribed) {
     return subscribed;
   }
-  try {
-    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(config_.http.listen)};
-    auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
-    params->setMaxThreads(8);
-    http_ = std::make_unique<Poco::Net::HTTPServer>(new HealthFactory(*this), socket, params);
-    http_->start();
-  } catch (const std::exception& error) {
-    return makeError(ErrorCode::Unavailable,
-                     "cannot listen on " + config_.http.listen + ": " + error.what(),
-                     "choose a free address in http.listen");
+  router_ = std::make_unique<api::Router>(
+      api::makeRestApi(*store_, [this] { return nlohmann::ordered_json::parse(healthJson()); }));
+  auto http = api::HttpServer::start(config_.http.listen, *router_, logger_.child("http"));
+  if (!http) {
+    return http.error();
   }
+  http_ = std::move(http.value());
   mqtt_->start();
   started_ = true;
   logger_.info("relay started", {{"http", config_.http.listen}, {"broker", config_.broker.url}});
@@ -109,9 +61,7 @@ void RelayApp::stop() {
     return;
   }
   started_ = false;
-  if (http_) {
-    http_->stopAll(true);
-  }
+  http_.reset();
   mqtt_->stop();
   logger_.info("relay stopped");
 }

@@ -1,6 +1,8 @@
 // RelayApp: the composition root of `punchlink-relay serve`: store, MQTT ingest, HTTP listener.
 #pragma once
 
+#include "api/http_server.hpp"
+#include "api/router.hpp"
 #include "config/relay_config.hpp"
 #include "ingest/ingest_consumer.hpp"
 #include "store/store.hpp"
@@ -12,10 +14,6 @@
 #include <signal.h>
 
 #include <memory>
-
-namespace Poco::Net {
-class HTTPServer;
-}
 
 namespace punchlink::relay {
 
@@ -41,7 +39,8 @@ class RelayApp {
   const Clock& clock_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<IngestConsumer> ingest_;
-  std::unique_ptr<Poco::Net::HTTPServer> http_;
+  std::unique_ptr<api::Router> router_;
+  std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;
 };
 

@@ -547,6 +547,190 @@ Result<std::int64_t> SqliteStore::countQueuedDeliveries(const std::string& tenan
   return scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ?", tenant_id);
 }
 
+Result<std::vector<Device>> SqliteStore::queryDevices(const std::string& where,
+                                                      const std::string& tenant_id,
+                                                      const std::string& serial) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT serial, tenant_id, COALESCE(site_id, ''), name, location, registration, "
+      "COALESCE(status_json, ''), online, COALESCE(last_seen, ''), created_at FROM devices "
+      "WHERE tenant_id = ?" +
+      where + " ORDER BY serial");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id);
+  if (!serial.empty()) {
+    statement->bind(2, serial);
+  }
+  std::vector<Device> out;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    out.push_back({statement->text(0), statement->text(1), statement->text(2), statement->text(3),
+                   statement->text(4), statement->text(5), statement->text(6),
+                   statement->integer(7) != 0, statement->text(8), statement->text(9)});
+  }
+  return out;
+}
+
+Result<Device> SqliteStore::registerDevice(const std::string& tenant_id,
+                                           const std::string& serial,
+                                           const std::string& name,
+                                           const std::string& location) {
+  {
+    const std::lock_guard lock(mutex_);
+    auto owner = db_.prepare("SELECT tenant_id, registration FROM devices WHERE serial = ?");
+    if (!owner) {
+      return owner.error();
+    }
+    owner->bind(1, serial);
+    auto row = owner->step();
+    if (!row) {
+      return row.error();
+    }
+    if (*row && (owner->text(0) != tenant_id || owner->text(1) == "registered")) {
+      return makeError(ErrorCode::Conflict, "device " + serial + " is already registered");
+    }
+    // A pending device (seen in punches before) becomes registered; otherwise a new row.
+    auto upsert = db_.prepare(
+        "INSERT INTO devices(serial, tenant_id, name, location, registration, created_at) "
+        "VALUES (?, ?, ?, ?, 'registered', ?) ON CONFLICT(serial) DO UPDATE SET "
+        "name = excluded.name, location = excluded.location, registration = 'registered' "
+        "WHERE devices.tenant_id = excluded.tenant_id");
+    if (!upsert) {
+      return upsert.error();
+    }
+    upsert->bind(1, serial).bind(2, tenant_id).bind(3, name).bind(4, location).bind(5, nowText());
+    if (auto done = upsert->run(); !done) {
+      return done.error();
+    }
+  }
+  auto device = findDevice(tenant_id, serial);
+  if (!device) {
+    return device.error();
+  }
+  return device->value();
+}
+
+Result<std::vector<Device>> SqliteStore::listDevices(const std::string& tenant_id) {
+  return queryDevices("", tenant_id, "");
+}
+
+Result<std::optional<Device>> SqliteStore::findDevice(const std::string& tenant_id,
+                                                      const std::string& serial) {
+  auto devices = queryDevices(" AND serial = ?", tenant_id, serial);
+  if (!devices) {
+    return devices.error();
+  }
+  if (devices->empty()) {
+    return std::optional<Device>{};
+  }
+  return std::optional<Device>(devices->front());
+}
+
+Result<Device> SqliteStore::updateDevice(const std::string& tenant_id,
+                                         const std::string& serial,
+                                         const std::optional<std::string>& name,
+                                         const std::optional<std::string>& location) {
+  {
+    const std::lock_guard lock(mutex_);
+    auto statement = db_.prepare(
+        "UPDATE devices SET name = COALESCE(?, name), location = COALESCE(?, location) "
+        "WHERE tenant_id = ? AND serial = ?");
+    if (!statement) {
+      return statement.error();
+    }
+    if (name) {
+      statement->bind(1, *name);
+    } else {
+      statement->bindNull(1);
+    }
+    if (location) {
+      statement->bind(2, *location);
+    } else {
+      statement->bindNull(2);
+    }
+    statement->bind(3, tenant_id).bind(4, serial);
+    if (auto done = statement->run(); !done) {
+      return done.error();
+    }
+    if (db_.changes() == 0) {
+      return makeError(ErrorCode::NotFound, "no device " + serial);
+    }
+  }
+  return findDevice(tenant_id, serial)->value();
+}
+
+Status SqliteStore::deleteDevice(const std::string& tenant_id, const std::string& serial) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("DELETE FROM devices WHERE tenant_id = ? AND serial = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, serial);
+  if (auto done = statement->run(); !done) {
+    return done;
+  }
+  if (db_.changes() == 0) {
+    return makeError(ErrorCode::NotFound, "no device " + serial);
+  }
+  return {};
+}
+
+Result<std::vector<StoredPunch>> SqliteStore::listPunches(const std::string& tenant_id,
+                                                          const PunchFilter& filter) {
+  // Keyset pagination on seq: a page never shifts when new punches arrive, so paging through
+  // any number of rows gives no gaps and no repeats.
+  std::string sql = "SELECT seq, payload, received_at FROM punches WHERE tenant_id = ? AND seq > ?";
+  std::vector<std::string> binds;
+  if (filter.from) {
+    sql += " AND timestamp >= ?";
+    binds.push_back(*filter.from);
+  }
+  if (filter.to) {
+    sql += " AND timestamp < ?";
+    binds.push_back(*filter.to);
+  }
+  if (filter.user_id) {
+    sql += " AND user_id = ?";
+    binds.push_back(*filter.user_id);
+  }
+  if (filter.device_serial) {
+    sql += " AND device_serial = ?";
+    binds.push_back(*filter.device_serial);
+  }
+  sql += " ORDER BY seq LIMIT ?";
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(sql);
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, filter.after_seq);
+  int index = 3;
+  for (const auto& value : binds) {
+    statement->bind(index++, value);
+  }
+  statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
+  std::vector<StoredPunch> out;
+  while (true) {
+    auto row = statement->step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      break;
+    }
+    out.push_back({statement->integer(0), statement->text(1), statement->text(2)});
+  }
+  return out;
+}
+
 Result<StorePtr> openStore(const std::string& location) {
   std::string path = location;
   if (path.rfind("sqlite:", 0) == 0) {

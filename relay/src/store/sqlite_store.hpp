@@ -33,6 +33,20 @@ class SqliteStore final : public Store {
                             const std::string& status_json,
                             bool online,
                             UtcSeconds now) override;
+  Result<Device> registerDevice(const std::string& tenant_id,
+                                const std::string& serial,
+                                const std::string& name,
+                                const std::string& location) override;
+  Result<std::vector<Device>> listDevices(const std::string& tenant_id) override;
+  Result<std::optional<Device>> findDevice(const std::string& tenant_id,
+                                           const std::string& serial) override;
+  Result<Device> updateDevice(const std::string& tenant_id,
+                              const std::string& serial,
+                              const std::optional<std::string>& name,
+                              const std::optional<std::string>& location) override;
+  Status deleteDevice(const std::string& tenant_id, const std::string& serial) override;
+  Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
+                                               const PunchFilter& filter) override;
   Result<std::int64_t> countPunches(const std::string& tenant_id) override;
   Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) override;
 
@@ -40,6 +54,9 @@ class SqliteStore final : public Store {
   explicit SqliteStore(sqlite::Database db) : db_(std::move(db)) {}
 
   Result<std::int64_t> scalar(const std::string& sql, const std::string& bind);
+  Result<std::vector<Device>> queryDevices(const std::string& where,
+                                           const std::string& tenant_id,
+                                           const std::string& serial);
 
   std::mutex mutex_;
   sqlite::Database db_;

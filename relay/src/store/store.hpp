@@ -42,6 +42,34 @@ struct Site {
   std::string created_at;
 };
 
+struct Device {
+  std::string serial;
+  std::string tenant_id;
+  std::string site_id;
+  std::string name;
+  std::string location;
+  std::string registration;  // registered | pending
+  std::string status_json;   // the agent's last status message, may be empty
+  bool online = false;
+  std::string last_seen;
+  std::string created_at;
+};
+
+struct PunchFilter {
+  std::optional<std::string> from;  // RFC 3339, inclusive
+  std::optional<std::string> to;    // RFC 3339, exclusive
+  std::optional<std::string> user_id;
+  std::optional<std::string> device_serial;
+  std::int64_t after_seq = 0;  // keyset cursor: rows with a larger seq
+  std::size_t limit = 100;
+};
+
+struct StoredPunch {
+  std::int64_t seq = 0;
+  std::string payload;  // the punch as the agent sent it
+  std::string received_at;
+};
+
 struct IngestOutcome {
   std::vector<std::string> acked;  // committed now or before
   std::vector<RejectedPunch> rejected;
@@ -83,6 +111,24 @@ class Store {
                                     const std::string& status_json,
                                     bool online,
                                     UtcSeconds now) = 0;
+
+  // Devices are always looked up within a tenant: another tenant's device is "not found".
+  virtual Result<Device> registerDevice(const std::string& tenant_id,
+                                        const std::string& serial,
+                                        const std::string& name,
+                                        const std::string& location) = 0;
+  virtual Result<std::vector<Device>> listDevices(const std::string& tenant_id) = 0;
+  virtual Result<std::optional<Device>> findDevice(const std::string& tenant_id,
+                                                   const std::string& serial) = 0;
+  virtual Result<Device> updateDevice(const std::string& tenant_id,
+                                      const std::string& serial,
+                                      const std::optional<std::string>& name,
+                                      const std::optional<std::string>& location) = 0;
+  virtual Status deleteDevice(const std::string& tenant_id, const std::string& serial) = 0;
+
+  // Punches in insertion order (seq), filtered; `limit + 1` rows tell whether more follow.
+  virtual Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
+                                                       const PunchFilter& filter) = 0;
 
   virtual Result<std::int64_t> countPunches(const std::string& tenant_id) = 0;
   virtual Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) = 0;

@@ -1,0 +1,48 @@
+// The REST layer's request and response values. Handlers and the router work on these, not on
+// Poco types, so they run in unit tests without sockets; http_server.cpp adapts Poco to them.
+#pragma once
+
+#include <punchlink/common/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace punchlink::relay::api {
+
+struct ApiRequest {
+  std::string method;
+  std::string path;  // without the query string
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  // Filled by the router:
+  std::map<std::string, std::string> params;  // {serial} and the like
+  std::string tenant_id;                      // after authentication
+
+  std::optional<std::string> header(const std::string& lower_name) const {
+    const auto it = headers.find(lower_name);
+    return it == headers.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+};
+
+struct ApiResponse {
+  int status = 200;
+  nlohmann::ordered_json body = nlohmann::ordered_json::object();
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// The single place where error codes become HTTP statuses (STYLE.md §4).
+int httpStatusFor(ErrorCode code) noexcept;
+
+// {"error": message (+ hint), "code": "..."} with the mapped status.
+ApiResponse errorResponse(const Error& error);
+ApiResponse errorResponse(int status, std::string_view code, const std::string& message);
+
+// A 400 naming the field and what is expected.
+ApiResponse invalidField(const std::string& field, const std::string& expected);
+
+}  // namespace punchlink::relay::api

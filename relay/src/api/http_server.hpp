@@ -1,0 +1,37 @@
+// Serves a Router over Poco's HTTP server: the thin I/O shell of the REST API.
+#pragma once
+
+#include "api/router.hpp"
+
+#include <punchlink/common/log.hpp>
+#include <punchlink/common/result.hpp>
+
+#include <memory>
+#include <string>
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace punchlink::relay::api {
+
+constexpr std::size_t kMaxBodyBytes = 1U << 20U;  // 1 MiB; larger bodies get 413
+
+class HttpServer {
+ public:
+  // Binds `listen` ("host:port") and starts serving `router`, which must outlive the server.
+  static Result<std::unique_ptr<HttpServer>> start(const std::string& listen,
+                                                   const Router& router,
+                                                   Logger logger);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  HttpServer(HttpServer&&) = delete;
+  HttpServer& operator=(HttpServer&&) = delete;
+
+ private:
+  HttpServer() = default;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+}  // namespace punchlink::relay::api

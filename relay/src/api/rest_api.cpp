@@ -1,0 +1,301 @@
+#include "rest_api.hpp"
+
+#include <punchlink/common/crypto.hpp>
+#include <punchlink/common/utc_time.hpp>
+
+#include <charconv>
+#include <variant>
+
+namespace punchlink::relay::api {
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+constexpr std::size_t kMaxPageSize = 1000;
+constexpr std::size_t kDefaultPageSize = 100;
+
+// Wraps a handler with Bearer authentication; the key's tenant lands in request.tenant_id.
+Router::Handler authenticated(Store& store, Router::Handler handler) {
+  return [&store, handler = std::move(handler)](ApiRequest& request) -> ApiResponse {
+    const auto header = request.header("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!header || header->size() <= kBearer.size() || header->rfind(kBearer, 0) != 0) {
+      ApiResponse response = errorResponse(401, "unauthenticated",
+                                           "missing API key: send Authorization: Bearer <key>");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return response;
+    }
+    auto key = store.authenticate(header->substr(kBearer.size()));
+    if (!key) {
+      return errorResponse(key.error());
+    }
+    if (!key->has_value()) {
+      ApiResponse response = errorResponse(401, "unauthenticated", "invalid or revoked API key");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return response;
+    }
+    request.tenant_id = (*key)->tenant_id;
+    return handler(request);
+  };
+}
+
+// The request body as a JSON object, or the 400 to return.
+std::variant<json, ApiResponse> jsonBody(const ApiRequest& request) {
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return invalidField("body", "expected a JSON object");
+  }
+  return body;
+}
+
+std::optional<ApiResponse> optionalString(const json& body,
+                                          const char* field,
+                                          std::size_t max,
+                                          std::optional<std::string>& out) {
+  if (!body.contains(field) || body[field].is_null()) {
+    return std::nullopt;
+  }
+  if (!body[field].is_string() || body[field].get<std::string>().size() > max) {
+    return invalidField(field,
+                        "expected a string of at most " + std::to_string(max) + " characters");
+  }
+  out = body[field].get<std::string>();
+  return std::nullopt;
+}
+
+ordered_json deviceJson(const Device& device) {
+  const json status =
+      device.status_json.empty() ? json::object() : json::parse(device.status_json, nullptr, false);
+  ordered_json out = {{"serial_number", device.serial},
+                      {"name", device.name},
+                      {"location", device.location},
+                      {"status", device.online ? "online" : "offline"},
+                      {"registration", device.registration}};
+  if (status.is_object()) {
+    if (status.contains("users")) {
+      out["users"] = status["users"];
+    }
+    if (status.contains("logs")) {
+      out["logs"] = status["logs"];
+    }
+    if (status.contains("storage_percent")) {
+      out["storage"] = std::to_string(status["storage_percent"].get<int>()) + "%";
+    }
+    if (status.contains("firmware")) {
+      out["firmware"] = status["firmware"];
+    }
+  }
+  out["last_seen"] =
+      device.last_seen.empty() ? ordered_json(nullptr) : ordered_json(device.last_seen);
+  out["site"] = device.site_id.empty() ? ordered_json(nullptr) : ordered_json(device.site_id);
+  out["created_at"] = device.created_at;
+  return out;
+}
+
+std::string encodeCursor(std::int64_t seq) {
+  return "cur_" + crypto::base64Encode("seq:" + std::to_string(seq));
+}
+
+std::optional<std::int64_t> decodeCursor(const std::string& cursor) {
+  if (cursor.rfind("cur_", 0) != 0) {
+    return std::nullopt;
+  }
+  auto decoded = crypto::base64Decode(cursor.substr(4));
+  if (!decoded) {
+    return std::nullopt;
+  }
+  const std::string text(decoded->begin(), decoded->end());
+  if (text.rfind("seq:", 0) != 0) {
+    return std::nullopt;
+  }
+  std::int64_t seq = 0;
+  const auto [ptr, ec] = std::from_chars(text.data() + 4, text.data() + text.size(), seq);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || seq < 0) {
+    return std::nullopt;
+  }
+  return seq;
+}
+
+ApiResponse listLogs(Store& store, ApiRequest& request) {
+  PunchFilter filter;
+  filter.limit = kDefaultPageSize;
+  const auto query = [&](const char* name) -> std::optional<std::string> {
+    const auto it = request.query.find(name);
+    return it == request.query.end() || it->second.empty() ? std::nullopt
+                                                           : std::optional<std::string>(it->second);
+  };
+  if (auto limit = query("limit")) {
+    std::size_t value = 0;
+    const auto [ptr, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
+    if (ec != std::errc{} || ptr != limit->data() + limit->size() || value < 1 ||
+        value > kMaxPageSize) {
+      return invalidField("limit", "expected an integer from 1 to 1000");
+    }
+    filter.limit = value;
+  }
+  for (const auto& [name, target] :
+       {std::pair{"start_date", &filter.from}, std::pair{"end_date", &filter.to}}) {
+    if (auto text = query(name)) {
+      auto parsed = parseDateOrRfc3339(*text);
+      if (!parsed) {
+        return invalidField(name,
+                            "expected a date (2026-03-27) or an RFC 3339 timestamp "
+                            "(2026-03-27T08:30:00Z)");
+      }
+      auto time = std::chrono::floor<std::chrono::seconds>(*parsed);
+      // A bare end date includes that whole day.
+      if (std::string_view(name) == "end_date" && text->size() == 10) {
+        time += std::chrono::hours{24};
+      }
+      *target = formatRfc3339(time);
+    }
+  }
+  filter.user_id = query("user_id");
+  filter.device_serial = query("device_id");
+  if (auto cursor = query("cursor")) {
+    const auto seq = decodeCursor(*cursor);
+    if (!seq) {
+      return invalidField("cursor", "expected a next_cursor value from an earlier page");
+    }
+    filter.after_seq = *seq;
+  }
+  auto rows = store.listPunches(request.tenant_id, filter);
+  if (!rows) {
+    return errorResponse(rows.error());
+  }
+  const bool has_more = rows->size() > filter.limit;
+  if (has_more) {
+    rows->pop_back();
+  }
+  ordered_json data = ordered_json::array();
+  for (const auto& row : *rows) {
+    const json punch = json::parse(row.payload, nullptr, false);
+    ordered_json item = {{"event_id", punch.value("event_id", "")},
+                         {"user_id", punch.value("user_id", "")}};
+    item["punch_type"] =
+        punch.contains("punch_type") ? ordered_json(punch["punch_type"]) : ordered_json(nullptr);
+    item["method"] = punch.value("method", "Other");
+    item["timestamp"] = punch.value("timestamp", "");
+    item["device_id"] = punch.value("device_serial", "");
+    item["local_time"] = punch.value("local_time", "");
+    item["state"] = punch.value("state", 0);
+    item["verify"] = punch.value("verify", 0);
+    item["received_at"] = row.received_at;
+    data.push_back(std::move(item));
+  }
+  ApiResponse response;
+  response.body = {{"data", data},
+                   {"has_more", has_more},
+                   {"next_cursor", has_more ? ordered_json(encodeCursor(rows->back().seq))
+                                            : ordered_json(nullptr)}};
+  return response;
+}
+
+ApiResponse createDevice(Store& store, ApiRequest& request) {
+  auto parsed = jsonBody(request);
+  if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+    return *error;
+  }
+  const json& body = std::get<json>(parsed);
+  if (!body.contains("serial_number") || !body["serial_number"].is_string() ||
+      body["serial_number"].get<std::string>().empty() ||
+      body["serial_number"].get<std::string>().size() > 64) {
+    return invalidField("serial_number", "expected the terminal's serial number (1-64 characters)");
+  }
+  std::optional<std::string> name;
+  std::optional<std::string> location;
+  if (auto error = optionalString(body, "name", 100, name)) {
+    return *error;
+  }
+  if (auto error = optionalString(body, "location", 200, location)) {
+    return *error;
+  }
+  auto device = store.registerDevice(request.tenant_id, body["serial_number"].get<std::string>(),
+                                     name.value_or(""), location.value_or(""));
+  if (!device) {
+    return errorResponse(device.error());
+  }
+  ApiResponse response;
+  response.status = 201;
+  response.body = deviceJson(*device);
+  return response;
+}
+
+}  // namespace
+
+Router makeRestApi(Store& store, std::function<ordered_json()> health) {
+  Router router;
+  router.add("GET", "/healthz", [health = std::move(health)](ApiRequest&) {
+    ApiResponse response;
+    response.body = health();
+    return response;
+  });
+  router.add("GET", "/v1/logs", authenticated(store, [&store](ApiRequest& request) {
+               return listLogs(store, request);
+             }));
+  router.add("POST", "/v1/devices", authenticated(store, [&store](ApiRequest& request) {
+               return createDevice(store, request);
+             }));
+  router.add("GET", "/v1/devices", authenticated(store, [&store](ApiRequest& request) {
+               auto devices = store.listDevices(request.tenant_id);
+               if (!devices) {
+                 return errorResponse(devices.error());
+               }
+               ApiResponse response;
+               ordered_json data = ordered_json::array();
+               for (const auto& device : *devices) {
+                 data.push_back(deviceJson(device));
+               }
+               response.body = {{"data", data}};
+               return response;
+             }));
+  router.add("GET", "/v1/devices/{serial}", authenticated(store, [&store](ApiRequest& request) {
+               auto device = store.findDevice(request.tenant_id, request.params["serial"]);
+               if (!device) {
+                 return errorResponse(device.error());
+               }
+               if (!device->has_value()) {
+                 return errorResponse(404, "not_found", "no device " + request.params["serial"]);
+               }
+               ApiResponse response;
+               response.body = deviceJson(**device);
+               return response;
+             }));
+  router.add("PATCH", "/v1/devices/{serial}", authenticated(store, [&store](ApiRequest& request) {
+               auto parsed = jsonBody(request);
+               if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+                 return *error;
+               }
+               const json& body = std::get<json>(parsed);
+               std::optional<std::string> name;
+               std::optional<std::string> location;
+               if (auto error = optionalString(body, "name", 100, name)) {
+                 return *error;
+               }
+               if (auto error = optionalString(body, "location", 200, location)) {
+                 return *error;
+               }
+               auto device =
+                   store.updateDevice(request.tenant_id, request.params["serial"], name, location);
+               if (!device) {
+                 return errorResponse(device.error());
+               }
+               ApiResponse response;
+               response.body = deviceJson(*device);
+               return response;
+             }));
+  router.add("DELETE", "/v1/devices/{serial}", authenticated(store, [&store](ApiRequest& request) {
+               if (auto deleted = store.deleteDevice(request.tenant_id, request.params["serial"]);
+                   !deleted) {
+                 return errorResponse(deleted.error());
+               }
+               ApiResponse response;
+               response.body = {{"serial_number", request.params["serial"]}, {"deleted", true}};
+               return response;
+             }));
+  return router;
+}
+
+}  // namespace punchlink::relay::api

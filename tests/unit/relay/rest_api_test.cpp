@@ -1,0 +1,222 @@
+// The /v1 REST API through its router, on a real SQLite store: no sockets, exact responses.
+#include "api/rest_api.hpp"
+
+#include "ingest/punch_batch.hpp"
+#include "store/sqlite_store.hpp"
+
+#include <punchlink/testing/temp_dir.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+namespace punchlink::relay::api {
+namespace {
+
+using nlohmann::json;
+
+class RestApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(SqliteStore::open(dir_.file("relay.db").string()).value());
+    ASSERT_TRUE(store_->migrate().ok());
+    acme_ = store_->createTenant("Acme").value().id;
+    globex_ = store_->createTenant("Globex").value().id;
+    acme_key_ = store_->createApiKey(acme_, true, "").value().secret;
+    globex_key_ = store_->createApiKey(globex_, true, "").value().secret;
+    site_ = store_->createSite(acme_, "plant-7").value();
+    router_ = makeRestApi(*store_, [] { return nlohmann::ordered_json{{"status", "ok"}}; });
+  }
+
+  ApiResponse call(const std::string& method,
+                   const std::string& path,
+                   const std::string& key = "",
+                   const std::string& body = "",
+                   std::map<std::string, std::string> query = {}) {
+    ApiRequest request;
+    request.method = method;
+    request.path = path;
+    request.body = body;
+    request.query = std::move(query);
+    if (!key.empty()) {
+      request.headers["authorization"] = "Bearer " + key;
+    }
+    return router_.dispatch(request);
+  }
+
+  void storePunches(int count, const std::string& serial = "SN1") {
+    json punches = json::array();
+    for (int i = 0; i < count; ++i) {
+      char hex[25];
+      std::snprintf(hex, sizeof hex, "%024x", next_id_++);
+      const int minute = i % 60;
+      char timestamp[32];
+      std::snprintf(timestamp, sizeof timestamp, "2026-03-%02dT08:%02d:00Z", 1 + (i / 60) % 28,
+                    minute);
+      punches.push_back({{"event_id", std::string("evt_") + hex},
+                         {"device_serial", serial},
+                         {"user_id", i % 2 == 0 ? "EMP_001" : "EMP_002"},
+                         {"timestamp", timestamp},
+                         {"punch_type", "CheckIn"},
+                         {"method", "Fingerprint"}});
+      if (punches.size() == 1000 || i == count - 1) {
+        const auto batch = parsePunchBatch(
+            json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", punches}}.dump(),
+            "plant-7");
+        ASSERT_TRUE(batch.ok());
+        ASSERT_TRUE(
+            store_
+                ->ingest(site_, *batch,
+                         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
+                .ok());
+        punches = json::array();
+      }
+    }
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  Router router_;
+  std::string acme_;
+  std::string globex_;
+  std::string acme_key_;
+  std::string globex_key_;
+  Site site_;
+  int next_id_ = 1;
+};
+
+TEST_F(RestApiTest, AuthenticationIsRequiredAndChecked) {
+  auto response = call("GET", "/v1/logs");
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(response.body["code"], "unauthenticated");
+  EXPECT_NE(response.body["error"].get<std::string>().find("Bearer"), std::string::npos);
+  response = call("GET", "/v1/logs", "sk_live_not_a_key");
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(call("GET", "/healthz").status, 200);  // health needs no key
+}
+
+TEST_F(RestApiTest, UnknownRoutesAndMethods) {
+  auto response = call("GET", "/v1/nope", acme_key_);
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.body["code"], "not_found");
+  response = call("PUT", "/v1/devices", acme_key_);
+  EXPECT_EQ(response.status, 405);
+  ASSERT_FALSE(response.headers.empty());
+  EXPECT_EQ(response.headers[0].first, "Allow");
+}
+
+TEST_F(RestApiTest, PagingThroughLogsHasNoGapsOrRepeats) {
+  storePunches(2500);
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  while (true) {
+    std::map<std::string, std::string> query{{"limit", "1000"}};
+    if (!cursor.empty()) {
+      query["cursor"] = cursor;
+    }
+    const auto response = call("GET", "/v1/logs", acme_key_, "", query);
+    ASSERT_EQ(response.status, 200) << response.body.dump();
+    ++pages;
+    for (const auto& item : response.body["data"]) {
+      EXPECT_TRUE(seen.insert(item["event_id"].get<std::string>()).second) << "repeat";
+    }
+    if (!response.body["has_more"].get<bool>()) {
+      EXPECT_TRUE(response.body["next_cursor"].is_null());
+      break;
+    }
+    cursor = response.body["next_cursor"].get<std::string>();
+    storePunches(1);  // new punches while paging land at the end, never inside a page
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen.size(), 2502U);  // 2500 + the ones added between pages, all of them
+}
+
+TEST_F(RestApiTest, LogFiltersAndItemShape) {
+  storePunches(120);
+  auto response =
+      call("GET", "/v1/logs", acme_key_, "",
+           {{"user_id", "EMP_001"}, {"start_date", "2026-03-02"}, {"end_date", "2026-03-02"}});
+  ASSERT_EQ(response.status, 200);
+  ASSERT_EQ(response.body["data"].size(), 30U);  // day 2 holds punches 60..119, half EMP_001
+  const auto& item = response.body["data"][0];
+  EXPECT_EQ(item["user_id"], "EMP_001");
+  EXPECT_EQ(item["punch_type"], "CheckIn");
+  EXPECT_EQ(item["method"], "Fingerprint");
+  EXPECT_EQ(item["device_id"], "SN1");
+  EXPECT_EQ(item["timestamp"].get<std::string>().substr(0, 10), "2026-03-02");
+  response = call("GET", "/v1/logs", acme_key_, "",
+                  {{"start_date", "2026-03-01T08:10:00Z"}, {"end_date", "2026-03-01T08:20:00Z"}});
+  EXPECT_EQ(response.body["data"].size(), 10U);
+}
+
+TEST_F(RestApiTest, ValidationErrorsNameTheField) {
+  const std::pair<std::map<std::string, std::string>, std::string> cases[] = {
+      {{{"limit", "0"}}, "limit"},
+      {{{"limit", "1001"}}, "limit"},
+      {{{"limit", "ten"}}, "limit"},
+      {{{"start_date", "March"}}, "start_date"},
+      {{{"end_date", "2026-13-01"}}, "end_date"},
+      {{{"cursor", "cur_!!"}}, "cursor"},
+  };
+  for (const auto& [query, field] : cases) {
+    const auto response = call("GET", "/v1/logs", acme_key_, "", query);
+    EXPECT_EQ(response.status, 400) << field;
+    EXPECT_EQ(response.body["field"], field);
+    EXPECT_EQ(response.body["code"], "invalid_input");
+  }
+  auto response = call("POST", "/v1/devices", acme_key_, "not json");
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.body["field"], "body");
+  response = call("POST", "/v1/devices", acme_key_, R"({"name":"x"})");
+  EXPECT_EQ(response.body["field"], "serial_number");
+  response = call("POST", "/v1/devices", acme_key_, R"({"serial_number":"A","name":42})");
+  EXPECT_EQ(response.body["field"], "name");
+}
+
+TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
+  auto response = call("POST", "/v1/devices", acme_key_,
+                       R"({"serial_number":"AKJD193840129","name":"Main Office Entrance",)"
+                       R"("location":"Building A, Floor 1"})");
+  ASSERT_EQ(response.status, 201) << response.body.dump();
+  EXPECT_EQ(response.body["serial_number"], "AKJD193840129");
+  EXPECT_EQ(response.body["status"], "offline");
+  EXPECT_EQ(call("POST", "/v1/devices", acme_key_, R"({"serial_number":"AKJD193840129"})").status,
+            409);
+
+  ASSERT_TRUE(store_
+                  ->recordDeviceStatus(
+                      site_, "AKJD193840129",
+                      R"({"serial":"AKJD193840129","online":true,"users":243,"logs":15847,)"
+                      R"("storage_percent":34,"firmware":"Ver 6.60"})",
+                      true,
+                      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
+                  .ok());
+  response = call("GET", "/v1/devices/AKJD193840129", acme_key_);
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["status"], "online");
+  EXPECT_EQ(response.body["users"], 243);
+  EXPECT_EQ(response.body["logs"], 15847);
+  EXPECT_EQ(response.body["storage"], "34%");
+  EXPECT_FALSE(response.body["last_seen"].is_null());
+
+  // Another tenant sees nothing of it: not found, never forbidden.
+  EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", globex_key_).status, 404);
+  EXPECT_EQ(call("PATCH", "/v1/devices/AKJD193840129", globex_key_, R"({"name":"x"})").status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", globex_key_).status, 404);
+  EXPECT_TRUE(call("GET", "/v1/devices", globex_key_).body["data"].empty());
+  storePunches(5);
+  EXPECT_TRUE(call("GET", "/v1/logs", globex_key_).body["data"].empty());
+
+  response = call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"location":"Lobby"})");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["location"], "Lobby");
+  EXPECT_EQ(response.body["name"], "Main Office Entrance");
+  EXPECT_EQ(call("GET", "/v1/devices", acme_key_).body["data"].size(), 2U);  // + pending SN1
+  EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", acme_key_).status, 200);
+  EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).status, 404);
+}
+
+}  // namespace
+}  // namespace punchlink::relay::api
