@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libhowardhinnant-date-dev libsystemd-dev libgtest-dev libgmock-dev
   # runtime and test peers
   tzdata mosquitto mosquitto-clients openssl sqlite3 ca-certificates curl python3
+  python3-requests  # runs the seed guide's Python examples
 )
 
 # Node.js runs the third-party ZK clients of the peers tests. Any packaged Node ≥ 18 works; keep

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #ifndef PUNCHLINK_AGENT
@@ -25,6 +26,9 @@
 #endif
 #ifndef PUNCHLINK_ZK_SIM
 #error "PUNCHLINK_ZK_SIM must name the zk-sim binary"
+#endif
+#ifndef PUNCHLINK_SEED_DIR
+#error "PUNCHLINK_SEED_DIR must name tests/seed"
 #endif
 
 namespace punchlink::relay {
@@ -85,6 +89,12 @@ class RelayIngestTest : public ::testing::Test {
         std::vector<std::string>{PUNCHLINK_RELAY, "serve", "--config", relay_config_.string()},
         dir_.file("relay.log"));
     EXPECT_TRUE(testing::waitForPort(http_port_, 10s)) << testing::readFile(dir_.file("relay.log"));
+    // Ready for ingest once subscribed: the HTTP listener opens before the broker connection.
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline && health()["broker_connected"] != true) {
+      std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(health()["broker_connected"], true) << testing::readFile(dir_.file("relay.log"));
     return relay;
   }
 
@@ -242,6 +252,95 @@ TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
   EXPECT_EQ(acks[0]["rejected"][0]["event_id"], "evt_0123456789abcdef0123456X");
   EXPECT_EQ(storedPunches(), 1);
   EXPECT_EQ(health()["ingest"]["batches_refused"], 3);
+}
+
+// The seed guide's samples (tests/seed), unchanged but for base URL and key, against `serve`.
+TEST_F(RelayIngestTest, SeedGuideExamplesWork) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  const auto [key_code, key_out] = admin({"keys", "create", "--tenant", tenant});
+  ASSERT_EQ(key_code, 0) << key_out;
+  const std::string api_key = key_out.substr(key_out.find("sk_live_"), 8 + 48);
+  auto relay = startRelay();
+
+  // Punches arrive as an agent sends them.
+  SystemClock clock;
+  Logger logger("test", LogLevel::Warning, StderrSink::detect(), clock);
+  mqtt_client::MqttClientOptions options;
+  options.server_uri = broker_.url();
+  options.client_id = "plant-1";
+  options.username = "plant-1";
+  options.password = "site-secret";
+  options.ca_file = broker_.ca().ca_cert.string();
+  auto client = mqtt_client::MqttClient::create(options, logger).value();
+  ASSERT_TRUE(client->connect(10s).ok());
+  json punches = json::array();
+  const std::pair<const char*, const char*> rows[] = {{"EMP_001", "2026-03-05T08:00:00Z"},
+                                                      {"EMP_002", "2026-03-05T08:01:00Z"},
+                                                      {"EMP_001", "2026-03-05T17:00:00Z"},
+                                                      {"EMP_001", "2026-04-01T08:00:00Z"}};
+  int n = 0;
+  for (const auto& [user, time] : rows) {
+    punches.push_back({{"event_id", "evt_00000000000000000000000" + std::to_string(++n)},
+                       {"device_serial", "AKJD193840129"},
+                       {"user_id", user},
+                       {"timestamp", time},
+                       {"punch_type", n == 3 ? "CheckOut" : "CheckIn"},
+                       {"method", "Fingerprint"}});
+  }
+  ASSERT_TRUE(
+      client
+          ->publish(
+              {"punchlink/v1/sites/plant-1/punches",
+               json{{"site_id", "plant-1"}, {"batch_id", "seed"}, {"punches", punches}}.dump(), 1,
+               false, "", ""},
+              5s)
+          .ok());
+  ASSERT_TRUE(waitForStored(4, 10s)) << logs();
+
+  const std::vector<std::string> env{
+      "PUNCHLINK_API_URL=http://127.0.0.1:" + std::to_string(http_port_),
+      "PUNCHLINK_API_KEY=" + api_key};
+  const auto run = [&](std::vector<std::string> argv) {
+    const auto log = dir_.file("seed-" + std::to_string(++admin_runs_) + ".log");
+    ChildProcess process(std::move(argv), log, env);
+    const int code = process.waitForExit(60s).value_or(-1);
+    return std::make_pair(code, process.log());
+  };
+  const std::string seed = PUNCHLINK_SEED_DIR;
+
+  auto [py_code, py_out] = run({"/usr/bin/python3", seed + "/fetch_logs.py"});
+  EXPECT_EQ(py_code, 0) << py_out;
+  EXPECT_EQ(py_out,
+            "EMP_001 — CheckIn at 2026-03-05T08:00:00Z\n"
+            "EMP_001 — CheckOut at 2026-03-05T17:00:00Z\n");
+
+  auto [js_code, js_out] = run({"node", seed + "/fetch_logs.mjs"});
+  EXPECT_EQ(js_code, 0) << js_out;
+  EXPECT_EQ(js_out,
+            "EMP_001 — CheckIn at 2026-03-05T08:00:00Z\n"
+            "EMP_002 — CheckIn at 2026-03-05T08:01:00Z\n"
+            "EMP_001 — CheckOut at 2026-03-05T17:00:00Z\n");
+
+  auto [curl_code, curl_out] = run({"bash", seed + "/fetch_logs.sh"});
+  EXPECT_EQ(curl_code, 0) << curl_out;
+  const auto logs_json = json::parse(curl_out.substr(curl_out.find('{')), nullptr, false);
+  ASSERT_TRUE(logs_json.is_object()) << curl_out;
+  EXPECT_EQ(logs_json["data"].size(), 3U);
+  EXPECT_EQ(logs_json["has_more"], false);
+
+  auto [dev_code, dev_out] = run({"bash", seed + "/devices.sh"});
+  ASSERT_EQ(dev_code, 0) << dev_out;
+  std::istringstream lines(dev_out);
+  std::string created;
+  std::string status;
+  std::string deleted;
+  std::getline(lines, created);
+  std::getline(lines, status);
+  std::getline(lines, deleted);
+  EXPECT_EQ(json::parse(created)["name"], "Main Office Entrance");
+  // The punches above made it a pending device of this tenant; registering adopts it.
+  EXPECT_EQ(json::parse(status)["registration"], "registered");
+  EXPECT_EQ(json::parse(deleted)["deleted"], true);
 }
 
 TEST(RelayCli, ConfigErrorsAndVersion) {
