@@ -3,15 +3,12 @@
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/http_get.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
 #include <punchlink/testing/zk_sim_process.hpp>
 #include <punchlink/zk/zk_packet.hpp>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -249,15 +246,7 @@ class AgentTest : public ::testing::Test {
         dir_.file("agent.log"));
   }
 
-  json localStatus() {
-    Poco::Net::HTTPClientSession session("127.0.0.1", status_port_);
-    Poco::Net::HTTPRequest request("GET", "/status");
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-    return json::parse(body);
-  }
+  json localStatus() { return testing::httpGetJson(status_port_, "/status"); }
 
   std::string agentLog() { return testing::readFile(dir_.file("agent.log")); }
 

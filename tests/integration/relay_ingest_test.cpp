@@ -3,14 +3,11 @@
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/http_get.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
 #include <punchlink/testing/zk_sim_process.hpp>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -113,15 +110,7 @@ class RelayIngestTest : public ::testing::Test {
         dir_.file("agent.log"));
   }
 
-  json health() {
-    Poco::Net::HTTPClientSession session("127.0.0.1", http_port_);
-    Poco::Net::HTTPRequest request("GET", "/healthz");
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::string body;
-    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-    return json::parse(body);
-  }
+  json health() { return testing::httpGetJson(http_port_, "/healthz"); }
 
   std::int64_t storedPunches() {
     auto db = sqlite::Database::open(dir_.file("relay.db").string());

@@ -103,16 +103,12 @@ Result<std::vector<OutboxRow>> Outbox::nextBatch(std::size_t limit, std::int64_t
   }
   statement->bind(1, resend_before_ms).bind(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxRow> rows;
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    rows.push_back({statement->integer(0), statement->text(1), statement->text(2),
-                    statement->integer(3), statement->integer(4) != 0});
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        rows.push_back(
+            {row.integer(0), row.text(1), row.text(2), row.integer(3), row.integer(4) != 0});
+      });
+      !done) {
+    return done.error();
   }
   return rows;
 }
@@ -221,14 +217,13 @@ Result<DeviceWatermark> Outbox::watermark(const std::string& device) {
     return statement.error();
   }
   statement->bind(1, device);
-  auto row = statement->step();
-  if (!row) {
-    return row.error();
+  auto found = statement->first([](sqlite::Statement& row) {
+    return DeviceWatermark{row.integer(0), row.text(1)};
+  });
+  if (!found) {
+    return found.error();
   }
-  if (!*row) {
-    return DeviceWatermark{};
-  }
-  return DeviceWatermark{statement->integer(0), statement->text(1)};
+  return found->value_or(DeviceWatermark{});
 }
 
 Status Outbox::setWatermark(const std::string& device, const DeviceWatermark& watermark) {
@@ -251,14 +246,7 @@ Result<std::optional<std::string>> Outbox::commandResult(const std::string& comm
     return statement.error();
   }
   statement->bind(1, command_id);
-  auto row = statement->step();
-  if (!row) {
-    return row.error();
-  }
-  if (!*row) {
-    return std::optional<std::string>{};
-  }
-  return std::optional<std::string>(statement->text(0));
+  return statement->first([](sqlite::Statement& row) { return row.text(0); });
 }
 
 Status Outbox::saveCommandResult(const std::string& command_id,

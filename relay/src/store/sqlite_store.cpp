@@ -200,15 +200,11 @@ Result<std::vector<Tenant>> SqliteStore::listTenants() {
     return statement.error();
   }
   std::vector<Tenant> out;
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    out.push_back({statement->text(0), statement->text(1), statement->text(2)});
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        out.push_back({row.text(0), row.text(1), row.text(2)});
+      });
+      !done) {
+    return done.error();
   }
   return out;
 }
@@ -220,14 +216,9 @@ Result<std::optional<Tenant>> SqliteStore::findTenant(const std::string& id) {
     return statement.error();
   }
   statement->bind(1, id);
-  auto row = statement->step();
-  if (!row) {
-    return row.error();
-  }
-  if (!*row) {
-    return std::optional<Tenant>{};
-  }
-  return std::optional<Tenant>(Tenant{statement->text(0), statement->text(1), statement->text(2)});
+  return statement->first([](sqlite::Statement& row) {
+    return Tenant{row.text(0), row.text(1), row.text(2)};
+  });
 }
 
 Result<NewApiKey> SqliteStore::createApiKey(const std::string& tenant_id,
@@ -368,14 +359,9 @@ Result<std::optional<Site>> SqliteStore::findSite(const std::string& site_id) {
     return statement.error();
   }
   statement->bind(1, site_id);
-  auto row = statement->step();
-  if (!row) {
-    return row.error();
-  }
-  if (!*row) {
-    return std::optional<Site>{};
-  }
-  return std::optional<Site>(Site{statement->text(0), statement->text(1), statement->text(2)});
+  return statement->first([](sqlite::Statement& row) {
+    return Site{row.text(0), row.text(1), row.text(2)};
+  });
 }
 
 Result<IngestOutcome> SqliteStore::ingest(const Site& site,
@@ -407,22 +393,18 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
   // The tenant's subscribed endpoints, read once per batch.
   std::vector<std::string> endpoint_ids;
   endpoints->bind(1, site.tenant_id);
-  while (true) {
-    auto row = endpoints->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    const auto events = nlohmann::json::parse(endpoints->text(1), nullptr, false);
-    bool wants = !events.is_array() || events.empty();
-    for (const auto& event : events.is_array() ? events : nlohmann::json::array()) {
-      wants = wants || event == "attendance.punch" || event == "*";
-    }
-    if (wants) {
-      endpoint_ids.push_back(endpoints->text(0));
-    }
+  if (auto done = endpoints->each([&](sqlite::Statement& row) {
+        const auto events = nlohmann::json::parse(row.text(1), nullptr, false);
+        bool wants = !events.is_array() || events.empty();
+        for (const auto& event : events.is_array() ? events : nlohmann::json::array()) {
+          wants = wants || event == "attendance.punch" || event == "*";
+        }
+        if (wants) {
+          endpoint_ids.push_back(row.text(0));
+        }
+      });
+      !done) {
+    return done.error();
   }
   auto status = db_.transaction([&]() -> Status {
     for (const auto& punch : batch.punches) {
@@ -564,17 +546,12 @@ Result<std::vector<Device>> SqliteStore::queryDevices(const std::string& where,
     statement->bind(2, serial);
   }
   std::vector<Device> out;
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    out.push_back({statement->text(0), statement->text(1), statement->text(2), statement->text(3),
-                   statement->text(4), statement->text(5), statement->text(6),
-                   statement->integer(7) != 0, statement->text(8), statement->text(9)});
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
+                       row.text(6), row.integer(7) != 0, row.text(8), row.text(9)});
+      });
+      !done) {
+    return done.error();
   }
   return out;
 }
@@ -718,15 +695,11 @@ Result<std::vector<StoredPunch>> SqliteStore::listPunches(const std::string& ten
   }
   statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
   std::vector<StoredPunch> out;
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      break;
-    }
-    out.push_back({statement->integer(0), statement->text(1), statement->text(2)});
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        out.push_back({row.integer(0), row.text(1), row.text(2)});
+      });
+      !done) {
+    return done.error();
   }
   return out;
 }

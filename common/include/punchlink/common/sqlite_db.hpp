@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace punchlink::sqlite {
 
@@ -29,6 +30,35 @@ class Statement {
   // Runs to completion (for INSERT/UPDATE/DELETE).
   Status run();
   void reset();
+
+  // Calls `row(*this)` for every result row; stops at the first error.
+  template <typename RowFn>
+  Status each(RowFn&& row) {
+    while (true) {
+      auto more = step();
+      if (!more) {
+        return more.error();
+      }
+      if (!*more) {
+        return {};
+      }
+      row(*this);
+    }
+  }
+
+  // The first row mapped by `map(*this)`, or nullopt when there is none.
+  template <typename MapFn>
+  auto first(MapFn&& map) -> Result<std::optional<std::invoke_result_t<MapFn, Statement&>>> {
+    using Row = std::invoke_result_t<MapFn, Statement&>;
+    auto more = step();
+    if (!more) {
+      return more.error();
+    }
+    if (!*more) {
+      return std::optional<Row>{};
+    }
+    return std::optional<Row>(map(*this));
+  }
 
   std::int64_t integer(int column) const;
   std::string text(int column) const;
