@@ -332,6 +332,48 @@ TEST_F(RelayIngestTest, SeedGuideExamplesWork) {
   EXPECT_EQ(json::parse(deleted)["deleted"], true);
 }
 
+// POST /v1/users (the guide's Python enrollment sample) → relay command → MQTT → agent → the
+// terminal; the result comes back and shows on the command and the user.
+TEST_F(RelayIngestTest, EnrollmentReachesTheTerminalAndReportsBack) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  const auto [key_code, key_out] = admin({"keys", "create", "--tenant", tenant});
+  ASSERT_EQ(key_code, 0) << key_out;
+  const std::string api_key = key_out.substr(key_out.find("sk_live_"), 8 + 48);
+  auto relay = startRelay();
+  ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "2", "--logs", "3", "--serial", "DEVICE_12345"});
+  auto agent = startAgent(sim);
+  // The terminal becomes known to the tenant once the agent has sent its punches.
+  ASSERT_TRUE(waitForStored(3, 30s)) << logs();
+
+  const std::vector<std::string> env{
+      "PUNCHLINK_API_URL=http://127.0.0.1:" + std::to_string(http_port_),
+      "PUNCHLINK_API_KEY=" + api_key};
+  ChildProcess enroll({"/usr/bin/python3", std::string(PUNCHLINK_SEED_DIR) + "/enroll_user.py"},
+                      dir_.file("enroll.log"), env);
+  ASSERT_EQ(enroll.waitForExit(60s), 0) << enroll.log();
+  EXPECT_EQ(enroll.log(), "✓ User EMP_001 enrolled\n");
+
+  json user;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    user = testing::httpGetJson(http_port_, "/v1/users/EMP_001", api_key);
+    if (user["commands"].size() == 1 && user["commands"][0]["status"] == "succeeded") {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(user["commands"][0]["status"], "succeeded") << user.dump() << logs();
+  const std::string command_id = user["commands"][0]["id"];
+  EXPECT_EQ(testing::httpGetJson(http_port_, "/v1/commands/" + command_id, api_key)["status"],
+            "succeeded");
+  const auto on_terminal = sim.get("/users/EMP_001");
+  ASSERT_EQ(on_terminal.status, 200);
+  EXPECT_EQ(on_terminal.body["name"], "John Doe");
+  ASSERT_EQ(on_terminal.body["fingers"].size(), 2U);
+  EXPECT_EQ(on_terminal.body["fingers"][0]["size"], 1024);
+  EXPECT_EQ(on_terminal.body["fingers"][1]["size"], 504);
+}
+
 TEST(RelayCli, ConfigErrorsAndVersion) {
   TempDir dir;
   const auto bad = dir.write("relay.yaml", "storage: /tmp/x.db\nbroker:\n  url: http://nope\n");

@@ -1,5 +1,7 @@
 #include "rest_api.hpp"
 
+#include "api/users_handler.hpp"
+
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/utc_time.hpp>
 
@@ -225,8 +227,17 @@ ApiResponse createDevice(Store& store, ApiRequest& request) {
 
 }  // namespace
 
-Router makeRestApi(Store& store, std::function<ordered_json()> health) {
+Router makeRestApi(Store& store, CommandSender& sender, std::function<ordered_json()> health) {
   Router router;
+  router.add("POST", "/v1/users", authenticated(store, [&store, &sender](ApiRequest& request) {
+               return createUser(store, sender, request);
+             }));
+  router.add("GET", "/v1/users/{user_id}", authenticated(store, [&store](ApiRequest& request) {
+               return getUser(store, request);
+             }));
+  router.add("GET", "/v1/commands/{id}", authenticated(store, [&store](ApiRequest& request) {
+               return getCommand(store, request);
+             }));
   router.add("GET", "/healthz", [health = std::move(health)](ApiRequest&) {
     ApiResponse response;
     response.body = health();

@@ -2,6 +2,7 @@
 // far. Every /v1 route requires `Authorization: Bearer <api key>` and sees only the key's tenant.
 #pragma once
 
+#include "api/command_sender.hpp"
 #include "api/router.hpp"
 #include "store/store.hpp"
 
@@ -11,6 +12,8 @@
 namespace punchlink::relay::api {
 
 // `health` produces the /healthz document (no authentication).
-Router makeRestApi(Store& store, std::function<nlohmann::ordered_json()> health);
+Router makeRestApi(Store& store,
+                   CommandSender& sender,
+                   std::function<nlohmann::ordered_json()> health);
 
 }  // namespace punchlink::relay::api

@@ -8,6 +8,11 @@ namespace punchlink::relay {
 
 std::string relayVersion() { return "0.1.0"; }
 
+Status MqttCommandSender::send(const std::string& site_id, const std::string& payload) {
+  return mqtt_.publish({"punchlink/v1/sites/" + site_id + "/commands", payload, 1, false, "", ""},
+                       std::chrono::seconds{5});
+}
+
 RelayApp::RelayApp(RelayConfig config, StorePtr store, Logger logger, const Clock& clock)
     : config_(std::move(config)),
       store_(std::move(store)),
@@ -37,8 +42,9 @@ Status RelayApp::start() {
   if (auto subscribed = ingest_->subscribe(); !subscribed) {
     return subscribed;
   }
-  router_ = std::make_unique<api::Router>(
-      api::makeRestApi(*store_, [this] { return nlohmann::ordered_json::parse(healthJson()); }));
+  sender_ = std::make_unique<MqttCommandSender>(*mqtt_);
+  router_ = std::make_unique<api::Router>(api::makeRestApi(
+      *store_, *sender_, [this] { return nlohmann::ordered_json::parse(healthJson()); }));
   auto http = api::HttpServer::start(config_.http.listen, *router_, logger_.child("http"));
   if (!http) {
     return http.error();

@@ -1,6 +1,7 @@
 // RelayApp: the composition root of `punchlink-relay serve`: store, MQTT ingest, HTTP listener.
 #pragma once
 
+#include "api/command_sender.hpp"
 #include "api/http_server.hpp"
 #include "api/router.hpp"
 #include "config/relay_config.hpp"
@@ -16,6 +17,17 @@
 #include <memory>
 
 namespace punchlink::relay {
+
+// Publishes commands to a site's agent over MQTT.
+class MqttCommandSender final : public api::CommandSender {
+ public:
+  explicit MqttCommandSender(mqtt_client::MqttClient& mqtt) : mqtt_(mqtt) {}
+
+  Status send(const std::string& site_id, const std::string& payload) override;
+
+ private:
+  mqtt_client::MqttClient& mqtt_;
+};
 
 class RelayApp {
  public:
@@ -39,6 +51,7 @@ class RelayApp {
   const Clock& clock_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<IngestConsumer> ingest_;
+  std::unique_ptr<MqttCommandSender> sender_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;

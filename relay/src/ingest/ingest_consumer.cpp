@@ -24,6 +24,12 @@ Status IngestConsumer::subscribe() {
       !done) {
     return done;
   }
+  if (auto done =
+          mqtt_.subscribe("$share/" + share_group_ + "/punchlink/v1/sites/+/command-results", 1,
+                          std::chrono::seconds{5});
+      !done) {
+    return done;
+  }
   // Status messages are retained and idempotent: every node takes them.
   return mqtt_.subscribe("punchlink/v1/sites/+/devices/+/status", 1, std::chrono::seconds{5});
 }
@@ -39,6 +45,8 @@ void IngestConsumer::onMessage(const mqtt_client::MqttMessage& message) {
   }
   if (message.topic.ends_with("/punches")) {
     onPunches(site_id, message);
+  } else if (message.topic.ends_with("/command-results")) {
+    onCommandResult(site_id, message.payload);
   } else if (message.topic.ends_with("/status") &&
              message.topic.find("/devices/") != std::string::npos) {
     onDeviceStatus(site_id, message.payload);
@@ -97,6 +105,32 @@ void IngestConsumer::onPunches(const std::string& site_id,
     logger_.debug("stored punches", {{"site", site_id},
                                      {"new", std::to_string(outcome->stored_new)},
                                      {"deliveries", std::to_string(outcome->deliveries_queued)}});
+  }
+}
+
+void IngestConsumer::onCommandResult(const std::string& site_id, const std::string& payload) {
+  const auto doc = nlohmann::json::parse(payload, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("command_id") ||
+      !doc["command_id"].is_string() || !doc.contains("status") || !doc["status"].is_string()) {
+    logger_.limited(LogLevel::Warning, "ingest-result/" + site_id,
+                    "ignoring a malformed command result",
+                    {{"site", site_id}, {"payload", payload.substr(0, 200)}});
+    return;
+  }
+  const std::string status = doc["status"].get<std::string>();
+  if (status != "succeeded" && status != "failed") {
+    return;
+  }
+  const std::string error = doc.contains("error") && doc["error"].is_string()
+                                ? doc["error"].get<std::string>()
+                                : std::string();
+  const std::string result = doc.contains("result") ? doc["result"].dump() : std::string();
+  // Scoped by site: an agent can only finish commands that were sent to its own site.
+  if (auto updated = store_.updateCommand(site_id, doc["command_id"].get<std::string>(), status,
+                                          error, result);
+      !updated) {
+    logger_.limited(LogLevel::Warning, "ingest-result-store", "cannot record a command result",
+                    {{"error", updated.error().toString()}});
   }
 }
 

@@ -40,6 +40,7 @@ class IngestConsumer {
  private:
   void onPunches(const std::string& site_id, const mqtt_client::MqttMessage& message);
   void onDeviceStatus(const std::string& site_id, const std::string& payload);
+  void onCommandResult(const std::string& site_id, const std::string& payload);
 
   Store& store_;
   mqtt_client::MqttClient& mqtt_;

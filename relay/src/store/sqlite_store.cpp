@@ -12,7 +12,7 @@ namespace {
 
 // Versioned migrations, applied in order once each. SQL kept portable (TEXT timestamps in
 // RFC 3339, no SQLite-only types) so the PostgreSQL store can share the schema's shape.
-constexpr std::array<std::string_view, 1> kMigrations = {R"SQL(
+constexpr std::array<std::string_view, 2> kMigrations = {R"SQL(
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -82,6 +82,35 @@ CREATE TABLE webhook_deliveries (
   UNIQUE (endpoint_id, event_id)
 );
 CREATE INDEX deliveries_due ON webhook_deliveries(state, next_attempt_at);
+)SQL",
+                                                         R"SQL(
+CREATE TABLE users (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  department TEXT NOT NULL DEFAULT '',
+  card INTEGER NOT NULL DEFAULT 0,
+  privilege INTEGER NOT NULL DEFAULT 0,
+  template_count INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id)
+);
+CREATE TABLE commands (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  site_id TEXT NOT NULL,
+  device_serial TEXT NOT NULL,
+  type TEXT NOT NULL,
+  user_id TEXT,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  error TEXT,
+  result TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX commands_by_user ON commands(tenant_id, user_id, created_at);
 )SQL"};
 
 std::string newId(std::string_view prefix) {
@@ -697,6 +726,132 @@ Result<std::vector<StoredPunch>> SqliteStore::listPunches(const std::string& ten
   std::vector<StoredPunch> out;
   if (auto done = statement->each([&](sqlite::Statement& row) {
         out.push_back({row.integer(0), row.text(1), row.text(2)});
+      });
+      !done) {
+    return done.error();
+  }
+  return out;
+}
+
+Status SqliteStore::upsertUser(const UserRecord& user) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO users(tenant_id, user_id, name, department, card, privilege, template_count, "
+      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(tenant_id, user_id) DO UPDATE SET name = excluded.name, department = "
+      "excluded.department, card = excluded.card, privilege = excluded.privilege, "
+      "template_count = MAX(users.template_count, excluded.template_count), "
+      "updated_at = excluded.updated_at");
+  if (!statement) {
+    return statement.error();
+  }
+  const std::string now = nowText();
+  statement->bind(1, user.tenant_id)
+      .bind(2, user.user_id)
+      .bind(3, user.name)
+      .bind(4, user.department)
+      .bind(5, user.card)
+      .bind(6, user.privilege)
+      .bind(7, user.template_count)
+      .bind(8, now)
+      .bind(9, now);
+  return statement->run();
+}
+
+Result<std::optional<UserRecord>> SqliteStore::findUser(const std::string& tenant_id,
+                                                        const std::string& user_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT tenant_id, user_id, name, department, card, privilege, template_count, created_at, "
+      "updated_at FROM users WHERE tenant_id = ? AND user_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, user_id);
+  return statement->first([](sqlite::Statement& row) {
+    return UserRecord{row.text(0),    row.text(1),    row.text(2), row.text(3), row.integer(4),
+                      row.integer(5), row.integer(6), row.text(7), row.text(8)};
+  });
+}
+
+Status SqliteStore::createCommand(const CommandRecord& command) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO commands(id, tenant_id, site_id, device_serial, type, user_id, payload, state, "
+      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  const std::string now = nowText();
+  statement->bind(1, command.id)
+      .bind(2, command.tenant_id)
+      .bind(3, command.site_id)
+      .bind(4, command.device_serial)
+      .bind(5, command.type)
+      .bind(6, command.user_id)
+      .bind(7, command.payload)
+      .bind(8, command.state)
+      .bind(9, now)
+      .bind(10, now);
+  return statement->run();
+}
+
+Status SqliteStore::updateCommand(const std::string& site_id,
+                                  const std::string& command_id,
+                                  const std::string& state,
+                                  const std::string& error,
+                                  const std::string& result) {
+  const std::lock_guard lock(mutex_);
+  // Final states stay final: a late "sent" never overwrites "succeeded".
+  auto statement = db_.prepare(
+      "UPDATE commands SET state = ?, error = NULLIF(?, ''), result = NULLIF(?, ''), "
+      "updated_at = ? WHERE id = ? AND site_id = ? AND state NOT IN ('succeeded', 'failed')");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, state)
+      .bind(2, error)
+      .bind(3, result)
+      .bind(4, nowText())
+      .bind(5, command_id)
+      .bind(6, site_id);
+  return statement->run();
+}
+
+Result<std::optional<CommandRecord>> SqliteStore::findCommand(const std::string& tenant_id,
+                                                              const std::string& command_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT id, tenant_id, site_id, device_serial, type, COALESCE(user_id, ''), payload, state, "
+      "COALESCE(error, ''), COALESCE(result, ''), created_at, updated_at FROM commands "
+      "WHERE tenant_id = ? AND id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, command_id);
+  return statement->first([](sqlite::Statement& row) {
+    return CommandRecord{row.text(0), row.text(1), row.text(2),  row.text(3),
+                         row.text(4), row.text(5), row.text(6),  row.text(7),
+                         row.text(8), row.text(9), row.text(10), row.text(11)};
+  });
+}
+
+Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::string& tenant_id,
+                                                                const std::string& user_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT id, tenant_id, site_id, device_serial, type, COALESCE(user_id, ''), payload, state, "
+      "COALESCE(error, ''), COALESCE(result, ''), created_at, updated_at FROM commands "
+      "WHERE tenant_id = ? AND user_id = ? ORDER BY created_at, id");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, user_id);
+  std::vector<CommandRecord> out;
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
+                       row.text(6), row.text(7), row.text(8), row.text(9), row.text(10),
+                       row.text(11)});
       });
       !done) {
     return done.error();

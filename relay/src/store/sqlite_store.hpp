@@ -47,6 +47,19 @@ class SqliteStore final : public Store {
   Status deleteDevice(const std::string& tenant_id, const std::string& serial) override;
   Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
                                                const PunchFilter& filter) override;
+  Status upsertUser(const UserRecord& user) override;
+  Result<std::optional<UserRecord>> findUser(const std::string& tenant_id,
+                                             const std::string& user_id) override;
+  Status createCommand(const CommandRecord& command) override;
+  Status updateCommand(const std::string& site_id,
+                       const std::string& command_id,
+                       const std::string& state,
+                       const std::string& error,
+                       const std::string& result) override;
+  Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
+                                                   const std::string& command_id) override;
+  Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
+                                                     const std::string& user_id) override;
   Result<std::int64_t> countPunches(const std::string& tenant_id) override;
   Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) override;
 

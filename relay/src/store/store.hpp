@@ -70,6 +70,34 @@ struct StoredPunch {
   std::string received_at;
 };
 
+struct UserRecord {
+  std::string tenant_id;
+  std::string user_id;
+  std::string name;
+  std::string department;
+  std::int64_t card = 0;
+  std::int64_t privilege = 0;
+  std::int64_t template_count = 0;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// A command sent to a terminal through its site's agent: queued → sent → succeeded | failed.
+struct CommandRecord {
+  std::string id;  // "cmd_…"
+  std::string tenant_id;
+  std::string site_id;
+  std::string device_serial;
+  std::string type;
+  std::string user_id;  // the user it concerns, if any
+  std::string payload;  // the command message as published
+  std::string state;
+  std::string error;
+  std::string result;  // JSON from the agent, may be empty
+  std::string created_at;
+  std::string updated_at;
+};
+
 struct IngestOutcome {
   std::vector<std::string> acked;  // committed now or before
   std::vector<RejectedPunch> rejected;
@@ -129,6 +157,23 @@ class Store {
   // Punches in insertion order (seq), filtered; `limit + 1` rows tell whether more follow.
   virtual Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
                                                        const PunchFilter& filter) = 0;
+
+  virtual Status upsertUser(const UserRecord& user) = 0;
+  virtual Result<std::optional<UserRecord>> findUser(const std::string& tenant_id,
+                                                     const std::string& user_id) = 0;
+
+  virtual Status createCommand(const CommandRecord& command) = 0;
+  // Moves a command of `site_id` to `state` unless it is final already (results may arrive late
+  // or twice).
+  virtual Status updateCommand(const std::string& site_id,
+                               const std::string& command_id,
+                               const std::string& state,
+                               const std::string& error,
+                               const std::string& result) = 0;
+  virtual Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
+                                                           const std::string& command_id) = 0;
+  virtual Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
+                                                             const std::string& user_id) = 0;
 
   virtual Result<std::int64_t> countPunches(const std::string& tenant_id) = 0;
   virtual Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) = 0;

@@ -7,10 +7,13 @@
 
 namespace punchlink::testing {
 
-nlohmann::json httpGetJson(std::uint16_t port, const std::string& path) {
+nlohmann::json httpGetJson(std::uint16_t port, const std::string& path, const std::string& bearer) {
   Poco::Net::HTTPClientSession session("127.0.0.1", port);
   session.setTimeout(Poco::Timespan(10, 0));
   Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!bearer.empty()) {
+    request.set("Authorization", "Bearer " + bearer);
+  }
   session.sendRequest(request);
   Poco::Net::HTTPResponse response;
   std::string body;

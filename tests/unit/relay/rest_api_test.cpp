@@ -16,6 +16,16 @@ namespace {
 
 using nlohmann::json;
 
+class RecordingSender final : public CommandSender {
+ public:
+  Status send(const std::string& site_id, const std::string& payload) override {
+    sent.emplace_back(site_id, payload);
+    return {};
+  }
+
+  std::vector<std::pair<std::string, std::string>> sent;
+};
+
 class RestApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -26,7 +36,9 @@ class RestApiTest : public ::testing::Test {
     acme_key_ = store_->createApiKey(acme_, true, "").value().secret;
     globex_key_ = store_->createApiKey(globex_, true, "").value().secret;
     site_ = store_->createSite(acme_, "plant-7").value();
-    router_ = makeRestApi(*store_, [] { return nlohmann::ordered_json{{"status", "ok"}}; });
+    router_ = makeRestApi(*store_, sender_, [] {
+      return nlohmann::ordered_json{{"status", "ok"}};
+    });
   }
 
   ApiResponse call(const std::string& method,
@@ -77,6 +89,7 @@ class RestApiTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<SqliteStore> store_;
+  RecordingSender sender_;
   Router router_;
   std::string acme_;
   std::string globex_;
@@ -216,6 +229,88 @@ TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_).body["data"].size(), 2U);  // + pending SN1
   EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", acme_key_).status, 200);
   EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).status, 404);
+}
+
+TEST_F(RestApiTest, EnrollmentBecomesACommandToTheSite) {
+  storePunches(1, "AKJD193840129");  // seen by the site's agent, so it has a site
+  const std::string body =
+      R"({"device_id":"AKJD193840129","user_id":"EMP_001","name":"John Doe",)"
+      R"("department":"Engineering","templates":[{"type":"fingerprint","data":"AQIDBA==","index":0},)"
+      R"({"type":"fingerprint","data":"BQYH","index":1}]})";
+  auto response = call("POST", "/v1/users", acme_key_, body);
+  ASSERT_EQ(response.status, 201) << response.body.dump();
+  EXPECT_EQ(response.body["user_id"], "EMP_001");
+  EXPECT_EQ(response.body["status"], "sent");
+  const std::string command_id = response.body["command_id"];
+  ASSERT_EQ(sender_.sent.size(), 1U);
+  EXPECT_EQ(sender_.sent[0].first, "plant-7");
+  const json command = json::parse(sender_.sent[0].second);
+  EXPECT_EQ(command["command_id"], command_id);
+  EXPECT_EQ(command["type"], "enroll_user");
+  EXPECT_EQ(command["device"], "AKJD193840129");
+  EXPECT_EQ(command["params"]["templates"].size(), 2U);
+  EXPECT_EQ(command["params"]["templates"][1]["data"], "BQYH");
+
+  response = call("GET", "/v1/commands/" + command_id, acme_key_);
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["status"], "sent");
+  EXPECT_EQ(call("GET", "/v1/commands/" + command_id, globex_key_).status, 404);
+
+  // The agent's result moves it on; a late duplicate cannot move it back.
+  ASSERT_TRUE(store_->updateCommand("plant-7", command_id, "succeeded", "", R"({"uid":3})").ok());
+  ASSERT_TRUE(store_->updateCommand("plant-7", command_id, "failed", "late", "").ok());
+  // Another site's agent cannot finish this site's command.
+  ASSERT_TRUE(store_->updateCommand("other-site", command_id, "failed", "spoof", "").ok());
+  response = call("GET", "/v1/commands/" + command_id, acme_key_);
+  EXPECT_EQ(response.body["status"], "succeeded");
+  EXPECT_EQ(response.body["result"]["uid"], 3);
+
+  response = call("GET", "/v1/users/EMP_001", acme_key_);
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["name"], "John Doe");
+  EXPECT_EQ(response.body["department"], "Engineering");
+  EXPECT_EQ(response.body["templates"], 2);
+  ASSERT_EQ(response.body["commands"].size(), 1U);
+  EXPECT_EQ(response.body["commands"][0]["status"], "succeeded");
+  EXPECT_EQ(call("GET", "/v1/users/EMP_001", globex_key_).status, 404);
+}
+
+TEST_F(RestApiTest, EnrollmentValidation) {
+  storePunches(1, "SN-SITE");
+  ASSERT_EQ(call("POST", "/v1/devices", acme_key_, R"({"serial_number":"SN-NOSITE"})").status, 201);
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"user_id":"E1"})", "device_id"},
+      {R"({"device_id":"SN-SITE"})", "user_id"},
+      {R"({"device_id":"SN-SITE","user_id":"0"})", "user_id"},
+      {R"({"device_id":"SN-SITE","user_id":"E1","name":"A name that is far too long for it"})",
+       "name"},
+      {R"({"device_id":"SN-SITE","user_id":"E1","privilege":3})", "privilege"},
+      {R"({"device_id":"SN-SITE","user_id":"E1","card":-1})", "card"},
+      {R"({"device_id":"SN-SITE","user_id":"E1","templates":[{"data":"!!","index":0}]})",
+       "templates[0].data"},
+      {R"({"device_id":"SN-SITE","user_id":"E1","templates":[{"data":"AQID","index":0},)"
+       R"({"data":"AQID","index":0}]})",
+       "templates[1].index"},
+      {R"({"device_id":"SN-SITE","user_id":"E1","templates":[{"type":"face","data":"AQID","index":0}]})",
+       "templates[0].type"},
+  };
+  for (const auto& [body, field] : cases) {
+    const auto response = call("POST", "/v1/users", acme_key_, body);
+    EXPECT_EQ(response.status, 400) << body;
+    EXPECT_EQ(response.body["field"], field) << body << " → " << response.body.dump();
+  }
+  EXPECT_EQ(
+      call("POST", "/v1/users", acme_key_, R"({"device_id":"SN-NONE","user_id":"E1"})").status,
+      404);
+  EXPECT_EQ(
+      call("POST", "/v1/users", globex_key_, R"({"device_id":"SN-SITE","user_id":"E1"})").status,
+      404);  // another tenant's device
+  const auto no_site =
+      call("POST", "/v1/users", acme_key_, R"({"device_id":"SN-NOSITE","user_id":"E1"})");
+  EXPECT_EQ(no_site.status, 409);
+  EXPECT_NE(no_site.body["error"].get<std::string>().find("not been seen by an agent"),
+            std::string::npos);
+  EXPECT_TRUE(sender_.sent.empty());
 }
 
 }  // namespace

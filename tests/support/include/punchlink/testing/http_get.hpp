@@ -9,6 +9,9 @@
 namespace punchlink::testing {
 
 // Throws std::runtime_error on connection errors or a body that is not JSON.
-nlohmann::json httpGetJson(std::uint16_t port, const std::string& path);
+// With `bearer`, sends Authorization: Bearer <bearer>.
+nlohmann::json httpGetJson(std::uint16_t port,
+                           const std::string& path,
+                           const std::string& bearer = "");
 
 }  // namespace punchlink::testing

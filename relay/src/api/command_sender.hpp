@@ -1,0 +1,18 @@
+// How the REST layer hands a command to a site's agent: the relay publishes it over MQTT
+// (punchlink/v1/sites/<site>/commands); tests record it instead.
+#pragma once
+
+#include <punchlink/common/result.hpp>
+
+#include <string>
+
+namespace punchlink::relay::api {
+
+class CommandSender {
+ public:
+  virtual ~CommandSender() = default;
+  // Sends the command JSON to the site's agent; Unavailable when the broker is unreachable.
+  virtual Status send(const std::string& site_id, const std::string& payload) = 0;
+};
+
+}  // namespace punchlink::relay::api
