@@ -239,6 +239,10 @@ Punch on the emulated terminal, then look at its state and the agent's:
   curl -s http://127.0.0.1:$zk_control/state
   curl -s http://127.0.0.1:$agent_status_port/status     # outbox.pending drops to 0 once acked
   curl -s http://127.0.0.1:$relay_port/healthz           # ingest counters
+Ask the REST API (key in $state_dir/stack.env):
+  . $state_dir/stack.env
+  curl -s "\$PUNCHLINK_RELAY_URL/v1/logs?limit=5" -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
+  curl -s "\$PUNCHLINK_RELAY_URL/v1/devices" -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
 Watch the site's traffic as the relay would:
   . $state_dir/stack.env
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile \$PUNCHLINK_MQTT_CA_FILE -V 5 \\
