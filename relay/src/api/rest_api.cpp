@@ -5,7 +5,9 @@
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/utc_time.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <memory>
 #include <variant>
 
 namespace punchlink::relay::api {
@@ -18,9 +20,68 @@ using nlohmann::ordered_json;
 constexpr std::size_t kMaxPageSize = 1000;
 constexpr std::size_t kDefaultPageSize = 100;
 
-// Wraps a handler with Bearer authentication; the key's tenant lands in request.tenant_id.
-Router::Handler authenticated(Store& store, Router::Handler handler) {
-  return [&store, handler = std::move(handler)](ApiRequest& request) -> ApiResponse {
+struct Guard {
+  Store& store;
+  const Clock& clock;
+  ApiOptions options;
+};
+
+std::int64_t unixSeconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+bool mutates(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+// Runs `handler` under an Idempotency-Key: the first response is stored and replayed for
+// retries of the same request; the same key with a different request is a 409.
+ApiResponse withIdempotency(const Guard& guard,
+                            const std::string& key_id,
+                            ApiRequest& request,
+                            const Router::Handler& handler) {
+  const auto header = request.header("idempotency-key");
+  if (!header || !mutates(request.method)) {
+    return handler(request);
+  }
+  if (header->empty() || header->size() > 255) {
+    return invalidField("Idempotency-Key", "expected 1 to 255 characters");
+  }
+  const std::string request_hash =
+      crypto::toHex(crypto::sha256(request.method + "\n" + request.path + "\n" + request.body));
+  const std::int64_t now = unixSeconds(guard.clock);
+  auto claim = guard.store.claimIdempotencyKey(key_id, *header, request_hash, now,
+                                               now - guard.options.idempotency_ttl.count());
+  if (!claim) {
+    return errorResponse(claim.error());
+  }
+  switch (claim->kind) {
+    case IdempotencyClaim::Kind::Mismatch:
+      return errorResponse(409, "idempotency_key_reused",
+                           "this Idempotency-Key was used with a different request; use a new key");
+    case IdempotencyClaim::Kind::InProgress:
+      return errorResponse(409, "idempotency_in_progress",
+                           "a request with this Idempotency-Key is still being processed");
+    case IdempotencyClaim::Kind::Stored: {
+      ApiResponse replay;
+      replay.status = static_cast<int>(claim->status);
+      replay.body = ordered_json::parse(claim->response, nullptr, false);
+      replay.headers.emplace_back("Idempotent-Replayed", "true");
+      return replay;
+    }
+    case IdempotencyClaim::Kind::Claimed:
+      break;
+  }
+  ApiResponse response = handler(request);
+  (void)guard.store.finishIdempotencyKey(key_id, *header, response.status, response.body.dump());
+  return response;
+}
+
+// Wraps a handler with Bearer authentication (the key's tenant lands in request.tenant_id), the
+// per-key rate limit (X-RateLimit-* on every response, 429 with Retry-After), and
+// Idempotency-Key handling.
+Router::Handler authenticated(const std::shared_ptr<Guard>& guard, Router::Handler handler) {
+  return [guard, handler = std::move(handler)](ApiRequest& request) -> ApiResponse {
     const auto header = request.header("authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (!header || header->size() <= kBearer.size() || header->rfind(kBearer, 0) != 0) {
@@ -29,7 +90,7 @@ Router::Handler authenticated(Store& store, Router::Handler handler) {
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
       return response;
     }
-    auto key = store.authenticate(header->substr(kBearer.size()));
+    auto key = guard->store.authenticate(header->substr(kBearer.size()));
     if (!key) {
       return errorResponse(key.error());
     }
@@ -39,7 +100,30 @@ Router::Handler authenticated(Store& store, Router::Handler handler) {
       return response;
     }
     request.tenant_id = (*key)->tenant_id;
-    return handler(request);
+
+    const std::int64_t now = unixSeconds(guard->clock);
+    const std::int64_t window = now - now % 60;
+    auto hits = guard->store.hitRateLimit((*key)->id, window);
+    if (!hits) {
+      return errorResponse(hits.error());
+    }
+    const int limit = guard->options.rate_limit_per_minute;
+    const std::int64_t reset = window + 60 - now;
+    ApiResponse response;
+    if (*hits > limit) {
+      response = errorResponse(429, "rate_limited",
+                               "rate limit of " + std::to_string(limit) +
+                                   " requests per minute exceeded; retry in " +
+                                   std::to_string(reset) + " s");
+      response.headers.emplace_back("Retry-After", std::to_string(reset));
+    } else {
+      response = withIdempotency(*guard, (*key)->id, request, handler);
+    }
+    response.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit));
+    response.headers.emplace_back("X-RateLimit-Remaining",
+                                  std::to_string(std::max<std::int64_t>(0, limit - *hits)));
+    response.headers.emplace_back("X-RateLimit-Reset", std::to_string(reset));
+    return response;
   };
 }
 
@@ -227,15 +311,20 @@ ApiResponse createDevice(Store& store, ApiRequest& request) {
 
 }  // namespace
 
-Router makeRestApi(Store& store, CommandSender& sender, std::function<ordered_json()> health) {
+Router makeRestApi(Store& store,
+                   CommandSender& sender,
+                   const Clock& clock,
+                   ApiOptions options,
+                   std::function<ordered_json()> health) {
   Router router;
-  router.add("POST", "/v1/users", authenticated(store, [&store, &sender](ApiRequest& request) {
+  const auto guard = std::make_shared<Guard>(Guard{store, clock, options});
+  router.add("POST", "/v1/users", authenticated(guard, [&store, &sender](ApiRequest& request) {
                return createUser(store, sender, request);
              }));
-  router.add("GET", "/v1/users/{user_id}", authenticated(store, [&store](ApiRequest& request) {
+  router.add("GET", "/v1/users/{user_id}", authenticated(guard, [&store](ApiRequest& request) {
                return getUser(store, request);
              }));
-  router.add("GET", "/v1/commands/{id}", authenticated(store, [&store](ApiRequest& request) {
+  router.add("GET", "/v1/commands/{id}", authenticated(guard, [&store](ApiRequest& request) {
                return getCommand(store, request);
              }));
   router.add("GET", "/healthz", [health = std::move(health)](ApiRequest&) {
@@ -243,13 +332,13 @@ Router makeRestApi(Store& store, CommandSender& sender, std::function<ordered_js
     response.body = health();
     return response;
   });
-  router.add("GET", "/v1/logs", authenticated(store, [&store](ApiRequest& request) {
+  router.add("GET", "/v1/logs", authenticated(guard, [&store](ApiRequest& request) {
                return listLogs(store, request);
              }));
-  router.add("POST", "/v1/devices", authenticated(store, [&store](ApiRequest& request) {
+  router.add("POST", "/v1/devices", authenticated(guard, [&store](ApiRequest& request) {
                return createDevice(store, request);
              }));
-  router.add("GET", "/v1/devices", authenticated(store, [&store](ApiRequest& request) {
+  router.add("GET", "/v1/devices", authenticated(guard, [&store](ApiRequest& request) {
                auto devices = store.listDevices(request.tenant_id);
                if (!devices) {
                  return errorResponse(devices.error());
@@ -262,7 +351,7 @@ Router makeRestApi(Store& store, CommandSender& sender, std::function<ordered_js
                response.body = {{"data", data}};
                return response;
              }));
-  router.add("GET", "/v1/devices/{serial}", authenticated(store, [&store](ApiRequest& request) {
+  router.add("GET", "/v1/devices/{serial}", authenticated(guard, [&store](ApiRequest& request) {
                auto device = store.findDevice(request.tenant_id, request.params["serial"]);
                if (!device) {
                  return errorResponse(device.error());
@@ -274,7 +363,7 @@ Router makeRestApi(Store& store, CommandSender& sender, std::function<ordered_js
                response.body = deviceJson(**device);
                return response;
              }));
-  router.add("PATCH", "/v1/devices/{serial}", authenticated(store, [&store](ApiRequest& request) {
+  router.add("PATCH", "/v1/devices/{serial}", authenticated(guard, [&store](ApiRequest& request) {
                auto parsed = jsonBody(request);
                if (auto* error = std::get_if<ApiResponse>(&parsed)) {
                  return *error;
@@ -297,7 +386,7 @@ Router makeRestApi(Store& store, CommandSender& sender, std::function<ordered_js
                response.body = deviceJson(*device);
                return response;
              }));
-  router.add("DELETE", "/v1/devices/{serial}", authenticated(store, [&store](ApiRequest& request) {
+  router.add("DELETE", "/v1/devices/{serial}", authenticated(guard, [&store](ApiRequest& request) {
                if (auto deleted = store.deleteDevice(request.tenant_id, request.params["serial"]);
                    !deleted) {
                  return errorResponse(deleted.error());

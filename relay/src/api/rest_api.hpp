@@ -6,14 +6,25 @@
 #include "api/router.hpp"
 #include "store/store.hpp"
 
+#include <punchlink/common/clock.hpp>
+
+#include <chrono>
 #include <functional>
 #include <string>
 
 namespace punchlink::relay::api {
 
-// `health` produces the /healthz document (no authentication).
+struct ApiOptions {
+  int rate_limit_per_minute = 100;  // per API key, fixed one-minute windows
+  std::chrono::seconds idempotency_ttl{std::chrono::hours{24}};
+};
+
+// `health` produces the /healthz document (no authentication). `clock` times rate-limit windows
+// and idempotency-key expiry.
 Router makeRestApi(Store& store,
                    CommandSender& sender,
+                   const Clock& clock,
+                   ApiOptions options,
                    std::function<nlohmann::ordered_json()> health);
 
 }  // namespace punchlink::relay::api

@@ -43,8 +43,11 @@ Status RelayApp::start() {
     return subscribed;
   }
   sender_ = std::make_unique<MqttCommandSender>(*mqtt_);
-  router_ = std::make_unique<api::Router>(api::makeRestApi(
-      *store_, *sender_, [this] { return nlohmann::ordered_json::parse(healthJson()); }));
+  api::ApiOptions api_options;
+  api_options.rate_limit_per_minute = config_.http.rate_limit_per_minute;
+  router_ = std::make_unique<api::Router>(
+      api::makeRestApi(*store_, *sender_, clock_, api_options,
+                       [this] { return nlohmann::ordered_json::parse(healthJson()); }));
   auto http = api::HttpServer::start(config_.http.listen, *router_, logger_.child("http"));
   if (!http) {
     return http.error();

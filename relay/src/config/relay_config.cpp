@@ -24,6 +24,8 @@ RelayConfig readConfig(YamlMap& root) {
   }
   root.optionalSection("http", [&](YamlMap& map) {
     config.http.listen = map.get<std::string>("listen", config.http.listen);
+    config.http.rate_limit_per_minute =
+        map.getInRange("rate_limit_per_minute", config.http.rate_limit_per_minute, 1, 1'000'000);
   });
   root.section("broker", [&](YamlMap& map) {
     BrokerConfig& broker = config.broker;

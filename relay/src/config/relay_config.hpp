@@ -22,6 +22,7 @@ struct BrokerConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:8080";
+  int rate_limit_per_minute = 100;  // per API key
 };
 
 struct RelayConfig {

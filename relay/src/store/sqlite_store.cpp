@@ -12,7 +12,7 @@ namespace {
 
 // Versioned migrations, applied in order once each. SQL kept portable (TEXT timestamps in
 // RFC 3339, no SQLite-only types) so the PostgreSQL store can share the schema's shape.
-constexpr std::array<std::string_view, 2> kMigrations = {R"SQL(
+constexpr std::array<std::string_view, 3> kMigrations = {R"SQL(
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -111,6 +111,23 @@ CREATE TABLE commands (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX commands_by_user ON commands(tenant_id, user_id, created_at);
+)SQL",
+                                                         R"SQL(
+CREATE TABLE rate_limit_windows (
+  key_id TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  hits INTEGER NOT NULL,
+  PRIMARY KEY (key_id, window_start)
+);
+CREATE TABLE idempotency_keys (
+  key_id TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (key_id, idempotency_key)
+);
 )SQL"};
 
 std::string newId(std::string_view prefix) {
@@ -857,6 +874,122 @@ Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::strin
     return done.error();
   }
   return out;
+}
+
+Result<std::int64_t> SqliteStore::hitRateLimit(const std::string& key_id,
+                                               std::int64_t window_start) {
+  const std::lock_guard lock(mutex_);
+  std::int64_t hits = 0;
+  auto status = db_.transaction([&]() -> Status {
+    auto upsert = db_.prepare(
+        "INSERT INTO rate_limit_windows(key_id, window_start, hits) VALUES (?, ?, 1) "
+        "ON CONFLICT(key_id, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits");
+    if (!upsert) {
+      return upsert.error();
+    }
+    upsert->bind(1, key_id).bind(2, window_start);
+    auto row = upsert->first([](sqlite::Statement& r) { return r.integer(0); });
+    if (!row) {
+      return row.error();
+    }
+    hits = row->value_or(1);
+    upsert->reset();
+    // Old windows are useless; drop them as we go.
+    auto prune =
+        db_.prepare("DELETE FROM rate_limit_windows WHERE key_id = ? AND window_start < ?");
+    if (!prune) {
+      return prune.error();
+    }
+    prune->bind(1, key_id).bind(2, window_start);
+    return prune->run();
+  });
+  if (!status) {
+    return status.error();
+  }
+  return hits;
+}
+
+Result<IdempotencyClaim> SqliteStore::claimIdempotencyKey(const std::string& key_id,
+                                                          const std::string& idempotency_key,
+                                                          const std::string& request_hash,
+                                                          std::int64_t now,
+                                                          std::int64_t expired_before) {
+  const std::lock_guard lock(mutex_);
+  IdempotencyClaim claim;
+  auto status = db_.transaction([&]() -> Status {
+    auto expire = db_.prepare("DELETE FROM idempotency_keys WHERE created_at < ?");
+    if (!expire) {
+      return expire.error();
+    }
+    expire->bind(1, expired_before);
+    if (auto done = expire->run(); !done) {
+      return done;
+    }
+    auto existing = db_.prepare(
+        "SELECT request_hash, status, response FROM idempotency_keys "
+        "WHERE key_id = ? AND idempotency_key = ?");
+    if (!existing) {
+      return existing.error();
+    }
+    existing->bind(1, key_id).bind(2, idempotency_key);
+    auto row = existing->first([](sqlite::Statement& r) {
+      return IdempotencyClaim{IdempotencyClaim::Kind::Stored, r.text(0), r.integer(1), r.text(2)};
+    });
+    if (!row) {
+      return row.error();
+    }
+    if (row->has_value()) {
+      claim = **row;
+      if (claim.request_hash != request_hash) {
+        claim.kind = IdempotencyClaim::Kind::Mismatch;
+      } else if (claim.status == 0) {
+        claim.kind = IdempotencyClaim::Kind::InProgress;
+      }
+      return {};
+    }
+    // A placeholder (status 0) claims the key, so a concurrent retry cannot run it twice.
+    auto insert = db_.prepare(
+        "INSERT INTO idempotency_keys(key_id, idempotency_key, request_hash, status, response, "
+        "created_at) VALUES (?, ?, ?, 0, '', ?)");
+    if (!insert) {
+      return insert.error();
+    }
+    insert->bind(1, key_id).bind(2, idempotency_key).bind(3, request_hash).bind(4, now);
+    claim.kind = IdempotencyClaim::Kind::Claimed;
+    return insert->run();
+  });
+  if (!status) {
+    return status.error();
+  }
+  return claim;
+}
+
+Status SqliteStore::finishIdempotencyKey(const std::string& key_id,
+                                         const std::string& idempotency_key,
+                                         int http_status,
+                                         const std::string& response) {
+  const std::lock_guard lock(mutex_);
+  if (http_status >= 500) {
+    // Not a result worth replaying: free the key so the client's retry runs again.
+    auto drop =
+        db_.prepare("DELETE FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ?");
+    if (!drop) {
+      return drop.error();
+    }
+    drop->bind(1, key_id).bind(2, idempotency_key);
+    return drop->run();
+  }
+  auto update = db_.prepare(
+      "UPDATE idempotency_keys SET status = ?, response = ? WHERE key_id = ? AND "
+      "idempotency_key = ?");
+  if (!update) {
+    return update.error();
+  }
+  update->bind(1, std::int64_t{http_status})
+      .bind(2, response)
+      .bind(3, key_id)
+      .bind(4, idempotency_key);
+  return update->run();
 }
 
 Result<StorePtr> openStore(const std::string& location) {

@@ -60,6 +60,16 @@ class SqliteStore final : public Store {
                                                    const std::string& command_id) override;
   Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
                                                      const std::string& user_id) override;
+  Result<std::int64_t> hitRateLimit(const std::string& key_id, std::int64_t window_start) override;
+  Result<IdempotencyClaim> claimIdempotencyKey(const std::string& key_id,
+                                               const std::string& idempotency_key,
+                                               const std::string& request_hash,
+                                               std::int64_t now,
+                                               std::int64_t expired_before) override;
+  Status finishIdempotencyKey(const std::string& key_id,
+                              const std::string& idempotency_key,
+                              int http_status,
+                              const std::string& response) override;
   Result<std::int64_t> countPunches(const std::string& tenant_id) override;
   Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) override;
 

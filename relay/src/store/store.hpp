@@ -98,6 +98,15 @@ struct CommandRecord {
   std::string updated_at;
 };
 
+// The outcome of presenting an Idempotency-Key.
+struct IdempotencyClaim {
+  enum class Kind { Claimed, Stored, InProgress, Mismatch };
+  Kind kind = Kind::Claimed;  // Claimed: run the request, then finishIdempotencyKey()
+  std::string request_hash;
+  std::int64_t status = 0;  // Stored: the first response's status and body
+  std::string response;
+};
+
 struct IngestOutcome {
   std::vector<std::string> acked;  // committed now or before
   std::vector<RejectedPunch> rejected;
@@ -174,6 +183,24 @@ class Store {
                                                            const std::string& command_id) = 0;
   virtual Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
                                                              const std::string& user_id) = 0;
+
+  // Counts a request of `key_id` in the fixed window starting at `window_start` (unix seconds)
+  // and returns the window's count so far. In the database, so every relay node shares it.
+  virtual Result<std::int64_t> hitRateLimit(const std::string& key_id,
+                                            std::int64_t window_start) = 0;
+
+  // Claims an Idempotency-Key for a request (hash of method, path and body), or reports the
+  // stored first response, a request still running, or a different request under the same key.
+  // Keys created before `expired_before` (unix seconds) are forgotten.
+  virtual Result<IdempotencyClaim> claimIdempotencyKey(const std::string& key_id,
+                                                       const std::string& idempotency_key,
+                                                       const std::string& request_hash,
+                                                       std::int64_t now,
+                                                       std::int64_t expired_before) = 0;
+  virtual Status finishIdempotencyKey(const std::string& key_id,
+                                      const std::string& idempotency_key,
+                                      int http_status,
+                                      const std::string& response) = 0;
 
   virtual Result<std::int64_t> countPunches(const std::string& tenant_id) = 0;
   virtual Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) = 0;

@@ -4,6 +4,7 @@
 #include "ingest/punch_batch.hpp"
 #include "store/sqlite_store.hpp"
 
+#include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -36,7 +37,7 @@ class RestApiTest : public ::testing::Test {
     acme_key_ = store_->createApiKey(acme_, true, "").value().secret;
     globex_key_ = store_->createApiKey(globex_, true, "").value().secret;
     site_ = store_->createSite(acme_, "plant-7").value();
-    router_ = makeRestApi(*store_, sender_, [] {
+    router_ = makeRestApi(*store_, sender_, clock_, options_, [] {
       return nlohmann::ordered_json{{"status", "ok"}};
     });
   }
@@ -45,8 +46,10 @@ class RestApiTest : public ::testing::Test {
                    const std::string& path,
                    const std::string& key = "",
                    const std::string& body = "",
-                   std::map<std::string, std::string> query = {}) {
+                   std::map<std::string, std::string> query = {},
+                   std::map<std::string, std::string> headers = {}) {
     ApiRequest request;
+    request.headers = std::move(headers);
     request.method = method;
     request.path = path;
     request.body = body;
@@ -90,6 +93,8 @@ class RestApiTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<SqliteStore> store_;
   RecordingSender sender_;
+  testing::ManualClock clock_;
+  ApiOptions options_;
   Router router_;
   std::string acme_;
   std::string globex_;
@@ -311,6 +316,72 @@ TEST_F(RestApiTest, EnrollmentValidation) {
   EXPECT_NE(no_site.body["error"].get<std::string>().find("not been seen by an agent"),
             std::string::npos);
   EXPECT_TRUE(sender_.sent.empty());
+}
+
+TEST_F(RestApiTest, RateLimitPerKeyWithHeadersOnEveryResponse) {
+  options_.rate_limit_per_minute = 5;
+  router_ = makeRestApi(*store_, sender_, clock_, options_, [] {
+    return nlohmann::ordered_json{{"status", "ok"}};
+  });
+  clock_.setWall(std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'040}});
+  const auto header = [](const ApiResponse& response, const std::string& name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) {
+        return value;
+      }
+    }
+    return std::string();
+  };
+  for (int i = 1; i <= 5; ++i) {
+    const auto response = call("GET", "/v1/devices", acme_key_);
+    ASSERT_EQ(response.status, 200);
+    EXPECT_EQ(header(response, "X-RateLimit-Limit"), "5");
+    EXPECT_EQ(header(response, "X-RateLimit-Remaining"), std::to_string(5 - i));
+    EXPECT_EQ(header(response, "X-RateLimit-Reset"), "20");  // window ends at :00
+  }
+  auto limited = call("GET", "/v1/devices", acme_key_);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.body["code"], "rate_limited");
+  EXPECT_EQ(header(limited, "Retry-After"), "20");
+  EXPECT_EQ(header(limited, "X-RateLimit-Remaining"), "0");
+  // Errors count and carry the headers too; other keys have their own budget.
+  EXPECT_EQ(call("GET", "/v1/devices", globex_key_).status, 200);
+  clock_.advance(std::chrono::seconds{20});  // the next window
+  EXPECT_EQ(call("GET", "/v1/devices", acme_key_).status, 200);
+}
+
+TEST_F(RestApiTest, IdempotencyKeysReplayTheFirstResponse) {
+  storePunches(1, "AKJD193840129");
+  const std::string body = R"({"device_id":"AKJD193840129","user_id":"EMP_009","name":"Ida"})";
+  const std::map<std::string, std::string> key{{"idempotency-key", "req-42"}};
+  const auto first = call("POST", "/v1/users", acme_key_, body, {}, key);
+  ASSERT_EQ(first.status, 201);
+  const auto retry = call("POST", "/v1/users", acme_key_, body, {}, key);
+  EXPECT_EQ(retry.status, 201);
+  EXPECT_EQ(retry.body, first.body);  // same command id: nothing ran twice
+  EXPECT_EQ(sender_.sent.size(), 1U);
+  bool replayed = false;
+  for (const auto& [name, value] : retry.headers) {
+    replayed = replayed || (name == "Idempotent-Replayed" && value == "true");
+  }
+  EXPECT_TRUE(replayed);
+  const auto reused = call("POST", "/v1/users", acme_key_,
+                           R"({"device_id":"AKJD193840129","user_id":"EMP_010"})", {}, key);
+  EXPECT_EQ(reused.status, 409);
+  EXPECT_EQ(reused.body["code"], "idempotency_key_reused");
+  // Keys belong to one API key; after 24 h they are forgotten.
+  EXPECT_EQ(call("POST", "/v1/devices", globex_key_, R"({"serial_number":"G1"})", {}, key).status,
+            201);
+  clock_.advance(std::chrono::hours{25});
+  EXPECT_EQ(call("POST", "/v1/users", acme_key_,
+                 R"({"device_id":"AKJD193840129","user_id":"EMP_010"})", {}, key)
+                .status,
+            201);
+  // Errors are replayed as well (a 4xx is the answer to that request), GETs ignore the header.
+  const std::map<std::string, std::string> other{{"idempotency-key", "req-43"}};
+  EXPECT_EQ(call("POST", "/v1/users", acme_key_, R"({"user_id":"x"})", {}, other).status, 400);
+  EXPECT_EQ(call("POST", "/v1/users", acme_key_, R"({"user_id":"x"})", {}, other).status, 400);
+  EXPECT_EQ(call("GET", "/v1/devices", acme_key_, "", {}, other).status, 200);
 }
 
 }  // namespace
