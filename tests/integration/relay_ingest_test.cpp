@@ -372,6 +372,39 @@ TEST_F(RelayIngestTest, EnrollmentReachesTheTerminalAndReportsBack) {
   ASSERT_EQ(on_terminal.body["fingers"].size(), 2U);
   EXPECT_EQ(on_terminal.body["fingers"][0]["size"], 1024);
   EXPECT_EQ(on_terminal.body["fingers"][1]["size"], 504);
+
+  // A batch of 50 reaches the terminal; deleting one removes it there.
+  nlohmann::json users = nlohmann::json::array();
+  for (int i = 0; i < 50; ++i) {
+    users.push_back(
+        {{"user_id", "BATCH_" + std::to_string(i)}, {"name", "Batch " + std::to_string(i)}});
+  }
+  const std::string batch_body =
+      nlohmann::json{{"device_id", "DEVICE_12345"}, {"users", users}}.dump();
+  ChildProcess batch({"curl", "-sf", "-X", "POST",
+                      "http://127.0.0.1:" + std::to_string(http_port_) + "/v1/users/batch", "-H",
+                      "Authorization: Bearer " + api_key, "-H", "Content-Type: application/json",
+                      "-d", batch_body},
+                     dir_.file("batch.log"));
+  ASSERT_EQ(batch.waitForExit(60s), 0) << batch.log();
+  EXPECT_EQ(json::parse(batch.log())["created"], 50);
+  const auto batch_deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < batch_deadline &&
+         sim.state()["user_count"].get<int>() < 53) {
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(sim.state()["user_count"], 53);  // 2 generated + EMP_001 + 50
+  ChildProcess remove({"curl", "-sf", "-X", "DELETE",
+                       "http://127.0.0.1:" + std::to_string(http_port_) + "/v1/users/BATCH_7", "-H",
+                       "Authorization: Bearer " + api_key},
+                      dir_.file("delete.log"));
+  ASSERT_EQ(remove.waitForExit(30s), 0) << remove.log();
+  const auto delete_deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < delete_deadline &&
+         sim.get("/users/BATCH_7").status != 404) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(sim.get("/users/BATCH_7").status, 404);
 }
 
 TEST(RelayCli, ConfigErrorsAndVersion) {

@@ -321,8 +321,23 @@ Router makeRestApi(Store& store,
   router.add("POST", "/v1/users", authenticated(guard, [&store, &sender](ApiRequest& request) {
                return createUser(store, sender, request);
              }));
+  router.add("POST", "/v1/users/batch",
+             authenticated(guard, [&store, &sender](ApiRequest& request) {
+               return createUsersBatch(store, sender, request);
+             }));
+  router.add("GET", "/v1/users", authenticated(guard, [&store](ApiRequest& request) {
+               return listUsers(store, request);
+             }));
   router.add("GET", "/v1/users/{user_id}", authenticated(guard, [&store](ApiRequest& request) {
                return getUser(store, request);
+             }));
+  router.add("PUT", "/v1/users/{user_id}",
+             authenticated(guard, [&store, &sender](ApiRequest& request) {
+               return updateUser(store, sender, request);
+             }));
+  router.add("DELETE", "/v1/users/{user_id}",
+             authenticated(guard, [&store, &sender](ApiRequest& request) {
+               return deleteUser(store, sender, request);
              }));
   router.add("GET", "/v1/commands/{id}", authenticated(guard, [&store](ApiRequest& request) {
                return getCommand(store, request);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <set>
 
 namespace punchlink::relay::api {
@@ -14,6 +15,17 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 constexpr std::size_t kMaxTemplateBytes = 16 * 1024;
+constexpr std::size_t kMaxBatchUsers = 500;
+
+struct UserSpec {
+  std::string user_id;
+  std::string name;
+  std::string department;
+  std::string password;
+  std::int64_t card = 0;
+  std::int64_t privilege = 0;
+  json templates = json::array();
+};
 
 ordered_json commandJson(const CommandRecord& command) {
   ordered_json out = {{"id", command.id},
@@ -34,78 +46,69 @@ ordered_json commandJson(const CommandRecord& command) {
   return out;
 }
 
-}  // namespace
-
-ApiResponse createUser(Store& store, CommandSender& sender, ApiRequest& request) {
-  const json body = json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return invalidField("body", "expected a JSON object");
-  }
+// Validates the user fields of `body` (prefix names fields inside a batch: "users[3].").
+// `require_id`: creation needs user_id; an update takes it from the path.
+std::optional<ApiResponse> parseUser(const json& body,
+                                     const std::string& prefix,
+                                     bool require_id,
+                                     UserSpec& user) {
   const auto text = [&](const char* field, std::size_t max, bool required,
                         std::string& out) -> std::optional<ApiResponse> {
     if (!body.contains(field) || body[field].is_null()) {
       if (required) {
-        return invalidField(field, "is required");
+        return invalidField(prefix + field, "is required");
       }
       return std::nullopt;
     }
     if (!body[field].is_string() || body[field].get<std::string>().size() > max ||
         (required && body[field].get<std::string>().empty())) {
-      return invalidField(field,
+      return invalidField(prefix + field,
                           "expected a string of 1 to " + std::to_string(max) + " characters");
     }
     out = body[field].get<std::string>();
     return std::nullopt;
   };
-  std::string device_id;
-  std::string user_id;
-  std::string name;
-  std::string department;
-  std::string password;
-  if (auto error = text("device_id", 64, true, device_id)) {
-    return *error;
+  if (require_id) {
+    if (auto error = text("user_id", 23, true, user.user_id)) {
+      return error;
+    }
+    if (user.user_id == "0") {
+      return invalidField(prefix + "user_id", "\"0\" is not a valid user id on terminals");
+    }
   }
-  if (auto error = text("user_id", 23, true, user_id)) {
-    return *error;
+  if (auto error = text("name", 23, false, user.name)) {
+    return error;
   }
-  if (user_id == "0") {
-    return invalidField("user_id", "\"0\" is not a valid user id on terminals");
+  if (auto error = text("department", 100, false, user.department)) {
+    return error;
   }
-  if (auto error = text("name", 23, false, name)) {
-    return *error;
+  if (auto error = text("password", 8, false, user.password)) {
+    return error;
   }
-  if (auto error = text("department", 100, false, department)) {
-    return *error;
-  }
-  if (auto error = text("password", 8, false, password)) {
-    return *error;
-  }
-  std::int64_t card = 0;
   if (body.contains("card") && !body["card"].is_null()) {
     if (!body["card"].is_number_unsigned() || body["card"].get<std::uint64_t>() > 0xFFFFFFFFULL) {
-      return invalidField("card", "expected a card number from 0 to 4294967295");
+      return invalidField(prefix + "card", "expected a card number from 0 to 4294967295");
     }
-    card = body["card"].get<std::int64_t>();
+    user.card = body["card"].get<std::int64_t>();
   }
-  std::int64_t privilege = 0;
   if (body.contains("privilege") && !body["privilege"].is_null()) {
     const std::set<std::int64_t> allowed{0, 2, 6, 14};
     if (!body["privilege"].is_number_integer() ||
         allowed.count(body["privilege"].get<std::int64_t>()) == 0) {
-      return invalidField("privilege",
+      return invalidField(prefix + "privilege",
                           "expected 0 (user), 2 (enroller), 6 (manager) or 14 (admin)");
     }
-    privilege = body["privilege"].get<std::int64_t>();
+    user.privilege = body["privilege"].get<std::int64_t>();
   }
-  json templates = json::array();
   if (body.contains("templates") && !body["templates"].is_null()) {
     if (!body["templates"].is_array() || body["templates"].size() > 10) {
-      return invalidField("templates", "expected a list of at most 10 {type, data, index}");
+      return invalidField(prefix + "templates",
+                          "expected a list of at most 10 {type, data, index}");
     }
     std::set<int> indexes;
     for (std::size_t i = 0; i < body["templates"].size(); ++i) {
       const json& item = body["templates"][i];
-      const std::string where = "templates[" + std::to_string(i) + "]";
+      const std::string where = prefix + "templates[" + std::to_string(i) + "]";
       if (!item.is_object()) {
         return invalidField(where, "expected an object {type, data, index}");
       }
@@ -126,59 +129,212 @@ ApiResponse createUser(Store& store, CommandSender& sender, ApiRequest& request)
         return invalidField(where + ".data",
                             "expected 1 to 16384 bytes of template as standard base64");
       }
-      templates.push_back({{"index", item["index"]}, {"data", item["data"]}});
+      user.templates.push_back({{"index", item["index"]}, {"data", item["data"]}});
     }
   }
-  auto device = store.findDevice(request.tenant_id, device_id);
+  return std::nullopt;
+}
+
+// The tenant's device that a command can reach (it needs a site), or the error response.
+std::variant<Device, ApiResponse> reachableDevice(Store& store,
+                                                  const std::string& tenant_id,
+                                                  const std::string& serial) {
+  auto device = store.findDevice(tenant_id, serial);
   if (!device) {
     return errorResponse(device.error());
   }
   if (!device->has_value()) {
-    return errorResponse(404, "not_found", "no device " + device_id);
+    return errorResponse(404, "not_found", "no device " + serial);
   }
   if ((*device)->site_id.empty()) {
     return errorResponse(
         409, "conflict",
-        "device " + device_id + " has not been seen by an agent yet, so no site can reach it");
+        "device " + serial + " has not been seen by an agent yet, so no site can reach it");
   }
+  return **device;
+}
+
+// Records a command and hands it to the site's agent; it stays "queued" if that fails.
+Result<CommandRecord> sendCommand(Store& store,
+                                  CommandSender& sender,
+                                  const Device& device,
+                                  const std::string& type,
+                                  const std::string& user_id,
+                                  json params) {
   CommandRecord command;
   command.id = "cmd_" + crypto::randomHexToken(10);
-  command.tenant_id = request.tenant_id;
-  command.site_id = (*device)->site_id;
-  command.device_serial = device_id;
-  command.type = "enroll_user";
+  command.tenant_id = device.tenant_id;
+  command.site_id = device.site_id;
+  command.device_serial = device.serial;
+  command.type = type;
   command.user_id = user_id;
   command.state = "queued";
-  command.payload = json{
-      {"command_id", command.id},
-      {"device", device_id},
-      {"type", "enroll_user"},
-      {"params",
-       {{"user_id", user_id},
-        {"name", name},
-        {"privilege", privilege},
-        {"password", password},
-        {"card", card},
-        {"templates",
-         templates}}}}.dump();
-  if (auto stored = store.upsertUser({request.tenant_id, user_id, name, department, card, privilege,
-                                      static_cast<std::int64_t>(templates.size()), "", ""});
-      !stored) {
-    return errorResponse(stored.error());
-  }
+  command.payload = json{{"command_id", command.id},
+                         {"device", device.serial},
+                         {"type", type},
+                         {"params", std::move(params)}}
+                        .dump();
   if (auto created = store.createCommand(command); !created) {
-    return errorResponse(created.error());
+    return created.error();
   }
   if (sender.send(command.site_id, command.payload)) {
     (void)store.updateCommand(command.site_id, command.id, "sent", "", "");
     command.state = "sent";
   }
+  return command;
+}
+
+json userParams(const UserSpec& user) {
+  return {{"user_id", user.user_id},   {"name", user.name}, {"privilege", user.privilege},
+          {"password", user.password}, {"card", user.card}, {"templates", user.templates}};
+}
+
+// Stores the user and sends the enrollment; the 201 body or the error response.
+ApiResponse enroll(Store& store,
+                   CommandSender& sender,
+                   const Device& device,
+                   const UserSpec& user) {
+  if (auto stored = store.upsertUser({device.tenant_id, user.user_id, user.name, user.department,
+                                      user.card, user.privilege,
+                                      static_cast<std::int64_t>(user.templates.size()), "", ""});
+      !stored) {
+    return errorResponse(stored.error());
+  }
+  auto command = sendCommand(store, sender, device, "enroll_user", user.user_id, userParams(user));
+  if (!command) {
+    return errorResponse(command.error());
+  }
   ApiResponse response;
   response.status = 201;
-  response.body = {{"user_id", user_id},
-                   {"device_id", device_id},
-                   {"command_id", command.id},
-                   {"status", command.state}};
+  response.body = {{"user_id", user.user_id},
+                   {"device_id", device.serial},
+                   {"command_id", command->id},
+                   {"status", command->state}};
+  return response;
+}
+
+std::optional<json> objectBody(const ApiRequest& request) {
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return std::nullopt;
+  }
+  return body;
+}
+
+std::string deviceIdOf(const json& body) {
+  return body.contains("device_id") && body["device_id"].is_string()
+             ? body["device_id"].get<std::string>()
+             : std::string();
+}
+
+}  // namespace
+
+ApiResponse createUser(Store& store, CommandSender& sender, ApiRequest& request) {
+  const auto body = objectBody(request);
+  if (!body) {
+    return invalidField("body", "expected a JSON object");
+  }
+  const std::string device_id = deviceIdOf(*body);
+  if (device_id.empty() || device_id.size() > 64) {
+    return invalidField("device_id", "expected the serial number of one of your devices");
+  }
+  UserSpec user;
+  if (auto error = parseUser(*body, "", true, user)) {
+    return *error;
+  }
+  auto device = reachableDevice(store, request.tenant_id, device_id);
+  if (auto* error = std::get_if<ApiResponse>(&device)) {
+    return *error;
+  }
+  return enroll(store, sender, std::get<Device>(device), user);
+}
+
+ApiResponse createUsersBatch(Store& store, CommandSender& sender, ApiRequest& request) {
+  const auto body = objectBody(request);
+  if (!body) {
+    return invalidField("body", "expected a JSON object");
+  }
+  const std::string device_id = deviceIdOf(*body);
+  if (device_id.empty() || device_id.size() > 64) {
+    return invalidField("device_id", "expected the serial number of one of your devices");
+  }
+  if (!body->contains("users") || !(*body)["users"].is_array() || (*body)["users"].empty() ||
+      (*body)["users"].size() > kMaxBatchUsers) {
+    return invalidField("users", "expected a list of 1 to 500 users");
+  }
+  auto device = reachableDevice(store, request.tenant_id, device_id);
+  if (auto* error = std::get_if<ApiResponse>(&device)) {
+    return *error;
+  }
+  // Each user succeeds or fails on its own; the batch itself is 200 with per-user results.
+  ordered_json results = ordered_json::array();
+  int created = 0;
+  for (std::size_t i = 0; i < (*body)["users"].size(); ++i) {
+    const json& item = (*body)["users"][i];
+    ApiResponse outcome;
+    UserSpec user;
+    if (!item.is_object()) {
+      outcome = invalidField("users[" + std::to_string(i) + "]", "expected a user object");
+    } else if (auto error = parseUser(item, "users[" + std::to_string(i) + "].", true, user)) {
+      outcome = *error;
+    } else {
+      outcome = enroll(store, sender, std::get<Device>(device), user);
+    }
+    ordered_json result = {{"index", i}, {"status", outcome.status}};
+    if (item.is_object() && item.contains("user_id")) {
+      result["user_id"] = item["user_id"];
+    }
+    if (outcome.status == 201) {
+      ++created;
+      result["command_id"] = outcome.body["command_id"];
+    } else {
+      result["error"] = outcome.body["error"];
+      if (outcome.body.contains("field")) {
+        result["field"] = outcome.body["field"];
+      }
+    }
+    results.push_back(std::move(result));
+  }
+  ApiResponse response;
+  response.body = {{"device_id", device_id},
+                   {"created", created},
+                   {"failed", static_cast<int>(results.size()) - created},
+                   {"results", results}};
+  return response;
+}
+
+ApiResponse listUsers(Store& store, ApiRequest& request) {
+  std::size_t limit = 100;
+  if (const auto it = request.query.find("limit"); it != request.query.end()) {
+    const auto& text = it->second;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || limit < 1 || limit > 1000) {
+      return invalidField("limit", "expected an integer from 1 to 1000");
+    }
+  }
+  const auto cursor = request.query.find("cursor");
+  auto users = store.listUsers(
+      request.tenant_id, cursor == request.query.end() ? std::string() : cursor->second, limit);
+  if (!users) {
+    return errorResponse(users.error());
+  }
+  const bool has_more = users->size() > limit;
+  if (has_more) {
+    users->pop_back();
+  }
+  ordered_json data = ordered_json::array();
+  for (const auto& user : *users) {
+    data.push_back({{"user_id", user.user_id},
+                    {"name", user.name},
+                    {"department", user.department},
+                    {"templates", user.template_count},
+                    {"updated_at", user.updated_at}});
+  }
+  ApiResponse response;
+  response.body = {
+      {"data", data},
+      {"has_more", has_more},
+      {"next_cursor", has_more ? ordered_json(users->back().user_id) : ordered_json(nullptr)}};
   return response;
 }
 
@@ -194,16 +350,122 @@ ApiResponse getUser(Store& store, ApiRequest& request) {
   if (!commands) {
     return errorResponse(commands.error());
   }
-  ordered_json enrollments = ordered_json::array();
+  ordered_json history = ordered_json::array();
   for (const auto& command : *commands) {
-    enrollments.push_back(commandJson(command));
+    history.push_back(commandJson(command));
+  }
+  auto devices = store.enrolledDevices(request.tenant_id, (*user)->user_id);
+  ApiResponse response;
+  response.body = {{"user_id", (*user)->user_id},
+                   {"name", (*user)->name},
+                   {"department", (*user)->department},
+                   {"card", (*user)->card},
+                   {"privilege", (*user)->privilege},
+                   {"templates", (*user)->template_count},
+                   {"devices", devices ? ordered_json(*devices) : ordered_json::array()},
+                   {"commands", history},
+                   {"created_at", (*user)->created_at},
+                   {"updated_at", (*user)->updated_at}};
+  return response;
+}
+
+ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request) {
+  const auto body = objectBody(request);
+  if (!body) {
+    return invalidField("body", "expected a JSON object");
+  }
+  auto existing = store.findUser(request.tenant_id, request.params["user_id"]);
+  if (!existing) {
+    return errorResponse(existing.error());
+  }
+  if (!existing->has_value()) {
+    return errorResponse(404, "not_found", "no user " + request.params["user_id"]);
+  }
+  // Unchanged fields keep their values; the update goes to every device the user is on.
+  UserSpec user;
+  user.user_id = (*existing)->user_id;
+  user.name = (*existing)->name;
+  user.department = (*existing)->department;
+  user.card = (*existing)->card;
+  user.privilege = (*existing)->privilege;
+  if (auto error = parseUser(*body, "", false, user)) {
+    return *error;
+  }
+  if (auto stored = store.upsertUser({request.tenant_id, user.user_id, user.name, user.department,
+                                      user.card, user.privilege,
+                                      static_cast<std::int64_t>(user.templates.size()), "", ""});
+      !stored) {
+    return errorResponse(stored.error());
+  }
+  auto devices = store.enrolledDevices(request.tenant_id, user.user_id);
+  if (!devices) {
+    return errorResponse(devices.error());
+  }
+  ordered_json commands = ordered_json::array();
+  for (const auto& serial : *devices) {
+    auto device = reachableDevice(store, request.tenant_id, serial);
+    if (std::holds_alternative<ApiResponse>(device)) {
+      continue;  // decommissioned since: nothing to update there
+    }
+    auto command = sendCommand(store, sender, std::get<Device>(device), "update_user", user.user_id,
+                               userParams(user));
+    if (!command) {
+      return errorResponse(command.error());
+    }
+    commands.push_back(
+        {{"device_id", serial}, {"command_id", command->id}, {"status", command->state}});
   }
   ApiResponse response;
-  response.body = {{"user_id", (*user)->user_id},       {"name", (*user)->name},
-                   {"department", (*user)->department}, {"card", (*user)->card},
-                   {"privilege", (*user)->privilege},   {"templates", (*user)->template_count},
-                   {"commands", enrollments},           {"created_at", (*user)->created_at},
-                   {"updated_at", (*user)->updated_at}};
+  response.body = {{"user_id", user.user_id},
+                   {"name", user.name},
+                   {"department", user.department},
+                   {"commands", commands}};
+  return response;
+}
+
+ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request) {
+  const std::string user_id = request.params["user_id"];
+  auto existing = store.findUser(request.tenant_id, user_id);
+  if (!existing) {
+    return errorResponse(existing.error());
+  }
+  if (!existing->has_value()) {
+    return errorResponse(404, "not_found", "no user " + user_id);
+  }
+  std::vector<std::string> targets;
+  const auto only = request.query.find("device_id");
+  if (only != request.query.end() && !only->second.empty()) {
+    targets.push_back(only->second);
+  } else {
+    auto devices = store.enrolledDevices(request.tenant_id, user_id);
+    if (!devices) {
+      return errorResponse(devices.error());
+    }
+    targets = *devices;
+  }
+  ordered_json commands = ordered_json::array();
+  for (const auto& serial : targets) {
+    auto device = reachableDevice(store, request.tenant_id, serial);
+    if (auto* error = std::get_if<ApiResponse>(&device)) {
+      if (only != request.query.end()) {
+        return *error;  // the one device asked for must exist
+      }
+      continue;
+    }
+    auto command = sendCommand(store, sender, std::get<Device>(device), "delete_user", user_id,
+                               {{"user_id", user_id}});
+    if (!command) {
+      return errorResponse(command.error());
+    }
+    commands.push_back(
+        {{"device_id", serial}, {"command_id", command->id}, {"status", command->state}});
+  }
+  // Removed from every device: the user record goes too (its command history stays).
+  if (only == request.query.end() || only->second.empty()) {
+    (void)store.deleteUser(request.tenant_id, user_id);
+  }
+  ApiResponse response;
+  response.body = {{"user_id", user_id}, {"commands", commands}};
   return response;
 }
 

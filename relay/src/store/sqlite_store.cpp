@@ -791,6 +791,61 @@ Result<std::optional<UserRecord>> SqliteStore::findUser(const std::string& tenan
   });
 }
 
+Result<std::vector<UserRecord>> SqliteStore::listUsers(const std::string& tenant_id,
+                                                       const std::string& after_user_id,
+                                                       std::size_t limit) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT tenant_id, user_id, name, department, card, privilege, template_count, created_at, "
+      "updated_at FROM users WHERE tenant_id = ? AND user_id > ? ORDER BY user_id LIMIT ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id)
+      .bind(2, after_user_id)
+      .bind(3, static_cast<std::int64_t>(limit + 1));
+  std::vector<UserRecord> out;
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4),
+                       row.integer(5), row.integer(6), row.text(7), row.text(8)});
+      });
+      !done) {
+    return done.error();
+  }
+  return out;
+}
+
+Status SqliteStore::deleteUser(const std::string& tenant_id, const std::string& user_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("DELETE FROM users WHERE tenant_id = ? AND user_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, user_id);
+  return statement->run();
+}
+
+Result<std::vector<std::string>> SqliteStore::enrolledDevices(const std::string& tenant_id,
+                                                              const std::string& user_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "SELECT DISTINCT e.device_serial FROM commands e WHERE e.tenant_id = ? AND e.user_id = ? "
+      "AND e.type IN ('enroll_user', 'update_user') AND e.state != 'failed' AND NOT EXISTS ("
+      "SELECT 1 FROM commands d WHERE d.tenant_id = e.tenant_id AND d.user_id = e.user_id AND "
+      "d.device_serial = e.device_serial AND d.type = 'delete_user' AND d.state = 'succeeded' "
+      "AND d.created_at >= e.created_at) ORDER BY e.device_serial");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, user_id);
+  std::vector<std::string> out;
+  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(row.text(0)); });
+      !done) {
+    return done.error();
+  }
+  return out;
+}
+
 Status SqliteStore::createCommand(const CommandRecord& command) {
   const std::lock_guard lock(mutex_);
   auto statement = db_.prepare(

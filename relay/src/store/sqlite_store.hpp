@@ -50,6 +50,12 @@ class SqliteStore final : public Store {
   Status upsertUser(const UserRecord& user) override;
   Result<std::optional<UserRecord>> findUser(const std::string& tenant_id,
                                              const std::string& user_id) override;
+  Result<std::vector<UserRecord>> listUsers(const std::string& tenant_id,
+                                            const std::string& after_user_id,
+                                            std::size_t limit) override;
+  Status deleteUser(const std::string& tenant_id, const std::string& user_id) override;
+  Result<std::vector<std::string>> enrolledDevices(const std::string& tenant_id,
+                                                   const std::string& user_id) override;
   Status createCommand(const CommandRecord& command) override;
   Status updateCommand(const std::string& site_id,
                        const std::string& command_id,

@@ -171,6 +171,16 @@ class Store {
   virtual Result<std::optional<UserRecord>> findUser(const std::string& tenant_id,
                                                      const std::string& user_id) = 0;
 
+  // Users in user_id order after `after_user_id`; `limit + 1` rows tell whether more follow.
+  virtual Result<std::vector<UserRecord>> listUsers(const std::string& tenant_id,
+                                                    const std::string& after_user_id,
+                                                    std::size_t limit) = 0;
+  virtual Status deleteUser(const std::string& tenant_id, const std::string& user_id) = 0;
+  // Devices the user was (or is being) enrolled on: enroll commands that did not fail, minus
+  // devices a later delete succeeded on.
+  virtual Result<std::vector<std::string>> enrolledDevices(const std::string& tenant_id,
+                                                           const std::string& user_id) = 0;
+
   virtual Status createCommand(const CommandRecord& command) = 0;
   // Moves a command of `site_id` to `state` unless it is final already (results may arrive late
   // or twice).

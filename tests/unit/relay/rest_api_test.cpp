@@ -384,5 +384,79 @@ TEST_F(RestApiTest, IdempotencyKeysReplayTheFirstResponse) {
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_, "", {}, other).status, 200);
 }
 
+TEST_F(RestApiTest, UsersListUpdateDeleteAndBatch) {
+  storePunches(1, "DOOR-A");
+  storePunches(1, "DOOR-B");
+  ASSERT_EQ(
+      call("POST", "/v1/users", acme_key_, R"({"device_id":"DOOR-A","user_id":"U1","name":"Ann"})")
+          .status,
+      201);
+  ASSERT_EQ(
+      call("POST", "/v1/users", acme_key_, R"({"device_id":"DOOR-B","user_id":"U1","name":"Ann"})")
+          .status,
+      201);
+  // Batch: per-user results, the bad ones named, the good ones enrolled.
+  json users = json::array();
+  for (int i = 0; i < 50; ++i) {
+    users.push_back({{"user_id", "B" + std::to_string(i)}, {"name", "Batch " + std::to_string(i)}});
+  }
+  users[7]["user_id"] = "0";
+  users[9]["templates"] = json::array({{{"index", 0}, {"data", "!!"}}});
+  auto response = call("POST", "/v1/users/batch", acme_key_,
+                       json{{"device_id", "DOOR-A"}, {"users", users}}.dump());
+  ASSERT_EQ(response.status, 200) << response.body.dump();
+  EXPECT_EQ(response.body["created"], 48);
+  EXPECT_EQ(response.body["failed"], 2);
+  EXPECT_EQ(response.body["results"][7]["status"], 400);
+  EXPECT_EQ(response.body["results"][7]["field"], "users[7].user_id");
+  EXPECT_EQ(response.body["results"][9]["field"], "users[9].templates[0].data");
+  EXPECT_EQ(response.body["results"][10]["status"], 201);
+  EXPECT_TRUE(response.body["results"][10].contains("command_id"));
+  EXPECT_EQ(call("POST", "/v1/users/batch", acme_key_, R"({"device_id":"DOOR-A","users":[]})")
+                .body["field"],
+            "users");
+
+  // List with keyset paging by user_id.
+  response = call("GET", "/v1/users", acme_key_, "", {{"limit", "20"}});
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["data"].size(), 20U);
+  EXPECT_TRUE(response.body["has_more"].get<bool>());
+  std::size_t total = response.body["data"].size();
+  std::string cursor = response.body["next_cursor"];
+  while (!cursor.empty()) {
+    response = call("GET", "/v1/users", acme_key_, "", {{"limit", "20"}, {"cursor", cursor}});
+    total += response.body["data"].size();
+    cursor = response.body["has_more"].get<bool>() ? response.body["next_cursor"].get<std::string>()
+                                                   : "";
+  }
+  EXPECT_EQ(total, 49U);  // U1 + 48 batch users
+  EXPECT_TRUE(call("GET", "/v1/users", globex_key_).body["data"].empty());
+
+  // Update propagates to both devices U1 is on.
+  sender_.sent.clear();
+  response = call("PUT", "/v1/users/U1", acme_key_, R"({"name":"Ann B.","department":"Ops"})");
+  ASSERT_EQ(response.status, 200) << response.body.dump();
+  EXPECT_EQ(response.body["commands"].size(), 2U);
+  ASSERT_EQ(sender_.sent.size(), 2U);
+  EXPECT_EQ(json::parse(sender_.sent[0].second)["type"], "update_user");
+  EXPECT_EQ(json::parse(sender_.sent[0].second)["params"]["name"], "Ann B.");
+  EXPECT_EQ(call("GET", "/v1/users/U1", acme_key_).body["department"], "Ops");
+  EXPECT_EQ(call("PUT", "/v1/users/NOPE", acme_key_, "{}").status, 404);
+
+  // Delete from one device, then from all.
+  sender_.sent.clear();
+  response = call("DELETE", "/v1/users/U1", acme_key_, "", {{"device_id", "DOOR-B"}});
+  ASSERT_EQ(response.status, 200);
+  ASSERT_EQ(response.body["commands"].size(), 1U);
+  EXPECT_EQ(response.body["commands"][0]["device_id"], "DOOR-B");
+  EXPECT_EQ(call("GET", "/v1/users/U1", acme_key_).status, 200);  // still on DOOR-A
+  response = call("DELETE", "/v1/users/U1", acme_key_);
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["commands"].size(), 2U);  // DOOR-B's delete has not succeeded yet
+  EXPECT_EQ(call("GET", "/v1/users/U1", acme_key_).status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/users/U1", acme_key_).status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/users/B0", acme_key_, "", {{"device_id", "NO-SUCH"}}).status, 404);
+}
+
 }  // namespace
 }  // namespace punchlink::relay::api
