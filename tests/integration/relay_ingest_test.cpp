@@ -136,11 +136,25 @@ class RelayIngestTest : public ::testing::Test {
     return false;
   }
 
+  // An MQTT client logged in as a site, as that site's agent would be.
+  std::unique_ptr<mqtt_client::MqttClient> siteClient(const std::string& site,
+                                                      const std::string& password) {
+    mqtt_client::MqttClientOptions options;
+    options.server_uri = broker_.url();
+    options.client_id = site;
+    options.username = site;
+    options.password = password;
+    options.ca_file = broker_.ca().ca_cert.string();
+    return mqtt_client::MqttClient::create(options, logger_).value();
+  }
+
   std::string logs() {
     return "relay log:\n" + testing::readFile(dir_.file("relay.log")) + "\nagent log:\n" +
            testing::readFile(dir_.file("agent.log"));
   }
 
+  SystemClock clock_;
+  Logger logger_{"test", LogLevel::Warning, StderrSink::detect(), clock_};
   MosquittoFixture broker_;
   TempDir dir_{"punchlink-relay-test"};
   std::filesystem::path relay_config_;
@@ -176,15 +190,7 @@ TEST_F(RelayIngestTest, AgentPunchesAreStoredOnceAndAcked) {
 TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
   const std::string tenant = createTenantAndSite("plant-1");
   auto relay = startRelay();
-  SystemClock clock;
-  Logger logger("test", LogLevel::Warning, StderrSink::detect(), clock);
-  mqtt_client::MqttClientOptions options;
-  options.server_uri = broker_.url();
-  options.client_id = "plant-2";
-  options.username = "plant-2";
-  options.password = "site2-secret";
-  options.ca_file = broker_.ca().ca_cert.string();
-  auto client = mqtt_client::MqttClient::create(options, logger).value();
+  auto client = siteClient("plant-2", "site2-secret");
   std::mutex mutex;
   std::vector<json> acks;
   client->setMessageHandler([&](const mqtt_client::MqttMessage& message) {
@@ -252,15 +258,7 @@ TEST_F(RelayIngestTest, SeedGuideExamplesWork) {
   auto relay = startRelay();
 
   // Punches arrive as an agent sends them.
-  SystemClock clock;
-  Logger logger("test", LogLevel::Warning, StderrSink::detect(), clock);
-  mqtt_client::MqttClientOptions options;
-  options.server_uri = broker_.url();
-  options.client_id = "plant-1";
-  options.username = "plant-1";
-  options.password = "site-secret";
-  options.ca_file = broker_.ca().ca_cert.string();
-  auto client = mqtt_client::MqttClient::create(options, logger).value();
+  auto client = siteClient("plant-1", "site-secret");
   ASSERT_TRUE(client->connect(10s).ok());
   json punches = json::array();
   const std::pair<const char*, const char*> rows[] = {{"EMP_001", "2026-03-05T08:00:00Z"},

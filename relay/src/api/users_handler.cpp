@@ -213,6 +213,18 @@ ApiResponse enroll(Store& store,
   return response;
 }
 
+// The tenant's user named in the path, or the 404 (or store error) to return.
+std::variant<UserRecord, ApiResponse> existingUser(Store& store, ApiRequest& request) {
+  auto user = store.findUser(request.tenant_id, request.params["user_id"]);
+  if (!user) {
+    return errorResponse(user.error());
+  }
+  if (!user->has_value()) {
+    return errorResponse(404, "not_found", "no user " + request.params["user_id"]);
+  }
+  return **user;
+}
+
 std::optional<json> objectBody(const ApiRequest& request) {
   json body = json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
@@ -339,14 +351,12 @@ ApiResponse listUsers(Store& store, ApiRequest& request) {
 }
 
 ApiResponse getUser(Store& store, ApiRequest& request) {
-  auto user = store.findUser(request.tenant_id, request.params["user_id"]);
-  if (!user) {
-    return errorResponse(user.error());
+  auto found = existingUser(store, request);
+  if (auto* error = std::get_if<ApiResponse>(&found)) {
+    return *error;
   }
-  if (!user->has_value()) {
-    return errorResponse(404, "not_found", "no user " + request.params["user_id"]);
-  }
-  auto commands = store.commandsForUser(request.tenant_id, (*user)->user_id);
+  const UserRecord& user = std::get<UserRecord>(found);
+  auto commands = store.commandsForUser(request.tenant_id, user.user_id);
   if (!commands) {
     return errorResponse(commands.error());
   }
@@ -354,18 +364,18 @@ ApiResponse getUser(Store& store, ApiRequest& request) {
   for (const auto& command : *commands) {
     history.push_back(commandJson(command));
   }
-  auto devices = store.enrolledDevices(request.tenant_id, (*user)->user_id);
+  auto devices = store.enrolledDevices(request.tenant_id, user.user_id);
   ApiResponse response;
-  response.body = {{"user_id", (*user)->user_id},
-                   {"name", (*user)->name},
-                   {"department", (*user)->department},
-                   {"card", (*user)->card},
-                   {"privilege", (*user)->privilege},
-                   {"templates", (*user)->template_count},
+  response.body = {{"user_id", user.user_id},
+                   {"name", user.name},
+                   {"department", user.department},
+                   {"card", user.card},
+                   {"privilege", user.privilege},
+                   {"templates", user.template_count},
                    {"devices", devices ? ordered_json(*devices) : ordered_json::array()},
                    {"commands", history},
-                   {"created_at", (*user)->created_at},
-                   {"updated_at", (*user)->updated_at}};
+                   {"created_at", user.created_at},
+                   {"updated_at", user.updated_at}};
   return response;
 }
 
@@ -374,20 +384,18 @@ ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request)
   if (!body) {
     return invalidField("body", "expected a JSON object");
   }
-  auto existing = store.findUser(request.tenant_id, request.params["user_id"]);
-  if (!existing) {
-    return errorResponse(existing.error());
+  auto found = existingUser(store, request);
+  if (auto* error = std::get_if<ApiResponse>(&found)) {
+    return *error;
   }
-  if (!existing->has_value()) {
-    return errorResponse(404, "not_found", "no user " + request.params["user_id"]);
-  }
+  const UserRecord& existing = std::get<UserRecord>(found);
   // Unchanged fields keep their values; the update goes to every device the user is on.
   UserSpec user;
-  user.user_id = (*existing)->user_id;
-  user.name = (*existing)->name;
-  user.department = (*existing)->department;
-  user.card = (*existing)->card;
-  user.privilege = (*existing)->privilege;
+  user.user_id = existing.user_id;
+  user.name = existing.name;
+  user.department = existing.department;
+  user.card = existing.card;
+  user.privilege = existing.privilege;
   if (auto error = parseUser(*body, "", false, user)) {
     return *error;
   }
@@ -425,12 +433,8 @@ ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request)
 
 ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request) {
   const std::string user_id = request.params["user_id"];
-  auto existing = store.findUser(request.tenant_id, user_id);
-  if (!existing) {
-    return errorResponse(existing.error());
-  }
-  if (!existing->has_value()) {
-    return errorResponse(404, "not_found", "no user " + user_id);
+  if (auto found = existingUser(store, request); std::holds_alternative<ApiResponse>(found)) {
+    return std::get<ApiResponse>(found);
   }
   std::vector<std::string> targets;
   const auto only = request.query.find("device_id");
