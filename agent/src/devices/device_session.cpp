@@ -217,12 +217,7 @@ Status DeviceSession::readLogOnce(const DeviceWatermark& watermark,
     batch.clear();
   };
   auto count = client_.readAttendance([&](const zk::AttendanceRecord& record) {
-    std::string user_id = record.user_id;
-    if (record.user_id.empty() ||
-        (record.user_id == std::to_string(record.uid) && user_ids_.count(record.uid) > 0)) {
-      user_id =
-          user_ids_.count(record.uid) > 0 ? user_ids_[record.uid] : std::to_string(record.uid);
-    }
+    const std::string user_id = resolveUserId(record.user_id, record.uid);
     const std::string event_id = makeEventId(device_serial, user_id, record.time);
     // Records up to the watermark were handled by an earlier read; the last of them must match,
     // else the log was cleared or rotated and everything is read again (a second pass).
@@ -295,11 +290,8 @@ Status DeviceSession::connectAndSync() {
     info_ = *info;
     serial_ = info->serial;
   }
-  user_ids_.clear();
-  auto users =
-      client_.readUsers([&](const zk::UserRecord& user) { user_ids_[user.uid] = user.user_id; });
-  if (!users) {
-    return users.error();
+  if (auto refreshed = refreshUserIds(); !refreshed) {
+    return refreshed;
   }
   if (auto status = refreshStatus(); !status) {
     return status;
@@ -371,11 +363,8 @@ void DeviceSession::run(const std::stop_token& stop) {
           failure = punch.error();
         } else if (punch->has_value()) {
           const auto& p = **punch;
-          std::string user_id = p.user_id;
-          if (p.uid && user_ids_.count(*p.uid) > 0) {
-            user_id = user_ids_[*p.uid];  // UDP events carry only the internal index (§6.3)
-          }
-          failure = insertPunch(user_id, p.time, p.state, p.verify, p.workcode, "realtime");
+          failure = insertPunch(resolveUserId(p.user_id, p.uid.value_or(0)), p.time, p.state,
+                                p.verify, p.workcode, "realtime");
         }
       } else if (!sleepFor(stop,
                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now))) {
@@ -437,12 +426,26 @@ void DeviceSession::runCommands() {
   }
 }
 
-Result<std::uint16_t> DeviceSession::uidOf(const std::string& user_id, bool allocate) {
+Status DeviceSession::refreshUserIds() {
   user_ids_.clear();
   auto read =
       client_.readUsers([&](const zk::UserRecord& user) { user_ids_[user.uid] = user.user_id; });
-  if (!read) {
-    return read.error();
+  return read ? Status{} : Status{read.error()};
+}
+
+std::string DeviceSession::resolveUserId(const std::string& reported, std::uint16_t uid) const {
+  // Some record and event forms carry only the internal index (reference §5.1, §6.3). The same
+  // punch must get the same user id (and so the same event id) whichever form it arrived in.
+  if (!reported.empty()) {
+    return reported;
+  }
+  const auto it = user_ids_.find(uid);
+  return it != user_ids_.end() ? it->second : std::to_string(uid);
+}
+
+Result<std::uint16_t> DeviceSession::uidOf(const std::string& user_id, bool allocate) {
+  if (auto refreshed = refreshUserIds(); !refreshed) {
+    return refreshed.error();
   }
   std::uint16_t highest = 0;
   for (const auto& [uid, id] : user_ids_) {

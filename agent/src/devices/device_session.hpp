@@ -93,6 +93,8 @@ class DeviceSession {
   void expireCommands();
   CommandOutcome execute(const Command& command);
   Result<std::uint16_t> uidOf(const std::string& user_id, bool allocate);
+  Status refreshUserIds();
+  std::string resolveUserId(const std::string& reported, std::uint16_t uid) const;
   void setOffline(const std::string& reason);
   void publishStatus();
   bool sleepFor(const std::stop_token& stop, std::chrono::milliseconds duration);

@@ -154,7 +154,7 @@ Result<AttendanceRecord> decodeAttendance(ByteView bytes, AttendanceFormat forma
       break;
     case AttendanceFormat::Record8:
       record.uid = readU16(bytes, 0);
-      record.user_id = std::to_string(record.uid);
+      // The 8-byte form has no user id, only the internal index: the caller maps uid → user id.
       record.verify = bytes[2];
       packed = readU32(bytes, 3);
       record.state = bytes[7];
@@ -296,7 +296,6 @@ Result<RealtimePunch> decodeAttendanceEvent(ByteView payload) {
     case 10:
     case 14:
       punch.uid = readU16(payload, 0);
-      punch.user_id = std::to_string(*punch.uid);
       punch.verify = payload[2];
       punch.state = payload[3];
       time_offset = 4;

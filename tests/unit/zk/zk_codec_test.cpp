@@ -168,6 +168,7 @@ TEST(ZkVectors, AttendanceEventUdp10Bytes) {
   const Packet packet = decodeDatagram(wire).value();
   const auto punch = decodeAttendanceEvent(packet.data).value();
   EXPECT_EQ(punch.uid.value(), 7);
+  EXPECT_TRUE(punch.user_id.empty());
   EXPECT_EQ(punch.verify, 1);
   EXPECT_EQ(punch.time, kVectorTime);
   AttendanceRecord record{7, "1001", 1, 0, kVectorTime, 0};
@@ -258,6 +259,7 @@ TEST(ZkAttendance, ReferenceVectors) {
   EXPECT_EQ(from16.verify, 1);
   auto from8 = decodeAttendance(r8, AttendanceFormat::Record8).value();
   EXPECT_EQ(from8.uid, 7);
+  EXPECT_TRUE(from8.user_id.empty());
   EXPECT_EQ(from8.time, kVectorTime);
 }
 
@@ -343,9 +345,10 @@ TEST(ZkEvents, AllPayloadLengths) {
     EXPECT_EQ(punch->time, kVectorTime) << payload.size();
     EXPECT_EQ(punch->state, 1) << payload.size();
   };
-  check(concat({hex("07 00 0f 01"), time}), "7");
+  check(concat({hex("07 00 0f 01"), time}), "");  // uid-only forms carry no user id
+
   check(concat({hex("f1 94 49 00 0f 01"), time}), "4822257");
-  check(concat({hex("07 00 0f 01"), time, repeat(0, 4)}), "7");
+  check(concat({hex("07 00 0f 01"), time, repeat(0, 4)}), "");
   check(concat({user24, hex("0f 01"), time}), "1001");
   check(concat({user24, hex("0f 01"), time, repeat(0, 4)}), "1001");
   check(concat({user24, hex("0f 01"), time, repeat(0, 5)}), "1001");
