@@ -130,6 +130,25 @@ CREATE TABLE idempotency_keys (
 );
 )SQL"};
 
+// One column list and one mapping per record type, shared by every query that returns it.
+constexpr std::string_view kSelectUsers =
+    "SELECT tenant_id, user_id, name, department, card, privilege, template_count, created_at, "
+    "updated_at FROM users ";
+
+UserRecord userFrom(sqlite::Statement& row) {
+  return {row.text(0),    row.text(1),    row.text(2), row.text(3), row.integer(4),
+          row.integer(5), row.integer(6), row.text(7), row.text(8)};
+}
+
+constexpr std::string_view kSelectCommands =
+    "SELECT id, tenant_id, site_id, device_serial, type, COALESCE(user_id, ''), payload, state, "
+    "COALESCE(error, ''), COALESCE(result, ''), created_at, updated_at FROM commands ";
+
+CommandRecord commandFrom(sqlite::Statement& row) {
+  return {row.text(0), row.text(1), row.text(2), row.text(3), row.text(4),  row.text(5),
+          row.text(6), row.text(7), row.text(8), row.text(9), row.text(10), row.text(11)};
+}
+
 std::string newId(std::string_view prefix) {
   return std::string(prefix) + crypto::randomHexToken(8);
 }
@@ -778,26 +797,20 @@ Status SqliteStore::upsertUser(const UserRecord& user) {
 Result<std::optional<UserRecord>> SqliteStore::findUser(const std::string& tenant_id,
                                                         const std::string& user_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
-      "SELECT tenant_id, user_id, name, department, card, privilege, template_count, created_at, "
-      "updated_at FROM users WHERE tenant_id = ? AND user_id = ?");
+  auto statement = db_.prepare(std::string(kSelectUsers) + "WHERE tenant_id = ? AND user_id = ?");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, tenant_id).bind(2, user_id);
-  return statement->first([](sqlite::Statement& row) {
-    return UserRecord{row.text(0),    row.text(1),    row.text(2), row.text(3), row.integer(4),
-                      row.integer(5), row.integer(6), row.text(7), row.text(8)};
-  });
+  return statement->first(userFrom);
 }
 
 Result<std::vector<UserRecord>> SqliteStore::listUsers(const std::string& tenant_id,
                                                        const std::string& after_user_id,
                                                        std::size_t limit) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
-      "SELECT tenant_id, user_id, name, department, card, privilege, template_count, created_at, "
-      "updated_at FROM users WHERE tenant_id = ? AND user_id > ? ORDER BY user_id LIMIT ?");
+  auto statement = db_.prepare(std::string(kSelectUsers) +
+                               "WHERE tenant_id = ? AND user_id > ? ORDER BY user_id LIMIT ?");
   if (!statement) {
     return statement.error();
   }
@@ -805,10 +818,7 @@ Result<std::vector<UserRecord>> SqliteStore::listUsers(const std::string& tenant
       .bind(2, after_user_id)
       .bind(3, static_cast<std::int64_t>(limit + 1));
   std::vector<UserRecord> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) {
-        out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4),
-                       row.integer(5), row.integer(6), row.text(7), row.text(8)});
-      });
+  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(userFrom(row)); });
       !done) {
     return done.error();
   }
@@ -893,38 +903,25 @@ Status SqliteStore::updateCommand(const std::string& site_id,
 Result<std::optional<CommandRecord>> SqliteStore::findCommand(const std::string& tenant_id,
                                                               const std::string& command_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
-      "SELECT id, tenant_id, site_id, device_serial, type, COALESCE(user_id, ''), payload, state, "
-      "COALESCE(error, ''), COALESCE(result, ''), created_at, updated_at FROM commands "
-      "WHERE tenant_id = ? AND id = ?");
+  auto statement = db_.prepare(std::string(kSelectCommands) + "WHERE tenant_id = ? AND id = ?");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, tenant_id).bind(2, command_id);
-  return statement->first([](sqlite::Statement& row) {
-    return CommandRecord{row.text(0), row.text(1), row.text(2),  row.text(3),
-                         row.text(4), row.text(5), row.text(6),  row.text(7),
-                         row.text(8), row.text(9), row.text(10), row.text(11)};
-  });
+  return statement->first(commandFrom);
 }
 
 Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::string& tenant_id,
                                                                 const std::string& user_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
-      "SELECT id, tenant_id, site_id, device_serial, type, COALESCE(user_id, ''), payload, state, "
-      "COALESCE(error, ''), COALESCE(result, ''), created_at, updated_at FROM commands "
-      "WHERE tenant_id = ? AND user_id = ? ORDER BY created_at, id");
+  auto statement = db_.prepare(std::string(kSelectCommands) +
+                               "WHERE tenant_id = ? AND user_id = ? ORDER BY created_at, id");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, tenant_id).bind(2, user_id);
   std::vector<CommandRecord> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) {
-        out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
-                       row.text(6), row.text(7), row.text(8), row.text(9), row.text(10),
-                       row.text(11)});
-      });
+  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(commandFrom(row)); });
       !done) {
     return done.error();
   }
