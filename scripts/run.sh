@@ -20,6 +20,17 @@ site_id=${PUNCHLINK_DEMO_SITE:-demo-site}
 
 log() { printf 'punchlink: %s\n' "$*"; }
 die() { printf 'punchlink: error: %s\n' "$*" >&2; exit 1; }
+# wait_for MESSAGE COMMAND...: retries COMMAND for up to 10 s, then dies with MESSAGE.
+wait_for() {
+  local message=$1
+  shift
+  for _ in $(seq 1 100); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "$message"
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 scripts/install-deps.sh
 cmake --preset dev >/dev/null
@@ -104,17 +115,12 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-if (exec 3<>"/dev/tcp/127.0.0.1/$mqtt_port") 2>/dev/null; then
+if port_open "$mqtt_port"; then
   die "port $mqtt_port is taken; set PUNCHLINK_MQTT_PORT to a free port"
 fi
 "$mosquitto_bin" -c "$state_dir/broker/mosquitto.conf" &
 pids+=($!)
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$mqtt_port") 2>/dev/null; then break; fi
-  sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$mqtt_port") 2>/dev/null ||
-  die "mosquitto did not start; see $state_dir/broker/mosquitto.log"
+wait_for "mosquitto did not start; see $state_dir/broker/mosquitto.log" port_open "$mqtt_port"
 log "broker up: mqtts://127.0.0.1:$mqtt_port (CA $tls_dir/ca.crt)"
 
 # A TLS round trip as the site, verified against the local CA, proves the broker, the
@@ -134,12 +140,8 @@ log "TLS round trip as $PUNCHLINK_SITE_MQTT_USER -> relay: $(cat "$state_dir/sel
 "$root/build/dev/tests/zk-sim/zk-sim" --port "$zk_port" --control-port 0 --users 20 --logs 200 \
   --seed 1 --serial DEMO000000001 --name "Demo door" >"$state_dir/zk-sim.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do
-  grep -q 'zk-sim ready' "$state_dir/zk-sim.log" && break
-  sleep 0.1
-done
-grep -q 'zk-sim ready' "$state_dir/zk-sim.log" ||
-  die "zk-sim did not start (port $zk_port taken? set PUNCHLINK_ZK_PORT); see $state_dir/zk-sim.log"
+wait_for "zk-sim did not start (port $zk_port taken? set PUNCHLINK_ZK_PORT); see $state_dir/zk-sim.log" \
+  grep -q 'zk-sim ready' "$state_dir/zk-sim.log"
 zk_control=$(sed -n 's/.*control=\([0-9]*\).*/\1/p' "$state_dir/zk-sim.log")
 log "terminal up: ZK binary protocol on 127.0.0.1:$zk_port (TCP and UDP), control API http://127.0.0.1:$zk_control"
 "$root/build/dev/bench/zk_read_bench" "$zk_port" >"$state_dir/zk-check.out" 2>&1 ||
@@ -176,12 +178,8 @@ if [ ! -f "$state_dir/tenant.env" ]; then
 fi
 "$relay_bin" serve --config "$state_dir/relay.yaml" 2>>"$state_dir/relay.log" &
 pids+=($!)
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$relay_port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$relay_port/healthz" >/dev/null ||
-  die "the relay did not start; see $state_dir/relay.log"
+wait_for "the relay did not start; see $state_dir/relay.log" \
+  curl -sf "http://127.0.0.1:$relay_port/healthz"
 log "relay up: http://127.0.0.1:$relay_port/healthz (log: $state_dir/relay.log)"
 
 # --- the agent -----------------------------------------------------------------------------------
@@ -208,12 +206,8 @@ devices:
 YAML
 "$root/build/dev/agent/punchlink-agent" --config "$state_dir/agent.yaml" 2>>"$state_dir/agent.log" &
 pids+=($!)
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$agent_status_port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$agent_status_port/healthz" >/dev/null ||
-  die "the agent did not start; see $state_dir/agent.log"
+wait_for "the agent did not start; see $state_dir/agent.log" \
+  curl -sf "http://127.0.0.1:$agent_status_port/healthz"
 log "agent up: status http://127.0.0.1:$agent_status_port/status (log: $state_dir/agent.log)"
 
 cat >"$state_dir/stack.env" <<ENV
