@@ -16,6 +16,7 @@
 #include <csignal>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #ifndef PUNCHLINK_AGENT
@@ -320,7 +321,7 @@ TEST_F(AgentTest, KillNineDuringABurstLosesNothingAndKeepsIds) {
       << agentLog();
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(relay.distinct(), 10000U);  // the same punch never got a second event id
-  const auto log = sim.get("/attendance").body["records"];
+  // Exactly the terminal's log arrived: each punch once, none missing, none under a second id.
   std::map<std::string, int> per_local_time;
   for (const auto& [id, punch] : relay.punches()) {
     ++per_local_time[punch["user_id"].get<std::string>() + "@" +
@@ -329,6 +330,17 @@ TEST_F(AgentTest, KillNineDuringABurstLosesNothingAndKeepsIds) {
   for (const auto& [key, count] : per_local_time) {
     EXPECT_EQ(count, 1) << key;
   }
+  std::set<std::string> on_terminal;
+  const auto log = sim.get("/attendance").body;  // kept: the loop must not see a dead temporary
+  for (const auto& record : log["records"]) {
+    on_terminal.insert(record["user_id"].get<std::string>() + "@" +
+                       record["time"].get<std::string>());
+  }
+  std::set<std::string> received;
+  for (const auto& [key, count] : per_local_time) {
+    received.insert(key);
+  }
+  EXPECT_EQ(received, on_terminal);
 }
 
 TEST_F(AgentTest, BrokerOutageFillsTheOutboxThenDrainsAndWillMarksOffline) {
