@@ -3,7 +3,7 @@
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/testing/child_process.hpp>
-#include <punchlink/testing/http_get.hpp>
+#include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
 #include <punchlink/testing/zk_sim_process.hpp>

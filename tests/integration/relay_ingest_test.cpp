@@ -3,9 +3,10 @@
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
-#include <punchlink/testing/http_get.hpp>
+#include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
+#include <punchlink/testing/test_ca.hpp>
 #include <punchlink/testing/zk_sim_process.hpp>
 
 #include <gtest/gtest.h>
@@ -110,7 +111,30 @@ class RelayIngestTest : public ::testing::Test {
         dir_.file("agent.log"));
   }
 
-  json health() { return testing::httpGetJson(http_port_, "/healthz"); }
+  json health() { return api("GET", "/healthz").json(); }
+
+  // A request to the relay's REST API (over HTTPS once useHttps() was called).
+  testing::HttpReply api(const std::string& method,
+                         const std::string& path,
+                         const std::string& key = "",
+                         const std::string& body = "") {
+    std::map<std::string, std::string> headers;
+    if (!key.empty()) {
+      headers["Authorization"] = "Bearer " + key;
+    }
+    return testing::httpRequest({http_port_, https_ca_}, method, path, body, headers);
+  }
+
+  // Serves the REST API over HTTPS with a certificate from a throwaway CA.
+  void useHttps() {
+    const auto ca = testing::makeTestCa(dir_.path(), "https");
+    https_ca_ = ca.ca_cert;
+    std::string config = testing::readFile(relay_config_);
+    config.replace(config.find("http:\n"), 6,
+                   "http:\n  tls_cert_file: " + ca.server_cert.string() +
+                       "\n  tls_key_file: " + ca.server_key.string() + "\n");
+    dir_.write("relay.yaml", config);
+  }
 
   std::int64_t storedPunches() {
     auto db = sqlite::Database::open(dir_.file("relay.db").string());
@@ -159,6 +183,7 @@ class RelayIngestTest : public ::testing::Test {
   TempDir dir_{"punchlink-relay-test"};
   std::filesystem::path relay_config_;
   std::uint16_t http_port_ = 0;
+  std::filesystem::path https_ca_;
   int admin_runs_ = 0;
 };
 
@@ -228,25 +253,36 @@ TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
 
   const auto [code, out] = admin({"sites", "create", "--tenant", tenant, "plant-2"});
   ASSERT_EQ(code, 0) << out;
-  publish(batch.dump());
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    {
-      const std::lock_guard lock(mutex);
-      if (!acks.empty()) {
-        break;
+  // Acks received so far, once there are `count` of them or 10 s passed.
+  const auto acks_when = [&](std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+      {
+        const std::lock_guard lock(mutex);
+        if (acks.size() >= count || std::chrono::steady_clock::now() > deadline) {
+          return acks;
+        }
       }
+      std::this_thread::sleep_for(50ms);
     }
-    std::this_thread::sleep_for(50ms);
-  }
-  const std::lock_guard lock(mutex);
-  ASSERT_EQ(acks.size(), 1U) << logs();
-  EXPECT_EQ(acks[0]["batch_id"], "b-1");
-  EXPECT_EQ(acks[0]["acked"], json::array({"evt_0123456789abcdef01234567"}));
-  ASSERT_EQ(acks[0]["rejected"].size(), 1U);
-  EXPECT_EQ(acks[0]["rejected"][0]["event_id"], "evt_0123456789abcdef0123456X");
+  };
+  publish(batch.dump());
+  auto received = acks_when(1);
+  ASSERT_EQ(received.size(), 1U) << logs();
+  EXPECT_EQ(received[0]["batch_id"], "b-1");
+  EXPECT_EQ(received[0]["acked"], json::array({"evt_0123456789abcdef01234567"}));
+  ASSERT_EQ(received[0]["rejected"].size(), 1U);
+  EXPECT_EQ(received[0]["rejected"][0]["event_id"], "evt_0123456789abcdef0123456X");
   EXPECT_EQ(storedPunches(), 1);
   EXPECT_EQ(health()["ingest"]["batches_refused"], 3);
+
+  // The agent replays the same batch (say its ack was lost): acked again, nothing new stored.
+  publish(batch.dump());
+  received = acks_when(2);
+  ASSERT_EQ(received.size(), 2U) << logs();
+  EXPECT_EQ(received[1]["acked"], json::array({"evt_0123456789abcdef01234567"}));
+  EXPECT_EQ(storedPunches(), 1);
+  EXPECT_EQ(health()["ingest"]["punches_duplicate"], 1);
 }
 
 // The seed guide's samples (tests/seed), unchanged but for base URL and key, against `serve`.
@@ -405,6 +441,63 @@ TEST_F(RelayIngestTest, EnrollmentReachesTheTerminalAndReportsBack) {
   EXPECT_EQ(sim.get("/users/BATCH_7").status, 404);
 }
 
+// A REST call made while the broker is down leaves its command queued; it reaches the site once
+// the broker is back, with no further call. Here the API is served over HTTPS.
+TEST_F(RelayIngestTest, QueuedCommandsGoOutAfterABrokerOutageOverHttps) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  const auto [key_code, key_out] = admin({"keys", "create", "--tenant", tenant});
+  ASSERT_EQ(key_code, 0) << key_out;
+  const std::string key = key_out.substr(key_out.find("sk_live_"), 8 + 48);
+  useHttps();
+  auto relay = startRelay();
+
+  // The site's agent stand-in: a persistent session, so commands wait for it at the broker.
+  auto site = siteClient("plant-1", "site-secret");
+  std::mutex mutex;
+  std::vector<json> commands;
+  site->setMessageHandler([&](const mqtt_client::MqttMessage& message) {
+    const std::lock_guard lock(mutex);
+    commands.push_back(json::parse(message.payload, nullptr, false));
+  });
+  ASSERT_TRUE(site->connect(10s).ok());
+  site->start();
+  ASSERT_TRUE(site->subscribe("punchlink/v1/sites/plant-1/commands", 1, 5s).ok());
+  ASSERT_TRUE(site->publish({"punchlink/v1/sites/plant-1/devices/SN-Q1/status",
+                             json{{"serial", "SN-Q1"}, {"online", true}}.dump(), 1, true, "", ""},
+                            5s)
+                  .ok());
+  const auto seen_deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < seen_deadline &&
+         api("GET", "/v1/devices/SN-Q1", key).status != 200) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(api("GET", "/v1/devices/SN-Q1", key).status, 200) << logs();
+
+  broker_.stopBroker();
+  const auto created =
+      api("POST", "/v1/users", key, R"({"device_id":"SN-Q1","user_id":"Q7","name":"Quinn"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.json()["status"], "queued");
+  const std::string command_id = created.json()["command_id"];
+
+  broker_.startBroker();
+  const auto sent_deadline = std::chrono::steady_clock::now() + 60s;
+  json command;
+  while (std::chrono::steady_clock::now() < sent_deadline) {
+    command = api("GET", "/v1/commands/" + command_id, key).json();
+    const std::lock_guard lock(mutex);
+    if (command["status"] == "sent" && !commands.empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(command["status"], "sent") << logs();
+  const std::lock_guard lock(mutex);
+  ASSERT_EQ(commands.size(), 1U) << logs();
+  EXPECT_EQ(commands[0]["command_id"], command_id);
+  EXPECT_EQ(commands[0]["type"], "enroll_user");
+}
+
 TEST(RelayCli, ConfigErrorsAndVersion) {
   TempDir dir;
   const auto bad = dir.write("relay.yaml", "storage: /tmp/x.db\nbroker:\n  url: http://nope\n");
@@ -413,6 +506,14 @@ TEST(RelayCli, ConfigErrorsAndVersion) {
   EXPECT_NE(check.log().find("relay.yaml:3:8: broker.url: must start with mqtts://"),
             std::string::npos)
       << check.log();
+  const auto half_tls = dir.write(
+      "tls.yaml",
+      "storage: /tmp/x.db\nhttp:\n  tls_cert_file: /etc/hostname\nbroker:\n  url: mqtt://h:1\n");
+  ChildProcess tls({PUNCHLINK_RELAY, "--check-config", half_tls.string()}, dir.file("tls.log"));
+  EXPECT_EQ(tls.waitForExit(10s), 2);
+  EXPECT_NE(tls.log().find("http.tls_key_file: HTTPS needs both tls_cert_file and tls_key_file"),
+            std::string::npos)
+      << tls.log();
   ChildProcess version({PUNCHLINK_RELAY, "--version"}, dir.file("version.log"));
   EXPECT_EQ(version.waitForExit(10s), 0);
   EXPECT_NE(version.log().find("punchlink-relay 0.1.0"), std::string::npos);

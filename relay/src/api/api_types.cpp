@@ -36,6 +36,13 @@ ApiResponse errorResponse(const Error& error) {
       status == 500 ? std::string("internal error; retry later") : error.toString());
 }
 
+ApiResponse textResponse(std::string content_type, std::string text) {
+  ApiResponse response;
+  response.content_type = std::move(content_type);
+  response.text = std::move(text);
+  return response;
+}
+
 ApiResponse invalidField(const std::string& field, const std::string& expected) {
   ApiResponse response = errorResponse(400, "invalid_input", field + ": " + expected);
   response.body["field"] = field;

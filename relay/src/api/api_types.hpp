@@ -33,7 +33,14 @@ struct ApiResponse {
   int status = 200;
   nlohmann::ordered_json body = nlohmann::ordered_json::object();
   std::vector<std::pair<std::string, std::string>> headers;
+  // A non-JSON response (Prometheus text, a stored document): sent as is when content_type is
+  // set, instead of `body`.
+  std::string content_type;
+  std::string text;
 };
+
+// A response that sends `text` verbatim with the given content type.
+ApiResponse textResponse(std::string content_type, std::string text);
 
 // The single place where error codes become HTTP statuses (STYLE.md §4).
 int httpStatusFor(ErrorCode code) noexcept;

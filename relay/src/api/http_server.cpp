@@ -1,15 +1,19 @@
 #include "http_server.hpp"
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace punchlink::relay::api {
@@ -23,14 +27,25 @@ std::string lower(std::string text) {
 }
 
 void send(Poco::Net::HTTPServerResponse& response, const ApiResponse& api) {
-  const std::string body = api.body.dump();
+  const bool raw = !api.content_type.empty();
+  const std::string body = raw ? api.text : api.body.dump();
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
   for (const auto& [name, value] : api.headers) {
     response.set(name, value);
   }
-  response.setContentType("application/json");
+  response.setContentType(raw ? api.content_type : std::string("application/json"));
   response.setContentLength(static_cast<std::streamsize>(body.size()));
   response.send() << body;
+}
+
+constexpr std::streamsize kMaxDiscardBytes = 16 << 20;
+
+void discard(std::istream& in, std::streamsize limit) {
+  std::array<char, 64 * 1024> buffer{};
+  while (limit > 0 && in) {
+    in.read(buffer.data(), std::min<std::streamsize>(limit, buffer.size()));
+    limit -= in.gcount();
+  }
 }
 
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
@@ -65,15 +80,23 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     for (const auto& [name, value] : request) {
       api.headers[lower(name)] = value;
     }
-    if (request.hasContentLength() &&
-        request.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes)) {
-      return errorResponse(413, "payload_too_large", "request body over 1 MiB");
+    const bool declared_too_large =
+        request.hasContentLength() &&
+        request.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes);
+    if (!declared_too_large) {
+      api.body.resize(kMaxBodyBytes + 1);
+      request.stream().read(api.body.data(), static_cast<std::streamsize>(api.body.size()));
+      api.body.resize(static_cast<std::size_t>(request.stream().gcount()));
     }
-    api.body.resize(kMaxBodyBytes + 1);
-    request.stream().read(api.body.data(), static_cast<std::streamsize>(api.body.size()));
-    api.body.resize(static_cast<std::size_t>(request.stream().gcount()));
-    if (api.body.size() > kMaxBodyBytes) {
-      return errorResponse(413, "payload_too_large", "request body over 1 MiB");
+    if (declared_too_large || api.body.size() > kMaxBodyBytes) {
+      // Read (a bounded amount of) what the client is still sending so that it gets to read
+      // the 413 instead of a connection reset; then the connection closes.
+      discard(request.stream(), kMaxDiscardBytes);
+      ApiResponse response = errorResponse(413, "payload_too_large",
+                                           "request body over 1 MiB; send smaller requests (for "
+                                           "many users, several /v1/users/batch calls)");
+      response.headers.emplace_back("Connection", "close");
+      return response;
     }
     return router_.dispatch(api);
   }
@@ -98,12 +121,38 @@ class ApiFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& listen,
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpListenOptions& options,
                                                       const Router& router,
                                                       Logger logger) {
+  const std::string& listen = options.listen;
   std::unique_ptr<HttpServer> server(new HttpServer);
+  Poco::Net::ServerSocket socket;
+  if (!options.tls_cert_file.empty()) {
+    try {
+      // TLS 1.2+ with OpenSSL's default secure ciphers; clients are not asked for certificates
+      // (they authenticate with API keys).
+      Poco::Net::Context::Ptr context = new Poco::Net::Context(
+          Poco::Net::Context::TLS_SERVER_USE, options.tls_key_file, options.tls_cert_file, "",
+          Poco::Net::Context::VERIFY_NONE, 9, false, "HIGH:!aNULL:!MD5:!RC4");
+      context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                Poco::Net::Context::PROTO_TLSV1 |
+                                Poco::Net::Context::PROTO_TLSV1_1);
+      socket = Poco::Net::SecureServerSocket(Poco::Net::SocketAddress(listen), 64, context);
+    } catch (const Poco::Net::SSLException& error) {
+      return makeError(ErrorCode::InvalidInput,
+                       "cannot use the TLS certificate " + options.tls_cert_file + " and key " +
+                           options.tls_key_file + ": " + error.displayText(),
+                       "check http.tls_cert_file and http.tls_key_file (PEM, key matching the "
+                       "certificate, readable by the relay)");
+    } catch (const std::exception& error) {
+      return makeError(ErrorCode::Unavailable, "cannot listen on " + listen + ": " + error.what(),
+                       "choose a free address in http.listen");
+    }
+  }
   try {
-    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(listen)};
+    if (options.tls_cert_file.empty()) {
+      socket = Poco::Net::ServerSocket{Poco::Net::SocketAddress(listen)};
+    }
     auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
     params->setMaxThreads(16);
     params->setKeepAlive(true);

@@ -17,10 +17,17 @@ namespace punchlink::relay::api {
 
 constexpr std::size_t kMaxBodyBytes = 1U << 20U;  // 1 MiB; larger bodies get 413
 
+struct HttpListenOptions {
+  std::string listen;  // host:port
+  // PEM files; both set = HTTPS only, both empty = plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
 class HttpServer {
  public:
-  // Binds `listen` ("host:port") and starts serving `router`, which must outlive the server.
-  static Result<std::unique_ptr<HttpServer>> start(const std::string& listen,
+  // Binds the listener and starts serving `router`, which must outlive the server.
+  static Result<std::unique_ptr<HttpServer>> start(const HttpListenOptions& options,
                                                    const Router& router,
                                                    Logger logger);
   ~HttpServer();

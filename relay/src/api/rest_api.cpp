@@ -1,5 +1,6 @@
 #include "rest_api.hpp"
 
+#include "api/openapi_document.hpp"
 #include "api/users_handler.hpp"
 
 #include <punchlink/common/crypto.hpp>
@@ -315,7 +316,7 @@ Router makeRestApi(Store& store,
                    CommandSender& sender,
                    const Clock& clock,
                    ApiOptions options,
-                   std::function<ordered_json()> health) {
+                   ServiceProbes probes) {
   Router router;
   const auto guard = std::make_shared<Guard>(Guard{store, clock, options});
   router.add("POST", "/v1/users", authenticated(guard, [&store, &sender](ApiRequest& request) {
@@ -342,10 +343,16 @@ Router makeRestApi(Store& store,
   router.add("GET", "/v1/commands/{id}", authenticated(guard, [&store](ApiRequest& request) {
                return getCommand(store, request);
              }));
-  router.add("GET", "/healthz", [health = std::move(health)](ApiRequest&) {
+  router.add("GET", "/healthz", [health = std::move(probes.health)](ApiRequest&) {
     ApiResponse response;
     response.body = health();
     return response;
+  });
+  router.add("GET", "/metrics", [metrics = std::move(probes.metrics)](ApiRequest&) {
+    return textResponse("text/plain; version=0.0.4; charset=utf-8", metrics());
+  });
+  router.add("GET", "/v1/openapi.json", [](ApiRequest&) {
+    return textResponse("application/json", std::string(openApiDocument()));
   });
   router.add("GET", "/v1/logs", authenticated(guard, [&store](ApiRequest& request) {
                return listLogs(store, request);

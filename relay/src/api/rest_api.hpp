@@ -19,12 +19,17 @@ struct ApiOptions {
   std::chrono::seconds idempotency_ttl{std::chrono::hours{24}};
 };
 
-// `health` produces the /healthz document (no authentication). `clock` times rate-limit windows
-// and idempotency-key expiry.
+// What the unauthenticated operational endpoints report, produced by the running service.
+struct ServiceProbes {
+  std::function<nlohmann::ordered_json()> health;  // GET /healthz
+  std::function<std::string()> metrics;            // GET /metrics, Prometheus text format
+};
+
+// `clock` times rate-limit windows and idempotency-key expiry.
 Router makeRestApi(Store& store,
                    CommandSender& sender,
                    const Clock& clock,
                    ApiOptions options,
-                   std::function<nlohmann::ordered_json()> health);
+                   ServiceProbes probes);
 
 }  // namespace punchlink::relay::api

@@ -1,6 +1,7 @@
 #include "relay_app.hpp"
 
 #include "api/rest_api.hpp"
+#include "app/metrics_writer.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -43,19 +44,31 @@ Status RelayApp::start() {
     return subscribed;
   }
   sender_ = std::make_unique<MqttCommandSender>(*mqtt_);
+  resender_ =
+      std::make_unique<CommandResender>(*store_, *sender_, clock_, logger_.child("commands"));
+  mqtt_->setConnectionHandler([this](bool connected, const std::string&) {
+    if (connected) {
+      resender_->poke();
+    }
+  });
   api::ApiOptions api_options;
   api_options.rate_limit_per_minute = config_.http.rate_limit_per_minute;
   router_ = std::make_unique<api::Router>(
       api::makeRestApi(*store_, *sender_, clock_, api_options,
-                       [this] { return nlohmann::ordered_json::parse(healthJson()); }));
-  auto http = api::HttpServer::start(config_.http.listen, *router_, logger_.child("http"));
+                       {[this] { return nlohmann::ordered_json::parse(healthJson()); },
+                        [this] { return metricsText(); }}));
+  auto http = api::HttpServer::start(
+      {config_.http.listen, config_.http.tls_cert_file, config_.http.tls_key_file}, *router_,
+      logger_.child("http"));
   if (!http) {
     return http.error();
   }
   http_ = std::move(http.value());
   mqtt_->start();
   started_ = true;
-  logger_.info("relay started", {{"http", config_.http.listen}, {"broker", config_.broker.url}});
+  logger_.info("relay started", {{"http", config_.http.listen},
+                                 {"https", config_.http.tls_cert_file.empty() ? "no" : "yes"},
+                                 {"broker", config_.broker.url}});
   return {};
 }
 
@@ -72,6 +85,7 @@ void RelayApp::stop() {
   started_ = false;
   http_.reset();
   mqtt_->stop();
+  resender_.reset();
   logger_.info("relay stopped");
 }
 
@@ -87,6 +101,25 @@ std::string RelayApp::healthJson() const {
                           {"punches_rejected", stats.punches_rejected},
                           {"batches_refused", stats.batches_refused}}}}
       .dump();
+}
+
+std::string RelayApp::metricsText() const {
+  const auto stats = ingest_ ? ingest_->stats() : IngestStats{};
+  MetricsWriter out;
+  out.gauge("punchlink_relay_broker_connected", "1 while the relay is connected to the broker",
+            mqtt_ && mqtt_->isConnected() ? 1 : 0);
+  out.counter("punchlink_relay_ingest_batches_total", "Punch batches received from agents",
+              stats.batches);
+  out.counter("punchlink_relay_punches_stored_total", "Punches stored for the first time",
+              stats.punches_stored);
+  out.counter("punchlink_relay_punches_duplicate_total",
+              "Punches received again (already stored, acked again)", stats.punches_duplicate);
+  out.counter("punchlink_relay_punches_rejected_total", "Punches rejected as invalid",
+              stats.punches_rejected);
+  out.counter("punchlink_relay_batches_refused_total",
+              "Batches not acked (unknown site, malformed payload, storage error)",
+              stats.batches_refused);
+  return out.text();
 }
 
 }  // namespace punchlink::relay

@@ -4,6 +4,7 @@
 #include "api/command_sender.hpp"
 #include "api/http_server.hpp"
 #include "api/router.hpp"
+#include "app/command_resender.hpp"
 #include "config/relay_config.hpp"
 #include "ingest/ingest_consumer.hpp"
 #include "store/store.hpp"
@@ -43,6 +44,7 @@ class RelayApp {
   void stop();
 
   std::string healthJson() const;
+  std::string metricsText() const;
 
  private:
   RelayConfig config_;
@@ -52,6 +54,7 @@ class RelayApp {
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<IngestConsumer> ingest_;
   std::unique_ptr<MqttCommandSender> sender_;
+  std::unique_ptr<CommandResender> resender_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;

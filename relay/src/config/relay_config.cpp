@@ -24,6 +24,18 @@ RelayConfig readConfig(YamlMap& root) {
   }
   root.optionalSection("http", [&](YamlMap& map) {
     config.http.listen = map.get<std::string>("listen", config.http.listen);
+    config.http.tls_cert_file = map.get<std::string>("tls_cert_file", "");
+    config.http.tls_key_file = map.get<std::string>("tls_key_file", "");
+    if (config.http.tls_cert_file.empty() != config.http.tls_key_file.empty()) {
+      map.fail(config.http.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file",
+               "HTTPS needs both tls_cert_file and tls_key_file");
+    }
+    for (const char* key : {"tls_cert_file", "tls_key_file"}) {
+      const std::string file = map.get<std::string>(key, "");
+      if (!file.empty() && !std::ifstream(file)) {
+        map.fail(key, "cannot read " + file);
+      }
+    }
     config.http.rate_limit_per_minute =
         map.getInRange("rate_limit_per_minute", config.http.rate_limit_per_minute, 1, 1'000'000);
   });

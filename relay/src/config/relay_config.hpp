@@ -22,6 +22,9 @@ struct BrokerConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:8080";
+  // PEM certificate chain and private key: both set serves HTTPS instead of HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   int rate_limit_per_minute = 100;  // per API key
 };
 

@@ -873,8 +873,8 @@ Status SqliteStore::createCommand(const CommandRecord& command) {
       .bind(6, command.user_id)
       .bind(7, command.payload)
       .bind(8, command.state)
-      .bind(9, now)
-      .bind(10, now);
+      .bind(9, command.created_at.empty() ? now : command.created_at)
+      .bind(10, command.updated_at.empty() ? now : command.updated_at);
   return statement->run();
 }
 
@@ -909,6 +909,22 @@ Result<std::optional<CommandRecord>> SqliteStore::findCommand(const std::string&
   }
   statement->bind(1, tenant_id).bind(2, command_id);
   return statement->first(commandFrom);
+}
+
+Result<std::vector<CommandRecord>> SqliteStore::queuedCommands(std::size_t limit) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(std::string(kSelectCommands) +
+                               "WHERE state = 'queued' ORDER BY created_at, id LIMIT ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<CommandRecord> out;
+  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(commandFrom(row)); });
+      !done) {
+    return done.error();
+  }
+  return out;
 }
 
 Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::string& tenant_id,

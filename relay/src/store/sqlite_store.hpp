@@ -64,6 +64,7 @@ class SqliteStore final : public Store {
                        const std::string& result) override;
   Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
                                                    const std::string& command_id) override;
+  Result<std::vector<CommandRecord>> queuedCommands(std::size_t limit) override;
   Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
                                                      const std::string& user_id) override;
   Result<std::int64_t> hitRateLimit(const std::string& key_id, std::int64_t window_start) override;

@@ -191,6 +191,8 @@ class Store {
                                const std::string& result) = 0;
   virtual Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
                                                            const std::string& command_id) = 0;
+  // Commands of every tenant still "queued" (never handed to the broker), oldest first.
+  virtual Result<std::vector<CommandRecord>> queuedCommands(std::size_t limit) = 0;
   virtual Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
                                                              const std::string& user_id) = 0;
 

@@ -1,12 +1,17 @@
-// The /v1 REST API through its router, on a real SQLite store: no sockets, exact responses.
+// The /v1 REST API over real HTTP (the relay's Poco server on loopback), on a real SQLite store.
 #include "api/rest_api.hpp"
 
+#include "api/http_server.hpp"
+#include "api/openapi_document.hpp"
 #include "ingest/punch_batch.hpp"
 #include "store/sqlite_store.hpp"
 
+#include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/manual_clock.hpp>
+#include <punchlink/testing/ports.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
+#include <Poco/URI.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -37,27 +42,53 @@ class RestApiTest : public ::testing::Test {
     acme_key_ = store_->createApiKey(acme_, true, "").value().secret;
     globex_key_ = store_->createApiKey(globex_, true, "").value().secret;
     site_ = store_->createSite(acme_, "plant-7").value();
-    router_ = makeRestApi(*store_, sender_, clock_, options_, [] {
-      return nlohmann::ordered_json{{"status", "ok"}};
-    });
+    router_ = makeRestApi(*store_, sender_, clock_, options_, probes());
+    http_port_ = testing::freeLoopbackPort();
+    server_ = std::move(
+        HttpServer::start({"127.0.0.1:" + std::to_string(http_port_), "", ""}, router_, logger_)
+            .value());
   }
 
+  static ServiceProbes probes() {
+    return {[] {
+              return nlohmann::ordered_json{{"status", "ok"}};
+            },
+            [] { return std::string("punchlink_relay_up 1\n"); }};
+  }
+
+  // One request over real HTTP to the relay's HTTP server, answered as the client sees it
+  // (header names lower-cased).
   ApiResponse call(const std::string& method,
                    const std::string& path,
                    const std::string& key = "",
                    const std::string& body = "",
                    std::map<std::string, std::string> query = {},
                    std::map<std::string, std::string> headers = {}) {
-    ApiRequest request;
-    request.headers = std::move(headers);
-    request.method = method;
-    request.path = path;
-    request.body = body;
-    request.query = std::move(query);
-    if (!key.empty()) {
-      request.headers["authorization"] = "Bearer " + key;
+    Poco::URI uri(path);
+    for (const auto& [name, value] : query) {
+      uri.addQueryParameter(name, value);
     }
-    return router_.dispatch(request);
+    if (!key.empty()) {
+      headers["Authorization"] = "Bearer " + key;
+    }
+    const auto reply =
+        testing::httpRequest({http_port_, {}}, method, uri.getPathAndQuery(), body, headers);
+    ApiResponse response;
+    response.status = reply.status;
+    response.body = nlohmann::ordered_json::parse(reply.body, nullptr, false);
+    for (const auto& [name, value] : reply.headers) {
+      response.headers.emplace_back(name, value);
+    }
+    return response;
+  }
+
+  static std::string header(const ApiResponse& response, const std::string& lower_name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == lower_name) {
+        return value;
+      }
+    }
+    return "";
   }
 
   void storePunches(int count, const std::string& serial = "SN1") {
@@ -96,6 +127,9 @@ class RestApiTest : public ::testing::Test {
   testing::ManualClock clock_;
   ApiOptions options_;
   Router router_;
+  Logger logger_{"http", LogLevel::Error, StderrSink::detect(), clock_};
+  std::uint16_t http_port_ = 0;
+  std::unique_ptr<HttpServer> server_;
   std::string acme_;
   std::string globex_;
   std::string acme_key_;
@@ -120,8 +154,7 @@ TEST_F(RestApiTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(response.body["code"], "not_found");
   response = call("PUT", "/v1/devices", acme_key_);
   EXPECT_EQ(response.status, 405);
-  ASSERT_FALSE(response.headers.empty());
-  EXPECT_EQ(response.headers[0].first, "Allow");
+  EXPECT_EQ(header(response, "allow"), "POST, GET");
 }
 
 TEST_F(RestApiTest, PagingThroughLogsHasNoGapsOrRepeats) {
@@ -320,30 +353,20 @@ TEST_F(RestApiTest, EnrollmentValidation) {
 
 TEST_F(RestApiTest, RateLimitPerKeyWithHeadersOnEveryResponse) {
   options_.rate_limit_per_minute = 5;
-  router_ = makeRestApi(*store_, sender_, clock_, options_, [] {
-    return nlohmann::ordered_json{{"status", "ok"}};
-  });
+  router_ = makeRestApi(*store_, sender_, clock_, options_, probes());
   clock_.setWall(std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'040}});
-  const auto header = [](const ApiResponse& response, const std::string& name) {
-    for (const auto& [key, value] : response.headers) {
-      if (key == name) {
-        return value;
-      }
-    }
-    return std::string();
-  };
   for (int i = 1; i <= 5; ++i) {
     const auto response = call("GET", "/v1/devices", acme_key_);
     ASSERT_EQ(response.status, 200);
-    EXPECT_EQ(header(response, "X-RateLimit-Limit"), "5");
-    EXPECT_EQ(header(response, "X-RateLimit-Remaining"), std::to_string(5 - i));
-    EXPECT_EQ(header(response, "X-RateLimit-Reset"), "20");  // window ends at :00
+    EXPECT_EQ(header(response, "x-ratelimit-limit"), "5");
+    EXPECT_EQ(header(response, "x-ratelimit-remaining"), std::to_string(5 - i));
+    EXPECT_EQ(header(response, "x-ratelimit-reset"), "20");  // window ends at :00
   }
   auto limited = call("GET", "/v1/devices", acme_key_);
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.body["code"], "rate_limited");
-  EXPECT_EQ(header(limited, "Retry-After"), "20");
-  EXPECT_EQ(header(limited, "X-RateLimit-Remaining"), "0");
+  EXPECT_EQ(header(limited, "retry-after"), "20");
+  EXPECT_EQ(header(limited, "x-ratelimit-remaining"), "0");
   // Errors count and carry the headers too; other keys have their own budget.
   EXPECT_EQ(call("GET", "/v1/devices", globex_key_).status, 200);
   clock_.advance(std::chrono::seconds{20});  // the next window
@@ -360,11 +383,7 @@ TEST_F(RestApiTest, IdempotencyKeysReplayTheFirstResponse) {
   EXPECT_EQ(retry.status, 201);
   EXPECT_EQ(retry.body, first.body);  // same command id: nothing ran twice
   EXPECT_EQ(sender_.sent.size(), 1U);
-  bool replayed = false;
-  for (const auto& [name, value] : retry.headers) {
-    replayed = replayed || (name == "Idempotent-Replayed" && value == "true");
-  }
-  EXPECT_TRUE(replayed);
+  EXPECT_EQ(header(retry, "idempotent-replayed"), "true");
   const auto reused = call("POST", "/v1/users", acme_key_,
                            R"({"device_id":"AKJD193840129","user_id":"EMP_010"})", {}, key);
   EXPECT_EQ(reused.status, 409);
@@ -456,6 +475,47 @@ TEST_F(RestApiTest, UsersListUpdateDeleteAndBatch) {
   EXPECT_EQ(call("GET", "/v1/users/U1", acme_key_).status, 404);
   EXPECT_EQ(call("DELETE", "/v1/users/U1", acme_key_).status, 404);
   EXPECT_EQ(call("DELETE", "/v1/users/B0", acme_key_, "", {{"device_id", "NO-SUCH"}}).status, 404);
+}
+
+TEST_F(RestApiTest, OpenApiDocumentDescribesExactlyTheRoutes) {
+  const auto served = call("GET", "/v1/openapi.json");
+  ASSERT_EQ(served.status, 200);
+  EXPECT_EQ(header(served, "content-type"), "application/json");
+  const json document = json::parse(openApiDocument());
+  EXPECT_EQ(json(served.body), document);
+  EXPECT_EQ(document["openapi"], "3.1.0");
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, operations] : document["paths"].items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      if (method == "parameters") {
+        continue;
+      }
+      std::string upper = method;
+      std::transform(upper.begin(), upper.end(), upper.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      documented.emplace(upper, path);
+      EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+    }
+  }
+  std::set<std::pair<std::string, std::string>> routed;
+  for (const auto& route : router_.routes()) {
+    routed.insert(route);
+  }
+  EXPECT_EQ(documented, routed);
+}
+
+TEST_F(RestApiTest, MetricsAreServedAsPrometheusText) {
+  const auto reply = testing::httpRequest({http_port_, {}}, "GET", "/metrics");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(reply.body, "punchlink_relay_up 1\n");
+}
+
+TEST_F(RestApiTest, OversizedBodiesGet413) {
+  const std::string huge(kMaxBodyBytes + 1, ' ');
+  const auto response = call("POST", "/v1/devices", acme_key_, huge);
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(response.body["code"], "payload_too_large");
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+#include "command_resender.hpp"
+
+#include <punchlink/common/utc_time.hpp>
+
+namespace punchlink::relay {
+
+namespace {
+constexpr std::size_t kSweepBatch = 500;
+}
+
+CommandResender::CommandResender(Store& store,
+                                 api::CommandSender& sender,
+                                 const Clock& clock,
+                                 Logger logger,
+                                 CommandResendOptions options)
+    : store_(store),
+      sender_(sender),
+      clock_(clock),
+      logger_(std::move(logger)),
+      options_(options),
+      thread_([this] { run(); }) {}
+
+CommandResender::~CommandResender() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void CommandResender::poke() {
+  {
+    const std::lock_guard lock(mutex_);
+    poked_ = true;
+  }
+  wake_.notify_all();
+}
+
+void CommandResender::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, options_.sweep_interval, [this] { return stopping_ || poked_; });
+    if (stopping_) {
+      break;
+    }
+    poked_ = false;
+    lock.unlock();
+    (void)sweep();
+    lock.lock();
+  }
+}
+
+std::size_t CommandResender::sweep() {
+  auto queued = store_.queuedCommands(kSweepBatch);
+  if (!queued) {
+    logger_.warn("cannot read queued commands", {{"error", queued.error().toString()}});
+    return 0;
+  }
+  std::size_t sent = 0;
+  const auto now = clock_.now();
+  for (const auto& command : *queued) {
+    const auto created = parseRfc3339(command.created_at);
+    if (created && now - *created > options_.max_age) {
+      (void)store_.updateCommand(command.site_id, command.id, "failed",
+                                 "the site's agent could not be reached for " +
+                                     std::to_string(options_.max_age.count() / 3600) +
+                                     " h; send the request again",
+                                 "");
+      logger_.warn("queued command expired", {{"command", command.id}});
+      continue;
+    }
+    if (!sender_.send(command.site_id, command.payload)) {
+      break;  // still disconnected: the next poke or sweep tries again
+    }
+    (void)store_.updateCommand(command.site_id, command.id, "sent", "", "");
+    logger_.info("queued command sent", {{"command", command.id}, {"site", command.site_id}});
+    ++sent;
+  }
+  return sent;
+}
+
+}  // namespace punchlink::relay

@@ -1,0 +1,104 @@
+// Commands left "queued" by a broker outage go out once sending works again; stale ones fail.
+#include "app/command_resender.hpp"
+
+#include "store/sqlite_store.hpp"
+
+#include <punchlink/common/utc_time.hpp>
+#include <punchlink/testing/manual_clock.hpp>
+#include <punchlink/testing/temp_dir.hpp>
+
+#include <gtest/gtest.h>
+
+namespace punchlink::relay {
+namespace {
+
+class SwitchableSender final : public api::CommandSender {
+ public:
+  Status send(const std::string& site_id, const std::string& payload) override {
+    if (!up) {
+      return makeError(ErrorCode::Unavailable, "broker down");
+    }
+    sent.emplace_back(site_id, payload);
+    return {};
+  }
+
+  bool up = false;
+  std::vector<std::pair<std::string, std::string>> sent;
+};
+
+class CommandResenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(SqliteStore::open(dir_.file("relay.db").string()).value());
+    ASSERT_TRUE(store_->migrate().ok());
+    tenant_ = store_->createTenant("Acme").value().id;
+    ASSERT_TRUE(store_->createSite(tenant_, "plant-1").ok());
+    clock_.setWall(std::chrono::system_clock::now());
+  }
+
+  void queue(const std::string& id, std::chrono::system_clock::time_point created) {
+    CommandRecord command;
+    command.id = id;
+    command.tenant_id = tenant_;
+    command.site_id = "plant-1";
+    command.device_serial = "SN1";
+    command.type = "delete_user";
+    command.user_id = "7";
+    command.payload = R"({"command_id":")" + id + R"("})";
+    command.state = "queued";
+    command.created_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(created));
+    command.updated_at = command.created_at;
+    ASSERT_TRUE(store_->createCommand(command).ok());
+  }
+
+  std::string state(const std::string& id) {
+    return store_->findCommand(tenant_, id).value().value().state;
+  }
+
+  testing::TempDir dir_;
+  testing::ManualClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+  std::string tenant_;
+  SwitchableSender sender_;
+  Logger logger_{"commands", LogLevel::Error, StderrSink::detect(), clock_};
+};
+
+TEST_F(CommandResenderTest, QueuedCommandsGoOutOnceTheBrokerIsBack) {
+  queue("cmd_a", clock_.now());
+  queue("cmd_b", clock_.now());
+  CommandResender resender(*store_, sender_, clock_, logger_);
+  EXPECT_EQ(resender.sweep(), 0U);  // broker still down: nothing lost, still queued
+  EXPECT_EQ(state("cmd_a"), "queued");
+  sender_.up = true;
+  EXPECT_EQ(resender.sweep(), 2U);
+  EXPECT_EQ(state("cmd_a"), "sent");
+  EXPECT_EQ(state("cmd_b"), "sent");
+  ASSERT_EQ(sender_.sent.size(), 2U);
+  EXPECT_EQ(sender_.sent[0].first, "plant-1");
+  EXPECT_EQ(resender.sweep(), 0U);  // sent once only
+}
+
+TEST_F(CommandResenderTest, APokeSweepsWithoutWaitingForTheInterval) {
+  queue("cmd_a", clock_.now());
+  sender_.up = true;
+  CommandResender resender(*store_, sender_, clock_, logger_, {std::chrono::hours{1}});
+  resender.poke();
+  for (int i = 0; i < 200 && state("cmd_a") != "sent"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  EXPECT_EQ(state("cmd_a"), "sent");
+}
+
+TEST_F(CommandResenderTest, CommandsQueuedTooLongFailWithAReason) {
+  queue("cmd_old", clock_.now() - std::chrono::hours{25});
+  sender_.up = true;
+  CommandResender resender(*store_, sender_, clock_, logger_);
+  EXPECT_EQ(resender.sweep(), 0U);
+  const auto command = store_->findCommand(tenant_, "cmd_old").value().value();
+  EXPECT_EQ(command.state, "failed");
+  EXPECT_NE(command.error.find("could not be reached"), std::string::npos);
+  EXPECT_TRUE(sender_.sent.empty());
+}
+
+}  // namespace
+}  // namespace punchlink::relay
