@@ -15,10 +15,19 @@ Backoff::Backoff(BackoffPolicy policy, std::uint64_t seed) : policy_(policy), rn
 std::chrono::milliseconds Backoff::next() {
   const double base = static_cast<double>(policy_.initial.count()) *
                       std::pow(policy_.multiplier, static_cast<double>(attempt_));
-  const double capped = std::min(base, static_cast<double>(policy_.max.count()));
+  const auto delay = after(attempt_ + 1);
   if (base < static_cast<double>(policy_.max.count())) {
     ++attempt_;  // stop growing once capped, so the exponent never overflows
   }
+  return delay;
+}
+
+std::chrono::milliseconds Backoff::after(int failures) {
+  // Past ~1000 doublings the power is infinite; min() below caps it either way.
+  const int exponent = std::clamp(failures - 1, 0, 1000);
+  const double base = static_cast<double>(policy_.initial.count()) *
+                      std::pow(policy_.multiplier, static_cast<double>(exponent));
+  const double capped = std::min(base, static_cast<double>(policy_.max.count()));
   std::uniform_real_distribution<double> spread(capped * (1.0 - policy_.jitter), capped);
   const double delay = policy_.jitter > 0.0 ? spread(rng_) : capped;
   return std::chrono::milliseconds{std::max<std::int64_t>(1, std::llround(delay))};

@@ -1,5 +1,9 @@
 #include "api_types.hpp"
 
+#include <punchlink/common/crypto.hpp>
+
+#include <charconv>
+
 namespace punchlink::relay::api {
 
 int httpStatusFor(ErrorCode code) noexcept {
@@ -47,6 +51,59 @@ ApiResponse invalidField(const std::string& field, const std::string& expected) 
   ApiResponse response = errorResponse(400, "invalid_input", field + ": " + expected);
   response.body["field"] = field;
   return response;
+}
+
+std::optional<std::string> queryParam(const ApiRequest& request, const std::string& name) {
+  const auto it = request.query.find(name);
+  return it == request.query.end() || it->second.empty() ? std::nullopt
+                                                         : std::optional<std::string>(it->second);
+}
+
+std::variant<std::size_t, ApiResponse> pageLimit(const ApiRequest& request) {
+  constexpr std::size_t kDefault = 100;
+  constexpr std::size_t kMax = 1000;
+  const auto text = queryParam(request, "limit");
+  if (!text) {
+    return kDefault;
+  }
+  std::size_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc{} || ptr != text->data() + text->size() || value < 1 || value > kMax) {
+    return invalidField("limit", "expected an integer from 1 to 1000");
+  }
+  return value;
+}
+
+std::string encodeSeqCursor(std::int64_t seq) {
+  return "cur_" + crypto::base64Encode("seq:" + std::to_string(seq));
+}
+
+std::optional<std::int64_t> decodeSeqCursor(const std::string& cursor) {
+  if (cursor.rfind("cur_", 0) != 0) {
+    return std::nullopt;
+  }
+  auto decoded = crypto::base64Decode(cursor.substr(4));
+  if (!decoded) {
+    return std::nullopt;
+  }
+  const std::string text(decoded->begin(), decoded->end());
+  if (text.rfind("seq:", 0) != 0) {
+    return std::nullopt;
+  }
+  std::int64_t seq = 0;
+  const auto [ptr, ec] = std::from_chars(text.data() + 4, text.data() + text.size(), seq);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || seq < 0) {
+    return std::nullopt;
+  }
+  return seq;
+}
+
+std::variant<nlohmann::json, ApiResponse> jsonObjectBody(const ApiRequest& request) {
+  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return invalidField("body", "expected a JSON object");
+  }
+  return body;
 }
 
 }  // namespace punchlink::relay::api

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace punchlink::relay::api {
@@ -51,5 +52,18 @@ ApiResponse errorResponse(int status, std::string_view code, const std::string& 
 
 // A 400 naming the field and what is expected.
 ApiResponse invalidField(const std::string& field, const std::string& expected);
+
+// A query parameter, nullopt when absent or empty.
+std::optional<std::string> queryParam(const ApiRequest& request, const std::string& name);
+
+// `limit` (1–1000, default 100) or the 400 to return.
+std::variant<std::size_t, ApiResponse> pageLimit(const ApiRequest& request);
+
+// Opaque keyset cursors over an increasing row number ("cur_…").
+std::string encodeSeqCursor(std::int64_t seq);
+std::optional<std::int64_t> decodeSeqCursor(const std::string& cursor);
+
+// The request body as a JSON object, or the 400 to return.
+std::variant<nlohmann::json, ApiResponse> jsonObjectBody(const ApiRequest& request);
 
 }  // namespace punchlink::relay::api

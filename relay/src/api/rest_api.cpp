@@ -18,9 +18,6 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-constexpr std::size_t kMaxPageSize = 1000;
-constexpr std::size_t kDefaultPageSize = 100;
-
 struct Guard {
   Store& store;
   const Clock& clock;
@@ -128,15 +125,6 @@ Router::Handler authenticated(const std::shared_ptr<Guard>& guard, Router::Handl
   };
 }
 
-// The request body as a JSON object, or the 400 to return.
-std::variant<json, ApiResponse> jsonBody(const ApiRequest& request) {
-  json body = json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return invalidField("body", "expected a JSON object");
-  }
-  return body;
-}
-
 std::optional<ApiResponse> optionalString(const json& body,
                                           const char* field,
                                           std::size_t max,
@@ -181,47 +169,14 @@ ordered_json deviceJson(const Device& device) {
   return out;
 }
 
-std::string encodeCursor(std::int64_t seq) {
-  return "cur_" + crypto::base64Encode("seq:" + std::to_string(seq));
-}
-
-std::optional<std::int64_t> decodeCursor(const std::string& cursor) {
-  if (cursor.rfind("cur_", 0) != 0) {
-    return std::nullopt;
-  }
-  auto decoded = crypto::base64Decode(cursor.substr(4));
-  if (!decoded) {
-    return std::nullopt;
-  }
-  const std::string text(decoded->begin(), decoded->end());
-  if (text.rfind("seq:", 0) != 0) {
-    return std::nullopt;
-  }
-  std::int64_t seq = 0;
-  const auto [ptr, ec] = std::from_chars(text.data() + 4, text.data() + text.size(), seq);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || seq < 0) {
-    return std::nullopt;
-  }
-  return seq;
-}
-
 ApiResponse listLogs(Store& store, ApiRequest& request) {
   PunchFilter filter;
-  filter.limit = kDefaultPageSize;
-  const auto query = [&](const char* name) -> std::optional<std::string> {
-    const auto it = request.query.find(name);
-    return it == request.query.end() || it->second.empty() ? std::nullopt
-                                                           : std::optional<std::string>(it->second);
-  };
-  if (auto limit = query("limit")) {
-    std::size_t value = 0;
-    const auto [ptr, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
-    if (ec != std::errc{} || ptr != limit->data() + limit->size() || value < 1 ||
-        value > kMaxPageSize) {
-      return invalidField("limit", "expected an integer from 1 to 1000");
-    }
-    filter.limit = value;
+  const auto limit = pageLimit(request);
+  if (const auto* error = std::get_if<ApiResponse>(&limit)) {
+    return *error;
   }
+  filter.limit = std::get<std::size_t>(limit);
+  const auto query = [&](const char* name) { return queryParam(request, name); };
   for (const auto& [name, target] :
        {std::pair{"start_date", &filter.from}, std::pair{"end_date", &filter.to}}) {
     if (auto text = query(name)) {
@@ -242,7 +197,7 @@ ApiResponse listLogs(Store& store, ApiRequest& request) {
   filter.user_id = query("user_id");
   filter.device_serial = query("device_id");
   if (auto cursor = query("cursor")) {
-    const auto seq = decodeCursor(*cursor);
+    const auto seq = decodeSeqCursor(*cursor);
     if (!seq) {
       return invalidField("cursor", "expected a next_cursor value from an earlier page");
     }
@@ -275,13 +230,13 @@ ApiResponse listLogs(Store& store, ApiRequest& request) {
   ApiResponse response;
   response.body = {{"data", data},
                    {"has_more", has_more},
-                   {"next_cursor", has_more ? ordered_json(encodeCursor(rows->back().seq))
+                   {"next_cursor", has_more ? ordered_json(encodeSeqCursor(rows->back().seq))
                                             : ordered_json(nullptr)}};
   return response;
 }
 
 ApiResponse createDevice(Store& store, ApiRequest& request) {
-  auto parsed = jsonBody(request);
+  auto parsed = jsonObjectBody(request);
   if (auto* error = std::get_if<ApiResponse>(&parsed)) {
     return *error;
   }
@@ -386,7 +341,7 @@ Router makeRestApi(Store& store,
                return response;
              }));
   router.add("PATCH", "/v1/devices/{serial}", authenticated(guard, [&store](ApiRequest& request) {
-               auto parsed = jsonBody(request);
+               auto parsed = jsonObjectBody(request);
                if (auto* error = std::get_if<ApiResponse>(&parsed)) {
                  return *error;
                }
@@ -417,6 +372,8 @@ Router makeRestApi(Store& store,
                response.body = {{"serial_number", request.params["serial"]}, {"deleted", true}};
                return response;
              }));
+  addWebhookRoutes(router, store, clock, options.webhooks,
+                   [&guard](Router::Handler handler) { return authenticated(guard, handler); });
   return router;
 }
 

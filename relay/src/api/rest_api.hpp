@@ -4,6 +4,7 @@
 
 #include "api/command_sender.hpp"
 #include "api/router.hpp"
+#include "api/webhooks_handler.hpp"
 #include "store/store.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -17,6 +18,7 @@ namespace punchlink::relay::api {
 struct ApiOptions {
   int rate_limit_per_minute = 100;  // per API key, fixed one-minute windows
   std::chrono::seconds idempotency_ttl{std::chrono::hours{24}};
+  WebhookApiOptions webhooks;
 };
 
 // What the unauthenticated operational endpoints report, produced by the running service.

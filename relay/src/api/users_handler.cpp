@@ -316,14 +316,11 @@ ApiResponse createUsersBatch(Store& store, CommandSender& sender, ApiRequest& re
 }
 
 ApiResponse listUsers(Store& store, ApiRequest& request) {
-  std::size_t limit = 100;
-  if (const auto it = request.query.find("limit"); it != request.query.end()) {
-    const auto& text = it->second;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
-    if (ec != std::errc{} || ptr != text.data() + text.size() || limit < 1 || limit > 1000) {
-      return invalidField("limit", "expected an integer from 1 to 1000");
-    }
+  const auto page = pageLimit(request);
+  if (const auto* error = std::get_if<ApiResponse>(&page)) {
+    return *error;
   }
+  const std::size_t limit = std::get<std::size_t>(page);
   const auto cursor = request.query.find("cursor");
   auto users = store.listUsers(
       request.tenant_id, cursor == request.query.end() ? std::string() : cursor->second, limit);

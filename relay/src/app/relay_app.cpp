@@ -43,6 +43,27 @@ Status RelayApp::start() {
   if (auto subscribed = ingest_->subscribe(); !subscribed) {
     return subscribed;
   }
+  const WebhookConfig& hooks = config_.webhooks;
+  webhooks::WebhookHttpOptions http_options;
+  http_options.timeout = hooks.attempt_timeout;
+  http_options.ca_file = hooks.ca_file;
+  http_options.policy = {hooks.allow_http, hooks.allow_private_networks};
+  webhook_http_ = std::make_unique<webhooks::WebhookHttpClient>(http_options);
+  webhooks::DispatcherOptions dispatch;
+  dispatch.node_id = config_.broker.client_id;
+  dispatch.workers = hooks.workers;
+  dispatch.per_endpoint_concurrency = hooks.per_endpoint_concurrency;
+  dispatch.poll_interval = hooks.poll_interval;
+  dispatch.attempt_timeout = hooks.attempt_timeout;
+  dispatch.retry.backoff.initial = hooks.initial_retry_delay;
+  dispatch.retry.backoff.max = hooks.max_retry_delay;
+  dispatch.retry.max_age = hooks.max_age;
+  dispatch.retry.disable_after = hooks.disable_after;
+  dispatch.user_agent = "punchlink/" + relayVersion();
+  dispatcher_ = std::make_unique<webhooks::WebhookDispatcher>(*store_, *webhook_http_, clock_,
+                                                              logger_.child("webhooks"), dispatch);
+  ingest_->setDeliveriesQueuedHandler([this] { dispatcher_->poke(); });
+
   sender_ = std::make_unique<MqttCommandSender>(*mqtt_);
   resender_ =
       std::make_unique<CommandResender>(*store_, *sender_, clock_, logger_.child("commands"));
@@ -53,6 +74,9 @@ Status RelayApp::start() {
   });
   api::ApiOptions api_options;
   api_options.rate_limit_per_minute = config_.http.rate_limit_per_minute;
+  api_options.webhooks.url_policy = http_options.policy;
+  api_options.webhooks.rotation_overlap = hooks.rotation_overlap;
+  api_options.webhooks.deliveries_queued = [this] { dispatcher_->poke(); };
   router_ = std::make_unique<api::Router>(
       api::makeRestApi(*store_, *sender_, clock_, api_options,
                        {[this] { return nlohmann::ordered_json::parse(healthJson()); },
@@ -64,6 +88,7 @@ Status RelayApp::start() {
     return http.error();
   }
   http_ = std::move(http.value());
+  dispatcher_->start();
   mqtt_->start();
   started_ = true;
   logger_.info("relay started", {{"http", config_.http.listen},
@@ -85,6 +110,7 @@ void RelayApp::stop() {
   started_ = false;
   http_.reset();
   mqtt_->stop();
+  dispatcher_->stop();
   resender_.reset();
   logger_.info("relay stopped");
 }
@@ -119,6 +145,29 @@ std::string RelayApp::metricsText() const {
   out.counter("punchlink_relay_batches_refused_total",
               "Batches not acked (unknown site, malformed payload, storage error)",
               stats.batches_refused);
+  const auto hooks = dispatcher_ ? dispatcher_->stats() : webhooks::DispatcherStats{};
+  out.counter("punchlink_relay_webhook_attempts_total", "Webhook HTTP attempts", hooks.attempts);
+  out.counter("punchlink_relay_webhook_delivered_total", "Webhook deliveries that got a 2xx",
+              hooks.delivered);
+  out.counter("punchlink_relay_webhook_retries_total", "Failed attempts scheduled for a retry",
+              hooks.retries_scheduled);
+  out.counter("punchlink_relay_webhook_failed_total",
+              "Deliveries given up after the maximum age (resendable)", hooks.failed);
+  out.counter("punchlink_relay_webhook_endpoints_disabled_total",
+              "Endpoints disabled (410 Gone or failing too long)", hooks.endpoints_disabled);
+  out.counter("punchlink_relay_webhook_attempt_latency_ms_total",
+              "Sum of attempt latencies in milliseconds (divide by attempts for the mean)",
+              hooks.latency_ms_total);
+  if (auto counts = store_->deliveryCounts()) {
+    out.family("punchlink_relay_webhook_deliveries", "Webhook deliveries in the store by status",
+               "gauge");
+    out.labelled("punchlink_relay_webhook_deliveries", "status", "pending",
+                 std::to_string(counts->pending));
+    out.labelled("punchlink_relay_webhook_deliveries", "status", "delivered",
+                 std::to_string(counts->delivered));
+    out.labelled("punchlink_relay_webhook_deliveries", "status", "failed",
+                 std::to_string(counts->failed));
+  }
   return out.text();
 }
 

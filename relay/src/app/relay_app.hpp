@@ -8,6 +8,8 @@
 #include "config/relay_config.hpp"
 #include "ingest/ingest_consumer.hpp"
 #include "store/store.hpp"
+#include "webhooks/webhook_dispatcher.hpp"
+#include "webhooks/webhook_http_client.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -55,6 +57,8 @@ class RelayApp {
   std::unique_ptr<IngestConsumer> ingest_;
   std::unique_ptr<MqttCommandSender> sender_;
   std::unique_ptr<CommandResender> resender_;
+  std::unique_ptr<webhooks::WebhookHttpClient> webhook_http_;
+  std::unique_ptr<webhooks::WebhookDispatcher> dispatcher_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;

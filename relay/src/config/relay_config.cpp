@@ -67,6 +67,35 @@ RelayConfig readConfig(YamlMap& root) {
     broker.verify_hostname = map.get("verify_hostname", true);
     broker.share_group = map.get<std::string>("share_group", broker.share_group);
   });
+  root.optionalSection("webhooks", [&](YamlMap& map) {
+    WebhookConfig& hooks = config.webhooks;
+    hooks.workers = map.getInRange<std::size_t>("workers", hooks.workers, 1, 256);
+    hooks.per_endpoint_concurrency = map.getInRange<std::size_t>(
+        "per_endpoint_concurrency", hooks.per_endpoint_concurrency, 1, 64);
+    if (hooks.per_endpoint_concurrency > hooks.workers) {
+      map.fail("per_endpoint_concurrency",
+               "must not exceed workers, or one slow endpoint could hold every worker");
+    }
+    const std::chrono::milliseconds millisecond{1};
+    hooks.attempt_timeout =
+        map.getAtLeast("attempt_timeout", hooks.attempt_timeout, std::chrono::milliseconds{100});
+    hooks.initial_retry_delay =
+        map.getAtLeast("initial_retry_delay", hooks.initial_retry_delay, millisecond);
+    hooks.max_retry_delay =
+        map.getAtLeast("max_retry_delay", hooks.max_retry_delay, hooks.initial_retry_delay);
+    hooks.max_age = map.getAtLeast("max_age", hooks.max_age, hooks.initial_retry_delay);
+    hooks.disable_after = map.getAtLeast("disable_after", hooks.disable_after, millisecond);
+    hooks.rotation_overlap =
+        map.getAtLeast("rotation_overlap", hooks.rotation_overlap, std::chrono::seconds{0});
+    hooks.poll_interval =
+        map.getAtLeast("poll_interval", hooks.poll_interval, std::chrono::milliseconds{10});
+    hooks.allow_http = map.get("allow_http", hooks.allow_http);
+    hooks.allow_private_networks = map.get("allow_private_networks", hooks.allow_private_networks);
+    hooks.ca_file = map.get<std::string>("ca_file", "");
+    if (!hooks.ca_file.empty() && !std::ifstream(hooks.ca_file)) {
+      map.fail("ca_file", "cannot read " + hooks.ca_file);
+    }
+  });
   return config;
 }
 

@@ -4,6 +4,7 @@
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/result.hpp>
 
+#include <chrono>
 #include <string>
 
 namespace punchlink::relay {
@@ -28,12 +29,30 @@ struct HttpConfig {
   int rate_limit_per_minute = 100;  // per API key
 };
 
+// Webhook delivery (docs/relay.md "Webhooks"). Durations are short in tests so the whole retry
+// schedule runs in seconds.
+struct WebhookConfig {
+  std::size_t workers = 8;
+  std::size_t per_endpoint_concurrency = 2;
+  std::chrono::milliseconds attempt_timeout{15'000};
+  std::chrono::milliseconds initial_retry_delay{1'000};
+  std::chrono::milliseconds max_retry_delay{std::chrono::hours{1}};
+  std::chrono::milliseconds max_age{std::chrono::hours{72}};
+  std::chrono::milliseconds disable_after{std::chrono::hours{120}};
+  std::chrono::seconds rotation_overlap{std::chrono::hours{24}};
+  std::chrono::milliseconds poll_interval{500};
+  bool allow_http = false;
+  bool allow_private_networks = false;
+  std::string ca_file;  // CA bundle receivers' certificates must chain to; empty: system store
+};
+
 struct RelayConfig {
   int schema_version = 1;
   LogLevel log_level = LogLevel::Info;
   std::string storage = "/var/lib/punchlink/relay.db";
   HttpConfig http;
   BrokerConfig broker;
+  WebhookConfig webhooks;
 };
 
 Result<RelayConfig> loadRelayConfig(const std::string& path);

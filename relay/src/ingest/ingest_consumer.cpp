@@ -82,6 +82,9 @@ void IngestConsumer::onPunches(const std::string& site_id,
                     {{"site", site_id}, {"error", outcome.error().toString()}});
     return;
   }
+  if (outcome->deliveries_queued > 0) {
+    notifyDeliveries();  // before the ack: webhook latency does not wait for the broker
+  }
   stored_ += outcome->stored_new;
   duplicates_ += outcome->acked.size() - outcome->stored_new;
   rejected_ += outcome->rejected.size();
@@ -131,7 +134,9 @@ void IngestConsumer::onCommandResult(const std::string& site_id, const std::stri
       !updated) {
     logger_.limited(LogLevel::Warning, "ingest-result-store", "cannot record a command result",
                     {{"error", updated.error().toString()}});
+    return;
   }
+  notifyDeliveries();
 }
 
 void IngestConsumer::onDeviceStatus(const std::string& site_id, const std::string& payload) {
@@ -152,7 +157,9 @@ void IngestConsumer::onDeviceStatus(const std::string& site_id, const std::strin
       !recorded) {
     logger_.limited(LogLevel::Warning, "ingest-status", "cannot record device status",
                     {{"error", recorded.error().toString()}});
+    return;
   }
+  notifyDeliveries();
 }
 
 }  // namespace punchlink::relay

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 
 namespace punchlink::relay {
 
@@ -35,6 +36,11 @@ class IngestConsumer {
 
   void onMessage(const mqtt_client::MqttMessage& message);
 
+  // Called after a commit that may have queued webhook deliveries (wakes the dispatcher).
+  void setDeliveriesQueuedHandler(std::function<void()> handler) {
+    deliveries_queued_ = std::move(handler);
+  }
+
   IngestStats stats() const;
 
  private:
@@ -42,7 +48,14 @@ class IngestConsumer {
   void onDeviceStatus(const std::string& site_id, const std::string& payload);
   void onCommandResult(const std::string& site_id, const std::string& payload);
 
+  void notifyDeliveries() const {
+    if (deliveries_queued_) {
+      deliveries_queued_();
+    }
+  }
+
   Store& store_;
+  std::function<void()> deliveries_queued_;
   mqtt_client::MqttClient& mqtt_;
   std::string share_group_;
   Logger logger_;

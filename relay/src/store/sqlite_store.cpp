@@ -1,5 +1,8 @@
 #include "sqlite_store.hpp"
 
+#include "store/delivery_queue.hpp"
+#include "store/sqlite_support.hpp"
+
 #include <punchlink/common/crypto.hpp>
 
 #include <nlohmann/json.hpp>
@@ -8,11 +11,15 @@
 
 namespace punchlink::relay {
 
+using sqlite_support::newId;
+using sqlite_support::nowText;
+using sqlite_support::rfc3339;
+
 namespace {
 
 // Versioned migrations, applied in order once each. SQL kept portable (TEXT timestamps in
 // RFC 3339, no SQLite-only types) so the PostgreSQL store can share the schema's shape.
-constexpr std::array<std::string_view, 3> kMigrations = {R"SQL(
+constexpr std::array<std::string_view, 4> kMigrations = {R"SQL(
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -128,6 +135,39 @@ CREATE TABLE idempotency_keys (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (key_id, idempotency_key)
 );
+)SQL",
+                                                         R"SQL(
+ALTER TABLE webhook_endpoints ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_endpoints ADD COLUMN disabled_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_endpoints ADD COLUMN previous_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_endpoints ADD COLUMN previous_secret_expires_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE webhook_endpoints ADD COLUMN failing_since_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE webhook_endpoints ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN due_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE webhook_deliveries ADD COLUMN created_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE webhook_deliveries ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN lease_until_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE webhook_deliveries ADD COLUMN delivered_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+CREATE INDEX deliveries_by_endpoint_due ON webhook_deliveries(endpoint_id, state, due_ms);
+CREATE INDEX deliveries_by_endpoint ON webhook_deliveries(tenant_id, endpoint_id, id);
+CREATE TABLE webhook_attempts (
+  delivery_id BIGINT NOT NULL,
+  attempt INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  latency_ms BIGINT NOT NULL,
+  error TEXT NOT NULL,
+  response_excerpt TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, attempt)
+);
+CREATE TABLE events (
+  event_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
 )SQL"};
 
 // One column list and one mapping per record type, shared by every query that returns it.
@@ -147,16 +187,6 @@ constexpr std::string_view kSelectCommands =
 CommandRecord commandFrom(sqlite::Statement& row) {
   return {row.text(0), row.text(1), row.text(2), row.text(3), row.text(4),  row.text(5),
           row.text(6), row.text(7), row.text(8), row.text(9), row.text(10), row.text(11)};
-}
-
-std::string newId(std::string_view prefix) {
-  return std::string(prefix) + crypto::randomHexToken(8);
-}
-
-std::string rfc3339(UtcSeconds time) { return formatRfc3339(time); }
-
-std::string nowText() {
-  return rfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
 }  // namespace
@@ -444,34 +474,20 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
       "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
       "punch_type, method, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(event_id) DO NOTHING");
-  auto endpoints =
-      db_.prepare("SELECT id, events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1");
-  auto queue = db_.prepare(
-      "INSERT INTO webhook_deliveries(tenant_id, endpoint_id, event_id, event_type, body, state, "
-      "next_attempt_at, created_at) VALUES (?, ?, ?, 'attendance.punch', ?, 'queued', ?, ?) "
-      "ON CONFLICT(endpoint_id, event_id) DO NOTHING");
-  for (auto* statement : {&device_owner, &add_device, &insert_punch, &endpoints, &queue}) {
+  auto user_name = db_.prepare("SELECT name FROM users WHERE tenant_id = ? AND user_id = ?");
+  for (auto* statement : {&device_owner, &add_device, &insert_punch, &user_name}) {
     if (!*statement) {
       return statement->error();
     }
   }
-  // The tenant's subscribed endpoints, read once per batch.
-  std::vector<std::string> endpoint_ids;
-  endpoints->bind(1, site.tenant_id);
-  if (auto done = endpoints->each([&](sqlite::Statement& row) {
-        const auto events = nlohmann::json::parse(row.text(1), nullptr, false);
-        bool wants = !events.is_array() || events.empty();
-        for (const auto& event : events.is_array() ? events : nlohmann::json::array()) {
-          wants = wants || event == "attendance.punch" || event == "*";
-        }
-        if (wants) {
-          endpoint_ids.push_back(row.text(0));
-        }
-      });
-      !done) {
-    return done.error();
-  }
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   auto status = db_.transaction([&]() -> Status {
+    // The tenant's subscribed endpoints, read once per batch, inside the transaction.
+    auto deliveries = DeliveryQueue::prepare(db_, site.tenant_id, "attendance.punch");
+    if (!deliveries) {
+      return deliveries.error();
+    }
     for (const auto& punch : batch.punches) {
       device_owner->reset();
       device_owner->bind(1, punch.device_serial);
@@ -524,20 +540,22 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
         continue;  // a replay: stored before, its deliveries queued then
       }
       ++outcome.stored_new;
-      const std::string body = attendanceWebhookBody(punch, device_name, device_location, "");
-      for (const auto& endpoint : endpoint_ids) {
-        queue->reset();
-        queue->bind(1, site.tenant_id)
-            .bind(2, endpoint)
-            .bind(3, punch.event_id)
-            .bind(4, body)
-            .bind(5, received_at)
-            .bind(6, received_at);
-        if (auto done = queue->run(); !done) {
-          return done;
-        }
-        outcome.deliveries_queued += static_cast<std::size_t>(db_.changes());
+      if (!deliveries->hasEndpoints()) {
+        continue;
       }
+      user_name->reset();
+      user_name->bind(1, site.tenant_id).bind(2, punch.user_id);
+      auto name = user_name->first([](sqlite::Statement& found) { return found.text(0); });
+      if (!name) {
+        return name.error();
+      }
+      auto queued = deliveries->queue(
+          punch.event_id,
+          attendanceWebhookBody(punch, device_name, device_location, name->value_or("")), now_ms);
+      if (!queued) {
+        return queued.error();
+      }
+      outcome.deliveries_queued += *queued;
     }
     return {};
   });
@@ -553,23 +571,47 @@ Status SqliteStore::recordDeviceStatus(const Site& site,
                                        bool online,
                                        UtcSeconds now) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
-      "INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
-      "last_seen, created_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?) "
-      "ON CONFLICT(serial) DO UPDATE SET status_json = excluded.status_json, online = "
-      "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id "
-      "WHERE devices.tenant_id = excluded.tenant_id");
-  if (!statement) {
-    return statement.error();
-  }
-  statement->bind(1, serial)
-      .bind(2, site.tenant_id)
-      .bind(3, site.id)
-      .bind(4, status_json)
-      .bind(5, std::int64_t{online ? 1 : 0})
-      .bind(6, rfc3339(now))
-      .bind(7, rfc3339(now));
-  return statement->run();
+  return db_.transaction([&]() -> Status {
+    auto before = db_.prepare("SELECT tenant_id, online FROM devices WHERE serial = ?");
+    if (!before) {
+      return before.error();
+    }
+    before->bind(1, serial);
+    auto previous = before->first([](sqlite::Statement& row) {
+      return std::pair{row.text(0), row.integer(1) != 0};
+    });
+    if (!previous) {
+      return previous.error();
+    }
+    if (*previous && (*previous)->first != site.tenant_id) {
+      return {};  // another tenant's terminal: never touched from this site
+    }
+    auto statement = db_.prepare(
+        "INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
+        "last_seen, created_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?) "
+        "ON CONFLICT(serial) DO UPDATE SET status_json = excluded.status_json, online = "
+        "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id "
+        "WHERE devices.tenant_id = excluded.tenant_id");
+    if (!statement) {
+      return statement.error();
+    }
+    statement->bind(1, serial)
+        .bind(2, site.tenant_id)
+        .bind(3, site.id)
+        .bind(4, status_json)
+        .bind(5, std::int64_t{online ? 1 : 0})
+        .bind(6, rfc3339(now))
+        .bind(7, rfc3339(now));
+    if (auto done = statement->run(); !done) {
+      return done;
+    }
+    const bool was_online = *previous && (*previous)->second;
+    if (was_online == online) {
+      return {};
+    }
+    return queueDeviceEvent(site.tenant_id, serial, online ? "device.online" : "device.offline",
+                            now);
+  });
 }
 
 Result<std::int64_t> SqliteStore::scalar(const std::string& sql, const std::string& bind) {
@@ -884,20 +926,28 @@ Status SqliteStore::updateCommand(const std::string& site_id,
                                   const std::string& error,
                                   const std::string& result) {
   const std::lock_guard lock(mutex_);
-  // Final states stay final: a late "sent" never overwrites "succeeded".
-  auto statement = db_.prepare(
-      "UPDATE commands SET state = ?, error = NULLIF(?, ''), result = NULLIF(?, ''), "
-      "updated_at = ? WHERE id = ? AND site_id = ? AND state NOT IN ('succeeded', 'failed')");
-  if (!statement) {
-    return statement.error();
-  }
-  statement->bind(1, state)
-      .bind(2, error)
-      .bind(3, result)
-      .bind(4, nowText())
-      .bind(5, command_id)
-      .bind(6, site_id);
-  return statement->run();
+  return db_.transaction([&]() -> Status {
+    // Final states stay final: a late "sent" never overwrites "succeeded".
+    auto statement = db_.prepare(
+        "UPDATE commands SET state = ?, error = NULLIF(?, ''), result = NULLIF(?, ''), "
+        "updated_at = ? WHERE id = ? AND site_id = ? AND state NOT IN ('succeeded', 'failed')");
+    if (!statement) {
+      return statement.error();
+    }
+    statement->bind(1, state)
+        .bind(2, error)
+        .bind(3, result)
+        .bind(4, nowText())
+        .bind(5, command_id)
+        .bind(6, site_id);
+    if (auto done = statement->run(); !done) {
+      return done;
+    }
+    if (db_.changes() == 0 || (state != "succeeded" && state != "failed")) {
+      return {};
+    }
+    return queueCommandEvents(command_id);
+  });
 }
 
 Result<std::optional<CommandRecord>> SqliteStore::findCommand(const std::string& tenant_id,

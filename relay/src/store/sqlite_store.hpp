@@ -77,6 +77,49 @@ class SqliteStore final : public Store {
                               const std::string& idempotency_key,
                               int http_status,
                               const std::string& response) override;
+  Status createWebhookEndpoint(const WebhookEndpoint& endpoint) override;
+  Result<std::vector<WebhookEndpoint>> listWebhookEndpoints(const std::string& tenant_id) override;
+  Result<std::optional<WebhookEndpoint>> findWebhookEndpoint(const std::string& tenant_id,
+                                                             const std::string& id) override;
+  Result<WebhookEndpoint> updateWebhookEndpoint(const std::string& tenant_id,
+                                                const std::string& id,
+                                                const EndpointChanges& changes) override;
+  Status deleteWebhookEndpoint(const std::string& tenant_id, const std::string& id) override;
+  Result<WebhookEndpoint> rotateWebhookSecret(const std::string& tenant_id,
+                                              const std::string& id,
+                                              const std::string& new_secret,
+                                              std::int64_t previous_expires_ms) override;
+  Result<std::vector<Delivery>> claimDueDeliveries(
+      const std::string& owner,
+      std::int64_t now_ms,
+      std::int64_t lease_ms,
+      std::size_t limit,
+      const std::map<std::string, std::size_t>& per_endpoint_capacity,
+      std::size_t default_capacity) override;
+  Status releaseLeases(const std::string& owner) override;
+  Status recordAttempt(std::int64_t delivery_id,
+                       const DeliveryAttempt& attempt,
+                       const AttemptOutcome& outcome,
+                       std::int64_t now_ms) override;
+  Status disableWebhookEndpoint(const std::string& endpoint_id,
+                                const std::string& reason,
+                                std::int64_t now_ms) override;
+  Result<std::optional<WebhookEndpoint>> webhookEndpointById(const std::string& id) override;
+  Result<std::vector<Delivery>> listDeliveries(const std::string& tenant_id,
+                                               const std::string& endpoint_id,
+                                               const DeliveryFilter& filter) override;
+  Result<std::optional<Delivery>> findDelivery(const std::string& tenant_id,
+                                               const std::string& endpoint_id,
+                                               std::int64_t delivery_id) override;
+  Result<Delivery> resendDelivery(const std::string& tenant_id,
+                                  const std::string& endpoint_id,
+                                  std::int64_t delivery_id,
+                                  std::int64_t now_ms) override;
+  Result<std::int64_t> recoverDeliveries(const std::string& tenant_id,
+                                         const std::string& endpoint_id,
+                                         std::int64_t since_ms,
+                                         std::int64_t now_ms) override;
+  Result<DeliveryCounts> deliveryCounts() override;
   Result<std::int64_t> countPunches(const std::string& tenant_id) override;
   Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) override;
 
@@ -87,6 +130,20 @@ class SqliteStore final : public Store {
   Result<std::vector<Device>> queryDevices(const std::string& where,
                                            const std::string& tenant_id,
                                            const std::string& serial);
+
+  // The *Locked helpers and the event queueing run with mutex_ held (inside a transaction for
+  // the latter), in sqlite_store_webhooks.cpp.
+  Result<std::optional<WebhookEndpoint>> findEndpointLocked(const std::string& tenant_id,
+                                                            const std::string& id);
+  Result<std::optional<Delivery>> findDeliveryLocked(const std::string& tenant_id,
+                                                     const std::string& endpoint_id,
+                                                     std::int64_t delivery_id);
+  Status loadAttempts(std::vector<Delivery>& deliveries);
+  Status queueDeviceEvent(const std::string& tenant_id,
+                          const std::string& serial,
+                          const std::string& event_type,
+                          UtcSeconds now);
+  Status queueCommandEvents(const std::string& command_id);
 
   std::mutex mutex_;
   sqlite::Database db_;

@@ -8,6 +8,7 @@
 #include <punchlink/common/utc_time.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +97,79 @@ struct CommandRecord {
   std::string result;  // JSON from the agent, may be empty
   std::string created_at;
   std::string updated_at;
+};
+
+// A webhook endpoint of a tenant. `events` is a JSON array of event types (empty: all).
+struct WebhookEndpoint {
+  std::string id;  // "whk_…"
+  std::string tenant_id;
+  std::string url;
+  std::string description;
+  std::string events = "[]";
+  bool enabled = true;
+  std::string disabled_reason;
+  std::string secret;           // "whsec_…"
+  std::string previous_secret;  // still signing until previous_secret_expires_ms
+  std::int64_t previous_secret_expires_ms = 0;
+  std::int64_t failing_since_ms = 0;  // 0: the last attempt succeeded (or none yet)
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct EndpointChanges {
+  std::optional<std::string> url;
+  std::optional<std::string> events;
+  std::optional<std::string> description;
+  std::optional<bool> enabled;
+};
+
+// One HTTP attempt of a delivery, as the delivery log shows it.
+struct DeliveryAttempt {
+  std::int64_t attempt = 0;      // 1-based
+  std::string at;                // RFC 3339 with milliseconds
+  std::int64_t status_code = 0;  // 0: no HTTP response (refused, timeout, TLS error)
+  std::int64_t latency_ms = 0;
+  std::string error;
+  std::string response_excerpt;
+};
+
+// A webhook delivery: one event to one endpoint. state: queued | delivering | delivered | failed.
+struct Delivery {
+  std::int64_t id = 0;
+  std::string tenant_id;
+  std::string endpoint_id;
+  std::string event_id;
+  std::string event_type;
+  std::string body;
+  std::string state;
+  std::int64_t attempt_count = 0;
+  std::int64_t due_ms = 0;
+  std::int64_t created_ms = 0;  // start of the retry window (reset by resend/recover)
+  std::string created_at;
+  std::string delivered_at;
+  std::string last_error;
+  std::vector<DeliveryAttempt> attempts;  // filled by the delivery-log queries only
+};
+
+struct DeliveryFilter {
+  std::optional<std::string> status;  // pending | delivered | failed
+  std::optional<std::string> event_id;
+  std::int64_t after_id = 0;
+  std::size_t limit = 100;
+};
+
+// What a dispatcher does with a delivery after an attempt.
+struct AttemptOutcome {
+  enum class Kind { Delivered, Retry, Failed };
+  Kind kind = Kind::Retry;
+  std::int64_t next_due_ms = 0;  // Retry
+  std::string reason;            // Failed: why it gave up
+};
+
+struct DeliveryCounts {
+  std::int64_t pending = 0;
+  std::int64_t delivered = 0;
+  std::int64_t failed = 0;
 };
 
 // The outcome of presenting an Idempotency-Key.
@@ -213,6 +287,70 @@ class Store {
                                       const std::string& idempotency_key,
                                       int http_status,
                                       const std::string& response) = 0;
+
+  // ---- Webhook endpoints (always within a tenant) ----
+  virtual Status createWebhookEndpoint(const WebhookEndpoint& endpoint) = 0;
+  virtual Result<std::vector<WebhookEndpoint>> listWebhookEndpoints(
+      const std::string& tenant_id) = 0;
+  virtual Result<std::optional<WebhookEndpoint>> findWebhookEndpoint(const std::string& tenant_id,
+                                                                     const std::string& id) = 0;
+  // Enabling an endpoint clears its disabled reason and failure streak.
+  virtual Result<WebhookEndpoint> updateWebhookEndpoint(const std::string& tenant_id,
+                                                        const std::string& id,
+                                                        const EndpointChanges& changes) = 0;
+  // Removes the endpoint with its deliveries and their attempts.
+  virtual Status deleteWebhookEndpoint(const std::string& tenant_id, const std::string& id) = 0;
+  // The new secret signs from now on; the old one keeps signing until `previous_expires_ms`.
+  virtual Result<WebhookEndpoint> rotateWebhookSecret(const std::string& tenant_id,
+                                                      const std::string& id,
+                                                      const std::string& new_secret,
+                                                      std::int64_t previous_expires_ms) = 0;
+
+  // ---- Webhook deliveries (the dispatcher's side; any tenant) ----
+  // Marks up to `limit` due deliveries of enabled endpoints as `delivering`, leased to `owner`
+  // until `now_ms + lease_ms`, at most `per_endpoint[endpoint] ` (or `default_capacity` for
+  // endpoints not listed) for each endpoint; a lapsed lease (a crashed node) is due again.
+  virtual Result<std::vector<Delivery>> claimDueDeliveries(
+      const std::string& owner,
+      std::int64_t now_ms,
+      std::int64_t lease_ms,
+      std::size_t limit,
+      const std::map<std::string, std::size_t>& per_endpoint_capacity,
+      std::size_t default_capacity) = 0;
+  // Returns `owner`'s leases to the queue (at start-up after a crash: nothing is lost).
+  virtual Status releaseLeases(const std::string& owner) = 0;
+  // Appends the attempt to the delivery's log and applies the outcome; updates the endpoint's
+  // failure streak (failing_since_ms) from the attempt.
+  virtual Status recordAttempt(std::int64_t delivery_id,
+                               const DeliveryAttempt& attempt,
+                               const AttemptOutcome& outcome,
+                               std::int64_t now_ms) = 0;
+  // An endpoint the dispatcher gives up on (410 Gone, failing too long): disabled with the
+  // reason, and an `endpoint.disabled` event recorded.
+  virtual Status disableWebhookEndpoint(const std::string& endpoint_id,
+                                        const std::string& reason,
+                                        std::int64_t now_ms) = 0;
+  // The endpoint as the dispatcher signs with it (any tenant).
+  virtual Result<std::optional<WebhookEndpoint>> webhookEndpointById(const std::string& id) = 0;
+
+  // ---- Delivery log (within a tenant) ----
+  virtual Result<std::vector<Delivery>> listDeliveries(const std::string& tenant_id,
+                                                       const std::string& endpoint_id,
+                                                       const DeliveryFilter& filter) = 0;
+  virtual Result<std::optional<Delivery>> findDelivery(const std::string& tenant_id,
+                                                       const std::string& endpoint_id,
+                                                       std::int64_t delivery_id) = 0;
+  // Queues a delivery again now, with a fresh retry window; its event id and body stay.
+  virtual Result<Delivery> resendDelivery(const std::string& tenant_id,
+                                          const std::string& endpoint_id,
+                                          std::int64_t delivery_id,
+                                          std::int64_t now_ms) = 0;
+  // Queues again every failed delivery of the endpoint created at or after `since_ms`.
+  virtual Result<std::int64_t> recoverDeliveries(const std::string& tenant_id,
+                                                 const std::string& endpoint_id,
+                                                 std::int64_t since_ms,
+                                                 std::int64_t now_ms) = 0;
+  virtual Result<DeliveryCounts> deliveryCounts() = 0;
 
   virtual Result<std::int64_t> countPunches(const std::string& tenant_id) = 0;
   virtual Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) = 0;

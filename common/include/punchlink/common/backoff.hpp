@@ -24,6 +24,10 @@ class Backoff {
   // The delay before the next attempt; grows until it reaches policy.max.
   std::chrono::milliseconds next();
 
+  // The delay after `failures` failed attempts (1 = the first retry), for schedules whose
+  // attempt count is stored elsewhere (webhook deliveries). Does not change attempts().
+  std::chrono::milliseconds after(int failures);
+
   // After a success: the next failure starts from policy.initial again.
   void reset() noexcept { attempt_ = 0; }
 

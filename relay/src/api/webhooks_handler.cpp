@@ -1,0 +1,431 @@
+#include "webhooks_handler.hpp"
+
+#include "webhooks/webhook_signature.hpp"
+
+#include <punchlink/common/crypto.hpp>
+#include <punchlink/common/utc_time.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <charconv>
+#include <memory>
+
+namespace punchlink::relay::api {
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+constexpr std::array<std::string_view, 6> kEventTypes = {"attendance.punch",  "device.online",
+                                                         "device.offline",    "user.enrolled",
+                                                         "command.succeeded", "command.failed"};
+constexpr std::size_t kMaxUrlLength = 2048;
+constexpr std::int64_t kMaxOverlapSeconds = 7 * 24 * 3600;
+
+std::string millisText(std::int64_t unix_ms) {
+  return formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{unix_ms}});
+}
+
+ordered_json nullable(const std::string& text) {
+  return text.empty() ? ordered_json(nullptr) : ordered_json(text);
+}
+
+ordered_json endpointJson(const WebhookEndpoint& endpoint, std::int64_t now_ms) {
+  ordered_json out = {{"id", endpoint.id},
+                      {"url", endpoint.url},
+                      {"description", endpoint.description},
+                      {"events", ordered_json::parse(endpoint.events, nullptr, false)},
+                      {"enabled", endpoint.enabled},
+                      {"disabled_reason", nullable(endpoint.disabled_reason)},
+                      {"created_at", endpoint.created_at},
+                      {"updated_at", endpoint.updated_at}};
+  out["secret_rotation"] = endpoint.previous_secret_expires_ms > now_ms
+                               ? ordered_json{{"previous_secret_expires_at",
+                                               millisText(endpoint.previous_secret_expires_ms)}}
+                               : ordered_json(nullptr);
+  return out;
+}
+
+std::string publicStatus(const std::string& state) {
+  return state == "queued" || state == "delivering" ? "pending" : state;
+}
+
+ordered_json deliveryJson(const Delivery& delivery) {
+  ordered_json attempts = ordered_json::array();
+  for (const auto& attempt : delivery.attempts) {
+    attempts.push_back(
+        {{"attempt", attempt.attempt},
+         {"at", attempt.at},
+         {"status_code",
+          attempt.status_code == 0 ? ordered_json(nullptr) : ordered_json(attempt.status_code)},
+         {"latency_ms", attempt.latency_ms},
+         {"error", nullable(attempt.error)},
+         {"response_excerpt", nullable(attempt.response_excerpt)}});
+  }
+  return {{"id", "dlv_" + std::to_string(delivery.id)},
+          {"endpoint_id", delivery.endpoint_id},
+          {"event_id", delivery.event_id},
+          {"event_type", delivery.event_type},
+          {"status", publicStatus(delivery.state)},
+          {"attempt_count", delivery.attempt_count},
+          {"created_at", delivery.created_at},
+          {"next_attempt_at", delivery.state == "queued" && delivery.due_ms > 0
+                                  ? ordered_json(millisText(delivery.due_ms))
+                                  : ordered_json(nullptr)},
+          {"delivered_at", nullable(delivery.delivered_at)},
+          {"last_error", nullable(delivery.last_error)},
+          {"attempts", attempts},
+          {"payload", ordered_json::parse(delivery.body, nullptr, false)}};
+}
+
+std::optional<std::int64_t> parseDeliveryId(const std::string& text) {
+  if (text.rfind("dlv_", 0) != 0) {
+    return std::nullopt;
+  }
+  std::int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(text.data() + 4, text.data() + text.size(), id);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || id <= 0) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::optional<ApiResponse> readEndpointFields(const json& body,
+                                              bool creating,
+                                              const webhooks::UrlPolicy& policy,
+                                              EndpointChanges& changes) {
+  if (body.contains("url") || creating) {
+    if (!body.contains("url") || !body["url"].is_string() ||
+        body["url"].get<std::string>().empty() ||
+        body["url"].get<std::string>().size() > kMaxUrlLength) {
+      return invalidField("url", "expected the receiver's https URL (at most 2048 characters)");
+    }
+    const std::string url = body["url"].get<std::string>();
+    if (auto allowed = webhooks::checkWebhookUrl(url, policy); !allowed) {
+      return invalidField("url", allowed.error().toString());
+    }
+    changes.url = url;
+  }
+  if (body.contains("events") && !body["events"].is_null()) {
+    const json& events = body["events"];
+    bool valid = events.is_array();
+    for (const auto& event : valid ? events : json::array()) {
+      valid = valid && event.is_string() &&
+              std::find(kEventTypes.begin(), kEventTypes.end(), event.get<std::string>()) !=
+                  kEventTypes.end();
+    }
+    if (!valid) {
+      return invalidField("events",
+                          "expected an array of event types (attendance.punch, device.online, "
+                          "device.offline, user.enrolled, command.succeeded, command.failed); "
+                          "empty means all");
+    }
+    changes.events = events.dump();
+  } else if (creating) {
+    changes.events = "[]";
+  }
+  if (body.contains("description") && !body["description"].is_null()) {
+    if (!body["description"].is_string() || body["description"].get<std::string>().size() > 500) {
+      return invalidField("description", "expected a string of at most 500 characters");
+    }
+    changes.description = body["description"].get<std::string>();
+  }
+  if (body.contains("enabled") && !body["enabled"].is_null()) {
+    if (creating || !body["enabled"].is_boolean()) {
+      return invalidField("enabled", creating ? "is set with an update (PATCH), not on creation"
+                                              : "expected true or false");
+    }
+    changes.enabled = body["enabled"].get<bool>();
+  }
+  return std::nullopt;
+}
+
+class WebhooksHandler {
+ public:
+  WebhooksHandler(Store& store, const Clock& clock, WebhookApiOptions options)
+      : store_(store), clock_(clock), options_(std::move(options)) {}
+
+  ApiResponse create(ApiRequest& request) {
+    auto parsed = jsonObjectBody(request);
+    if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+      return *error;
+    }
+    EndpointChanges fields;
+    if (auto error =
+            readEndpointFields(std::get<json>(parsed), true, options_.url_policy, fields)) {
+      return *error;
+    }
+    WebhookEndpoint endpoint;
+    endpoint.id = "whk_" + crypto::randomHexToken(8);
+    endpoint.tenant_id = request.tenant_id;
+    endpoint.url = *fields.url;
+    endpoint.events = *fields.events;
+    endpoint.description = fields.description.value_or("");
+    endpoint.secret = webhooks::generateSecret();
+    endpoint.created_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now()));
+    endpoint.updated_at = endpoint.created_at;
+    if (auto created = store_.createWebhookEndpoint(endpoint); !created) {
+      return errorResponse(created.error());
+    }
+    ApiResponse response;
+    response.status = 201;
+    response.body = endpointJson(endpoint, nowMs());
+    response.body["secret"] = endpoint.secret;  // shown once
+    return response;
+  }
+
+  ApiResponse list(ApiRequest& request) {
+    auto endpoints = store_.listWebhookEndpoints(request.tenant_id);
+    if (!endpoints) {
+      return errorResponse(endpoints.error());
+    }
+    ordered_json data = ordered_json::array();
+    for (const auto& endpoint : *endpoints) {
+      data.push_back(endpointJson(endpoint, nowMs()));
+    }
+    ApiResponse response;
+    response.body = {{"data", data}};
+    return response;
+  }
+
+  ApiResponse get(ApiRequest& request) {
+    auto endpoint = existing(request);
+    if (auto* error = std::get_if<ApiResponse>(&endpoint)) {
+      return *error;
+    }
+    ApiResponse response;
+    response.body = endpointJson(std::get<WebhookEndpoint>(endpoint), nowMs());
+    return response;
+  }
+
+  ApiResponse update(ApiRequest& request) {
+    auto parsed = jsonObjectBody(request);
+    if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+      return *error;
+    }
+    EndpointChanges changes;
+    if (auto error =
+            readEndpointFields(std::get<json>(parsed), false, options_.url_policy, changes)) {
+      return *error;
+    }
+    if (auto found = existing(request); std::holds_alternative<ApiResponse>(found)) {
+      return std::get<ApiResponse>(found);
+    }
+    auto endpoint = store_.updateWebhookEndpoint(request.tenant_id, request.params["id"], changes);
+    if (!endpoint) {
+      return errorResponse(endpoint.error());
+    }
+    if (changes.enabled.value_or(false) && options_.deliveries_queued) {
+      options_.deliveries_queued();  // its pending deliveries may go now
+    }
+    ApiResponse response;
+    response.body = endpointJson(*endpoint, nowMs());
+    return response;
+  }
+
+  ApiResponse remove(ApiRequest& request) {
+    if (auto deleted = store_.deleteWebhookEndpoint(request.tenant_id, request.params["id"]);
+        !deleted) {
+      return errorResponse(deleted.error());
+    }
+    ApiResponse response;
+    response.body = {{"id", request.params["id"]}, {"deleted", true}};
+    return response;
+  }
+
+  ApiResponse rotate(ApiRequest& request) {
+    std::int64_t overlap = options_.rotation_overlap.count();
+    if (!request.body.empty()) {
+      auto parsed = jsonObjectBody(request);
+      if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+        return *error;
+      }
+      const json& body = std::get<json>(parsed);
+      if (body.contains("overlap_seconds") && !body["overlap_seconds"].is_null()) {
+        if (!body["overlap_seconds"].is_number_integer() ||
+            body["overlap_seconds"].get<std::int64_t>() < 0 ||
+            body["overlap_seconds"].get<std::int64_t>() > kMaxOverlapSeconds) {
+          return invalidField("overlap_seconds", "expected an integer from 0 to 604800 (7 days)");
+        }
+        overlap = body["overlap_seconds"].get<std::int64_t>();
+      }
+    }
+    if (auto found = existing(request); std::holds_alternative<ApiResponse>(found)) {
+      return std::get<ApiResponse>(found);
+    }
+    const std::string secret = webhooks::generateSecret();
+    const std::int64_t expires = nowMs() + overlap * 1000;
+    auto endpoint =
+        store_.rotateWebhookSecret(request.tenant_id, request.params["id"], secret, expires);
+    if (!endpoint) {
+      return errorResponse(endpoint.error());
+    }
+    ApiResponse response;
+    response.body = {{"id", endpoint->id},
+                     {"secret", secret},
+                     {"previous_secret_expires_at", millisText(expires)}};
+    return response;
+  }
+
+  ApiResponse deliveries(ApiRequest& request) {
+    if (auto found = existing(request); std::holds_alternative<ApiResponse>(found)) {
+      return std::get<ApiResponse>(found);
+    }
+    DeliveryFilter filter;
+    const auto limit = pageLimit(request);
+    if (const auto* error = std::get_if<ApiResponse>(&limit)) {
+      return *error;
+    }
+    filter.limit = std::get<std::size_t>(limit);
+    if (auto status = queryParam(request, "status")) {
+      if (*status != "pending" && *status != "delivered" && *status != "failed") {
+        return invalidField("status", "expected pending, delivered or failed");
+      }
+      filter.status = status;
+    }
+    filter.event_id = queryParam(request, "event_id");
+    if (auto cursor = queryParam(request, "cursor")) {
+      const auto after = decodeSeqCursor(*cursor);
+      if (!after) {
+        return invalidField("cursor", "expected a next_cursor value from an earlier page");
+      }
+      filter.after_id = *after;
+    }
+    auto rows = store_.listDeliveries(request.tenant_id, request.params["id"], filter);
+    if (!rows) {
+      return errorResponse(rows.error());
+    }
+    const bool has_more = rows->size() > filter.limit;
+    if (has_more) {
+      rows->pop_back();
+    }
+    ordered_json data = ordered_json::array();
+    for (const auto& delivery : *rows) {
+      data.push_back(deliveryJson(delivery));
+    }
+    ApiResponse response;
+    response.body = {{"data", data},
+                     {"has_more", has_more},
+                     {"next_cursor", has_more ? ordered_json(encodeSeqCursor(rows->back().id))
+                                              : ordered_json(nullptr)}};
+    return response;
+  }
+
+  ApiResponse delivery(ApiRequest& request) {
+    const auto id = parseDeliveryId(request.params["delivery_id"]);
+    if (!id) {
+      return errorResponse(404, "not_found", "no delivery " + request.params["delivery_id"]);
+    }
+    auto found = store_.findDelivery(request.tenant_id, request.params["id"], *id);
+    if (!found) {
+      return errorResponse(found.error());
+    }
+    if (!found->has_value()) {
+      return errorResponse(404, "not_found", "no delivery " + request.params["delivery_id"]);
+    }
+    ApiResponse response;
+    response.body = deliveryJson(**found);
+    return response;
+  }
+
+  ApiResponse resend(ApiRequest& request) {
+    const auto id = parseDeliveryId(request.params["delivery_id"]);
+    if (!id) {
+      return errorResponse(404, "not_found", "no delivery " + request.params["delivery_id"]);
+    }
+    auto delivery = store_.resendDelivery(request.tenant_id, request.params["id"], *id, nowMs());
+    if (!delivery) {
+      return errorResponse(delivery.error());
+    }
+    if (options_.deliveries_queued) {
+      options_.deliveries_queued();
+    }
+    ApiResponse response;
+    response.status = 202;
+    response.body = deliveryJson(*delivery);
+    return response;
+  }
+
+  ApiResponse recover(ApiRequest& request) {
+    auto parsed = jsonObjectBody(request);
+    if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+      return *error;
+    }
+    const json& body = std::get<json>(parsed);
+    const auto since = body.contains("since") && body["since"].is_string()
+                           ? parseDateOrRfc3339(body["since"].get<std::string>())
+                           : Result<UtcMillis>(makeError(ErrorCode::InvalidInput, "missing"));
+    if (!since) {
+      return invalidField("since", "expected an RFC 3339 timestamp (2026-03-27T08:30:00Z)");
+    }
+    if (auto found = existing(request); std::holds_alternative<ApiResponse>(found)) {
+      return std::get<ApiResponse>(found);
+    }
+    const std::int64_t since_ms = since->time_since_epoch().count();
+    auto requeued =
+        store_.recoverDeliveries(request.tenant_id, request.params["id"], since_ms, nowMs());
+    if (!requeued) {
+      return errorResponse(requeued.error());
+    }
+    if (options_.deliveries_queued) {
+      options_.deliveries_queued();
+    }
+    ApiResponse response;
+    response.status = 202;
+    response.body = {{"endpoint_id", request.params["id"]},
+                     {"since", millisText(since_ms)},
+                     {"requeued", *requeued}};
+    return response;
+  }
+
+ private:
+  std::int64_t nowMs() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+        .count();
+  }
+
+  std::variant<WebhookEndpoint, ApiResponse> existing(ApiRequest& request) {
+    auto endpoint = store_.findWebhookEndpoint(request.tenant_id, request.params["id"]);
+    if (!endpoint) {
+      return errorResponse(endpoint.error());
+    }
+    if (!endpoint->has_value()) {
+      return errorResponse(404, "not_found", "no webhook endpoint " + request.params["id"]);
+    }
+    return **endpoint;
+  }
+
+  Store& store_;
+  const Clock& clock_;
+  WebhookApiOptions options_;
+};
+
+}  // namespace
+
+void addWebhookRoutes(Router& router,
+                      Store& store,
+                      const Clock& clock,
+                      WebhookApiOptions options,
+                      const std::function<Router::Handler(Router::Handler)>& wrap) {
+  auto handler = std::make_shared<WebhooksHandler>(store, clock, std::move(options));
+  const auto route = [&](const char* method, const char* pattern,
+                         ApiResponse (WebhooksHandler::*member)(ApiRequest&)) {
+    router.add(method, pattern, wrap([handler, member](ApiRequest& request) {
+                 return (*handler.*member)(request);
+               }));
+  };
+  route("POST", "/v1/webhooks", &WebhooksHandler::create);
+  route("GET", "/v1/webhooks", &WebhooksHandler::list);
+  route("GET", "/v1/webhooks/{id}", &WebhooksHandler::get);
+  route("PATCH", "/v1/webhooks/{id}", &WebhooksHandler::update);
+  route("DELETE", "/v1/webhooks/{id}", &WebhooksHandler::remove);
+  route("POST", "/v1/webhooks/{id}/rotate-secret", &WebhooksHandler::rotate);
+  route("GET", "/v1/webhooks/{id}/deliveries", &WebhooksHandler::deliveries);
+  route("GET", "/v1/webhooks/{id}/deliveries/{delivery_id}", &WebhooksHandler::delivery);
+  route("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/resend", &WebhooksHandler::resend);
+  route("POST", "/v1/webhooks/{id}/recover", &WebhooksHandler::recover);
+}
+
+}  // namespace punchlink::relay::api

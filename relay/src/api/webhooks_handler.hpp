@@ -1,0 +1,29 @@
+// /v1/webhooks: endpoints (create, list, get, update, delete, rotate secret) and their delivery
+// log (list, get, resend, recover).
+#pragma once
+
+#include "api/router.hpp"
+#include "store/store.hpp"
+#include "webhooks/url_policy.hpp"
+
+#include <punchlink/common/clock.hpp>
+
+#include <chrono>
+#include <functional>
+
+namespace punchlink::relay::api {
+
+struct WebhookApiOptions {
+  webhooks::UrlPolicy url_policy;
+  std::chrono::seconds rotation_overlap{std::chrono::hours{24}};  // default for rotate-secret
+  std::function<void()> deliveries_queued;  // wakes the dispatcher after resend/recover
+};
+
+// Adds the routes; `wrap` applies authentication, rate limits and idempotency to each handler.
+void addWebhookRoutes(Router& router,
+                      Store& store,
+                      const Clock& clock,
+                      WebhookApiOptions options,
+                      const std::function<Router::Handler(Router::Handler)>& wrap);
+
+}  // namespace punchlink::relay::api

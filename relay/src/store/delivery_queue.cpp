@@ -1,0 +1,110 @@
+#include "delivery_queue.hpp"
+
+#include "store/sqlite_support.hpp"
+
+#include <punchlink/common/crypto.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace punchlink::relay {
+
+bool endpointWants(const std::string& events_json, const std::string& event_type) {
+  const auto events = nlohmann::json::parse(events_json, nullptr, false);
+  if (!events.is_array() || events.empty()) {
+    return true;
+  }
+  for (const auto& event : events) {
+    if (event == event_type || event == "*") {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string derivedEventId(std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (const auto part : parts) {
+    joined.append(part).push_back('|');
+  }
+  return "evt_" + crypto::toHex(crypto::sha256(joined)).substr(0, 24);
+}
+
+Result<DeliveryQueue> DeliveryQueue::prepare(sqlite::Database& db,
+                                             const std::string& tenant_id,
+                                             const std::string& event_type) {
+  DeliveryQueue queue(db, tenant_id, event_type);
+  auto endpoints =
+      db.prepare("SELECT id, events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1");
+  if (!endpoints) {
+    return endpoints.error();
+  }
+  endpoints->bind(1, tenant_id);
+  if (auto done = endpoints->each([&](sqlite::Statement& row) {
+        if (endpointWants(row.text(1), event_type)) {
+          queue.endpoint_ids_.push_back(row.text(0));
+        }
+      });
+      !done) {
+    return done.error();
+  }
+  auto insert = db.prepare(
+      "INSERT INTO webhook_deliveries(tenant_id, endpoint_id, event_id, event_type, body, state, "
+      "next_attempt_at, created_at, due_ms, created_ms) "
+      "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) "
+      "ON CONFLICT(endpoint_id, event_id) DO NOTHING");
+  if (!insert) {
+    return insert.error();
+  }
+  queue.insert_ = std::move(*insert);
+  return queue;
+}
+
+Result<std::size_t> DeliveryQueue::queue(const std::string& event_id,
+                                         const std::string& body,
+                                         std::int64_t now_ms) {
+  const std::string now_text = sqlite_support::rfc3339(
+      std::chrono::floor<std::chrono::seconds>(UtcMillis{std::chrono::milliseconds{now_ms}}));
+  std::size_t queued = 0;
+  for (const auto& endpoint : endpoint_ids_) {
+    insert_.reset();
+    insert_.bind(1, tenant_id_)
+        .bind(2, endpoint)
+        .bind(3, event_id)
+        .bind(4, event_type_)
+        .bind(5, body)
+        .bind(6, now_text)
+        .bind(7, now_text)
+        .bind(8, now_ms)
+        .bind(9, now_ms);
+    if (auto done = insert_.run(); !done) {
+      return done.error();
+    }
+    queued += static_cast<std::size_t>(db_->changes());
+  }
+  return queued;
+}
+
+Result<std::size_t> DeliveryQueue::record(const std::string& event_id,
+                                          const std::string& body,
+                                          std::int64_t now_ms) {
+  auto insert = db_->prepare(
+      "INSERT INTO events(event_id, tenant_id, event_type, body, created_at) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING");
+  if (!insert) {
+    return insert.error();
+  }
+  insert->bind(1, event_id)
+      .bind(2, tenant_id_)
+      .bind(3, event_type_)
+      .bind(4, body)
+      .bind(5, sqlite_support::millisText(now_ms));
+  if (auto done = insert->run(); !done) {
+    return done.error();
+  }
+  if (db_->changes() == 0) {
+    return std::size_t{0};  // seen before: its deliveries were queued then
+  }
+  return queue(event_id, body, now_ms);
+}
+
+}  // namespace punchlink::relay

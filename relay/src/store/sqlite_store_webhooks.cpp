@@ -1,0 +1,710 @@
+// SqliteStore: webhook endpoints, deliveries and their attempts, and the events (device status,
+// command outcomes) that cause deliveries.
+#include "sqlite_store.hpp"
+#include "store/delivery_queue.hpp"
+#include "store/sqlite_support.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace punchlink::relay {
+
+using sqlite_support::millisText;
+using sqlite_support::nowText;
+using sqlite_support::rfc3339;
+
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr std::string_view kSelectEndpoints =
+    "SELECT id, tenant_id, url, description, events, enabled, disabled_reason, secret, "
+    "previous_secret, previous_secret_expires_ms, failing_since_ms, created_at, updated_at "
+    "FROM webhook_endpoints ";
+
+WebhookEndpoint endpointFrom(sqlite::Statement& row) {
+  WebhookEndpoint endpoint;
+  endpoint.id = row.text(0);
+  endpoint.tenant_id = row.text(1);
+  endpoint.url = row.text(2);
+  endpoint.description = row.text(3);
+  endpoint.events = row.text(4);
+  endpoint.enabled = row.integer(5) != 0;
+  endpoint.disabled_reason = row.text(6);
+  endpoint.secret = row.text(7);
+  endpoint.previous_secret = row.text(8);
+  endpoint.previous_secret_expires_ms = row.integer(9);
+  endpoint.failing_since_ms = row.integer(10);
+  endpoint.created_at = row.text(11);
+  endpoint.updated_at = row.text(12);
+  return endpoint;
+}
+
+constexpr std::string_view kSelectDeliveries =
+    "SELECT id, tenant_id, endpoint_id, event_id, event_type, body, state, attempts, due_ms, "
+    "created_ms, created_at, delivered_at, last_error FROM webhook_deliveries ";
+
+Delivery deliveryFrom(sqlite::Statement& row) {
+  Delivery delivery;
+  delivery.id = row.integer(0);
+  delivery.tenant_id = row.text(1);
+  delivery.endpoint_id = row.text(2);
+  delivery.event_id = row.text(3);
+  delivery.event_type = row.text(4);
+  delivery.body = row.text(5);
+  delivery.state = row.text(6);
+  delivery.attempt_count = row.integer(7);
+  delivery.due_ms = row.integer(8);
+  delivery.created_ms = row.integer(9);
+  delivery.created_at = row.text(10);
+  delivery.delivered_at = row.text(11);
+  delivery.last_error = row.text(12);
+  return delivery;
+}
+
+std::int64_t wallMillis(UtcSeconds time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+std::int64_t nowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status SqliteStore::queueDeviceEvent(const std::string& tenant_id,
+                                     const std::string& serial,
+                                     const std::string& event_type,
+                                     UtcSeconds now) {
+  auto device = db_.prepare("SELECT name, location FROM devices WHERE serial = ?");
+  if (!device) {
+    return device.error();
+  }
+  device->bind(1, serial);
+  auto names = device->first([](sqlite::Statement& row) {
+    return std::pair{row.text(0), row.text(1)};
+  });
+  if (!names) {
+    return names.error();
+  }
+  ordered_json device_json = {{"id", serial}};
+  if (*names && !(*names)->first.empty()) {
+    device_json["name"] = (*names)->first;
+  }
+  if (*names && !(*names)->second.empty()) {
+    device_json["location"] = (*names)->second;
+  }
+  const std::string timestamp = rfc3339(now);
+  const std::string event_id = derivedEventId({event_type, serial, timestamp});
+  const ordered_json body = {{"event", event_type},
+                             {"event_id", event_id},
+                             {"timestamp", timestamp},
+                             {"device", device_json}};
+  auto queue = DeliveryQueue::prepare(db_, tenant_id, event_type);
+  if (!queue) {
+    return queue.error();
+  }
+  if (auto recorded = queue->record(event_id, body.dump(), wallMillis(now)); !recorded) {
+    return recorded.error();
+  }
+  return {};
+}
+
+Status SqliteStore::queueCommandEvents(const std::string& command_id) {
+  auto statement = db_.prepare(
+      "SELECT c.tenant_id, c.type, c.device_serial, COALESCE(c.user_id, ''), c.state, "
+      "COALESCE(c.error, ''), c.updated_at, COALESCE(u.name, '') FROM commands c "
+      "LEFT JOIN users u ON u.tenant_id = c.tenant_id AND u.user_id = c.user_id WHERE c.id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, command_id);
+
+  struct Row {
+    std::string tenant_id, type, device, user_id, state, error, updated_at, user_name;
+  };
+
+  auto row = statement->first([](sqlite::Statement& r) {
+    return Row{r.text(0), r.text(1), r.text(2), r.text(3),
+               r.text(4), r.text(5), r.text(6), r.text(7)};
+  });
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return {};
+  }
+  const Row& command = **row;
+  const std::int64_t now_ms = nowMillis();
+  const auto record = [&](const std::string& event_type, ordered_json body) -> Status {
+    const std::string event_id = derivedEventId({event_type, command_id});
+    body["event"] = event_type;
+    body["event_id"] = event_id;
+    body["timestamp"] = command.updated_at;
+    // Keys in the same order as the attendance body: event, event_id, timestamp, then detail.
+    ordered_json ordered = {
+        {"event", event_type}, {"event_id", event_id}, {"timestamp", command.updated_at}};
+    for (const auto& [key, value] : body.items()) {
+      if (!ordered.contains(key)) {
+        ordered[key] = value;
+      }
+    }
+    auto queue = DeliveryQueue::prepare(db_, command.tenant_id, event_type);
+    if (!queue) {
+      return queue.error();
+    }
+    if (auto recorded = queue->record(event_id, ordered.dump(), now_ms); !recorded) {
+      return recorded.error();
+    }
+    return {};
+  };
+  ordered_json detail = {{"id", command_id},
+                         {"type", command.type},
+                         {"device_id", command.device},
+                         {"status", command.state}};
+  if (!command.user_id.empty()) {
+    detail["user_id"] = command.user_id;
+  }
+  if (!command.error.empty()) {
+    detail["error"] = command.error;
+  }
+  if (auto done = record("command." + command.state, {{"command", detail}}); !done) {
+    return done;
+  }
+  if (command.type == "enroll_user" && command.state == "succeeded") {
+    ordered_json user = {{"id", command.user_id}};
+    if (!command.user_name.empty()) {
+      user["name"] = command.user_name;
+    }
+    return record(
+        "user.enrolled",
+        {{"device", {{"id", command.device}}}, {"user", user}, {"command_id", command_id}});
+  }
+  return {};
+}
+
+Status SqliteStore::createWebhookEndpoint(const WebhookEndpoint& endpoint) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO webhook_endpoints(id, tenant_id, url, secret, events, enabled, created_at, "
+      "description, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, endpoint.id)
+      .bind(2, endpoint.tenant_id)
+      .bind(3, endpoint.url)
+      .bind(4, endpoint.secret)
+      .bind(5, endpoint.events)
+      .bind(6, endpoint.created_at)
+      .bind(7, endpoint.description)
+      .bind(8, endpoint.updated_at);
+  return statement->run();
+}
+
+Result<std::vector<WebhookEndpoint>> SqliteStore::listWebhookEndpoints(
+    const std::string& tenant_id) {
+  const std::lock_guard lock(mutex_);
+  auto statement =
+      db_.prepare(std::string(kSelectEndpoints) + "WHERE tenant_id = ? ORDER BY created_at, id");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id);
+  std::vector<WebhookEndpoint> out;
+  if (auto done =
+          statement->each([&](sqlite::Statement& row) { out.push_back(endpointFrom(row)); });
+      !done) {
+    return done.error();
+  }
+  return out;
+}
+
+Result<std::optional<WebhookEndpoint>> SqliteStore::findEndpointLocked(const std::string& tenant_id,
+                                                                       const std::string& id) {
+  auto statement =
+      db_.prepare(std::string(kSelectEndpoints) +
+                  (tenant_id.empty() ? "WHERE id = ?" : "WHERE id = ? AND tenant_id = ?"));
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, id);
+  if (!tenant_id.empty()) {
+    statement->bind(2, tenant_id);
+  }
+  return statement->first(endpointFrom);
+}
+
+Result<std::optional<WebhookEndpoint>> SqliteStore::findWebhookEndpoint(
+    const std::string& tenant_id, const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  return findEndpointLocked(tenant_id, id);
+}
+
+Result<std::optional<WebhookEndpoint>> SqliteStore::webhookEndpointById(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  return findEndpointLocked("", id);
+}
+
+Result<WebhookEndpoint> SqliteStore::updateWebhookEndpoint(const std::string& tenant_id,
+                                                           const std::string& id,
+                                                           const EndpointChanges& changes) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "UPDATE webhook_endpoints SET url = COALESCE(?, url), events = COALESCE(?, events), "
+      "description = COALESCE(?, description), enabled = COALESCE(?, enabled), "
+      "disabled_reason = CASE WHEN ? = 1 THEN '' ELSE disabled_reason END, "
+      "failing_since_ms = CASE WHEN ? = 1 THEN 0 ELSE failing_since_ms END, updated_at = ? "
+      "WHERE id = ? AND tenant_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  const auto bindOptional = [&](int index, const std::optional<std::string>& value) {
+    if (value) {
+      statement->bind(index, *value);
+    } else {
+      statement->bindNull(index);
+    }
+  };
+  bindOptional(1, changes.url);
+  bindOptional(2, changes.events);
+  bindOptional(3, changes.description);
+  if (changes.enabled) {
+    statement->bind(4, std::int64_t{*changes.enabled ? 1 : 0});
+  } else {
+    statement->bindNull(4);
+  }
+  const std::int64_t enabling = changes.enabled.value_or(false) ? 1 : 0;
+  statement->bind(5, enabling).bind(6, enabling).bind(7, nowText()).bind(8, id).bind(9, tenant_id);
+  if (auto done = statement->run(); !done) {
+    return done.error();
+  }
+  auto endpoint = findEndpointLocked(tenant_id, id);
+  if (!endpoint) {
+    return endpoint.error();
+  }
+  if (!*endpoint) {
+    return makeError(ErrorCode::NotFound, "no webhook endpoint " + id);
+  }
+  return **endpoint;
+}
+
+Status SqliteStore::deleteWebhookEndpoint(const std::string& tenant_id, const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  auto endpoint = findEndpointLocked(tenant_id, id);
+  if (!endpoint) {
+    return endpoint.error();
+  }
+  if (!*endpoint) {
+    return makeError(ErrorCode::NotFound, "no webhook endpoint " + id);
+  }
+  return db_.transaction([&]() -> Status {
+    for (const char* sql : {"DELETE FROM webhook_attempts WHERE delivery_id IN "
+                            "(SELECT id FROM webhook_deliveries WHERE endpoint_id = ?)",
+                            "DELETE FROM webhook_deliveries WHERE endpoint_id = ?",
+                            "DELETE FROM webhook_endpoints WHERE id = ?"}) {
+      auto statement = db_.prepare(sql);
+      if (!statement) {
+        return statement.error();
+      }
+      statement->bind(1, id);
+      if (auto done = statement->run(); !done) {
+        return done;
+      }
+    }
+    return {};
+  });
+}
+
+Result<WebhookEndpoint> SqliteStore::rotateWebhookSecret(const std::string& tenant_id,
+                                                         const std::string& id,
+                                                         const std::string& new_secret,
+                                                         std::int64_t previous_expires_ms) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_ms = ?, "
+      "secret = ?, updated_at = ? WHERE id = ? AND tenant_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, previous_expires_ms)
+      .bind(2, new_secret)
+      .bind(3, nowText())
+      .bind(4, id)
+      .bind(5, tenant_id);
+  if (auto done = statement->run(); !done) {
+    return done.error();
+  }
+  auto endpoint = findEndpointLocked(tenant_id, id);
+  if (!endpoint) {
+    return endpoint.error();
+  }
+  if (!*endpoint) {
+    return makeError(ErrorCode::NotFound, "no webhook endpoint " + id);
+  }
+  return **endpoint;
+}
+
+Result<std::vector<Delivery>> SqliteStore::claimDueDeliveries(
+    const std::string& owner,
+    std::int64_t now_ms,
+    std::int64_t lease_ms,
+    std::size_t limit,
+    const std::map<std::string, std::size_t>& per_endpoint_capacity,
+    std::size_t default_capacity) {
+  const std::lock_guard lock(mutex_);
+  std::vector<Delivery> claimed;
+  auto status = db_.transaction([&]() -> Status {
+    // Endpoint by endpoint, so one endpoint's backlog can never crowd out the others.
+    auto endpoints = db_.prepare("SELECT id FROM webhook_endpoints WHERE enabled = 1");
+    if (!endpoints) {
+      return endpoints.error();
+    }
+    std::vector<std::string> ids;
+    if (auto done = endpoints->each([&](sqlite::Statement& row) { ids.push_back(row.text(0)); });
+        !done) {
+      return done;
+    }
+    auto due = db_.prepare(std::string(kSelectDeliveries) +
+                           "WHERE endpoint_id = ? AND ((state = 'queued' AND due_ms <= ?) OR "
+                           "(state = 'delivering' AND lease_until_ms <= ?)) "
+                           "ORDER BY due_ms, id LIMIT ?");
+    auto lease = db_.prepare(
+        "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, lease_until_ms = ? "
+        "WHERE id = ?");
+    if (!due) {
+      return due.error();
+    }
+    if (!lease) {
+      return lease.error();
+    }
+    for (const auto& id : ids) {
+      if (claimed.size() >= limit) {
+        break;
+      }
+      const auto found = per_endpoint_capacity.find(id);
+      const std::size_t capacity =
+          std::min(found == per_endpoint_capacity.end() ? default_capacity : found->second,
+                   limit - claimed.size());
+      if (capacity == 0) {
+        continue;
+      }
+      due->reset();
+      due->bind(1, id).bind(2, now_ms).bind(3, now_ms).bind(4, static_cast<std::int64_t>(capacity));
+      const std::size_t first = claimed.size();
+      if (auto done =
+              due->each([&](sqlite::Statement& row) { claimed.push_back(deliveryFrom(row)); });
+          !done) {
+        return done;
+      }
+      for (std::size_t i = first; i < claimed.size(); ++i) {
+        lease->reset();
+        lease->bind(1, owner).bind(2, now_ms + lease_ms).bind(3, claimed[i].id);
+        if (auto done = lease->run(); !done) {
+          return done;
+        }
+        claimed[i].state = "delivering";
+      }
+    }
+    return {};
+  });
+  if (!status) {
+    return status.error();
+  }
+  return claimed;
+}
+
+Status SqliteStore::releaseLeases(const std::string& owner) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "UPDATE webhook_deliveries SET state = 'queued', lease_owner = '', lease_until_ms = 0 "
+      "WHERE state = 'delivering' AND lease_owner = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, owner);
+  return statement->run();
+}
+
+Status SqliteStore::recordAttempt(std::int64_t delivery_id,
+                                  const DeliveryAttempt& attempt,
+                                  const AttemptOutcome& outcome,
+                                  std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  return db_.transaction([&]() -> Status {
+    auto log = db_.prepare(
+        "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, error, "
+        "response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(delivery_id, attempt) DO NOTHING");
+    if (!log) {
+      return log.error();
+    }
+    log->bind(1, delivery_id)
+        .bind(2, attempt.attempt)
+        .bind(3, attempt.at)
+        .bind(4, attempt.status_code)
+        .bind(5, attempt.latency_ms)
+        .bind(6, attempt.error)
+        .bind(7, attempt.response_excerpt);
+    if (auto done = log->run(); !done) {
+      return done;
+    }
+    const bool delivered = outcome.kind == AttemptOutcome::Kind::Delivered;
+    const char* state = delivered                                     ? "delivered"
+                        : outcome.kind == AttemptOutcome::Kind::Retry ? "queued"
+                                                                      : "failed";
+    auto update = db_.prepare(
+        "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
+        "next_attempt_at = ?, lease_owner = '', lease_until_ms = 0, delivered_at = ?, "
+        "last_error = ? WHERE id = ?");
+    if (!update) {
+      return update.error();
+    }
+    const std::int64_t due = outcome.kind == AttemptOutcome::Kind::Retry ? outcome.next_due_ms : 0;
+    update->bind(1, state)
+        .bind(2, attempt.attempt)
+        .bind(3, due)
+        .bind(4, due > 0 ? millisText(due) : std::string())
+        .bind(5, delivered ? attempt.at : std::string())
+        .bind(6, delivered                ? std::string()
+                 : outcome.reason.empty() ? attempt.error
+                                          : outcome.reason)
+        .bind(7, delivery_id);
+    if (auto done = update->run(); !done) {
+      return done;
+    }
+    auto streak = db_.prepare(
+        delivered ? "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE id = "
+                    "(SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)"
+                  : "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE failing_since_ms = 0 "
+                    "AND id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)");
+    if (!streak) {
+      return streak.error();
+    }
+    if (delivered) {
+      streak->bind(1, delivery_id);
+    } else {
+      streak->bind(1, now_ms).bind(2, delivery_id);
+    }
+    return streak->run();
+  });
+}
+
+Status SqliteStore::disableWebhookEndpoint(const std::string& endpoint_id,
+                                           const std::string& reason,
+                                           std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  return db_.transaction([&]() -> Status {
+    auto endpoint = findEndpointLocked("", endpoint_id);
+    if (!endpoint) {
+      return endpoint.error();
+    }
+    if (!*endpoint || !(*endpoint)->enabled) {
+      return {};
+    }
+    auto statement = db_.prepare(
+        "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? "
+        "WHERE id = ?");
+    if (!statement) {
+      return statement.error();
+    }
+    statement->bind(1, reason).bind(2, nowText()).bind(3, endpoint_id);
+    if (auto done = statement->run(); !done) {
+      return done;
+    }
+    const std::string timestamp = millisText(now_ms);
+    const std::string event_id = derivedEventId({"endpoint.disabled", endpoint_id, timestamp});
+    const ordered_json body = {
+        {"event", "endpoint.disabled"},
+        {"event_id", event_id},
+        {"timestamp", timestamp},
+        {"endpoint", {{"id", endpoint_id}, {"url", (*endpoint)->url}, {"reason", reason}}}};
+    // Recorded for the operator and the API; not delivered to the endpoint that just failed.
+    auto queue = DeliveryQueue::prepare(db_, (*endpoint)->tenant_id, "endpoint.disabled");
+    if (!queue) {
+      return queue.error();
+    }
+    if (auto recorded = queue->record(event_id, body.dump(), now_ms); !recorded) {
+      return recorded.error();
+    }
+    return {};
+  });
+}
+
+Status SqliteStore::loadAttempts(std::vector<Delivery>& deliveries) {
+  auto statement = db_.prepare(
+      "SELECT attempt, at, status_code, latency_ms, error, response_excerpt FROM webhook_attempts "
+      "WHERE delivery_id = ? ORDER BY attempt");
+  if (!statement) {
+    return statement.error();
+  }
+  for (auto& delivery : deliveries) {
+    statement->reset();
+    statement->bind(1, delivery.id);
+    if (auto done = statement->each([&](sqlite::Statement& row) {
+          delivery.attempts.push_back({row.integer(0), row.text(1), row.integer(2), row.integer(3),
+                                       row.text(4), row.text(5)});
+        });
+        !done) {
+      return done;
+    }
+  }
+  return {};
+}
+
+Result<std::vector<Delivery>> SqliteStore::listDeliveries(const std::string& tenant_id,
+                                                          const std::string& endpoint_id,
+                                                          const DeliveryFilter& filter) {
+  const std::lock_guard lock(mutex_);
+  std::string sql =
+      std::string(kSelectDeliveries) + "WHERE tenant_id = ? AND endpoint_id = ? AND id > ?";
+  if (filter.status == "pending") {
+    sql += " AND state IN ('queued', 'delivering')";
+  } else if (filter.status) {
+    sql += " AND state = ?";
+  }
+  if (filter.event_id) {
+    sql += " AND event_id = ?";
+  }
+  sql += " ORDER BY id LIMIT ?";
+  auto statement = db_.prepare(sql);
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, endpoint_id).bind(3, filter.after_id);
+  int index = 4;
+  if (filter.status && *filter.status != "pending") {
+    statement->bind(index++, *filter.status);
+  }
+  if (filter.event_id) {
+    statement->bind(index++, *filter.event_id);
+  }
+  statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
+  std::vector<Delivery> out;
+  if (auto done =
+          statement->each([&](sqlite::Statement& row) { out.push_back(deliveryFrom(row)); });
+      !done) {
+    return done.error();
+  }
+  if (auto loaded = loadAttempts(out); !loaded) {
+    return loaded.error();
+  }
+  return out;
+}
+
+Result<std::optional<Delivery>> SqliteStore::findDelivery(const std::string& tenant_id,
+                                                          const std::string& endpoint_id,
+                                                          std::int64_t delivery_id) {
+  const std::lock_guard lock(mutex_);
+  return findDeliveryLocked(tenant_id, endpoint_id, delivery_id);
+}
+
+Result<std::optional<Delivery>> SqliteStore::findDeliveryLocked(const std::string& tenant_id,
+                                                                const std::string& endpoint_id,
+                                                                std::int64_t delivery_id) {
+  auto statement = db_.prepare(std::string(kSelectDeliveries) +
+                               "WHERE tenant_id = ? AND endpoint_id = ? AND id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, tenant_id).bind(2, endpoint_id).bind(3, delivery_id);
+  auto row = statement->first(deliveryFrom);
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<Delivery>{};
+  }
+  std::vector<Delivery> one{std::move(**row)};
+  if (auto loaded = loadAttempts(one); !loaded) {
+    return loaded.error();
+  }
+  return std::optional<Delivery>(std::move(one.front()));
+}
+
+Result<Delivery> SqliteStore::resendDelivery(const std::string& tenant_id,
+                                             const std::string& endpoint_id,
+                                             std::int64_t delivery_id,
+                                             std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  auto current = findDeliveryLocked(tenant_id, endpoint_id, delivery_id);
+  if (!current) {
+    return current.error();
+  }
+  if (!*current) {
+    return makeError(ErrorCode::NotFound, "no delivery " + std::to_string(delivery_id));
+  }
+  if ((*current)->state == "delivering") {
+    return makeError(ErrorCode::Conflict, "the delivery is being attempted right now",
+                     "look at it again in a moment");
+  }
+  auto statement = db_.prepare(
+      "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
+      "next_attempt_at = ?, delivered_at = '', last_error = '' WHERE id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, now_ms).bind(2, now_ms).bind(3, millisText(now_ms)).bind(4, delivery_id);
+  if (auto done = statement->run(); !done) {
+    return done.error();
+  }
+  auto updated = findDeliveryLocked(tenant_id, endpoint_id, delivery_id);
+  if (!updated) {
+    return updated.error();
+  }
+  return std::move(updated->value());
+}
+
+Result<std::int64_t> SqliteStore::recoverDeliveries(const std::string& tenant_id,
+                                                    const std::string& endpoint_id,
+                                                    std::int64_t since_ms,
+                                                    std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
+      "next_attempt_at = ?, last_error = '' WHERE tenant_id = ? AND endpoint_id = ? AND "
+      "state = 'failed' AND created_at >= ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, now_ms)
+      .bind(2, now_ms)
+      .bind(3, millisText(now_ms))
+      .bind(4, tenant_id)
+      .bind(5, endpoint_id)
+      .bind(6, rfc3339(std::chrono::floor<std::chrono::seconds>(
+                   UtcMillis{std::chrono::milliseconds{since_ms}})));
+  if (auto done = statement->run(); !done) {
+    return done.error();
+  }
+  return db_.changes();
+}
+
+Result<DeliveryCounts> SqliteStore::deliveryCounts() {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("SELECT state, COUNT(*) FROM webhook_deliveries GROUP BY state");
+  if (!statement) {
+    return statement.error();
+  }
+  DeliveryCounts counts;
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        const std::string state = row.text(0);
+        if (state == "delivered") {
+          counts.delivered += row.integer(1);
+        } else if (state == "failed") {
+          counts.failed += row.integer(1);
+        } else {
+          counts.pending += row.integer(1);
+        }
+      });
+      !done) {
+    return done.error();
+  }
+  return counts;
+}
+
+}  // namespace punchlink::relay

@@ -1,0 +1,29 @@
+// Small helpers shared by the SqliteStore's implementation files.
+#pragma once
+
+#include <punchlink/common/crypto.hpp>
+#include <punchlink/common/utc_time.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace punchlink::relay::sqlite_support {
+
+inline std::string newId(std::string_view prefix) {
+  return std::string(prefix) + crypto::randomHexToken(8);
+}
+
+inline std::string rfc3339(UtcSeconds time) { return formatRfc3339(time); }
+
+inline std::string nowText() {
+  return rfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+// Unix milliseconds as RFC 3339 with milliseconds (delivery attempts are that fine-grained).
+inline std::string millisText(std::int64_t unix_ms) {
+  return formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{unix_ms}});
+}
+
+}  // namespace punchlink::relay::sqlite_support

@@ -1,0 +1,45 @@
+// What happens after a webhook attempt: delivered, retried when, given up, endpoint disabled.
+// Pure: the dispatcher feeds it the attempt's result and the clock, and stores the decision.
+#pragma once
+
+#include "store/store.hpp"
+#include "webhooks/webhook_http_client.hpp"
+
+#include <punchlink/common/backoff.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace punchlink::relay::webhooks {
+
+struct RetryPolicy {
+  // Delay before retry n: initial * 2^(n-1), capped at max, jittered down by up to 20 %.
+  BackoffPolicy backoff{std::chrono::seconds{1}, std::chrono::hours{1}, 2.0, 0.2};
+  // Counted from the delivery's creation (or its last resend): no attempt is scheduled later.
+  std::chrono::milliseconds max_age{std::chrono::hours{72}};
+  // An endpoint whose attempts have all failed for this long is disabled.
+  std::chrono::milliseconds disable_after{std::chrono::hours{120}};
+};
+
+struct AttemptDecision {
+  AttemptOutcome outcome;
+  bool disable_endpoint = false;
+  std::string disable_reason;
+};
+
+// True for 2xx: only those count as delivered (a 3xx is not followed).
+bool isSuccess(int status) noexcept;
+
+// `delivery` as it was before the attempt (attempt_count excludes it); `failing_since_ms` is the
+// endpoint's failure streak start before this attempt (0: none). `backoff` supplies the jitter.
+AttemptDecision decideAfterAttempt(const Delivery& delivery,
+                                   const HttpAttemptResult& result,
+                                   std::int64_t now_ms,
+                                   std::int64_t failing_since_ms,
+                                   const RetryPolicy& policy,
+                                   Backoff& backoff);
+
+// The error text of an attempt for the delivery log: the status, or why there was none.
+std::string describeAttempt(const HttpAttemptResult& result);
+
+}  // namespace punchlink::relay::webhooks

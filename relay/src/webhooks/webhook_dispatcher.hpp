@@ -1,0 +1,94 @@
+// Sends the webhook deliveries queued in the store: a scheduler thread leases due deliveries
+// (a bounded number per endpoint, so a slow or dead receiver only ever holds a few workers)
+// and a pool of workers sends, signs and records each attempt.
+#pragma once
+
+#include "store/store.hpp"
+#include "webhooks/delivery_policy.hpp"
+#include "webhooks/webhook_http_client.hpp"
+
+#include <punchlink/common/clock.hpp>
+#include <punchlink/common/log.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace punchlink::relay::webhooks {
+
+struct DispatcherOptions {
+  std::string node_id = "punchlink-relay";  // owner of this node's leases
+  std::size_t workers = 8;
+  std::size_t per_endpoint_concurrency = 2;
+  // How often the database is polled for due retries (and other nodes' deliveries); new
+  // deliveries of this node are sent at once via poke().
+  std::chrono::milliseconds poll_interval{500};
+  std::chrono::milliseconds attempt_timeout{15'000};
+  RetryPolicy retry;
+  std::string user_agent = "punchlink";
+};
+
+struct DispatcherStats {
+  std::uint64_t attempts = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t retries_scheduled = 0;
+  std::uint64_t failed = 0;  // gave up
+  std::uint64_t endpoints_disabled = 0;
+  std::uint64_t latency_ms_total = 0;  // of all attempts, for an average
+};
+
+class WebhookDispatcher {
+ public:
+  WebhookDispatcher(Store& store,
+                    WebhookHttpClient& http,
+                    const Clock& clock,
+                    Logger logger,
+                    DispatcherOptions options);
+  ~WebhookDispatcher();
+  WebhookDispatcher(const WebhookDispatcher&) = delete;
+  WebhookDispatcher& operator=(const WebhookDispatcher&) = delete;
+  WebhookDispatcher(WebhookDispatcher&&) = delete;
+  WebhookDispatcher& operator=(WebhookDispatcher&&) = delete;
+
+  // Returns this node's leases from a previous run to the queue, then starts the threads.
+  void start();
+  // Finishes the attempts in flight, then stops; undelivered work stays in the store.
+  void stop();
+
+  // New deliveries were queued: look now instead of at the next poll.
+  void poke();
+
+  DispatcherStats stats() const;
+
+ private:
+  void schedule();
+  void work();
+  void deliver(const Delivery& delivery);
+  std::int64_t nowMs() const;
+
+  Store& store_;
+  WebhookHttpClient& http_;
+  const Clock& clock_;
+  Logger logger_;
+  DispatcherOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable scheduler_wake_;
+  std::condition_variable worker_wake_;
+  std::deque<Delivery> jobs_;
+  std::map<std::string, std::size_t> in_flight_;  // per endpoint: queued here or being sent
+  std::size_t in_flight_total_ = 0;
+  bool poked_ = false;
+  bool stopping_ = false;
+  bool started_ = false;
+  Backoff jitter_;  // guarded by mutex_
+  DispatcherStats stats_;
+  std::thread scheduler_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace punchlink::relay::webhooks

@@ -1,0 +1,69 @@
+// Sends one webhook request and reports what happened, reusing keep-alive connections per
+// origin. The I/O shell around the dispatcher's decisions.
+#pragma once
+
+#include "webhooks/url_policy.hpp"
+
+#include <Poco/Net/Context.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Poco::Net {
+class HTTPClientSession;
+}  // namespace Poco::Net
+
+namespace punchlink::relay::webhooks {
+
+struct HttpAttemptResult {
+  int status = 0;  // 0: no HTTP response (refused, reset, timeout, TLS failure)
+  std::chrono::milliseconds latency{0};
+  std::string error;    // why there was no usable response
+  std::string excerpt;  // the first bytes of the response body
+  std::optional<std::chrono::seconds> retry_after;
+};
+
+struct WebhookHttpOptions {
+  std::chrono::milliseconds timeout{15'000};  // connect, send and each read
+  std::string ca_file;                        // empty: the system's CA store
+  UrlPolicy policy;
+  std::size_t max_idle_per_origin = 8;
+};
+
+class WebhookHttpClient {
+ public:
+  explicit WebhookHttpClient(WebhookHttpOptions options);
+  ~WebhookHttpClient();
+  WebhookHttpClient(const WebhookHttpClient&) = delete;
+  WebhookHttpClient& operator=(const WebhookHttpClient&) = delete;
+  WebhookHttpClient(WebhookHttpClient&&) = delete;
+  WebhookHttpClient& operator=(WebhookHttpClient&&) = delete;
+
+  // POSTs `body` with `headers`. Safe to call from several threads at once.
+  HttpAttemptResult post(const std::string& url,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         const std::string& body);
+
+ private:
+  using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;
+
+  Session take(const std::string& origin, bool& reused);
+  void giveBack(const std::string& origin, Session session);
+  Session connect(const std::string& scheme, const std::string& host, std::uint16_t port);
+
+  WebhookHttpOptions options_;
+  Poco::Net::Context::Ptr tls_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<Session>> idle_;
+};
+
+// "120" or an HTTP date; nullopt when absent or unparseable. `now` for the date form.
+std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value,
+                                                    std::chrono::system_clock::time_point now);
+
+}  // namespace punchlink::relay::webhooks
