@@ -1,5 +1,7 @@
 // punchlink-relay's ingest as operators run it: the admin CLI registers a tenant and a site, then
 // `serve` takes the real agent's batches from a TLS Mosquitto, stores them once and acks them.
+#include "relay_fixture.hpp"
+
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
@@ -39,153 +41,7 @@ using testing::MosquittoFixture;
 using testing::TempDir;
 using testing::ZkSimProcess;
 
-class RelayIngestTest : public ::testing::Test {
- protected:
-  RelayIngestTest() : broker_(brokerOptions()) {
-    http_port_ = testing::freeLoopbackPort();
-    dir_.write("relay-password", "relay-secret\n");
-    relay_config_ = dir_.write(
-        "relay.yaml",
-        "storage: " + dir_.file("relay.db").string() +
-            "\nlog_level: debug\nhttp:\n  listen: 127.0.0.1:" + std::to_string(http_port_) +
-            "\nbroker:\n  url: " + broker_.url() +
-            "\n  username: relay\n  password_file: " + dir_.file("relay-password").string() +
-            "\n  ca_file: " + broker_.ca().ca_cert.string() + "\n");
-  }
-
-  static testing::MosquittoOptions brokerOptions() {
-    testing::MosquittoOptions options;
-    options.tls = true;
-    options.users = {
-        {"plant-1", "site-secret"}, {"plant-2", "site2-secret"}, {"relay", "relay-secret"}};
-    options.acl =
-        "user relay\ntopic readwrite punchlink/#\n\npattern readwrite punchlink/v1/sites/%u/#\n";
-    return options;
-  }
-
-  // Runs `punchlink-relay --config relay.yaml ARGS…` to completion; returns exit code and output.
-  std::pair<int, std::string> admin(std::vector<std::string> args) {
-    std::vector<std::string> argv{PUNCHLINK_RELAY, "--config", relay_config_.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const auto log = dir_.file("admin-" + std::to_string(++admin_runs_) + ".log");
-    ChildProcess process(argv, log);
-    const int code = process.waitForExit(30s).value_or(-1);
-    return {code, process.log()};
-  }
-
-  std::string createTenantAndSite(const std::string& site) {
-    const auto [code, out] = admin({"tenants", "create", "Acme Ltd"});
-    EXPECT_EQ(code, 0) << out;
-    const std::string tenant = out.substr(0, out.find('\t'));
-    const auto [site_code, site_out] = admin({"sites", "create", "--tenant", tenant, site});
-    EXPECT_EQ(site_code, 0) << site_out;
-    return tenant;
-  }
-
-  std::unique_ptr<ChildProcess> startRelay() {
-    auto relay = std::make_unique<ChildProcess>(
-        std::vector<std::string>{PUNCHLINK_RELAY, "serve", "--config", relay_config_.string()},
-        dir_.file("relay.log"));
-    EXPECT_TRUE(testing::waitForPort(http_port_, 10s)) << testing::readFile(dir_.file("relay.log"));
-    // Ready for ingest once subscribed: the HTTP listener opens before the broker connection.
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline && health()["broker_connected"] != true) {
-      std::this_thread::sleep_for(50ms);
-    }
-    EXPECT_EQ(health()["broker_connected"], true) << testing::readFile(dir_.file("relay.log"));
-    return relay;
-  }
-
-  std::unique_ptr<ChildProcess> startAgent(const ZkSimProcess& sim) {
-    dir_.write("agent-password", "site-secret\n");
-    const auto config = dir_.write(
-        "agent.yaml",
-        "site_id: plant-1\nuplink:\n  broker: " + broker_.url() + "\n  password_file: " +
-            dir_.file("agent-password").string() + "\n  ca_file: " + broker_.ca().ca_cert.string() +
-            "\n  batch_delay: 50ms\n  ack_timeout: 2s\noutbox:\n  path: " +
-            dir_.file("outbox.db").string() + "\nstatus:\n  listen: \"\"\n  interval: 1s\n" +
-            "devices:\n  - name: door\n    host: 127.0.0.1\n    port: " +
-            std::to_string(sim.port()) + "\n    time_zone: America/New_York\n");
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{PUNCHLINK_AGENT, "--config", config.string()},
-        dir_.file("agent.log"));
-  }
-
-  json health() { return api("GET", "/healthz").json(); }
-
-  // A request to the relay's REST API (over HTTPS once useHttps() was called).
-  testing::HttpReply api(const std::string& method,
-                         const std::string& path,
-                         const std::string& key = "",
-                         const std::string& body = "") {
-    std::map<std::string, std::string> headers;
-    if (!key.empty()) {
-      headers["Authorization"] = "Bearer " + key;
-    }
-    return testing::httpRequest({http_port_, https_ca_}, method, path, body, headers);
-  }
-
-  // Serves the REST API over HTTPS with a certificate from a throwaway CA.
-  void useHttps() {
-    const auto ca = testing::makeTestCa(dir_.path(), "https");
-    https_ca_ = ca.ca_cert;
-    std::string config = testing::readFile(relay_config_);
-    config.replace(config.find("http:\n"), 6,
-                   "http:\n  tls_cert_file: " + ca.server_cert.string() +
-                       "\n  tls_key_file: " + ca.server_key.string() + "\n");
-    dir_.write("relay.yaml", config);
-  }
-
-  std::int64_t storedPunches() {
-    auto db = sqlite::Database::open(dir_.file("relay.db").string());
-    if (!db) {
-      return -1;
-    }
-    auto statement = db->prepare("SELECT COUNT(*), COUNT(DISTINCT event_id) FROM punches");
-    if (!statement || !statement->step().valueOr(false)) {
-      return -1;
-    }
-    EXPECT_EQ(statement->integer(0), statement->integer(1));  // one row per event id
-    return statement->integer(0);
-  }
-
-  bool waitForStored(std::int64_t count, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (storedPunches() >= count) {
-        return true;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
-  // An MQTT client logged in as a site, as that site's agent would be.
-  std::unique_ptr<mqtt_client::MqttClient> siteClient(const std::string& site,
-                                                      const std::string& password) {
-    mqtt_client::MqttClientOptions options;
-    options.server_uri = broker_.url();
-    options.client_id = site;
-    options.username = site;
-    options.password = password;
-    options.ca_file = broker_.ca().ca_cert.string();
-    return mqtt_client::MqttClient::create(options, logger_).value();
-  }
-
-  std::string logs() {
-    return "relay log:\n" + testing::readFile(dir_.file("relay.log")) + "\nagent log:\n" +
-           testing::readFile(dir_.file("agent.log"));
-  }
-
-  SystemClock clock_;
-  Logger logger_{"test", LogLevel::Warning, StderrSink::detect(), clock_};
-  MosquittoFixture broker_;
-  TempDir dir_{"punchlink-relay-test"};
-  std::filesystem::path relay_config_;
-  std::uint16_t http_port_ = 0;
-  std::filesystem::path https_ca_;
-  int admin_runs_ = 0;
-};
+class RelayIngestTest : public RelayFixture {};
 
 TEST_F(RelayIngestTest, AgentPunchesAreStoredOnceAndAcked) {
   createTenantAndSite("plant-1");
@@ -288,9 +144,7 @@ TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
 // The seed guide's samples (tests/seed), unchanged but for base URL and key, against `serve`.
 TEST_F(RelayIngestTest, SeedGuideExamplesWork) {
   const std::string tenant = createTenantAndSite("plant-1");
-  const auto [key_code, key_out] = admin({"keys", "create", "--tenant", tenant});
-  ASSERT_EQ(key_code, 0) << key_out;
-  const std::string api_key = key_out.substr(key_out.find("sk_live_"), 8 + 48);
+  const std::string api_key = createApiKey(tenant);
   auto relay = startRelay();
 
   // Punches arrive as an agent sends them.
@@ -370,9 +224,7 @@ TEST_F(RelayIngestTest, SeedGuideExamplesWork) {
 // terminal; the result comes back and shows on the command and the user.
 TEST_F(RelayIngestTest, EnrollmentReachesTheTerminalAndReportsBack) {
   const std::string tenant = createTenantAndSite("plant-1");
-  const auto [key_code, key_out] = admin({"keys", "create", "--tenant", tenant});
-  ASSERT_EQ(key_code, 0) << key_out;
-  const std::string api_key = key_out.substr(key_out.find("sk_live_"), 8 + 48);
+  const std::string api_key = createApiKey(tenant);
   auto relay = startRelay();
   ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "2", "--logs", "3", "--serial", "DEVICE_12345"});
   auto agent = startAgent(sim);
@@ -445,9 +297,7 @@ TEST_F(RelayIngestTest, EnrollmentReachesTheTerminalAndReportsBack) {
 // the broker is back, with no further call. Here the API is served over HTTPS.
 TEST_F(RelayIngestTest, QueuedCommandsGoOutAfterABrokerOutageOverHttps) {
   const std::string tenant = createTenantAndSite("plant-1");
-  const auto [key_code, key_out] = admin({"keys", "create", "--tenant", tenant});
-  ASSERT_EQ(key_code, 0) << key_out;
-  const std::string key = key_out.substr(key_out.find("sk_live_"), 8 + 48);
+  const std::string key = createApiKey(tenant);
   useHttps();
   auto relay = startRelay();
 
@@ -514,6 +364,18 @@ TEST(RelayCli, ConfigErrorsAndVersion) {
   EXPECT_NE(tls.log().find("http.tls_key_file: HTTPS needs both tls_cert_file and tls_key_file"),
             std::string::npos)
       << tls.log();
+  // The annotated example is a valid configuration (given its password file and CA exist).
+  std::string example =
+      testing::readFile(std::string(PUNCHLINK_SEED_DIR) + "/../../packaging/relay.example.yaml");
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"/etc/punchlink/relay-broker-password",
+                                            dir.write("password", "x\n").string()},
+        {"/etc/punchlink/ca.crt", dir.write("ca.crt", "").string()}}) {
+    example.replace(example.find(from), from.size(), to);
+  }
+  ChildProcess checked({PUNCHLINK_RELAY, "--check-config", dir.write("example.yaml", example)},
+                       dir.file("example.log"));
+  EXPECT_EQ(checked.waitForExit(10s), 0) << checked.log();
   ChildProcess version({PUNCHLINK_RELAY, "--version"}, dir.file("version.log"));
   EXPECT_EQ(version.waitForExit(10s), 0);
   EXPECT_NE(version.log().find("punchlink-relay 0.1.0"), std::string::npos);

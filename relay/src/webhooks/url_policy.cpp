@@ -77,7 +77,8 @@ Status checkWebhookUrl(const std::string& url, const UrlPolicy& policy) {
     addresses.push_back(literal.toString());
   } else {
     try {
-      for (const auto& address : Poco::Net::DNS::hostByName(uri.getHost()).addresses()) {
+      const Poco::Net::HostEntry entry = Poco::Net::DNS::hostByName(uri.getHost());
+      for (const auto& address : entry.addresses()) {
         addresses.push_back(address.toString());
       }
     } catch (const Poco::Exception& error) {

@@ -1,0 +1,502 @@
+// Webhooks end to end: punches published by a site reach real receivers through a running
+// relay, signed so that independent verifiers accept them (the seed guide's express handler and
+// Python verify_webhook, verbatim, and the npm standardwebhooks library), retried through
+// receiver outages without loss, resendable and recoverable, and kept across kill -9.
+#include "relay_fixture.hpp"
+
+#include <punchlink/testing/webhook_receiver.hpp>
+
+#include <fstream>
+#include <set>
+
+#ifndef PUNCHLINK_RECEIVERS_DIR
+#error "PUNCHLINK_RECEIVERS_DIR must name the installed webhook receivers"
+#endif
+
+namespace punchlink::relay {
+namespace {
+
+using testing::WebhookReceiver;
+
+// Fast retries so a whole outage fits in seconds.
+constexpr std::string_view kFastWebhooks =
+    "webhooks:\n  allow_http: true\n  allow_private_networks: true\n  attempt_timeout: 1s\n"
+    "  initial_retry_delay: 100ms\n  max_retry_delay: 400ms\n  poll_interval: 50ms\n";
+
+class WebhookTest : public RelayFixture {
+ protected:
+  void SetUp() override {
+    tenant_ = createTenantAndSite("plant-1");
+    key_ = createApiKey(tenant_);
+  }
+
+  void startWith(const std::string& webhooks_yaml) {
+    appendRelayConfig(webhooks_yaml);
+    relay_ = startRelay();
+    site_ = siteClient("plant-1", "site-secret");
+    ASSERT_TRUE(site_->connect(10s).ok());
+    site_->start();
+  }
+
+  // Creates an endpoint; returns {id, secret}.
+  std::pair<std::string, std::string> createEndpoint(const std::string& url,
+                                                     const json& events = json::array()) {
+    const auto reply =
+        api("POST", "/v1/webhooks", key_, json{{"url", url}, {"events", events}}.dump());
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return {reply.json()["id"], reply.json()["secret"]};
+  }
+
+  // Publishes punches as the site's agent would; returns their event ids.
+  std::vector<std::string> publishPunches(int count, const std::string& user = "EMP_001") {
+    json punches = json::array();
+    std::vector<std::string> ids;
+    for (int i = 0; i < count; ++i) {
+      char hex[25];
+      std::snprintf(hex, sizeof hex, "%024x", ++punch_counter_);
+      ids.push_back(std::string("evt_") + hex);
+      punches.push_back({{"event_id", ids.back()},
+                         {"device_serial", "SN-W1"},
+                         {"user_id", user},
+                         {"timestamp", "2026-03-27T08:30:12Z"},
+                         {"punch_type", "CheckIn"},
+                         {"method", "Fingerprint"}});
+    }
+    const json batch = {{"site_id", "plant-1"},
+                        {"batch_id", "b-" + std::to_string(punch_counter_)},
+                        {"punches", punches}};
+    EXPECT_TRUE(
+        site_->publish({"punchlink/v1/sites/plant-1/punches", batch.dump(), 1, false, "", ""}, 5s)
+            .ok());
+    return ids;
+  }
+
+  json deliveries(const std::string& endpoint, const std::string& query = "") {
+    return api("GET", "/v1/webhooks/" + endpoint + "/deliveries" + query, key_).json();
+  }
+
+  // Waits until every delivery of the endpoint is in `status` and there are `count` of them.
+  bool waitForDeliveries(const std::string& endpoint,
+                         std::size_t count,
+                         const std::string& status,
+                         std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const json page = deliveries(endpoint, "?status=" + status + "&limit=1000");
+      if (page["data"].size() == count) {
+        return true;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  // A third-party receiver process; its JSON-lines record file is returned by records().
+  std::unique_ptr<ChildProcess> startReceiver(const std::string& name,
+                                              std::vector<std::string> argv,
+                                              std::uint16_t port,
+                                              std::vector<std::string> env) {
+    env.push_back("PORT=" + std::to_string(port));
+    env.push_back("RECORD_FILE=" + dir_.file(name + ".jsonl").string());
+    auto process =
+        std::make_unique<ChildProcess>(std::move(argv), dir_.file(name + ".log"), std::move(env));
+    EXPECT_TRUE(testing::waitForPort(port, 20s)) << process->log();
+    return process;
+  }
+
+  std::vector<json> records(const std::string& name) {
+    std::vector<json> out;
+    std::ifstream in(dir_.file(name + ".jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      auto parsed = json::parse(line, nullptr, false);
+      if (!parsed.is_discarded()) {
+        out.push_back(parsed);
+      }
+    }
+    return out;
+  }
+
+  bool waitForRecords(const std::string& name,
+                      const std::function<bool(const std::vector<json>&)>& done,
+                      std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done(records(name))) {
+        return true;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  static std::size_t countWhere(const std::vector<json>& lines,
+                                const std::function<bool(const json&)>& match) {
+    return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), match));
+  }
+
+  std::string relayLog() { return "relay log:\n" + testing::readFile(dir_.file("relay.log")); }
+
+  std::string tenant_;
+  std::string key_;
+  std::unique_ptr<ChildProcess> relay_;
+  std::unique_ptr<mqtt_client::MqttClient> site_;
+  int punch_counter_ = 0;
+};
+
+TEST_F(WebhookTest, SeedGuideAndStandardWebhooksReceiversVerifyEverySignature) {
+  startWith(std::string(kFastWebhooks));
+  const std::uint16_t express_port = testing::freeLoopbackPort();
+  const std::uint16_t python_port = testing::freeLoopbackPort();
+  const std::uint16_t standard_port = testing::freeLoopbackPort();
+  // The guide's express handler reads user, punch and device: it subscribes to punches only.
+  const auto [express_id, express_secret] =
+      createEndpoint("http://127.0.0.1:" + std::to_string(express_port) + "/webhooks/attendance",
+                     json::array({"attendance.punch"}));
+  const auto [python_id, python_secret] =
+      createEndpoint("http://127.0.0.1:" + std::to_string(python_port) + "/hook");
+  const auto [standard_id, standard_secret] =
+      createEndpoint("http://127.0.0.1:" + std::to_string(standard_port) + "/hook");
+  EXPECT_EQ(express_secret.rfind("whsec_", 0), 0U);
+  const std::string dir = PUNCHLINK_RECEIVERS_DIR;
+  auto express = startReceiver("express", {"node", dir + "/run_seed_handler.js"}, express_port,
+                               {"WEBHOOK_SECRET=" + express_secret});
+  auto python = startReceiver("python", {"python3", dir + "/seed_verify_receiver.py"}, python_port,
+                              {"WEBHOOK_SECRET=" + python_secret});
+  auto standard = startReceiver("standard", {"node", dir + "/standard_receiver.js"}, standard_port,
+                                {"WEBHOOK_SECRETS=" + standard_secret});
+
+  const auto ids = publishPunches(5);
+  // A device coming online is an event too (not for the express endpoint's filter).
+  ASSERT_TRUE(site_
+                  ->publish({"punchlink/v1/sites/plant-1/devices/SN-W1/status",
+                             json{{"serial", "SN-W1"}, {"online", true}}.dump(), 1, false, "", ""},
+                            5s)
+                  .ok());
+  ASSERT_TRUE(waitForRecords(
+      "express",
+      [](const auto& lines) {
+        return countWhere(lines, [](const json& line) { return line["kind"] == "processed"; }) == 5;
+      },
+      30s))
+      << express->log() << relayLog();
+  ASSERT_TRUE(waitForRecords(
+      "python",
+      [](const auto& lines) {
+        return countWhere(lines, [](const json& line) { return line["verified"] == true; }) == 6;
+      },
+      30s))
+      << python->log() << relayLog();
+  ASSERT_TRUE(waitForRecords(
+      "standard",
+      [](const auto& lines) {
+        return countWhere(lines, [](const json& line) { return line["verified"] == true; }) == 6;
+      },
+      30s))
+      << standard->log() << relayLog();
+
+  // Every punch, once, under its own event id; the attendance rows hold what the guide reads.
+  std::set<std::string> processed;
+  for (const auto& line : records("express")) {
+    if (line["kind"] == "processed") {
+      processed.insert(line["event_id"].get<std::string>());
+    }
+    if (line["kind"] == "attendance") {
+      EXPECT_EQ(line["employee_id"], "EMP_001");
+      EXPECT_EQ(line["punch_type"], "CheckIn");
+      EXPECT_EQ(line["device_id"], "SN-W1");
+    }
+    if (line["kind"] == "request") {
+      EXPECT_EQ(line["status"], 200) << line;
+    }
+  }
+  EXPECT_EQ(processed, std::set<std::string>(ids.begin(), ids.end()));
+  const auto standard_lines = records("standard");
+  EXPECT_EQ(countWhere(standard_lines,
+                       [](const json& line) { return line["event_type"] == "device.online"; }),
+            1U);
+  for (const auto& line : standard_lines) {
+    EXPECT_EQ(line["webhook_id"], line["event_id"]) << line;
+  }
+
+  // The relay's delivery log agrees: delivered on the first attempt with the receiver's answer.
+  ASSERT_TRUE(waitForDeliveries(express_id, 5, "delivered", 10s));
+  const json page = deliveries(express_id);
+  const json& first = page["data"][0];
+  EXPECT_EQ(first["status"], "delivered");
+  EXPECT_EQ(first["attempt_count"], 1);
+  EXPECT_EQ(first["attempts"][0]["status_code"], 200);
+  EXPECT_EQ(first["attempts"][0]["response_excerpt"], R"({"status":"received"})");
+  EXPECT_EQ(first["payload"]["event"], "attendance.punch");
+
+  // A forged signature is refused by the same receivers (they really verify).
+  const std::string body = first["payload"].dump();
+  for (const auto port : {python_port, express_port}) {
+    const auto forged = testing::httpRequest(
+        {port, {}}, "POST", port == express_port ? "/webhooks/attendance" : "/hook", body,
+        {{"Content-Type", "application/json"}, {"X-Signature", std::string(64, 'a')}});
+    EXPECT_EQ(forged.status, 401) << port;
+  }
+}
+
+TEST_F(WebhookTest, ReceiverOutagesLoseNothingAndEveryRetryKeepsTheEventId) {
+  startWith(std::string(kFastWebhooks));
+  WebhookReceiver receiver;
+  const auto [endpoint, secret] = createEndpoint(receiver.url());
+  std::vector<std::string> sent;
+  const auto attemptsAtLeast = [&](std::size_t count) {
+    return receiver.waitFor([&](const auto& got) { return got.size() >= count; }, 20s);
+  };
+
+  receiver.setMode(WebhookReceiver::Mode::Error500);
+  for (const auto& id : publishPunches(3)) {
+    sent.push_back(id);
+  }
+  ASSERT_TRUE(attemptsAtLeast(6)) << relayLog();  // each tried at least twice
+  receiver.setMode(WebhookReceiver::Mode::Hang);  // longer than the 1 s attempt timeout
+  for (const auto& id : publishPunches(2)) {
+    sent.push_back(id);
+  }
+  ASSERT_TRUE(attemptsAtLeast(receiver.received().size() + 2)) << relayLog();
+  std::this_thread::sleep_for(1500ms);
+  receiver.setMode(WebhookReceiver::Mode::Drop);  // connection closed without an answer
+  for (const auto& id : publishPunches(2)) {
+    sent.push_back(id);
+  }
+  ASSERT_TRUE(attemptsAtLeast(receiver.received().size() + 4)) << relayLog();
+  receiver.stop();  // connection refused
+  for (const auto& id : publishPunches(2)) {
+    sent.push_back(id);
+  }
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(receiver.deliveredEventIds().empty());
+
+  receiver.setMode(WebhookReceiver::Mode::Ok);
+  receiver.start();
+  ASSERT_TRUE(receiver.waitFor(
+      [&](const auto&) { return receiver.deliveredEventIds().size() == sent.size(); }, 30s))
+      << relayLog();
+  const auto delivered = receiver.deliveredEventIds();
+  for (const auto& id : sent) {
+    EXPECT_EQ(delivered.count(id), 1U) << id;
+  }
+  // Every request, failed or not, named a sent event, in both id headers and the body.
+  const std::set<std::string> known(sent.begin(), sent.end());
+  for (const auto& request : receiver.received()) {
+    const std::string id = request.headers.at("x-event-id");
+    EXPECT_TRUE(known.count(id)) << id;
+    EXPECT_EQ(request.headers.at("webhook-id"), id);
+    EXPECT_EQ(json::parse(request.body)["event_id"], id);
+    EXPECT_EQ(request.headers.at("user-agent"), "punchlink/0.1.0");
+    EXPECT_EQ(request.headers.at("content-type"), "application/json");
+  }
+  // The log shows each kind of failure.
+  ASSERT_TRUE(waitForDeliveries(endpoint, sent.size(), "delivered", 10s));
+  std::set<std::string> errors;
+  const json page = deliveries(endpoint, "?limit=100");
+  for (const auto& delivery : page["data"]) {
+    EXPECT_GT(delivery["attempt_count"].get<int>(), 1) << delivery;
+    for (const auto& attempt : delivery["attempts"]) {
+      if (!attempt["error"].is_null()) {
+        errors.insert(attempt["error"].get<std::string>().substr(0, 9));
+      }
+    }
+  }
+  EXPECT_TRUE(errors.count("HTTP 500")) << json(errors).dump();
+  EXPECT_TRUE(errors.count("timed out")) << json(errors).dump();
+  EXPECT_GE(errors.size(), 4U) << json(errors).dump();  // + dropped connection, refused
+  const std::string metrics = api("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("punchlink_relay_webhook_deliveries{status=\"delivered\"} 9"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST_F(WebhookTest, SecretRotationSignsWithBothSecretsDuringTheOverlap) {
+  startWith(std::string(kFastWebhooks));
+  const std::uint16_t port = testing::freeLoopbackPort();
+  const auto [endpoint, old_secret] =
+      createEndpoint("http://127.0.0.1:" + std::to_string(port) + "/hook");
+  const auto rotated = api("POST", "/v1/webhooks/" + endpoint + "/rotate-secret", key_,
+                           R"({"overlap_seconds":3600})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  const std::string new_secret = rotated.json()["secret"];
+  EXPECT_NE(new_secret, old_secret);
+  EXPECT_FALSE(api("GET", "/v1/webhooks/" + endpoint, key_).json()["secret_rotation"].is_null());
+  const std::string dir = PUNCHLINK_RECEIVERS_DIR;
+  const auto verified = [](std::size_t count) {
+    return [count](const std::vector<json>& lines) {
+      return countWhere(lines, [](const json& line) { return line["verified"] == true; }) == count;
+    };
+  };
+  {  // A receiver not yet updated: still verifies.
+    auto old_only = startReceiver("rotation", {"node", dir + "/standard_receiver.js"}, port,
+                                  {"WEBHOOK_SECRETS=" + old_secret});
+    publishPunches(1);
+    ASSERT_TRUE(waitForRecords("rotation", verified(1), 20s)) << relayLog();
+  }
+  {  // An updated one: verifies too.
+    auto new_only = startReceiver("rotation", {"node", dir + "/standard_receiver.js"}, port,
+                                  {"WEBHOOK_SECRETS=" + new_secret});
+    publishPunches(1);
+    ASSERT_TRUE(waitForRecords("rotation", verified(2), 20s)) << relayLog();
+  }
+  // Rotating with no overlap retires the old secret at once: the old-only receiver refuses.
+  const auto again =
+      api("POST", "/v1/webhooks/" + endpoint + "/rotate-secret", key_, R"({"overlap_seconds":0})");
+  ASSERT_EQ(again.status, 200);
+  auto stale = startReceiver("rotation", {"node", dir + "/standard_receiver.js"}, port,
+                             {"WEBHOOK_SECRETS=" + new_secret});
+  publishPunches(1);
+  ASSERT_TRUE(waitForRecords(
+      "rotation",
+      [](const auto& lines) {
+        return countWhere(lines, [](const json& line) { return line["status"] == 401; }) >= 1;
+      },
+      20s))
+      << relayLog();
+  EXPECT_EQ(
+      countWhere(records("rotation"), [](const json& line) { return line["verified"] == true; }),
+      2U);
+}
+
+TEST_F(WebhookTest, FailedDeliveriesCanBeResentAndRecovered) {
+  startWith(std::string(kFastWebhooks) + "  max_age: 1s\n");
+  WebhookReceiver receiver;
+  receiver.setMode(WebhookReceiver::Mode::Error500);
+  const auto [endpoint, secret] = createEndpoint(receiver.url());
+  const auto ids = publishPunches(4);
+  ASSERT_TRUE(waitForDeliveries(endpoint, 4, "failed", 20s)) << relayLog();
+  const json failed = deliveries(endpoint, "?status=failed");
+  EXPECT_NE(failed["data"][0]["last_error"].get<std::string>().find("gave up after"),
+            std::string::npos)
+      << failed;
+
+  receiver.setMode(WebhookReceiver::Mode::Ok);
+  // Resend one: it arrives with the same event id.
+  const std::string one = failed["data"][0]["id"];
+  const auto resent =
+      api("POST", "/v1/webhooks/" + endpoint + "/deliveries/" + one + "/resend", key_);
+  ASSERT_EQ(resent.status, 202) << resent.body;
+  ASSERT_TRUE(
+      receiver.waitFor([&](const auto&) { return receiver.deliveredEventIds().size() == 1; }, 10s));
+  EXPECT_EQ(receiver.deliveredEventIds().begin()->first, failed["data"][0]["event_id"]);
+  // Recover the rest since a timestamp: all arrive, nothing twice.
+  const auto recovered = api("POST", "/v1/webhooks/" + endpoint + "/recover", key_,
+                             R"({"since":"2000-01-01T00:00:00Z"})");
+  ASSERT_EQ(recovered.status, 202) << recovered.body;
+  EXPECT_EQ(recovered.json()["requeued"], 3);
+  ASSERT_TRUE(
+      receiver.waitFor([&](const auto&) { return receiver.deliveredEventIds().size() == 4; }, 10s))
+      << relayLog();
+  for (const auto& [id, times] : receiver.deliveredEventIds()) {
+    EXPECT_EQ(times, 1) << id;
+  }
+  const json single = api("GET", "/v1/webhooks/" + endpoint + "/deliveries/" + one, key_).json();
+  EXPECT_EQ(single["status"], "delivered");
+  EXPECT_EQ(deliveries(endpoint, "?event_id=" + ids[0])["data"].size(), 1U);
+  // Errors name the field or the thing.
+  EXPECT_EQ(api("POST", "/v1/webhooks/" + endpoint + "/recover", key_, R"({"since":"x"})").status,
+            400);
+  EXPECT_EQ(api("GET", "/v1/webhooks/" + endpoint + "/deliveries?status=lost", key_).status, 400);
+  EXPECT_EQ(api("GET", "/v1/webhooks/" + endpoint + "/deliveries/dlv_999999", key_).status, 404);
+}
+
+TEST_F(WebhookTest, KillNineWithDeliveriesPendingLosesNone) {
+  startWith(std::string(kFastWebhooks));
+  WebhookReceiver receiver;
+  receiver.stop();
+  const auto [endpoint, secret] = createEndpoint(receiver.url());
+  const auto ids = publishPunches(20);
+  ASSERT_TRUE(waitForDeliveries(endpoint, 20, "pending", 20s)) << relayLog();
+  relay_->kill();
+  relay_ = startRelay();
+  receiver.start();
+  ASSERT_TRUE(receiver.waitFor(
+      [&](const auto&) { return receiver.deliveredEventIds().size() == ids.size(); }, 30s))
+      << relayLog();
+  const auto delivered = receiver.deliveredEventIds();
+  for (const auto& id : ids) {
+    EXPECT_EQ(delivered.count(id), 1U) << id;
+  }
+}
+
+TEST_F(WebhookTest, EndpointsLifecycleGoneAndHttps) {
+  const auto ca = testing::makeTestCa(dir_.path(), "receiver");
+  startWith(std::string(kFastWebhooks) + "  ca_file: " + ca.ca_cert.string() + "\n");
+  // HTTPS with a certificate from the configured CA.
+  WebhookReceiver secure(0, ca.server_cert, ca.server_key);
+  const auto [secure_id, secure_secret] = createEndpoint(secure.url());
+  publishPunches(1);
+  ASSERT_TRUE(
+      secure.waitFor([&](const auto&) { return secure.deliveredEventIds().size() == 1; }, 15s))
+      << relayLog();
+  // A receiver whose certificate chains to another CA is never sent the event.
+  const auto other_ca = testing::makeTestCa(dir_.path(), "stranger");
+  WebhookReceiver stranger(0, other_ca.server_cert, other_ca.server_key);
+  const auto [stranger_id, stranger_secret] = createEndpoint(stranger.url());
+  publishPunches(1);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(stranger.deliveredEventIds().empty());
+  const json attempts = deliveries(stranger_id)["data"][0]["attempts"];
+  ASSERT_FALSE(attempts.empty()) << relayLog();
+  EXPECT_TRUE(attempts[0]["status_code"].is_null());
+  EXPECT_NE(attempts[0]["error"].get<std::string>().find("ertificate"), std::string::npos)
+      << attempts;
+  ASSERT_EQ(api("DELETE", "/v1/webhooks/" + stranger_id, key_).status, 200);
+
+  // 410 Gone disables the endpoint, with the reason; enabling it again resumes deliveries.
+  WebhookReceiver gone;
+  gone.setMode(WebhookReceiver::Mode::Gone410);
+  const auto [gone_id, gone_secret] = createEndpoint(gone.url());
+  publishPunches(1);
+  json endpoint;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  do {
+    std::this_thread::sleep_for(100ms);
+    endpoint = api("GET", "/v1/webhooks/" + gone_id, key_).json();
+  } while (endpoint["enabled"] == true && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(endpoint["enabled"], false);
+  EXPECT_EQ(endpoint["disabled_reason"], "the receiver answered 410 Gone");
+  gone.setMode(WebhookReceiver::Mode::Ok);
+  const auto enabled = api("PATCH", "/v1/webhooks/" + gone_id, key_, R"({"enabled":true})");
+  ASSERT_EQ(enabled.status, 200) << enabled.body;
+  EXPECT_TRUE(enabled.json()["disabled_reason"].is_null());
+  publishPunches(1);
+  ASSERT_TRUE(gone.waitFor([&](const auto&) { return gone.deliveredEventIds().size() == 1; }, 15s))
+      << relayLog();
+
+  // Listing, updates, validation and tenant isolation.
+  const json list = api("GET", "/v1/webhooks", key_).json();
+  ASSERT_EQ(list["data"].size(), 2U);
+  EXPECT_FALSE(list["data"][0].contains("secret"));
+  const auto patched = api("PATCH", "/v1/webhooks/" + secure_id, key_,
+                           R"({"events":["device.online"],"description":"HR"})");
+  EXPECT_EQ(patched.json()["events"], json::array({"device.online"}));
+  EXPECT_EQ(patched.json()["description"], "HR");
+  const auto bad_event =
+      api("POST", "/v1/webhooks", key_, R"({"url":"http://127.0.0.1:1/x","events":["punch"]})");
+  EXPECT_EQ(bad_event.status, 400);
+  EXPECT_EQ(bad_event.json()["field"], "events");
+  EXPECT_EQ(api("POST", "/v1/webhooks", key_, R"({"url":"mailto:x@y"})").json()["field"], "url");
+  const std::string other_tenant = admin({"tenants", "create", "Globex"}).second;
+  const std::string other_key = createApiKey(other_tenant.substr(0, other_tenant.find('\t')));
+  EXPECT_EQ(api("GET", "/v1/webhooks/" + secure_id, other_key).status, 404);
+  EXPECT_EQ(api("GET", "/v1/webhooks", other_key).json()["data"].size(), 0U);
+  EXPECT_EQ(api("DELETE", "/v1/webhooks/" + secure_id, other_key).status, 404);
+}
+
+TEST_F(WebhookTest, ProductionPolicyRefusesPlainHttpAndPrivateReceivers) {
+  startWith("");  // defaults: https only, public addresses only
+  auto reply = api("POST", "/v1/webhooks", key_, R"({"url":"http://127.0.0.1:3000/hook"})");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.json()["field"], "url");
+  EXPECT_NE(reply.json()["error"].get<std::string>().find("https"), std::string::npos);
+  reply = api("POST", "/v1/webhooks", key_, R"({"url":"https://127.0.0.1/hook"})");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_NE(reply.json()["error"].get<std::string>().find("loopback or private"), std::string::npos)
+      << reply.body;
+  reply = api("POST", "/v1/webhooks", key_, R"({"url":"https://10.0.0.5:6379/"})");
+  EXPECT_EQ(reply.status, 400);
+}
+
+}  // namespace
+}  // namespace punchlink::relay
