@@ -12,6 +12,7 @@
 # The broker is Mosquitto with password auth and per-site ACLs like scripts/run.sh, but on plain
 # TCP (mqtt://127.0.0.1) rather than TLS: everything is loopback, and the bench is about the
 # pipeline, not the handshake (which happens once per connection anyway).
+# shellcheck disable=SC2317  # stop_all and port_open run from trap and wait_for
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -40,7 +41,7 @@ stop_all() {
     wait "${pids[@]}" 2>/dev/null || true
   fi
   if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
-    for f in broker/mosquitto.log zk-sim.log relay.log agent.log; do
+    for f in broker/stderr.log broker/mosquitto.log zk-sim.log relay.log agent.log; do
       [ -s "$work/$f" ] && { echo "--- tail of $f" >&2; tail -n 15 "$work/$f" >&2; }
     done
   fi
@@ -106,7 +107,7 @@ password_file $work/broker/passwd
 acl_file $work/broker/acl
 listener $mqtt_port 127.0.0.1
 CONF
-"$mosquitto_bin" -c "$work/broker/mosquitto.conf" &
+"$mosquitto_bin" -c "$work/broker/mosquitto.conf" >"$work/broker/stderr.log" 2>&1 &
 pids+=($!)
 wait_for 10 "mosquitto did not start" port_open "$mqtt_port"
 

@@ -32,6 +32,10 @@ def log(msg):
     print(f"webhook-latency: {msg}", file=sys.stderr, flush=True)
 
 
+class SetupError(Exception):
+    """The stack is not usable; reported with exit status 2 (1 is kept for lost webhooks)."""
+
+
 class Arrivals:
     """Webhook arrivals by user id: the first arrival counts, later ones are duplicates."""
 
@@ -155,7 +159,7 @@ def wait_until(what, check, timeout):
         except (OSError, ValueError, urllib.error.URLError) as error:
             last_error = error
         time.sleep(0.1)
-    raise SystemExit(f"webhook-latency: timed out waiting for {what}" +
+    raise SetupError(f"timed out waiting for {what}" +
                      (f" (last error: {last_error})" if last_error else ""))
 
 
@@ -215,13 +219,13 @@ def main():
             return status.get("broker_connected") and online
         try:
             wait_until("the agent (broker and terminal connected)", agent_ready, 20)
-        except SystemExit as error:
+        except SetupError as error:
             log(f"{error}; relying on the warm-up punch instead")
 
     status, created = http_json("POST", args.relay_url + "/v1/webhooks",
                                 {"url": hook_url, "events": ["attendance.punch"]}, auth)
     if status != 201 or not created.get("secret"):
-        raise SystemExit(f"webhook-latency: POST /v1/webhooks answered {status}: {created}")
+        raise SetupError(f"POST /v1/webhooks answered {status}: {created}")
     log(f"receiver {hook_url} registered as webhook {created.get('id', '?')}")
 
     injector = SimInjector(args.sim_url)
@@ -239,8 +243,8 @@ def main():
             break
         warm += 1
         if time.monotonic() >= deadline:
-            raise SystemExit("webhook-latency: no warm-up webhook within "
-                             f"{args.warmup_timeout:.0f} s; is the agent connected to zk-sim?")
+            raise SetupError(f"no warm-up webhook within {args.warmup_timeout:.0f} s; "
+                             "is the agent connected to zk-sim?")
     log(f"warm-up webhook arrived {1000 * (time.monotonic() - started):.0f} ms after injection")
     for _ in range(args.warmup):
         warm += 1
@@ -322,4 +326,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (SetupError, RuntimeError, OSError, urllib.error.URLError) as failure:
+        log(f"error: {failure}")
+        sys.exit(2)

@@ -310,6 +310,29 @@ TEST_F(WebhookTest, ReceiverOutagesLoseNothingAndEveryRetryKeepsTheEventId) {
       << metrics;
 }
 
+TEST_F(WebhookTest, AHangingEndpointDoesNotDelayHealthyOnes) {
+  startWith(std::string(kFastWebhooks) + "  workers: 4\n  per_endpoint_concurrency: 2\n");
+  WebhookReceiver slow;
+  slow.setMode(WebhookReceiver::Mode::Hang);
+  WebhookReceiver healthy;
+  createEndpoint(slow.url());
+  createEndpoint(healthy.url());
+  const auto started = std::chrono::steady_clock::now();
+  const auto ids = publishPunches(30);
+  // Sent one after another to the hanging endpoint, 30 events would take 15 s or more (2 at a
+  // time, 1 s timeout each); the healthy endpoint gets all of them well before.
+  ASSERT_TRUE(healthy.waitFor(
+      [&](const auto&) { return healthy.deliveredEventIds().size() == ids.size(); }, 12s))
+      << healthy.deliveredEventIds().size() << " delivered, slow got " << slow.received().size()
+      << "\n"
+      << relayLog();
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, 12s);
+  // It only ever held its share of the workers: two attempts per attempt timeout.
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(took).count();
+  EXPECT_LE(slow.received().size(), static_cast<std::size_t>(2 * (seconds + 2)));
+}
+
 TEST_F(WebhookTest, SecretRotationSignsWithBothSecretsDuringTheOverlap) {
   startWith(std::string(kFastWebhooks));
   const std::uint16_t port = testing::freeLoopbackPort();

@@ -63,6 +63,30 @@ std::variant<std::size_t, ApiResponse> pageLimit(const ApiRequest& request);
 std::string encodeSeqCursor(std::int64_t seq);
 std::optional<std::int64_t> decodeSeqCursor(const std::string& cursor);
 
+// A page of a keyset-paginated list: the store returns up to `limit + 1` rows; the extra one
+// only says that more follow. `to_json(row)` renders an item, `cursor_of(row)` the cursor that
+// continues after it.
+template <typename Row, typename ToJson, typename CursorOf>
+ApiResponse pageResponse(std::vector<Row> rows,
+                         std::size_t limit,
+                         ToJson to_json,
+                         CursorOf cursor_of) {
+  const bool has_more = rows.size() > limit;
+  if (has_more) {
+    rows.pop_back();
+  }
+  nlohmann::ordered_json data = nlohmann::ordered_json::array();
+  for (const auto& row : rows) {
+    data.push_back(to_json(row));
+  }
+  ApiResponse response;
+  response.body = {{"data", std::move(data)},
+                   {"has_more", has_more},
+                   {"next_cursor", has_more ? nlohmann::ordered_json(cursor_of(rows.back()))
+                                            : nlohmann::ordered_json(nullptr)}};
+  return response;
+}
+
 // The request body as a JSON object, or the 400 to return.
 std::variant<nlohmann::json, ApiResponse> jsonObjectBody(const ApiRequest& request);
 

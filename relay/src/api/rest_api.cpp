@@ -207,32 +207,24 @@ ApiResponse listLogs(Store& store, ApiRequest& request) {
   if (!rows) {
     return errorResponse(rows.error());
   }
-  const bool has_more = rows->size() > filter.limit;
-  if (has_more) {
-    rows->pop_back();
-  }
-  ordered_json data = ordered_json::array();
-  for (const auto& row : *rows) {
-    const json punch = json::parse(row.payload, nullptr, false);
-    ordered_json item = {{"event_id", punch.value("event_id", "")},
-                         {"user_id", punch.value("user_id", "")}};
-    item["punch_type"] =
-        punch.contains("punch_type") ? ordered_json(punch["punch_type"]) : ordered_json(nullptr);
-    item["method"] = punch.value("method", "Other");
-    item["timestamp"] = punch.value("timestamp", "");
-    item["device_id"] = punch.value("device_serial", "");
-    item["local_time"] = punch.value("local_time", "");
-    item["state"] = punch.value("state", 0);
-    item["verify"] = punch.value("verify", 0);
-    item["received_at"] = row.received_at;
-    data.push_back(std::move(item));
-  }
-  ApiResponse response;
-  response.body = {{"data", data},
-                   {"has_more", has_more},
-                   {"next_cursor", has_more ? ordered_json(encodeSeqCursor(rows->back().seq))
-                                            : ordered_json(nullptr)}};
-  return response;
+  return pageResponse(
+      std::move(*rows), filter.limit,
+      [](const StoredPunch& row) {
+        const json punch = json::parse(row.payload, nullptr, false);
+        ordered_json item = {{"event_id", punch.value("event_id", "")},
+                             {"user_id", punch.value("user_id", "")}};
+        item["punch_type"] = punch.contains("punch_type") ? ordered_json(punch["punch_type"])
+                                                          : ordered_json(nullptr);
+        item["method"] = punch.value("method", "Other");
+        item["timestamp"] = punch.value("timestamp", "");
+        item["device_id"] = punch.value("device_serial", "");
+        item["local_time"] = punch.value("local_time", "");
+        item["state"] = punch.value("state", 0);
+        item["verify"] = punch.value("verify", 0);
+        item["received_at"] = row.received_at;
+        return item;
+      },
+      [](const StoredPunch& row) { return encodeSeqCursor(row.seq); });
 }
 
 ApiResponse createDevice(Store& store, ApiRequest& request) {

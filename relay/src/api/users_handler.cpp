@@ -327,24 +327,16 @@ ApiResponse listUsers(Store& store, ApiRequest& request) {
   if (!users) {
     return errorResponse(users.error());
   }
-  const bool has_more = users->size() > limit;
-  if (has_more) {
-    users->pop_back();
-  }
-  ordered_json data = ordered_json::array();
-  for (const auto& user : *users) {
-    data.push_back({{"user_id", user.user_id},
-                    {"name", user.name},
-                    {"department", user.department},
-                    {"templates", user.template_count},
-                    {"updated_at", user.updated_at}});
-  }
-  ApiResponse response;
-  response.body = {
-      {"data", data},
-      {"has_more", has_more},
-      {"next_cursor", has_more ? ordered_json(users->back().user_id) : ordered_json(nullptr)}};
-  return response;
+  return pageResponse(
+      std::move(*users), limit,
+      [](const UserRecord& user) {
+        return ordered_json{{"user_id", user.user_id},
+                            {"name", user.name},
+                            {"department", user.department},
+                            {"templates", user.template_count},
+                            {"updated_at", user.updated_at}};
+      },
+      [](const UserRecord& user) { return user.user_id; });
 }
 
 ApiResponse getUser(Store& store, ApiRequest& request) {

@@ -297,20 +297,8 @@ class WebhooksHandler {
     if (!rows) {
       return errorResponse(rows.error());
     }
-    const bool has_more = rows->size() > filter.limit;
-    if (has_more) {
-      rows->pop_back();
-    }
-    ordered_json data = ordered_json::array();
-    for (const auto& delivery : *rows) {
-      data.push_back(deliveryJson(delivery));
-    }
-    ApiResponse response;
-    response.body = {{"data", data},
-                     {"has_more", has_more},
-                     {"next_cursor", has_more ? ordered_json(encodeSeqCursor(rows->back().id))
-                                              : ordered_json(nullptr)}};
-    return response;
+    return pageResponse(std::move(*rows), filter.limit, deliveryJson,
+                        [](const Delivery& row) { return encodeSeqCursor(row.id); });
   }
 
   ApiResponse delivery(ApiRequest& request) {

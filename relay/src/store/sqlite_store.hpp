@@ -135,6 +135,9 @@ class SqliteStore final : public Store {
   // the latter), in sqlite_store_webhooks.cpp.
   Result<std::optional<WebhookEndpoint>> findEndpointLocked(const std::string& tenant_id,
                                                             const std::string& id);
+  // The endpoint, or NotFound.
+  Result<WebhookEndpoint> requireEndpointLocked(const std::string& tenant_id,
+                                                const std::string& id);
   Result<std::optional<Delivery>> findDeliveryLocked(const std::string& tenant_id,
                                                      const std::string& endpoint_id,
                                                      std::int64_t delivery_id);

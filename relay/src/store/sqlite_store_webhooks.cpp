@@ -74,6 +74,27 @@ std::int64_t nowMillis() {
       .count();
 }
 
+// The dispatcher's bookkeeping (leases, attempts) commits without waiting for fsync: in WAL
+// mode synchronous=NORMAL stays consistent, and what a power cut can take back is at most the
+// record of an attempt, so that delivery is sent again — never lost, since the delivery itself
+// was committed with FULL in the transaction that created it. It saves two fsyncs per webhook.
+class RelaxedSync {
+ public:
+  explicit RelaxedSync(sqlite::Database& db) : db_(db) {
+    (void)db_.exec("PRAGMA synchronous=NORMAL");
+  }
+
+  ~RelaxedSync() { (void)db_.exec("PRAGMA synchronous=FULL"); }
+
+  RelaxedSync(const RelaxedSync&) = delete;
+  RelaxedSync& operator=(const RelaxedSync&) = delete;
+  RelaxedSync(RelaxedSync&&) = delete;
+  RelaxedSync& operator=(RelaxedSync&&) = delete;
+
+ private:
+  sqlite::Database& db_;
+};
+
 }  // namespace
 
 Status SqliteStore::queueDeviceEvent(const std::string& tenant_id,
@@ -239,6 +260,18 @@ Result<std::optional<WebhookEndpoint>> SqliteStore::findEndpointLocked(const std
   return statement->first(endpointFrom);
 }
 
+Result<WebhookEndpoint> SqliteStore::requireEndpointLocked(const std::string& tenant_id,
+                                                           const std::string& id) {
+  auto endpoint = findEndpointLocked(tenant_id, id);
+  if (!endpoint) {
+    return endpoint.error();
+  }
+  if (!*endpoint) {
+    return makeError(ErrorCode::NotFound, "no webhook endpoint " + id);
+  }
+  return **endpoint;
+}
+
 Result<std::optional<WebhookEndpoint>> SqliteStore::findWebhookEndpoint(
     const std::string& tenant_id, const std::string& id) {
   const std::lock_guard lock(mutex_);
@@ -283,24 +316,13 @@ Result<WebhookEndpoint> SqliteStore::updateWebhookEndpoint(const std::string& te
   if (auto done = statement->run(); !done) {
     return done.error();
   }
-  auto endpoint = findEndpointLocked(tenant_id, id);
-  if (!endpoint) {
-    return endpoint.error();
-  }
-  if (!*endpoint) {
-    return makeError(ErrorCode::NotFound, "no webhook endpoint " + id);
-  }
-  return **endpoint;
+  return requireEndpointLocked(tenant_id, id);
 }
 
 Status SqliteStore::deleteWebhookEndpoint(const std::string& tenant_id, const std::string& id) {
   const std::lock_guard lock(mutex_);
-  auto endpoint = findEndpointLocked(tenant_id, id);
-  if (!endpoint) {
+  if (auto endpoint = requireEndpointLocked(tenant_id, id); !endpoint) {
     return endpoint.error();
-  }
-  if (!*endpoint) {
-    return makeError(ErrorCode::NotFound, "no webhook endpoint " + id);
   }
   return db_.transaction([&]() -> Status {
     for (const char* sql : {"DELETE FROM webhook_attempts WHERE delivery_id IN "
@@ -339,14 +361,7 @@ Result<WebhookEndpoint> SqliteStore::rotateWebhookSecret(const std::string& tena
   if (auto done = statement->run(); !done) {
     return done.error();
   }
-  auto endpoint = findEndpointLocked(tenant_id, id);
-  if (!endpoint) {
-    return endpoint.error();
-  }
-  if (!*endpoint) {
-    return makeError(ErrorCode::NotFound, "no webhook endpoint " + id);
-  }
-  return **endpoint;
+  return requireEndpointLocked(tenant_id, id);
 }
 
 Result<std::vector<Delivery>> SqliteStore::claimDueDeliveries(
@@ -357,6 +372,7 @@ Result<std::vector<Delivery>> SqliteStore::claimDueDeliveries(
     const std::map<std::string, std::size_t>& per_endpoint_capacity,
     std::size_t default_capacity) {
   const std::lock_guard lock(mutex_);
+  const RelaxedSync relaxed(db_);
   std::vector<Delivery> claimed;
   auto status = db_.transaction([&]() -> Status {
     // Endpoint by endpoint, so one endpoint's backlog can never crowd out the others.
@@ -435,6 +451,7 @@ Status SqliteStore::recordAttempt(std::int64_t delivery_id,
                                   const AttemptOutcome& outcome,
                                   std::int64_t now_ms) {
   const std::lock_guard lock(mutex_);
+  const RelaxedSync relaxed(db_);
   return db_.transaction([&]() -> Status {
     auto log = db_.prepare(
         "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, error, "

@@ -133,6 +133,7 @@ void WebhookReceiver::setMode(Mode mode) {
   {
     const std::lock_guard lock(mutex_);
     mode_ = mode;
+    ++generation_;
   }
   changed_.notify_all();
 }
@@ -146,6 +147,7 @@ void WebhookReceiver::record(ReceivedWebhook webhook) {
   {
     const std::lock_guard lock(mutex_);
     received_.push_back(std::move(webhook));
+    ++generation_;
   }
   changed_.notify_all();
 }
@@ -168,16 +170,23 @@ std::map<std::string, int> WebhookReceiver::deliveredEventIds() const {
 bool WebhookReceiver::waitFor(
     const std::function<bool(const std::vector<ReceivedWebhook>&)>& predicate,
     std::chrono::milliseconds timeout) const {
-  // The predicate runs on a copy, without the lock, so it may call back into the receiver.
+  // The predicate runs on a copy, without the lock, so it may call back into the receiver; the
+  // generation count makes sure no change between the copy and the wait is missed.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    if (predicate(received())) {
+    std::uint64_t seen = 0;
+    std::vector<ReceivedWebhook> snapshot;
+    {
+      const std::lock_guard lock(mutex_);
+      seen = generation_;
+      snapshot = received_;
+    }
+    if (predicate(snapshot)) {
       return true;
     }
     std::unique_lock lock(mutex_);
-    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      lock.unlock();
-      return predicate(received());
+    if (!changed_.wait_until(lock, deadline, [&] { return generation_ != seen; })) {
+      return false;
     }
   }
 }

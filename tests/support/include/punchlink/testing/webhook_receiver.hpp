@@ -70,6 +70,7 @@ class WebhookReceiver {
   Mode mode_ = Mode::Ok;
   bool stopping_ = false;
   std::vector<ReceivedWebhook> received_;
+  std::uint64_t generation_ = 0;  // bumped on every change, for waitFor()
 };
 
 }  // namespace punchlink::testing
