@@ -102,6 +102,8 @@ log_dest file $work/broker/mosquitto.log
 log_type error
 log_type warning
 log_type notice
+# Small MQTT packets go out at once (each publish waits for its PUBACK).
+set_tcp_nodelay true
 allow_anonymous false
 password_file $work/broker/passwd
 acl_file $work/broker/acl

@@ -94,6 +94,8 @@ log_dest file $state_dir/broker/mosquitto.log
 log_type error
 log_type warning
 log_type notice
+# Small MQTT packets go out at once (each publish waits for its PUBACK).
+set_tcp_nodelay true
 allow_anonymous false
 password_file $passwd_file
 acl_file $state_dir/broker/acl

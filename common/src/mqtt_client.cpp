@@ -1,4 +1,5 @@
 #include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/common/tcp_nodelay.hpp>
 
 #include <mqtt/async_client.h>
 #include <openssl/err.h>
@@ -371,6 +372,7 @@ void MqttClient::attemptConnect() {
     return;
   }
 
+  (void)disableNagleForPeerPort(portOfUrl(options_.server_uri));
   std::vector<std::pair<std::string, int>> resubscribe;
   {
     const std::lock_guard lock(mutex_);

@@ -82,6 +82,7 @@ void MosquittoFixture::writeConfig() {
   conf += "persistence_location " + dir_.path().string() + "/\n";
   conf += "log_dest stderr\nlog_type all\nconnection_messages true\n";
   conf += "max_queued_messages 100000\n";
+  conf += "set_tcp_nodelay true\n";
   conf += "listener " + std::to_string(port_) + " 127.0.0.1\n";
   if (options_.tls) {
     conf += "cafile " + ca_.ca_cert.string() + "\n";
