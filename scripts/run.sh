@@ -164,6 +164,11 @@ broker:
   username: $PUNCHLINK_RELAY_MQTT_USER
   password_file: $state_dir/relay-broker-password
   ca_file: $tls_dir/ca.crt
+# A local demo: webhook receivers on this machine (plain http, loopback) are allowed. Production
+# relays keep both off (docs/webhooks.md).
+webhooks:
+  allow_http: true
+  allow_private_networks: true
 YAML
 relay_bin=$root/build/dev/relay/punchlink-relay
 # The demo tenant, its API key and the site: created on the first run only.
