@@ -169,6 +169,60 @@ TEST_F(SqliteStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransactio
   EXPECT_EQ(store_->countQueuedDeliveries(tenant.id).value(), 2);
 }
 
+TEST_F(SqliteStoreTest, CommandOutcomesAndDeviceStatusChangesBecomeEvents) {
+  const auto tenant = store_->createTenant("Acme").value();
+  const auto site = store_->createSite(tenant.id, "plant-7").value();
+  WebhookEndpoint endpoint;
+  endpoint.id = "whk_1";
+  endpoint.tenant_id = tenant.id;
+  endpoint.url = "https://example.invalid/hook";
+  endpoint.secret = "whsec_x";
+  endpoint.created_at = endpoint.updated_at = "2026-01-01T00:00:00Z";
+  ASSERT_TRUE(store_->createWebhookEndpoint(endpoint).ok());
+  ASSERT_TRUE(store_->upsertUser({tenant.id, "EMP_9", "Nina", "", 0, 0, 1, "", ""}).ok());
+  for (const auto& [id, type] : {std::pair{"cmd_ok", "enroll_user"}, {"cmd_bad", "delete_user"}}) {
+    CommandRecord command;
+    command.id = id;
+    command.tenant_id = tenant.id;
+    command.site_id = "plant-7";
+    command.device_serial = "SN1";
+    command.type = type;
+    command.user_id = "EMP_9";
+    command.payload = "{}";
+    command.state = "sent";
+    ASSERT_TRUE(store_->createCommand(command).ok());
+  }
+  ASSERT_TRUE(store_->updateCommand("plant-7", "cmd_ok", "succeeded", "", "").ok());
+  ASSERT_TRUE(
+      store_->updateCommand("plant-7", "cmd_bad", "failed", "user not on terminal", "").ok());
+  ASSERT_TRUE(store_->updateCommand("plant-7", "cmd_ok", "succeeded", "", "").ok());  // again
+  ASSERT_TRUE(store_->recordDeviceStatus(site, "SN1", "{}", true, now()).ok());
+  ASSERT_TRUE(store_->recordDeviceStatus(site, "SN1", "{}", true, now()).ok());  // no change
+  ASSERT_TRUE(store_->recordDeviceStatus(site, "SN1", "{}", false, now()).ok());
+
+  DeliveryFilter all;
+  all.limit = 100;
+  std::map<std::string, json> bodies;
+  const auto deliveries = store_->listDeliveries(tenant.id, "whk_1", all).value();
+  for (const auto& delivery : deliveries) {
+    EXPECT_EQ(bodies.count(delivery.event_type), 0U) << "one event each: " << delivery.event_type;
+    bodies[delivery.event_type] = json::parse(delivery.body);
+    EXPECT_EQ(bodies[delivery.event_type]["event_id"], delivery.event_id);
+  }
+  ASSERT_EQ(bodies.size(), 5U);
+  EXPECT_EQ(bodies["command.succeeded"]["command"]["id"], "cmd_ok");
+  EXPECT_EQ(bodies["command.succeeded"]["command"]["status"], "succeeded");
+  EXPECT_EQ(bodies["command.failed"]["command"]["error"], "user not on terminal");
+  EXPECT_EQ(bodies["user.enrolled"]["user"], (json{{"id", "EMP_9"}, {"name", "Nina"}}));
+  EXPECT_EQ(bodies["user.enrolled"]["device"]["id"], "SN1");
+  EXPECT_EQ(bodies["device.online"]["device"]["id"], "SN1");
+  EXPECT_EQ(bodies["device.offline"]["event"], "device.offline");
+  // Keys in the documented order: event, event_id, timestamp, then the details.
+  const std::string raw = deliveries.front().body;
+  EXPECT_EQ(raw.rfind(R"({"event":")", 0), 0U) << raw;
+  EXPECT_LT(raw.find("\"event_id\""), raw.find("\"timestamp\"")) << raw;
+}
+
 TEST_F(SqliteStoreTest, DevicesOfAnotherTenantAreRejected) {
   const auto acme = store_->createTenant("Acme").value();
   const auto globex = store_->createTenant("Globex").value();

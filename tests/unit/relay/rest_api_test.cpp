@@ -158,7 +158,7 @@ TEST_F(RestApiTest, UnknownRoutesAndMethods) {
 }
 
 TEST_F(RestApiTest, PagingThroughLogsHasNoGapsOrRepeats) {
-  storePunches(2500);
+  storePunches(10'000);
   std::set<std::string> seen;
   std::string cursor;
   int pages = 0;
@@ -180,8 +180,8 @@ TEST_F(RestApiTest, PagingThroughLogsHasNoGapsOrRepeats) {
     cursor = response.body["next_cursor"].get<std::string>();
     storePunches(1);  // new punches while paging land at the end, never inside a page
   }
-  EXPECT_EQ(pages, 3);
-  EXPECT_EQ(seen.size(), 2502U);  // 2500 + the ones added between pages, all of them
+  EXPECT_EQ(pages, 11);
+  EXPECT_EQ(seen.size(), 10'010U);  // 10,000 + the ones added between pages, all of them
 }
 
 TEST_F(RestApiTest, LogFiltersAndItemShape) {
