@@ -507,6 +507,28 @@ TEST_F(WebhookTest, EndpointsLifecycleGoneAndHttps) {
   EXPECT_EQ(api("DELETE", "/v1/webhooks/" + secure_id, other_key).status, 404);
 }
 
+TEST_F(WebhookTest, AnAgentThatGoesAwayTakesItsTerminalsOffline) {
+  startWith(std::string(kFastWebhooks));
+  WebhookReceiver receiver;
+  createEndpoint(receiver.url(), json::array({"device.online", "device.offline"}));
+  const auto publish = [&](const std::string& topic, const json& payload) {
+    ASSERT_TRUE(
+        site_->publish({"punchlink/v1/sites/plant-1/" + topic, payload.dump(), 1, true, "", ""}, 5s)
+            .ok());
+  };
+  publish("status", {{"site_id", "plant-1"}, {"online", true}});
+  publish("devices/SN-A/status", {{"serial", "SN-A"}, {"online", true}});
+  ASSERT_TRUE(receiver.waitFor([](const auto& got) { return got.size() == 1; }, 10s)) << relayLog();
+  // The broker publishes the agent's last will when its connection dies.
+  publish("status", {{"site_id", "plant-1"}, {"online", false}, {"reason", "connection lost"}});
+  ASSERT_TRUE(receiver.waitFor([](const auto& got) { return got.size() == 2; }, 10s)) << relayLog();
+  const auto events = receiver.received();
+  EXPECT_EQ(events[0].headers.at("x-event-type"), "device.online");
+  EXPECT_EQ(events[1].headers.at("x-event-type"), "device.offline");
+  EXPECT_EQ(json::parse(events[1].body)["device"]["id"], "SN-A");
+  EXPECT_EQ(api("GET", "/v1/devices/SN-A", key_).json()["status"], "offline");
+}
+
 TEST_F(WebhookTest, ProductionPolicyRefusesPlainHttpAndPrivateReceivers) {
   startWith("");  // defaults: https only, public addresses only
   auto reply = api("POST", "/v1/webhooks", key_, R"({"url":"http://127.0.0.1:3000/hook"})");

@@ -31,6 +31,10 @@ Status IngestConsumer::subscribe() {
     return done;
   }
   // Status messages are retained and idempotent: every node takes them.
+  if (auto done = mqtt_.subscribe("punchlink/v1/sites/+/status", 1, std::chrono::seconds{5});
+      !done) {
+    return done;
+  }
   return mqtt_.subscribe("punchlink/v1/sites/+/devices/+/status", 1, std::chrono::seconds{5});
 }
 
@@ -50,7 +54,36 @@ void IngestConsumer::onMessage(const mqtt_client::MqttMessage& message) {
   } else if (message.topic.ends_with("/status") &&
              message.topic.find("/devices/") != std::string::npos) {
     onDeviceStatus(site_id, message.payload);
+  } else if (message.topic == "punchlink/v1/sites/" + site_id + "/status") {
+    onAgentStatus(site_id, message.payload);
   }
+}
+
+void IngestConsumer::onAgentStatus(const std::string& site_id, const std::string& payload) {
+  const auto doc = nlohmann::json::parse(payload, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("online") ||
+      !doc["online"].is_boolean()) {
+    logger_.limited(LogLevel::Warning, "ingest-agent/" + site_id,
+                    "ignoring a malformed agent status", {{"site", site_id}});
+    return;
+  }
+  auto site = store_.findSite(site_id);
+  if (!site || !site->has_value()) {
+    return;  // an unregistered site: its punches are refused and logged already
+  }
+  const bool online = doc["online"].get<bool>();
+  if (auto recorded = store_.recordAgentStatus(
+          **site, payload, online, std::chrono::floor<std::chrono::seconds>(clock_.now()));
+      !recorded) {
+    logger_.limited(LogLevel::Warning, "ingest-agent-store", "cannot record agent status",
+                    {{"error", recorded.error().toString()}});
+    return;
+  }
+  if (!online) {
+    logger_.info("site's agent went offline",
+                 {{"site", site_id}, {"reason", doc.value("reason", std::string())}});
+  }
+  notifyDeliveries();
 }
 
 void IngestConsumer::onPunches(const std::string& site_id,

@@ -46,6 +46,7 @@ class IngestConsumer {
  private:
   void onPunches(const std::string& site_id, const mqtt_client::MqttMessage& message);
   void onDeviceStatus(const std::string& site_id, const std::string& payload);
+  void onAgentStatus(const std::string& site_id, const std::string& payload);
   void onCommandResult(const std::string& site_id, const std::string& payload);
 
   void notifyDeliveries() const {

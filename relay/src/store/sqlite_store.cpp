@@ -19,7 +19,7 @@ namespace {
 
 // Versioned migrations, applied in order once each. SQL kept portable (TEXT timestamps in
 // RFC 3339, no SQLite-only types) so the PostgreSQL store can share the schema's shape.
-constexpr std::array<std::string_view, 4> kMigrations = {R"SQL(
+constexpr std::array<std::string_view, 5> kMigrations = {R"SQL(
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -168,6 +168,11 @@ CREATE TABLE events (
   body TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
+)SQL",
+                                                         R"SQL(
+ALTER TABLE sites ADD COLUMN agent_online INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sites ADD COLUMN agent_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE sites ADD COLUMN agent_seen_at TEXT NOT NULL DEFAULT '';
 )SQL"};
 
 // One column list and one mapping per record type, shared by every query that returns it.
@@ -611,6 +616,58 @@ Status SqliteStore::recordDeviceStatus(const Site& site,
     }
     return queueDeviceEvent(site.tenant_id, serial, online ? "device.online" : "device.offline",
                             now);
+  });
+}
+
+Status SqliteStore::recordAgentStatus(const Site& site,
+                                      const std::string& status_json,
+                                      bool online,
+                                      UtcSeconds now) {
+  const std::lock_guard lock(mutex_);
+  return db_.transaction([&]() -> Status {
+    auto update = db_.prepare(
+        "UPDATE sites SET agent_online = ?, agent_status = ?, agent_seen_at = ? WHERE id = ?");
+    if (!update) {
+      return update.error();
+    }
+    update->bind(1, std::int64_t{online ? 1 : 0})
+        .bind(2, status_json)
+        .bind(3, rfc3339(now))
+        .bind(4, site.id);
+    if (auto done = update->run(); !done) {
+      return done;
+    }
+    if (online) {
+      return {};  // its terminals report their own state
+    }
+    // An agent that is gone cannot vouch for its terminals: their retained statuses would say
+    // "online" forever. Each goes offline, with its event.
+    auto devices = db_.prepare(
+        "SELECT serial FROM devices WHERE site_id = ? AND tenant_id = ? AND online = 1");
+    if (!devices) {
+      return devices.error();
+    }
+    devices->bind(1, site.id).bind(2, site.tenant_id);
+    std::vector<std::string> serials;
+    if (auto done = devices->each([&](sqlite::Statement& row) { serials.push_back(row.text(0)); });
+        !done) {
+      return done;
+    }
+    auto offline = db_.prepare("UPDATE devices SET online = 0 WHERE serial = ?");
+    if (!offline) {
+      return offline.error();
+    }
+    for (const auto& serial : serials) {
+      offline->reset();
+      offline->bind(1, serial);
+      if (auto done = offline->run(); !done) {
+        return done;
+      }
+      if (auto queued = queueDeviceEvent(site.tenant_id, serial, "device.offline", now); !queued) {
+        return queued;
+      }
+    }
+    return {};
   });
 }
 

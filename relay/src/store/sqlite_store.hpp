@@ -28,6 +28,10 @@ class SqliteStore final : public Store {
   Result<Site> createSite(const std::string& tenant_id, const std::string& site_id) override;
   Result<std::optional<Site>> findSite(const std::string& site_id) override;
   Result<IngestOutcome> ingest(const Site& site, const PunchBatch& batch, UtcSeconds now) override;
+  Status recordAgentStatus(const Site& site,
+                           const std::string& status_json,
+                           bool online,
+                           UtcSeconds now) override;
   Status recordDeviceStatus(const Site& site,
                             const std::string& serial,
                             const std::string& status_json,

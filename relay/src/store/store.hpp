@@ -217,6 +217,13 @@ class Store {
                                        const PunchBatch& batch,
                                        UtcSeconds now) = 0;
 
+  // The site's agent came online or went away (its last will). When it goes, its terminals are
+  // marked offline (device.offline events), since nothing reports on them any more.
+  virtual Status recordAgentStatus(const Site& site,
+                                   const std::string& status_json,
+                                   bool online,
+                                   UtcSeconds now) = 0;
+
   virtual Status recordDeviceStatus(const Site& site,
                                     const std::string& serial,
                                     const std::string& status_json,
