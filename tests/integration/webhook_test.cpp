@@ -7,6 +7,7 @@
 #include <punchlink/testing/webhook_receiver.hpp>
 
 #include <fstream>
+#include <regex>
 #include <set>
 
 #ifndef PUNCHLINK_RECEIVERS_DIR
@@ -91,16 +92,32 @@ class WebhookTest : public RelayFixture {
     return false;
   }
 
-  // A third-party receiver process; its JSON-lines record file is returned by records().
+  // Starts a third-party receiver on a port of its own choosing (no race for a free port with
+  // other tests) and points the endpoint at it. Its JSON-lines record file is records(name).
   std::unique_ptr<ChildProcess> startReceiver(const std::string& name,
                                               std::vector<std::string> argv,
-                                              std::uint16_t port,
-                                              std::vector<std::string> env) {
-    env.push_back("PORT=" + std::to_string(port));
+                                              std::vector<std::string> env,
+                                              const std::string& endpoint_id,
+                                              const std::string& path = "/hook") {
+    env.push_back("PORT=0");
     env.push_back("RECORD_FILE=" + dir_.file(name + ".jsonl").string());
-    auto process =
-        std::make_unique<ChildProcess>(std::move(argv), dir_.file(name + ".log"), std::move(env));
-    EXPECT_TRUE(testing::waitForPort(port, 20s)) << process->log();
+    const auto log = dir_.file(name + "-" + std::to_string(++receivers_started_) + ".log");
+    auto process = std::make_unique<ChildProcess>(std::move(argv), log, std::move(env));
+    const std::regex listening("listening (\\d+)");
+    std::smatch match;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    std::string output;
+    while (std::chrono::steady_clock::now() < deadline) {
+      output = process->log();
+      if (std::regex_search(output, match, listening)) {
+        break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_FALSE(match.empty()) << output;
+    const auto patched = api("PATCH", "/v1/webhooks/" + endpoint_id, key_,
+                             json{{"url", "http://127.0.0.1:" + match.str(1) + path}}.dump());
+    EXPECT_EQ(patched.status, 200) << patched.body;
     return process;
   }
 
@@ -141,29 +158,32 @@ class WebhookTest : public RelayFixture {
   std::unique_ptr<ChildProcess> relay_;
   std::unique_ptr<mqtt_client::MqttClient> site_;
   int punch_counter_ = 0;
+  int receivers_started_ = 0;
 };
 
 TEST_F(WebhookTest, SeedGuideAndStandardWebhooksReceiversVerifyEverySignature) {
   startWith(std::string(kFastWebhooks));
-  const std::uint16_t express_port = testing::freeLoopbackPort();
-  const std::uint16_t python_port = testing::freeLoopbackPort();
-  const std::uint16_t standard_port = testing::freeLoopbackPort();
   // The guide's express handler reads user, punch and device: it subscribes to punches only.
+  // Endpoints first (their secrets configure the receivers), pointed at the receivers once up.
   const auto [express_id, express_secret] =
-      createEndpoint("http://127.0.0.1:" + std::to_string(express_port) + "/webhooks/attendance",
-                     json::array({"attendance.punch"}));
-  const auto [python_id, python_secret] =
-      createEndpoint("http://127.0.0.1:" + std::to_string(python_port) + "/hook");
-  const auto [standard_id, standard_secret] =
-      createEndpoint("http://127.0.0.1:" + std::to_string(standard_port) + "/hook");
+      createEndpoint("http://127.0.0.1:9/pending", json::array({"attendance.punch"}));
+  const auto [python_id, python_secret] = createEndpoint("http://127.0.0.1:9/pending");
+  const auto [standard_id, standard_secret] = createEndpoint("http://127.0.0.1:9/pending");
   EXPECT_EQ(express_secret.rfind("whsec_", 0), 0U);
   const std::string dir = PUNCHLINK_RECEIVERS_DIR;
-  auto express = startReceiver("express", {"node", dir + "/run_seed_handler.js"}, express_port,
-                               {"WEBHOOK_SECRET=" + express_secret});
-  auto python = startReceiver("python", {"python3", dir + "/seed_verify_receiver.py"}, python_port,
-                              {"WEBHOOK_SECRET=" + python_secret});
-  auto standard = startReceiver("standard", {"node", dir + "/standard_receiver.js"}, standard_port,
-                                {"WEBHOOK_SECRETS=" + standard_secret});
+  auto express =
+      startReceiver("express", {"node", dir + "/run_seed_handler.js"},
+                    {"WEBHOOK_SECRET=" + express_secret}, express_id, "/webhooks/attendance");
+  auto python = startReceiver("python", {"python3", dir + "/seed_verify_receiver.py"},
+                              {"WEBHOOK_SECRET=" + python_secret}, python_id);
+  auto standard = startReceiver("standard", {"node", dir + "/standard_receiver.js"},
+                                {"WEBHOOK_SECRETS=" + standard_secret}, standard_id);
+  const auto portOf = [&](const std::string& id) {
+    const std::string url = api("GET", "/v1/webhooks/" + id, key_).json()["url"];
+    return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  };
+  const std::uint16_t express_port = portOf(express_id);
+  const std::uint16_t python_port = portOf(python_id);
 
   const auto ids = publishPunches(5);
   // A device coming online is an event too (not for the express endpoint's filter).
@@ -335,9 +355,7 @@ TEST_F(WebhookTest, AHangingEndpointDoesNotDelayHealthyOnes) {
 
 TEST_F(WebhookTest, SecretRotationSignsWithBothSecretsDuringTheOverlap) {
   startWith(std::string(kFastWebhooks));
-  const std::uint16_t port = testing::freeLoopbackPort();
-  const auto [endpoint, old_secret] =
-      createEndpoint("http://127.0.0.1:" + std::to_string(port) + "/hook");
+  const auto [endpoint, old_secret] = createEndpoint("http://127.0.0.1:9/pending");
   const auto rotated = api("POST", "/v1/webhooks/" + endpoint + "/rotate-secret", key_,
                            R"({"overlap_seconds":3600})");
   ASSERT_EQ(rotated.status, 200) << rotated.body;
@@ -351,14 +369,14 @@ TEST_F(WebhookTest, SecretRotationSignsWithBothSecretsDuringTheOverlap) {
     };
   };
   {  // A receiver not yet updated: still verifies.
-    auto old_only = startReceiver("rotation", {"node", dir + "/standard_receiver.js"}, port,
-                                  {"WEBHOOK_SECRETS=" + old_secret});
+    auto old_only = startReceiver("rotation", {"node", dir + "/standard_receiver.js"},
+                                  {"WEBHOOK_SECRETS=" + old_secret}, endpoint);
     publishPunches(1);
     ASSERT_TRUE(waitForRecords("rotation", verified(1), 20s)) << relayLog();
   }
   {  // An updated one: verifies too.
-    auto new_only = startReceiver("rotation", {"node", dir + "/standard_receiver.js"}, port,
-                                  {"WEBHOOK_SECRETS=" + new_secret});
+    auto new_only = startReceiver("rotation", {"node", dir + "/standard_receiver.js"},
+                                  {"WEBHOOK_SECRETS=" + new_secret}, endpoint);
     publishPunches(1);
     ASSERT_TRUE(waitForRecords("rotation", verified(2), 20s)) << relayLog();
   }
@@ -366,8 +384,8 @@ TEST_F(WebhookTest, SecretRotationSignsWithBothSecretsDuringTheOverlap) {
   const auto again =
       api("POST", "/v1/webhooks/" + endpoint + "/rotate-secret", key_, R"({"overlap_seconds":0})");
   ASSERT_EQ(again.status, 200);
-  auto stale = startReceiver("rotation", {"node", dir + "/standard_receiver.js"}, port,
-                             {"WEBHOOK_SECRETS=" + new_secret});
+  auto stale = startReceiver("rotation", {"node", dir + "/standard_receiver.js"},
+                             {"WEBHOOK_SECRETS=" + new_secret}, endpoint);
   publishPunches(1);
   ASSERT_TRUE(waitForRecords(
       "rotation",
