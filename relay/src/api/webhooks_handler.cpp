@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 6> kEventTypes = {"attendance.punch",  "d
                                                          "device.offline",    "user.enrolled",
                                                          "command.succeeded", "command.failed"};
 constexpr std::size_t kMaxUrlLength = 2048;
-constexpr std::int64_t kMaxOverlapSeconds = 7 * 24 * 3600;
+constexpr std::int64_t kMaxOverlapSeconds = std::int64_t{7} * 24 * 3600;
 
 std::string millisText(std::int64_t unix_ms) {
   return formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{unix_ms}});

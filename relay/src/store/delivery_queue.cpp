@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace punchlink::relay {
 
 bool endpointWants(const std::string& events_json, const std::string& event_type) {
@@ -13,12 +15,8 @@ bool endpointWants(const std::string& events_json, const std::string& event_type
   if (!events.is_array() || events.empty()) {
     return true;
   }
-  for (const auto& event : events) {
-    if (event == event_type || event == "*") {
-      return true;
-    }
-  }
-  return false;
+  return std::ranges::any_of(
+      events, [&](const nlohmann::json& event) { return event == event_type || event == "*"; });
 }
 
 std::string derivedEventId(std::initializer_list<std::string_view> parts) {

@@ -296,16 +296,16 @@ Result<WebhookEndpoint> SqliteStore::updateWebhookEndpoint(const std::string& te
   if (!statement) {
     return statement.error();
   }
-  const auto bindOptional = [&](int index, const std::optional<std::string>& value) {
+  const auto bind_optional = [&](int index, const std::optional<std::string>& value) {
     if (value) {
       statement->bind(index, *value);
     } else {
       statement->bindNull(index);
     }
   };
-  bindOptional(1, changes.url);
-  bindOptional(2, changes.events);
-  bindOptional(3, changes.description);
+  bind_optional(1, changes.url);
+  bind_optional(2, changes.events);
+  bind_optional(3, changes.description);
   if (changes.enabled) {
     statement->bind(4, std::int64_t{*changes.enabled ? 1 : 0});
   } else {

@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::size_t kExcerptBytes = 512;
 // A response body larger than this is not read to the end: the connection is dropped instead.
-constexpr std::streamsize kMaxDrainBytes = 64 * 1024;
+constexpr std::streamsize kMaxDrainBytes = std::streamsize{64} * 1024;
 
 // Poco consults SSLManager's certificate handler when a chain does not verify; without one it
 // would try to build one from an application config that the relay does not have. Rejecting is

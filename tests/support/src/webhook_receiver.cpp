@@ -161,7 +161,7 @@ std::map<std::string, int> WebhookReceiver::deliveredEventIds() const {
   std::map<std::string, int> ids;
   for (const auto& webhook : received()) {
     if (webhook.answered >= 200 && webhook.answered < 300) {
-      ++ids[webhook.headers.count("x-event-id") ? webhook.headers.at("x-event-id") : ""];
+      ++ids[webhook.headers.contains("x-event-id") ? webhook.headers.at("x-event-id") : ""];
     }
   }
   return ids;
