@@ -1,0 +1,477 @@
+// Upload bodies: ATTLOG punches (§3.1) and the tagged OPERLOG/BIODATA lines (§3.2, §3.3). Each
+// line stands alone: a bad one becomes a LineError and the good ones around it are kept, because
+// the caller acknowledges the batch and a dropped good punch would never be resent (§8.2).
+#include "adms_text.hpp"
+
+#include <punchlink/common/adms/adms_codec.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace punchlink::adms {
+
+namespace {
+
+using detail::quote;
+
+Error lineError(std::string message) {
+  return makeError(ErrorCode::InvalidInput, std::move(message));
+}
+
+std::string_view stripBom(std::string_view body) noexcept {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  return body.substr(0, kBom.size()) == kBom ? body.substr(kBom.size()) : body;
+}
+
+bool isBlank(std::string_view line) noexcept {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+// Length and control-byte checks every upload line gets before anything else.
+std::optional<Error> checkLine(std::string_view line, std::size_t limit) {
+  if (line.size() > limit) {
+    return lineError("line is " + std::to_string(line.size()) + " bytes, more than " +
+                     std::to_string(limit));
+  }
+  if (const auto pos = detail::findControl(line, true)) {
+    return lineError("line " + detail::describeControl(line, *pos));
+  }
+  return std::nullopt;
+}
+
+Result<LocalSeconds> parseTime(std::string_view what, std::string_view text) {
+  auto time = parseLocalTime(text);
+  if (!time) {
+    return lineError(std::string(what) + " " + quote(text) + " is not a valid YYYY-MM-DD HH:MM:SS");
+  }
+  return *time;
+}
+
+bool looksLikeDate(std::string_view text) noexcept {
+  return text.size() == 10 && text[4] == '-' && text[7] == '-';
+}
+
+bool looksLikeClock(std::string_view text) noexcept {
+  return text.size() == 8 && text[2] == ':' && text[5] == ':';
+}
+
+// --- ATTLOG
+// ----------------------------------------------------------------------------------------
+
+Result<AttendanceRecord> parseAttlogLine(std::string_view line) {
+  if (auto error = checkLine(line, kMaxAttlogLineLength)) {
+    return *error;
+  }
+  std::vector<std::string_view> columns;
+  if (line.find('\t') != std::string_view::npos) {
+    // Positional: empty columns (workcode) keep their place.
+    for (std::string_view column : detail::split(line, '\t')) {
+      columns.push_back(detail::trimSpaces(column));
+    }
+  } else {
+    // Space-separated variant: runs of spaces are one separator.
+    for (std::string_view token : detail::split(line, ' ')) {
+      if (!token.empty()) {
+        columns.push_back(token);
+      }
+    }
+  }
+  // The date and time arrive as two columns when spaces separate everything (or, rarely, a TAB
+  // sits between them); rejoin them into one time column.
+  std::string time_text = columns.size() > 1 ? std::string(columns[1]) : std::string{};
+  if (columns.size() > 2 && looksLikeDate(columns[1]) && looksLikeClock(columns[2])) {
+    time_text = std::string(columns[1]) + " " + std::string(columns[2]);
+    columns.erase(columns.begin() + 2);
+  }
+  if (columns.size() < 4) {
+    return lineError("has " + std::to_string(columns.size()) +
+                     " columns, expected at least 4 (PIN, time, status, verify): " + quote(line));
+  }
+  AttendanceRecord record;
+  if (auto problem = detail::checkUploadedPin(columns[0])) {
+    return lineError(*problem);
+  }
+  record.pin = std::string(columns[0]);
+  auto time = parseTime("time", time_text);
+  if (!time) {
+    return time.error();
+  }
+  record.time = *time;
+  auto status = detail::parseIntField("status", columns[2], 0, 255);
+  if (!status) {
+    return status.error();
+  }
+  record.status = *status;
+  auto verify = detail::parseIntField("verify", columns[3], 0, 255);
+  if (!verify) {
+    return verify.error();
+  }
+  record.verify = *verify;
+  if (columns.size() > 4) {
+    record.workcode = std::string(columns[4]);
+  }
+  for (std::size_t i = 5; i < columns.size(); ++i) {
+    record.extra.emplace_back(columns[i]);
+  }
+  return record;
+}
+
+// --- OPERLOG -------------------------------------------------------------------------------------
+
+struct KeyValue {
+  std::string_view key;
+  std::string_view value;
+};
+
+// Key=value fields of a tagged line. Values keep their spaces ("Name=Jorge Leon"); a value may
+// contain '=' (base64 padding), so only the first '=' splits.
+class KeyValues {
+ public:
+  static Result<KeyValues> parse(std::string_view fields, bool strict) {
+    KeyValues out;
+    for (std::string_view piece : detail::split(fields, '\t')) {
+      if (detail::trimSpaces(piece).empty()) {
+        continue;
+      }
+      const std::size_t eq = piece.find('=');
+      if (eq == std::string_view::npos) {
+        if (strict) {
+          return lineError("field " + quote(piece) + " has no '='");
+        }
+        out.pairs_.push_back({{}, piece});
+        continue;
+      }
+      const std::string_view key = detail::trimSpaces(piece.substr(0, eq));
+      if (strict) {
+        if (key.empty()) {
+          return lineError("field " + quote(piece) + " has an empty key");
+        }
+        if (out.find(key)) {
+          return lineError("key " + quote(key) + " appears twice");
+        }
+      }
+      out.pairs_.push_back({key, piece.substr(eq + 1)});
+    }
+    return out;
+  }
+
+  // Case-insensitive: S1 spells the user id "PIN" or "Pin" depending on the record type.
+  std::optional<std::string_view> find(std::string_view key) const noexcept {
+    for (const auto& pair : pairs_) {
+      if (detail::iequals(pair.key, key)) {
+        return pair.value;
+      }
+    }
+    return std::nullopt;
+  }
+
+  const std::vector<KeyValue>& pairs() const noexcept { return pairs_; }
+
+ private:
+  std::vector<KeyValue> pairs_;
+};
+
+Result<std::string> requirePin(const KeyValues& fields) {
+  const auto pin = fields.find("PIN");
+  if (!pin) {
+    return lineError("has no PIN field");
+  }
+  if (auto problem = detail::checkUploadedPin(*pin)) {
+    return lineError(*problem);
+  }
+  return std::string(*pin);
+}
+
+Result<std::optional<int>> optionalInt(const KeyValues& fields,
+                                       std::string_view key,
+                                       int min,
+                                       int max) {
+  const auto text = fields.find(key);
+  if (!text || text->empty()) {
+    return std::optional<int>{};
+  }
+  auto value = detail::parseIntField(key, *text, min, max);
+  if (!value) {
+    return value.error();
+  }
+  return std::optional<int>{*value};
+}
+
+Result<int> requireInt(const KeyValues& fields, std::string_view key, int min, int max) {
+  auto value = optionalInt(fields, key, min, max);
+  if (!value) {
+    return value.error();
+  }
+  if (!value->has_value()) {
+    return lineError("has no " + std::string(key) + " field");
+  }
+  return **value;
+}
+
+Result<std::string> requireTemplate(const KeyValues& fields) {
+  const auto tmp = fields.find("TMP");
+  if (!tmp || tmp->empty()) {
+    return lineError("has no TMP field");
+  }
+  if (!detail::looksLikeBase64(*tmp)) {
+    return lineError("TMP " + quote(*tmp) + " is not base64");
+  }
+  return std::string(*tmp);
+}
+
+std::string text(const KeyValues& fields, std::string_view key) {
+  return std::string(fields.find(key).value_or(std::string_view{}));
+}
+
+Result<OperlogEntry> parseOpLog(std::string_view rest) {
+  // Positional, so empty columns keep their place; trailing empty ones are dropped.
+  std::vector<std::string_view> columns;
+  for (std::string_view column : detail::split(rest, '\t')) {
+    columns.push_back(detail::trimSpaces(column));
+  }
+  while (!columns.empty() && columns.back().empty()) {
+    columns.pop_back();
+  }
+  if (columns.size() < 3) {
+    return lineError("OPLOG has " + std::to_string(columns.size()) +
+                     " columns, expected at least 3 (op, operator, time)");
+  }
+  OpLogEntry entry;
+  auto op = detail::parseIntField("OPLOG op", columns[0], 0, 65535);
+  if (!op) {
+    return op.error();
+  }
+  entry.op = *op;
+  entry.admin = std::string(columns[1]);
+  auto time = parseTime("OPLOG time", columns[2]);
+  if (!time) {
+    return time.error();
+  }
+  entry.time = *time;
+  for (std::size_t i = 3; i < columns.size(); ++i) {
+    entry.objects.emplace_back(columns[i]);
+  }
+  return OperlogEntry{std::move(entry)};
+}
+
+Result<OperlogEntry> parseUser(const KeyValues& fields) {
+  UserEntry user;
+  auto pin = requirePin(fields);
+  if (!pin) {
+    return pin.error();
+  }
+  user.pin = std::move(*pin);
+  auto privilege = optionalInt(fields, "Pri", 0, 255);
+  auto group = optionalInt(fields, "Grp", 0, 65535);
+  auto verify = optionalInt(fields, "Verify", -1, 255);
+  for (const auto* number : {&privilege, &group, &verify}) {
+    if (!*number) {
+      return number->error();
+    }
+  }
+  user.privilege = *privilege;
+  user.group = *group;
+  user.verify = *verify;
+  user.name = text(fields, "Name");
+  user.password = text(fields, "Passwd");
+  user.card = text(fields, "Card");
+  user.time_zone = text(fields, "TZ");
+  user.vice_card = text(fields, "ViceCard");
+  user.start_datetime = text(fields, "StartDatetime");
+  user.end_datetime = text(fields, "EndDatetime");
+  return OperlogEntry{std::move(user)};
+}
+
+Result<OperlogEntry> parseTemplate(TemplateKind kind, const KeyValues& fields) {
+  TemplateEntry entry;
+  entry.kind = kind;
+  auto pin = requirePin(fields);
+  if (!pin) {
+    return pin.error();
+  }
+  entry.pin = std::move(*pin);
+  auto fid = requireInt(fields, "FID", 0, 255);
+  if (!fid) {
+    return fid.error();
+  }
+  entry.fid = *fid;
+  auto index = optionalInt(fields, "Index", 0, 255);
+  auto valid = optionalInt(fields, "Valid", 0, 255);
+  auto size = optionalInt(fields, "Size", 0, static_cast<int>(kMaxOperlogLineLength));
+  for (const auto* number : {&index, &valid, &size}) {
+    if (!*number) {
+      return number->error();
+    }
+  }
+  if (kind == TemplateKind::FingerVein) {
+    entry.index = *index;
+  }
+  entry.valid = valid->value_or(1);
+  if (size->has_value()) {
+    entry.size = static_cast<std::size_t>(**size);
+  }
+  auto tmp = requireTemplate(fields);
+  if (!tmp) {
+    return tmp.error();
+  }
+  entry.tmp = std::move(*tmp);
+  return OperlogEntry{std::move(entry)};
+}
+
+Result<OperlogEntry> parseBioData(const KeyValues& fields) {
+  BioDataEntry entry;
+  auto pin = requirePin(fields);
+  if (!pin) {
+    return pin.error();
+  }
+  entry.pin = std::move(*pin);
+  auto type = requireInt(fields, "Type", 0, 255);
+  if (!type) {
+    return type.error();
+  }
+  entry.type = *type;
+  auto no = optionalInt(fields, "No", 0, 255);
+  auto index = optionalInt(fields, "Index", 0, 255);
+  auto valid = optionalInt(fields, "Valid", 0, 255);
+  auto duress = optionalInt(fields, "Duress", 0, 255);
+  for (const auto* number : {&no, &index, &valid, &duress}) {
+    if (!*number) {
+      return number->error();
+    }
+  }
+  entry.no = no->value_or(0);
+  entry.index = index->value_or(0);
+  entry.valid = valid->value_or(1);
+  entry.duress = duress->value_or(0);
+  entry.major_version = text(fields, "MajorVer");
+  entry.minor_version = text(fields, "MinorVer");
+  entry.format = text(fields, "Format");
+  auto tmp = requireTemplate(fields);
+  if (!tmp) {
+    return tmp.error();
+  }
+  entry.tmp = std::move(*tmp);
+  return OperlogEntry{std::move(entry)};
+}
+
+bool isTag(std::string_view tag) noexcept {
+  if (tag.empty() || tag.size() > 32) {
+    return false;
+  }
+  for (char c : tag) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<OperlogEntry> parseOperlogLine(std::string_view line) {
+  if (auto error = checkLine(line, kMaxOperlogLineLength)) {
+    return *error;
+  }
+  // The tag is followed by one SPACE (§3.2); a TAB is tolerated because some servers and
+  // firmware write one there (§8.6).
+  const std::size_t separator = line.find_first_of(" \t");
+  const std::string_view tag = line.substr(0, separator);
+  if (!isTag(tag)) {
+    return lineError(
+        "record tag " + quote(tag) +
+        " is not a word; expected OPLOG, USER, FP, FACE, FVEIN, BIODATA... and a space");
+  }
+  if (separator == std::string_view::npos || isBlank(line.substr(separator + 1))) {
+    return lineError(std::string(tag) + " record has no fields");
+  }
+  const std::string_view rest = line.substr(separator + 1);
+  if (tag == "OPLOG") {
+    return parseOpLog(rest);
+  }
+  constexpr std::array<std::string_view, 5> kTyped = {"USER", "FP", "FACE", "FVEIN", "BIODATA"};
+  const bool typed = std::find(kTyped.begin(), kTyped.end(), tag) != kTyped.end();
+  auto fields = KeyValues::parse(rest, typed);
+  if (!fields) {
+    return lineError(std::string(tag) + " " + fields.error().message);
+  }
+  if (tag == "USER") {
+    return parseUser(*fields);
+  }
+  if (tag == "FP") {
+    return parseTemplate(TemplateKind::Fingerprint, *fields);
+  }
+  if (tag == "FACE") {
+    return parseTemplate(TemplateKind::Face, *fields);
+  }
+  if (tag == "FVEIN") {
+    return parseTemplate(TemplateKind::FingerVein, *fields);
+  }
+  if (tag == "BIODATA") {
+    return parseBioData(*fields);
+  }
+  OtherEntry other;
+  other.tag = std::string(tag);
+  for (const auto& pair : fields->pairs()) {
+    other.fields.push_back(Field{std::string(pair.key), std::string(pair.value)});
+  }
+  return OperlogEntry{std::move(other)};
+}
+
+}  // namespace
+
+AttlogBatch parseAttlog(std::string_view body) {
+  AttlogBatch batch;
+  detail::ErrorSink errors(batch.errors, batch.errors_omitted);
+  detail::LineReader reader(stripBom(body));
+  std::string_view line;
+  std::size_t number = 0;
+  while (reader.next(line, number)) {
+    if (isBlank(line)) {
+      continue;
+    }
+    auto record = parseAttlogLine(line);
+    if (record) {
+      batch.records.push_back(std::move(*record));
+    } else {
+      errors.add(number, record.error().toString());
+    }
+  }
+  return batch;
+}
+
+std::string encodeAttlog(std::span<const AttendanceRecord> records) {
+  std::string out;
+  for (const auto& record : records) {
+    out += record.pin;
+    out += '\t';
+    out += formatLocalTime(record.time);
+    out += '\t' + std::to_string(record.status) + '\t' + std::to_string(record.verify) + '\t';
+    out += record.workcode;
+    for (const auto& column : record.extra) {
+      out += '\t';
+      out += column;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+OperlogBatch parseOperlog(std::string_view body) {
+  OperlogBatch batch;
+  detail::ErrorSink errors(batch.errors, batch.errors_omitted);
+  detail::LineReader reader(stripBom(body));
+  std::string_view line;
+  std::size_t number = 0;
+  while (reader.next(line, number)) {
+    if (isBlank(line)) {
+      continue;
+    }
+    auto entry = parseOperlogLine(line);
+    if (entry) {
+      batch.entries.push_back(std::move(*entry));
+    } else {
+      errors.add(number, entry.error().toString());
+    }
+  }
+  return batch;
+}
+
+}  // namespace punchlink::adms
