@@ -13,6 +13,7 @@ packages=(
   # runtime and test peers
   tzdata mosquitto mosquitto-clients openssl sqlite3 ca-certificates curl python3
   python3-requests  # runs the seed guide's Python examples
+  dpkg-dev systemd  # packaging: dpkg-shlibdeps for the .deb dependencies, systemd-analyze
 )
 
 # Node.js runs the third-party ZK clients of the peers tests. Any packaged Node ≥ 18 works; keep

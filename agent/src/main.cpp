@@ -4,6 +4,7 @@
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
+#include <punchlink/common/service_notifier.hpp>
 #include <punchlink/common/signals.hpp>
 
 #include <cstdio>
@@ -55,7 +56,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "punchlink-agent: %s\n", started.error().toString().c_str());
     return 1;
   }
-  app.runUntilSignal(signals);
+  ServiceNotifier notifier;
+  notifier.ready("reading terminals, forwarding punches");
+  app.runUntilSignal(signals, notifier);
+  notifier.stopping();
   app.stop();
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
+#include <punchlink/common/service_notifier.hpp>
 #include <punchlink/common/signals.hpp>
 
 #include <cstdio>
@@ -80,7 +81,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "punchlink-relay: %s\n", started.error().toString().c_str());
     return 1;
   }
-  app.runUntilSignal(signals);
+  ServiceNotifier notifier;
+  notifier.ready("serving the API, taking punches from the broker");
+  app.runUntilSignal(signals, notifier);
+  notifier.stopping();
   app.stop();
   return 0;
 }

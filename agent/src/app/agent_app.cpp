@@ -145,9 +145,10 @@ Status AgentApp::start() {
   return {};
 }
 
-void AgentApp::runUntilSignal(const sigset_t& signals) {
+void AgentApp::runUntilSignal(const sigset_t& signals, ServiceNotifier& notifier) {
   auto next_periodic = clock_.steadyNow();
   while (true) {
+    notifier.keepAlive();
     const timespec tick{1, 0};
     if (sigtimedwait(&signals, nullptr, &tick) > 0) {
       logger_.info("stopping on signal");

@@ -12,6 +12,7 @@
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/common/service_notifier.hpp>
 
 #include <signal.h>
 
@@ -42,7 +43,8 @@ class AgentApp {
   Status start();
 
   // Runs until one of `signals` arrives, doing periodic work (status, pruning) meanwhile.
-  void runUntilSignal(const sigset_t& signals);
+  // Runs until SIGTERM/SIGINT, pinging the systemd watchdog from this loop.
+  void runUntilSignal(const sigset_t& signals, ServiceNotifier& notifier);
 
   // Graceful stop: sessions first, then a bounded flush, the offline status, MQTT, the outbox.
   void stop();

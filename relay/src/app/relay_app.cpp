@@ -97,10 +97,15 @@ Status RelayApp::start() {
   return {};
 }
 
-void RelayApp::runUntilSignal(const sigset_t& signals) {
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  logger_.info("stopping on signal");
+void RelayApp::runUntilSignal(const sigset_t& signals, ServiceNotifier& notifier) {
+  while (true) {
+    notifier.keepAlive();
+    const timespec tick{1, 0};
+    if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+      logger_.info("stopping on signal");
+      return;
+    }
+  }
 }
 
 void RelayApp::stop() {

@@ -14,6 +14,7 @@
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/common/service_notifier.hpp>
 
 #include <signal.h>
 
@@ -42,7 +43,8 @@ class RelayApp {
   RelayApp& operator=(RelayApp&&) = delete;
 
   Status start();
-  void runUntilSignal(const sigset_t& signals);
+  // Runs until SIGTERM/SIGINT, pinging the systemd watchdog from this loop.
+  void runUntilSignal(const sigset_t& signals, ServiceNotifier& notifier);
   void stop();
 
   std::string healthJson() const;
