@@ -380,9 +380,10 @@ void MqttClient::attemptConnect() {
     lost_ = false;
     ++stats_.connects;
     backoff_.reset();
-    if (!session_present) {
-      resubscribe = subscriptions_;
-    }
+    // Always, even with the session resumed: Mosquitto 2.0 (Debian 12) restores a persistent
+    // session's plain subscriptions after a broker restart but not its shared ($share/…) ones,
+    // and the relay would silently stop receiving punches. Subscribing again is idempotent.
+    resubscribe = subscriptions_;
   }
   logger_.info("connected to MQTT broker", {{"broker", options_.server_uri},
                                             {"session_present", session_present ? "yes" : "no"}});
