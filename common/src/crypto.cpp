@@ -14,19 +14,6 @@ namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 
-int hexValue(char c) noexcept {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 int base64Value(char c) noexcept {
   if (c >= 'A' && c <= 'Z') {
     return c - 'A';
@@ -79,6 +66,19 @@ Digest256 hmacSha256(std::string_view key, std::string_view data) {
   return hmacSha256(asBytes(key), asBytes(data));
 }
 
+int hexDigitValue(char c) noexcept {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
 std::string toHex(std::span<const std::uint8_t> bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);
@@ -96,8 +96,8 @@ Result<std::vector<std::uint8_t>> fromHex(std::string_view hex) {
   std::vector<std::uint8_t> out;
   out.reserve(hex.size() / 2);
   for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int high = hexValue(hex[i]);
-    const int low = hexValue(hex[i + 1]);
+    const int high = hexDigitValue(hex[i]);
+    const int low = hexDigitValue(hex[i + 1]);
     if (high < 0 || low < 0) {
       return makeError(ErrorCode::InvalidInput,
                        "invalid hex digit at position " + std::to_string(high < 0 ? i : i + 1));

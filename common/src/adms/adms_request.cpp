@@ -2,6 +2,7 @@
 #include "adms_text.hpp"
 
 #include <punchlink/common/adms/adms_codec.hpp>
+#include <punchlink/common/crypto.hpp>
 
 #include <array>
 #include <limits>
@@ -12,19 +13,6 @@ namespace {
 
 using detail::iequals;
 using detail::quote;
-
-int hexValue(char c) noexcept {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool iendsWith(std::string_view text, std::string_view suffix) noexcept {
   return text.size() >= suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix);
@@ -102,8 +90,8 @@ Result<std::string> percentDecode(std::string_view text) {
       out += text[i];
       continue;
     }
-    const int high = i + 1 < text.size() ? hexValue(text[i + 1]) : -1;
-    const int low = i + 2 < text.size() ? hexValue(text[i + 2]) : -1;
+    const int high = i + 1 < text.size() ? crypto::hexDigitValue(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? crypto::hexDigitValue(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
       return makeError(
           ErrorCode::InvalidInput,

@@ -417,8 +417,11 @@ Result<OperlogEntry> parseOperlogLine(std::string_view line) {
 
 }  // namespace
 
-AttlogBatch parseAttlog(std::string_view body) {
-  AttlogBatch batch;
+// Parses every non-blank line of an upload body with `parse_line`; good lines go to `items`,
+// bad ones become line errors without stopping the rest.
+template <typename Batch, typename Item, typename ParseLine>
+Batch parseLines(std::string_view body, std::vector<Item> Batch::*items, ParseLine parse_line) {
+  Batch batch;
   detail::ErrorSink errors(batch.errors, batch.errors_omitted);
   detail::LineReader reader(stripBom(body));
   std::string_view line;
@@ -427,14 +430,18 @@ AttlogBatch parseAttlog(std::string_view body) {
     if (isBlank(line)) {
       continue;
     }
-    auto record = parseAttlogLine(line);
-    if (record) {
-      batch.records.push_back(std::move(*record));
+    auto parsed = parse_line(line);
+    if (parsed) {
+      (batch.*items).push_back(std::move(*parsed));
     } else {
-      errors.add(number, record.error().toString());
+      errors.add(number, parsed.error().toString());
     }
   }
   return batch;
+}
+
+AttlogBatch parseAttlog(std::string_view body) {
+  return parseLines(body, &AttlogBatch::records, parseAttlogLine);
 }
 
 std::string encodeAttlog(std::span<const AttendanceRecord> records) {
@@ -455,23 +462,7 @@ std::string encodeAttlog(std::span<const AttendanceRecord> records) {
 }
 
 OperlogBatch parseOperlog(std::string_view body) {
-  OperlogBatch batch;
-  detail::ErrorSink errors(batch.errors, batch.errors_omitted);
-  detail::LineReader reader(stripBom(body));
-  std::string_view line;
-  std::size_t number = 0;
-  while (reader.next(line, number)) {
-    if (isBlank(line)) {
-      continue;
-    }
-    auto entry = parseOperlogLine(line);
-    if (entry) {
-      batch.entries.push_back(std::move(*entry));
-    } else {
-      errors.add(number, entry.error().toString());
-    }
-  }
-  return batch;
+  return parseLines(body, &OperlogBatch::entries, parseOperlogLine);
 }
 
 }  // namespace punchlink::adms

@@ -26,6 +26,8 @@ Digest256 hmacSha256(std::string_view key, std::string_view data);
 // Lowercase hex, as webhook receivers compare it.
 std::string toHex(std::span<const std::uint8_t> bytes);
 Result<std::vector<std::uint8_t>> fromHex(std::string_view hex);
+// The value of one hex digit (either case), or -1.
+int hexDigitValue(char c) noexcept;
 
 // Standard base64 with padding (RFC 4648 §4).
 std::string base64Encode(std::span<const std::uint8_t> bytes);
