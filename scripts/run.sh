@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds, and starts the punchlink stack on
-# this machine with embedded defaults, loopback only, until Ctrl-C.
+# this machine with embedded defaults, loopback only.
 #
-# What runs today: Mosquitto with TLS (a local CA made on first run), password auth and per-site
-# ACLs, checked with a TLS round trip; zk-sim, an emulated terminal speaking the ZK binary
-# protocol; punchlink-agent, which reads the terminal and publishes its punches to the broker; and
-# punchlink-relay, which stores them and acknowledges them to the agent.
+#   scripts/run.sh [--detach] [--punch-rate N]     start (foreground until Ctrl-C, or --detach)
+#   scripts/run.sh stop                            stop a stack started with --detach (or one
+#                                                  running in another terminal)
+#
+# What runs: Mosquitto with TLS (a local CA made on first run), password auth and per-site ACLs,
+# checked with a TLS round trip; zk-sim, an emulated terminal speaking the ZK binary protocol
+# (with --punch-rate N it punches N times a minute on its own); punchlink-agent, which reads the
+# terminal and publishes its punches to the broker; punchlink-relay, which stores them,
+# acknowledges them to the agent, serves the REST API and fires signed webhooks; and
+# scripts/demo_receiver.py, a webhook receiver that verifies both signatures of every delivery
+# and logs the events.
 #
 # State lives in one folder (default: .state/ in the checkout; PUNCHLINK_STATE_DIR overrides) and a
-# second run reuses it: the same CA, the same credentials.
+# second run reuses it: the same CA, credentials, tenant, API key and webhook endpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -16,29 +23,183 @@ root=$PWD
 state_dir=${PUNCHLINK_STATE_DIR:-$root/.state}
 mqtt_port=${PUNCHLINK_MQTT_PORT:-8883}
 zk_port=${PUNCHLINK_ZK_PORT:-4370}
+zk_control_port=${PUNCHLINK_ZK_CONTROL_PORT:-0}
+relay_port=${PUNCHLINK_RELAY_PORT:-8080}
+agent_status_port=${PUNCHLINK_AGENT_STATUS_PORT:-8787}
+webhook_port=${PUNCHLINK_WEBHOOK_PORT:-8090}
+webhook_log=${PUNCHLINK_WEBHOOK_LOG:-$state_dir/webhooks.jsonl}
+punch_rate=${PUNCHLINK_PUNCH_RATE:-0}
 site_id=${PUNCHLINK_DEMO_SITE:-demo-site}
+zk_serial=DEMO000000001
+run_dir=$state_dir/run
 
 log() { printf 'punchlink: %s\n' "$*"; }
 die() { printf 'punchlink: error: %s\n' "$*" >&2; exit 1; }
-# wait_for MESSAGE COMMAND...: retries COMMAND for up to 10 s, then dies with MESSAGE.
+usage() {
+  cat <<'USAGE'
+usage: scripts/run.sh [--detach] [--punch-rate N]
+       scripts/run.sh stop
+
+  (no option)      start the stack and stay in the foreground; Ctrl-C stops everything
+  --detach, -d     start everything in the background, write pids to <state>/run/, return once
+                   every part is ready; stop it with `scripts/run.sh stop`
+  --punch-rate N   the emulated terminal punches N times a minute on its own (0..6000, default 0;
+                   or PUNCHLINK_PUNCH_RATE)
+  stop             stop the stack whose pids are in <state>/run/ and return once it is down
+
+Environment: PUNCHLINK_STATE_DIR (default .state/), PUNCHLINK_MQTT_PORT (8883),
+PUNCHLINK_ZK_PORT (4370), PUNCHLINK_ZK_CONTROL_PORT (0 = any free), PUNCHLINK_RELAY_PORT (8080),
+PUNCHLINK_AGENT_STATUS_PORT (8787), PUNCHLINK_WEBHOOK_PORT (8090),
+PUNCHLINK_WEBHOOK_LOG (<state>/webhooks.jsonl), PUNCHLINK_PUNCH_RATE (0).
+USAGE
+}
+
+command=start
+detach=false
+while [ $# -gt 0 ]; do
+  case $1 in
+    --detach | -d) detach=true ;;
+    --punch-rate)
+      [ $# -ge 2 ] || die "--punch-rate needs a value"
+      punch_rate=$2
+      shift
+      ;;
+    --punch-rate=*) punch_rate=${1#*=} ;;
+    stop) command=stop ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *) die "unknown argument $1 (scripts/run.sh --help lists them)" ;;
+  esac
+  shift
+done
+if ! [[ $punch_rate =~ ^[0-9]+$ ]] || [ "$punch_rate" -gt 6000 ]; then
+  die "--punch-rate needs a number from 0 to 6000, got \"$punch_rate\""
+fi
+
+# --- processes: each has <state>/run/NAME.pid holding "PID MARKER"; MARKER is part of its command
+# line, so a pid the system has since given to another program is never signalled.
+stop_order=(agent zk-sim relay receiver broker)
+# running NAME: true if NAME's pid file names a live process of ours; sets pid.
+running() {
+  local file=$run_dir/$1.pid marker stat
+  pid=
+  [ -f "$file" ] || return 1
+  read -r pid marker <"$file" || true
+  [ -n "$pid" ] && [ -n "$marker" ] || return 1
+  stat=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+  [[ $stat != Z* ]] || return 1
+  { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$marker"
+}
+# stop_one NAME: SIGTERM, up to 10 s to exit, then SIGKILL.
+stop_one() {
+  local name=$1
+  if running "$name"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      running "$name" || break
+      sleep 0.1
+    done
+    if running "$name"; then
+      log "$name (pid $pid) did not stop within 10 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    stopped+=("$name")
+  fi
+  rm -f "$run_dir/$name.pid"
+}
+stop_stack() {
+  stopped=()
+  local name
+  touch "$run_dir/stopping" 2>/dev/null || true  # tells a foreground run.sh this was asked for
+  for name in "${stop_order[@]}"; do
+    stop_one "$name"
+  done
+  rm -f "$run_dir/stopping"
+}
+
+if [ "$command" = stop ]; then
+  stop_stack
+  if [ ${#stopped[@]} -eq 0 ]; then
+    log "nothing from $state_dir was running"
+  else
+    log "stopped ${stopped[*]} ($state_dir)"
+  fi
+  exit 0
+fi
+
+for name in "${stop_order[@]}"; do
+  if running "$name"; then
+    die "the stack in $state_dir is already running ($name: pid $pid); scripts/run.sh stop stops it"
+  fi
+  rm -f "$run_dir/$name.pid"
+done
+
+# wait_for MESSAGE COMMAND...: retries COMMAND for up to 10 s, then dies with MESSAGE; dies at
+# once if the process started last has exited.
 wait_for() {
   local message=$1
   shift
   for _ in $(seq 1 100); do
     "$@" >/dev/null 2>&1 && return 0
+    if [ ${#started[@]} -gt 0 ] && ! running "${started[-1]}"; then
+      break
+    fi
     sleep 0.1
   done
   die "$message"
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_free PORT VARIABLE: dies if something already listens on PORT.
+port_free() {
+  if port_open "$1"; then
+    die "port $1 is taken; set $2 to a free port"
+  fi
+}
 
 scripts/install-deps.sh
 cmake --preset dev >/dev/null
 cmake --build --preset dev
 
-mkdir -p "$state_dir/broker"
+mkdir -p "$state_dir/broker" "$run_dir"
 chmod 700 "$state_dir"
 
+# start NAME MARKER OUTPUT COMMAND...: starts COMMAND in the background, its stdout and stderr
+# appended to OUTPUT ("-": left on this terminal), and records its pid. Detached processes get a
+# session of their own, so closing the terminal or a later Ctrl-C there does not reach them.
+started=()
+start() {
+  local name=$1 marker=$2 output=$3
+  shift 3
+  local launcher=()
+  if $detach; then
+    launcher=(setsid)
+  fi
+  if [ "$output" = - ]; then
+    "${launcher[@]}" "$@" </dev/null &
+  else
+    "${launcher[@]}" "$@" </dev/null >>"$output" 2>&1 &
+  fi
+  printf '%s %s\n' "$!" "$marker" >"$run_dir/$name.pid"
+  started+=("$name")
+}
+# Foreground: everything stops when this script ends (Ctrl-C, an error, a part that exits).
+# Detached: only a failed start stops what it started.
+ready=false
+# shellcheck disable=SC2317  # invoked by the trap
+on_exit() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [ ${#started[@]} -gt 0 ] && { ! $detach || ! $ready; }; then
+    log "stopping"
+    stop_stack
+  fi
+  exit "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # --- local CA and broker certificate (first run only) -------------------------------------------
 tls_dir=$state_dir/tls
 if [ ! -f "$tls_dir/ca.crt" ]; then
@@ -105,23 +266,13 @@ certfile $tls_dir/broker.crt
 keyfile $tls_dir/broker.key
 CONF
 
-pids=()
-stop_all() {
-  trap - INT TERM EXIT
-  if [ ${#pids[@]} -gt 0 ]; then
-    log "stopping"
-    kill "${pids[@]}" 2>/dev/null || true
-    wait "${pids[@]}" 2>/dev/null || true
-  fi
-}
-trap stop_all INT TERM EXIT
-
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-if port_open "$mqtt_port"; then
-  die "port $mqtt_port is taken; set PUNCHLINK_MQTT_PORT to a free port"
-fi
-"$mosquitto_bin" -c "$state_dir/broker/mosquitto.conf" &
-pids+=($!)
+port_free "$mqtt_port" PUNCHLINK_MQTT_PORT
+port_free "$relay_port" PUNCHLINK_RELAY_PORT
+port_free "$agent_status_port" PUNCHLINK_AGENT_STATUS_PORT
+port_free "$webhook_port" PUNCHLINK_WEBHOOK_PORT
+start broker "$state_dir/broker/mosquitto.conf" "$state_dir/broker/mosquitto.log" \
+  "$mosquitto_bin" -c "$state_dir/broker/mosquitto.conf"
 wait_for "mosquitto did not start; see $state_dir/broker/mosquitto.log" port_open "$mqtt_port"
 log "broker up: mqtts://127.0.0.1:$mqtt_port (CA $tls_dir/ca.crt)"
 
@@ -139,19 +290,24 @@ wait "$sub_pid" || die "TLS round trip through the broker failed; see $state_dir
 log "TLS round trip as $PUNCHLINK_SITE_MQTT_USER -> relay: $(cat "$state_dir/selftest.out")"
 
 # --- emulated terminal -------------------------------------------------------------------------
-"$root/build/dev/tests/zk-sim/zk-sim" --port "$zk_port" --control-port 0 --users 20 --logs 200 \
-  --seed 1 --serial DEMO000000001 --name "Demo door" >"$state_dir/zk-sim.log" 2>&1 &
-pids+=($!)
+: >"$state_dir/zk-sim.log"
+start zk-sim "--serial $zk_serial" "$state_dir/zk-sim.log" \
+  "$root/build/dev/tests/zk-sim/zk-sim" --port "$zk_port" --control-port "$zk_control_port" \
+  --users 20 --logs 200 --seed 1 --serial "$zk_serial" --name "Demo door" \
+  --auto-punch-per-minute "$punch_rate"
 wait_for "zk-sim did not start (port $zk_port taken? set PUNCHLINK_ZK_PORT); see $state_dir/zk-sim.log" \
   grep -q 'zk-sim ready' "$state_dir/zk-sim.log"
 zk_control=$(sed -n 's/.*control=\([0-9]*\).*/\1/p' "$state_dir/zk-sim.log")
-log "terminal up: ZK binary protocol on 127.0.0.1:$zk_port (TCP and UDP), control API http://127.0.0.1:$zk_control"
+zk_control_url=http://127.0.0.1:$zk_control
+log "terminal up: ZK binary protocol on 127.0.0.1:$zk_port (TCP and UDP), control API $zk_control_url"
 "$root/build/dev/bench/zk_read_bench" "$zk_port" >"$state_dir/zk-check.out" 2>&1 ||
   die "reading the emulated terminal failed: $(cat "$state_dir/zk-check.out")"
 log "read the terminal's attendance log with punchlink's client: $(cut -d' ' -f1 "$state_dir/zk-check.out")"
+if [ "$punch_rate" -gt 0 ]; then
+  log "the terminal punches $punch_rate times a minute on its own (--punch-rate)"
+fi
 
 # --- the relay -----------------------------------------------------------------------------------
-relay_port=${PUNCHLINK_RELAY_PORT:-8080}
 printf '%s\n' "$PUNCHLINK_RELAY_MQTT_PASSWORD" >"$state_dir/relay-broker-password"
 chmod 600 "$state_dir/relay-broker-password"
 cat >"$state_dir/relay.yaml" <<YAML
@@ -183,16 +339,98 @@ if [ ! -f "$state_dir/tenant.env" ]; then
   chmod 600 "$state_dir/tenant.env"
   log "created tenant $tenant_id, an API key and site $PUNCHLINK_SITE_ID"
 fi
-"$relay_bin" serve --config "$state_dir/relay.yaml" 2>>"$state_dir/relay.log" &
-pids+=($!)
-wait_for "the relay did not start; see $state_dir/relay.log" \
-  curl -sf "http://127.0.0.1:$relay_port/healthz"
-log "relay up: http://127.0.0.1:$relay_port/healthz (log: $state_dir/relay.log)"
+# shellcheck source=/dev/null
+. "$state_dir/tenant.env"
+start relay "$state_dir/relay.yaml" "$state_dir/relay.log" \
+  "$relay_bin" serve --config "$state_dir/relay.yaml"
+api_url=http://127.0.0.1:$relay_port
+wait_for "the relay did not start; see $state_dir/relay.log" curl -sf "$api_url/healthz"
+log "relay up: $api_url/healthz (log: $state_dir/relay.log)"
+
+# --- the webhook endpoint and the demo receiver ----------------------------------------------------
+# api METHOD PATH [JSON]: calls the REST API with the demo key; sets api_status and api_body.
+api() {
+  local args=(-sS -X "$1" "$api_url$2" -H "Authorization: Bearer $PUNCHLINK_API_KEY"
+    -w '\n%{http_code}')
+  if [ $# -ge 3 ]; then
+    args+=(-H "Content-Type: application/json" --data "$3")
+  fi
+  local out
+  out=$(curl "${args[@]}") || die "the relay did not answer $1 $2"
+  api_status=${out##*$'\n'}
+  api_body=${out%$'\n'*}
+}
+# json_get EXPRESSION: evaluates a Python expression over `d`, the parsed $api_body.
+json_get() {
+  python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+v = eval(sys.argv[2])
+print("" if v is None else json.dumps(v) if isinstance(v, bool) else v)' "$api_body" "$1"
+}
+webhook_url=http://127.0.0.1:$webhook_port/webhooks/punchlink
+webhook_marker="punchlink demo receiver (scripts/demo_receiver.py)"
+webhook_secret_file=$state_dir/webhook-secret
+PUNCHLINK_WEBHOOK_ID=
+if [ -f "$state_dir/webhook.env" ]; then
+  # shellcheck source=/dev/null
+  . "$state_dir/webhook.env"
+fi
+if [ -n "$PUNCHLINK_WEBHOOK_ID" ]; then
+  api GET "/v1/webhooks/$PUNCHLINK_WEBHOOK_ID"
+  case $api_status in
+    200) ;;
+    404) PUNCHLINK_WEBHOOK_ID= ;;
+    *) die "GET /v1/webhooks/$PUNCHLINK_WEBHOOK_ID answered $api_status: $api_body" ;;
+  esac
+fi
+if [ -z "$PUNCHLINK_WEBHOOK_ID" ]; then
+  # webhook.env lost but the relay's database kept: find the demo endpoint by its description.
+  api GET /v1/webhooks
+  [ "$api_status" = 200 ] || die "GET /v1/webhooks answered $api_status: $api_body"
+  PUNCHLINK_WEBHOOK_ID=$(json_get "next((e['id'] for e in d['data'] if e['description'] == '$webhook_marker'), None)")
+  if [ -n "$PUNCHLINK_WEBHOOK_ID" ]; then
+    rm -f "$webhook_secret_file"  # its secret is unknown here: a new one is made below
+    api GET "/v1/webhooks/$PUNCHLINK_WEBHOOK_ID"
+  fi
+fi
+if [ -n "$PUNCHLINK_WEBHOOK_ID" ]; then
+  if [ "$(json_get "d['url']")" != "$webhook_url" ] || [ "$(json_get "d['enabled']")" != true ]; then
+    api PATCH "/v1/webhooks/$PUNCHLINK_WEBHOOK_ID" "{\"url\":\"$webhook_url\",\"enabled\":true}"
+    [ "$api_status" = 200 ] || die "updating webhook endpoint $PUNCHLINK_WEBHOOK_ID failed ($api_status): $api_body"
+    log "webhook endpoint $PUNCHLINK_WEBHOOK_ID now delivers to $webhook_url, enabled"
+  fi
+  if [ ! -s "$webhook_secret_file" ]; then
+    api POST "/v1/webhooks/$PUNCHLINK_WEBHOOK_ID/rotate-secret" '{"overlap_seconds":0}'
+    [ "$api_status" = 200 ] || die "rotating the webhook secret failed ($api_status): $api_body"
+    (umask 077 && json_get "d['secret']" >"$webhook_secret_file")
+    log "webhook endpoint $PUNCHLINK_WEBHOOK_ID had no stored secret: rotated it"
+  fi
+  log "reusing webhook endpoint $PUNCHLINK_WEBHOOK_ID -> $webhook_url"
+else
+  api POST /v1/webhooks "{\"url\":\"$webhook_url\",\"description\":\"$webhook_marker\"}"
+  [ "$api_status" = 201 ] || die "creating the webhook endpoint failed ($api_status): $api_body"
+  PUNCHLINK_WEBHOOK_ID=$(json_get "d['id']")
+  (umask 077 && json_get "d['secret']" >"$webhook_secret_file")
+  log "created webhook endpoint $PUNCHLINK_WEBHOOK_ID -> $webhook_url (every event type)"
+fi
+printf 'PUNCHLINK_WEBHOOK_ID=%s\n' "$PUNCHLINK_WEBHOOK_ID" >"$state_dir/webhook.env"
+PUNCHLINK_WEBHOOK_SECRET=$(cat "$webhook_secret_file")
+
+receiver_output=-
+if $detach; then
+  receiver_output=$state_dir/webhook-receiver.log
+fi
+mkdir -p "$(dirname "$webhook_log")"
+start receiver "scripts/demo_receiver.py" "$receiver_output" \
+  python3 -u "$root/scripts/demo_receiver.py" --port "$webhook_port" \
+  --secret-file "$webhook_secret_file" --log "$webhook_log"
+wait_for "the demo webhook receiver did not start (port $webhook_port taken? set PUNCHLINK_WEBHOOK_PORT)" \
+  port_open "$webhook_port"
+log "webhook receiver up: $webhook_url, verifying both signatures; events -> $webhook_log"
 
 # --- the agent -----------------------------------------------------------------------------------
 printf '%s\n' "$PUNCHLINK_SITE_MQTT_PASSWORD" >"$state_dir/agent-broker-password"
 chmod 600 "$state_dir/agent-broker-password"
-agent_status_port=${PUNCHLINK_AGENT_STATUS_PORT:-8787}
 cat >"$state_dir/agent.yaml" <<YAML
 # Written by scripts/run.sh for the local demo; see docs/agent-config.md for every key.
 site_id: $PUNCHLINK_SITE_ID
@@ -211,43 +449,104 @@ devices:
     port: $zk_port
     time_zone: UTC
 YAML
-"$root/build/dev/agent/punchlink-agent" --config "$state_dir/agent.yaml" 2>>"$state_dir/agent.log" &
-pids+=($!)
+start agent "$state_dir/agent.yaml" "$state_dir/agent.log" \
+  "$root/build/dev/agent/punchlink-agent" --config "$state_dir/agent.yaml"
 wait_for "the agent did not start; see $state_dir/agent.log" \
   curl -sf "http://127.0.0.1:$agent_status_port/healthz"
 log "agent up: status http://127.0.0.1:$agent_status_port/status (log: $state_dir/agent.log)"
 
 cat >"$state_dir/stack.env" <<ENV
-# Written by scripts/run.sh; source it to script against the running stack.
+# Written by scripts/run.sh; source it to script against the running stack
+# (set -a; . stack.env; set +a exports it for programs such as tests/seed/*.py).
 PUNCHLINK_STATE_DIR=$state_dir
 PUNCHLINK_MQTT_URL=mqtts://127.0.0.1:$mqtt_port
 PUNCHLINK_MQTT_CA_FILE=$tls_dir/ca.crt
 PUNCHLINK_SITE_TOPIC_PREFIX=$site_prefix
 PUNCHLINK_ZKSIM_PORT=$zk_port
-PUNCHLINK_ZKSIM_CONTROL_URL=http://127.0.0.1:$zk_control
-PUNCHLINK_ZKSIM_SERIAL=DEMO000000001
+PUNCHLINK_ZKSIM_CONTROL_URL=$zk_control_url
+PUNCHLINK_ZKSIM_SERIAL=$zk_serial
+PUNCHLINK_ZKSIM_CONTROL_URLS=$zk_control_url
+PUNCHLINK_ZKSIM_SERIALS=$zk_serial
+PUNCHLINK_DEVICE_ID=$zk_serial
+PUNCHLINK_PUNCH_RATE=$punch_rate
 PUNCHLINK_AGENT_STATUS_URL=http://127.0.0.1:$agent_status_port/status
-PUNCHLINK_RELAY_URL=http://127.0.0.1:$relay_port
+PUNCHLINK_RELAY_URL=$api_url
+PUNCHLINK_API_URL=$api_url
+PUNCHLINK_WEBHOOK_ID=$PUNCHLINK_WEBHOOK_ID
+PUNCHLINK_WEBHOOK_URL=$webhook_url
+PUNCHLINK_WEBHOOK_SECRET=$PUNCHLINK_WEBHOOK_SECRET
+PUNCHLINK_WEBHOOK_SECRET_FILE=$webhook_secret_file
+PUNCHLINK_WEBHOOK_LOG=$webhook_log
 ENV
 cat "$state_dir/tenant.env" >>"$state_dir/stack.env"
 cat "$secrets" >>"$state_dir/stack.env"
+chmod 600 "$state_dir/stack.env"
+ready=true
 
+if $detach; then
+  how_to_stop="It runs in the background (pids in $run_dir)."
+  watch="tail -f $state_dir/webhook-receiver.log   # one line per verified event"
+else
+  how_to_stop="Ctrl-C stops it. Verified webhook events print below, one line each."
+  watch="tail -f $webhook_log   # the events as JSON lines"
+fi
+stop_command="scripts/run.sh stop"
+if [ "$state_dir" != "$root/.state" ]; then
+  stop_command="PUNCHLINK_STATE_DIR=$state_dir scripts/run.sh stop"
+fi
 cat <<INFO
 
-punchlink is running (Ctrl-C stops it). Connection details are in $state_dir/stack.env.
-Punch on the emulated terminal, then look at its state and the agent's:
-  curl -s -X POST http://127.0.0.1:$zk_control/punches -d '{"user_id":"1001","state":0,"verify":1}'
-  curl -s http://127.0.0.1:$zk_control/state
-  curl -s http://127.0.0.1:$agent_status_port/status     # outbox.pending drops to 0 once acked
-  curl -s http://127.0.0.1:$relay_port/healthz           # ingest counters
-Ask the REST API (key in $state_dir/stack.env):
+punchlink is running. $how_to_stop
+Connection details, the API key and the webhook secret: $state_dir/stack.env
+Paste into a shell:
   . $state_dir/stack.env
-  curl -s "\$PUNCHLINK_RELAY_URL/v1/logs?limit=5" -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
-  curl -s "\$PUNCHLINK_RELAY_URL/v1/devices" -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
-Watch the site's traffic as the relay would:
-  . $state_dir/stack.env
-  mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile \$PUNCHLINK_MQTT_CA_FILE -V 5 \\
-    -u \$PUNCHLINK_RELAY_MQTT_USER -P \$PUNCHLINK_RELAY_MQTT_PASSWORD -t 'punchlink/#' -v
+  # the REST API: devices, today's punches, enroll a user on the terminal
+  curl -s "\$PUNCHLINK_API_URL/v1/devices" -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
+  curl -s "\$PUNCHLINK_API_URL/v1/logs?start_date=\$(date -u +%F)&limit=5" \\
+    -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
+  curl -s -X POST "\$PUNCHLINK_API_URL/v1/users" -H "Authorization: Bearer \$PUNCHLINK_API_KEY" \\
+    -H "Content-Type: application/json" \\
+    -d '{"device_id":"$zk_serial","user_id":"2001","name":"Jane Doe"}'
+  # punch as that user on the emulated terminal; it arrives as a webhook within a second
+  curl -s -X POST "\$PUNCHLINK_ZKSIM_CONTROL_URL/punches" -d '{"user_id":"2001","state":0,"verify":1}'
+  curl -s "\$PUNCHLINK_API_URL/v1/webhooks/\$PUNCHLINK_WEBHOOK_ID/deliveries?limit=3" \\
+    -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
+  # each part's own view
+  curl -s "\$PUNCHLINK_ZKSIM_CONTROL_URL/state"
+  curl -s "\$PUNCHLINK_AGENT_STATUS_URL"   # outbox.pending drops to 0 once acked
+  curl -s "\$PUNCHLINK_RELAY_URL/healthz"  # ingest counters
+Watch the webhook events:
+  $watch
+Watch the site's MQTT traffic as the relay sees it:
+  mosquitto_sub -h 127.0.0.1 -p $mqtt_port --cafile "\$PUNCHLINK_MQTT_CA_FILE" -V 5 \\
+    -u "\$PUNCHLINK_RELAY_MQTT_USER" -P "\$PUNCHLINK_RELAY_MQTT_PASSWORD" -t 'punchlink/#' -v
+Stop it: $stop_command
+
 INFO
 
-wait "${pids[0]}"
+if $detach; then
+  exit 0
+fi
+# Foreground: until Ctrl-C, or until a part exits on its own (then everything stops).
+child_pids=()
+for name in "${started[@]}"; do
+  running "$name" && child_pids+=("$pid")
+done
+set +e
+wait -n "${child_pids[@]}"
+sleep 0.2
+if [ -f "$run_dir/stopping" ]; then
+  started=()  # `scripts/run.sh stop` is stopping them; wait for it to finish
+  for _ in $(seq 1 600); do
+    [ -f "$run_dir/stopping" ] || break
+    sleep 0.1
+  done
+  log "stopped by scripts/run.sh stop"
+  exit 0
+fi
+for name in "${started[@]}"; do
+  if ! running "$name"; then
+    log "$name exited on its own; its log is in $state_dir"
+  fi
+done
+exit 1

@@ -1,5 +1,6 @@
 // zk-sim: a ZKTeco-family terminal emulator (ZK binary protocol on TCP and UDP) for tests,
 // benchmarks and the local demo. See README.md in this folder.
+#include "auto_punch.hpp"
 #include "control_server.hpp"
 #include "sim_cli.hpp"
 #include "sim_device.hpp"
@@ -41,12 +42,15 @@ int main(int argc, char** argv) {
     server.start();
     ControlServer control(
         device, [&server] { return server.sessionCount(); }, cli.control_port);
+    // A seed of its own, derived from --seed, so the generated data stays as it was.
+    AutoPuncher puncher(device, cli.auto_punch_per_minute, cli.generated.seed ^ 0x5eedU);
     std::printf("zk-sim ready tcp=%u udp=%u control=%u serial=%s\n",
                 cli.server.tcp ? server.port() : 0U, cli.server.udp ? server.port() : 0U,
                 control.port(), cli.identity.serial.c_str());
     std::fflush(stdout);
     int signal_number = 0;
     sigwait(&signals, &signal_number);
+    puncher.stop();
     server.stop();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "zk-sim: %s\n", error.what());

@@ -35,6 +35,10 @@ control API on 127.0.0.1. When ready it prints one line:
   --seed S                 seed for generated data (default 1)
   --templates-per-user T   templates per generated user (0..10, default 1)
   --fixture FILE           load users, templates and attendance from a JSON file
+  --auto-punch-per-minute N
+                           record N punches a minute of random existing users on its own, as
+                           POST /punches does: logged and sent as real-time events (0..6000;
+                           default 0 = off; the choice of users follows --seed)
   --comm-key K             require this comm key (0..999999; default 0 = none)
   --serial SN              serial number (default ZKSIM0000001)
   --name NAME              device name (default zk-sim)
@@ -98,6 +102,8 @@ Result<CliOptions> parseCli(int argc, const char* const* argv) {
       status = take(cli.generated.seed, std::uint64_t{0}, std::uint64_t{1} << 62U);
     } else if (flag == "--templates-per-user") {
       status = take(cli.generated.templates_per_user, 0U, 10U);
+    } else if (flag == "--auto-punch-per-minute") {
+      status = take(cli.auto_punch_per_minute, 0U, kMaxAutoPunchesPerMinute);
     } else if (flag == "--comm-key") {
       status = take(cli.identity.comm_key, 0U, 999'999U);
     } else if (flag == "--serial") {

@@ -1,6 +1,7 @@
 // zk-sim's command line. Kept apart from main() so the parser is unit-tested.
 #pragma once
 
+#include "auto_punch.hpp"
 #include "sim_device.hpp"
 #include "sim_fixture.hpp"
 #include "sim_server.hpp"
@@ -18,6 +19,7 @@ struct CliOptions {
   ServerOptions server;
   GeneratedState generated;
   std::uint16_t control_port = 0;
+  std::uint32_t auto_punch_per_minute = 0;  // 0: no punches of its own
   std::string fixture;
   bool help = false;
 };

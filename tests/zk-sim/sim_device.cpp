@@ -72,6 +72,16 @@ std::vector<SimUser> SimDevice::users() const {
   return out;
 }
 
+std::vector<std::string> SimDevice::userIds() const {
+  const std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  out.reserve(users_.size());
+  for (const auto& [uid, user] : users_) {
+    out.push_back(user.record.user_id);
+  }
+  return out;
+}
+
 std::optional<SimUser> SimDevice::userByUid(std::uint16_t uid) const {
   const std::lock_guard lock(mutex_);
   const auto it = users_.find(uid);

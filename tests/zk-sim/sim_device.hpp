@@ -64,6 +64,7 @@ class SimDevice {
 
   // --- users and templates
   std::vector<SimUser> users() const;
+  std::vector<std::string> userIds() const;  // in uid order, without copying templates
   std::optional<SimUser> userByUid(std::uint16_t uid) const;
   std::optional<SimUser> userByUserId(const std::string& user_id) const;
   // FW rules (§2.2 CMD_USER_WRQ): empty or "0" user_id refused; a user_id owned by another uid
