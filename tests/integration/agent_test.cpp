@@ -299,6 +299,14 @@ TEST_F(AgentTest, RealtimePunchesAndResyncArriveOnceEach) {
   EXPECT_EQ(status["outbox"]["pending"], 0);
   EXPECT_EQ(status["devices"][0]["online"], true);
   EXPECT_EQ(status["devices"][0]["logs"], 26);
+  const auto metrics = testing::httpRequest({status_port_, {}}, "GET", "/metrics");
+  EXPECT_EQ(metrics.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  for (const char* sample :
+       {"punchlink_agent_outbox_pending 0\n", "punchlink_agent_devices_online 1\n",
+        "punchlink_agent_broker_connected 1\n",
+        "# TYPE punchlink_agent_punches_acked_total counter"}) {
+    EXPECT_NE(metrics.body.find(sample), std::string::npos) << sample << "\n" << metrics.body;
+  }
 }
 
 TEST_F(AgentTest, KillNineDuringABurstLosesNothingAndKeepsIds) {

@@ -328,6 +328,11 @@ TEST_F(WebhookTest, ReceiverOutagesLoseNothingAndEveryRetryKeepsTheEventId) {
   EXPECT_NE(metrics.find("punchlink_relay_webhook_deliveries{status=\"delivered\"} 9"),
             std::string::npos)
       << metrics;
+  EXPECT_NE(metrics.find("punchlink_relay_webhook_attempt_latency_ms_bucket{le=\"+Inf\"}"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("punchlink_relay_http_requests_total{code=\"201\"}"), std::string::npos)
+      << metrics;
 }
 
 TEST_F(WebhookTest, AHangingEndpointDoesNotDelayHealthyOnes) {

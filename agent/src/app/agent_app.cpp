@@ -1,5 +1,6 @@
 #include "agent_app.hpp"
 
+#include <punchlink/common/metrics_writer.hpp>
 #include <punchlink/common/utc_time.hpp>
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -22,15 +23,19 @@ class StatusHandler final : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     std::string body;
+    std::string type = "application/json";
     if (request.getURI() == "/healthz") {
       body = R"({"status":"ok"})";
     } else if (request.getURI() == "/status") {
       body = app_.statusJson(true);
+    } else if (request.getURI() == "/metrics") {
+      body = app_.metricsText();
+      type = "text/plain; version=0.0.4; charset=utf-8";
     } else {
       response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-      body = R"({"error":"not found; try /status or /healthz"})";
+      body = R"({"error":"not found; try /status, /metrics or /healthz"})";
     }
-    response.setContentType("application/json");
+    response.setContentType(type);
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     response.send() << body;
   }
@@ -226,6 +231,47 @@ std::string AgentApp::statusJson(bool online) {
   }
   json["devices"] = devices;
   return json.dump();
+}
+
+std::string AgentApp::metricsText() {
+  MetricsWriter out;
+  out.gauge("punchlink_agent_broker_connected", "1 while the agent is connected to the broker",
+            mqtt_ && mqtt_->isConnected() ? 1 : 0);
+  if (outbox_) {
+    if (auto stats = outbox_->stats()) {
+      out.gauge("punchlink_agent_outbox_pending", "Punches not yet acknowledged by the relay",
+                stats->pending);
+      out.gauge("punchlink_agent_outbox_rows", "Rows in the outbox (pending and retained)",
+                stats->total);
+      out.gauge("punchlink_agent_outbox_size_bytes", "Size of the outbox database",
+                static_cast<std::int64_t>(stats->size_bytes));
+      out.gauge("punchlink_agent_outbox_oldest_pending_age_seconds",
+                "Age of the oldest unacknowledged punch (0 when none)",
+                stats->oldest_pending_ms ? (nowMs() - *stats->oldest_pending_ms) / 1000 : 0);
+      out.gauge("punchlink_agent_outbox_alarm", "1 when the outbox is above its alarm size",
+                stats->alarm ? 1 : 0);
+    }
+  }
+  if (uplink_) {
+    const auto stats = uplink_->stats();
+    out.counter("punchlink_agent_batches_sent_total", "Punch batches published",
+                stats.batches_sent);
+    out.counter("punchlink_agent_punches_sent_total", "Punches published (resends included)",
+                stats.punches_sent);
+    out.counter("punchlink_agent_punches_acked_total", "Punches the relay acknowledged",
+                stats.punches_acked);
+    out.counter("punchlink_agent_punches_rejected_total", "Punches the relay rejected",
+                stats.punches_rejected);
+  }
+  std::int64_t online = 0;
+  for (const auto& device : devices_) {
+    const auto status = nlohmann::json::parse(device->statusJson(), nullptr, false);
+    online += status.is_object() && status.value("online", false) ? 1 : 0;
+  }
+  out.gauge("punchlink_agent_devices", "Terminals configured",
+            static_cast<std::int64_t>(devices_.size()));
+  out.gauge("punchlink_agent_devices_online", "Terminals currently reachable", online);
+  return out.text();
 }
 
 void AgentApp::publishRetained(const std::string& topic, const std::string& payload) {

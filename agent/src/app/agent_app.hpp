@@ -50,6 +50,8 @@ class AgentApp {
   void stop();
 
   // The status document served locally and published (retained) on the status topic.
+  // Prometheus text for the local /metrics.
+  std::string metricsText();
   std::string statusJson(bool online);
 
  private:

@@ -50,7 +50,8 @@ void discard(std::istream& in, std::streamsize limit) {
 
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  ApiHandler(const Router& router, Logger& logger) : router_(router), logger_(logger) {}
+  ApiHandler(const Router& router, Logger& logger, RequestCounter& requests)
+      : router_(router), logger_(logger), requests_(requests) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -61,6 +62,7 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       logger_.error("request failed", {{"path", request.getURI()}, {"error", error.what()}});
       api = errorResponse(500, "internal", "internal error; retry later");
     }
+    requests_.add(api.status);
     try {
       send(response, api);
     } catch (const std::exception&) {
@@ -103,23 +105,36 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
 
   const Router& router_;
   Logger& logger_;
+  RequestCounter& requests_;
 };
 
 class ApiFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  ApiFactory(const Router& router, Logger logger) : router_(router), logger_(std::move(logger)) {}
+  ApiFactory(const Router& router, Logger logger, std::shared_ptr<RequestCounter> requests)
+      : router_(router), logger_(std::move(logger)), requests_(std::move(requests)) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new ApiHandler(router_, logger_);  // Poco takes ownership
+    return new ApiHandler(router_, logger_, *requests_);  // Poco takes ownership
   }
 
  private:
   const Router& router_;
   Logger logger_;
+  std::shared_ptr<RequestCounter> requests_;
 };
 
 }  // namespace
+
+void RequestCounter::add(int status) {
+  const std::lock_guard lock(mutex_);
+  ++counts_[status];
+}
+
+std::map<int, std::uint64_t> RequestCounter::snapshot() const {
+  const std::lock_guard lock(mutex_);
+  return counts_;
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpListenOptions& options,
                                                       const Router& router,
@@ -157,7 +172,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpListenOptions& o
     params->setMaxThreads(16);
     params->setKeepAlive(true);
     server->server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new ApiFactory(router, std::move(logger)), socket, params);
+        new ApiFactory(router, std::move(logger), server->requests_), socket, params);
     server->server_->start();
   } catch (const std::exception& error) {
     return makeError(ErrorCode::Unavailable, "cannot listen on " + listen + ": " + error.what(),

@@ -6,7 +6,10 @@
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/result.hpp>
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace Poco::Net {
@@ -24,6 +27,17 @@ struct HttpListenOptions {
   std::string tls_key_file;
 };
 
+// Requests answered, by status code (for /metrics). Thread-safe.
+class RequestCounter {
+ public:
+  void add(int status);
+  std::map<int, std::uint64_t> snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<int, std::uint64_t> counts_;
+};
+
 class HttpServer {
  public:
   // Binds the listener and starts serving `router`, which must outlive the server.
@@ -31,6 +45,9 @@ class HttpServer {
                                                    const Router& router,
                                                    Logger logger);
   ~HttpServer();
+
+  std::map<int, std::uint64_t> requestsByStatus() const { return requests_->snapshot(); }
+
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   HttpServer(HttpServer&&) = delete;
@@ -38,6 +55,7 @@ class HttpServer {
 
  private:
   HttpServer() = default;
+  std::shared_ptr<RequestCounter> requests_ = std::make_shared<RequestCounter>();
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 

@@ -1,7 +1,8 @@
 #include "relay_app.hpp"
 
 #include "api/rest_api.hpp"
-#include "app/metrics_writer.hpp"
+
+#include <punchlink/common/metrics_writer.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -160,9 +161,18 @@ std::string RelayApp::metricsText() const {
               "Deliveries given up after the maximum age (resendable)", hooks.failed);
   out.counter("punchlink_relay_webhook_endpoints_disabled_total",
               "Endpoints disabled (410 Gone or failing too long)", hooks.endpoints_disabled);
-  out.counter("punchlink_relay_webhook_attempt_latency_ms_total",
-              "Sum of attempt latencies in milliseconds (divide by attempts for the mean)",
-              hooks.latency_ms_total);
+  out.histogram("punchlink_relay_webhook_attempt_latency_ms",
+                "Webhook attempt latency in milliseconds (request sent to answer read)",
+                webhooks::kLatencyBucketsMs, hooks.latency_le, hooks.attempts,
+                static_cast<double>(hooks.latency_ms_total));
+  if (http_) {
+    out.family("punchlink_relay_http_requests_total", "HTTP requests answered, by status code",
+               "counter");
+    for (const auto& [status, count] : http_->requestsByStatus()) {
+      out.labelled("punchlink_relay_http_requests_total", "code", std::to_string(status),
+                   std::to_string(count));
+    }
+  }
   if (auto counts = store_->deliveryCounts()) {
     out.family("punchlink_relay_webhook_deliveries", "Webhook deliveries in the store by status",
                "gauge");

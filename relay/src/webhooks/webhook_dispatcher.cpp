@@ -173,6 +173,11 @@ void WebhookDispatcher::deliver(const Delivery& delivery) {
                                   jitter_);
     ++stats_.attempts;
     stats_.latency_ms_total += static_cast<std::uint64_t>(attempt.latency_ms);
+    for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
+      if (attempt.latency_ms <= kLatencyBucketsMs[i]) {
+        ++stats_.latency_le[i];
+      }
+    }
     switch (decision.outcome.kind) {
       case AttemptOutcome::Kind::Delivered:
         ++stats_.delivered;

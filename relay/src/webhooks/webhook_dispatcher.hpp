@@ -10,6 +10,7 @@
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -32,6 +33,10 @@ struct DispatcherOptions {
   std::string user_agent = "punchlink";
 };
 
+// Upper bounds (ms) of the attempt-latency histogram's buckets.
+inline constexpr std::array<std::int64_t, 11> kLatencyBucketsMs = {5,   10,   25,   50,   100,  250,
+                                                                   500, 1000, 2500, 5000, 10000};
+
 struct DispatcherStats {
   std::uint64_t attempts = 0;
   std::uint64_t delivered = 0;
@@ -39,6 +44,8 @@ struct DispatcherStats {
   std::uint64_t failed = 0;  // gave up
   std::uint64_t endpoints_disabled = 0;
   std::uint64_t latency_ms_total = 0;  // of all attempts, for an average
+  // Attempts with latency <= kLatencyBucketsMs[i] (cumulative, as Prometheus wants them).
+  std::array<std::uint64_t, kLatencyBucketsMs.size()> latency_le{};
 };
 
 class WebhookDispatcher {
