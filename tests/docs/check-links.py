@@ -24,8 +24,9 @@ for document in documents:
             if not resolved.exists():
                 problems.append(f"{document.relative_to(root)}:{number}: link to missing {target}")
         for named in path.findall(line):
-            if named.startswith((".state/", "build/", "tmp/")) or "..." in named:
-                continue  # made at run time
+            # Run-time files, elisions, and ../shared (beside the checkout, not part of it).
+            if named.startswith((".state/", "build/", "tmp/", "../")) or "..." in named:
+                continue
             if not ((root / named).exists() or (document.parent / named).exists()):
                 problems.append(f"{document.relative_to(root)}:{number}: names missing {named}")
 if problems:
