@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include <punchlink/common/bounded_body.hpp>
+
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -13,7 +15,6 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 
 namespace punchlink::relay::api {
@@ -36,16 +37,6 @@ void send(Poco::Net::HTTPServerResponse& response, const ApiResponse& api) {
   response.setContentType(raw ? api.content_type : std::string("application/json"));
   response.setContentLength(static_cast<std::streamsize>(body.size()));
   response.send() << body;
-}
-
-constexpr std::streamsize kMaxDiscardBytes = 16 << 20;
-
-void discard(std::istream& in, std::streamsize limit) {
-  std::array<char, 64 * 1024> buffer{};
-  while (limit > 0 && in) {
-    in.read(buffer.data(), std::min<std::streamsize>(limit, buffer.size()));
-    limit -= in.gcount();
-  }
 }
 
 class ApiHandler final : public Poco::Net::HTTPRequestHandler {
@@ -82,24 +73,15 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     for (const auto& [name, value] : request) {
       api.headers[lower(name)] = value;
     }
-    const bool declared_too_large =
-        request.hasContentLength() &&
-        request.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes);
-    if (!declared_too_large) {
-      api.body.resize(kMaxBodyBytes + 1);
-      request.stream().read(api.body.data(), static_cast<std::streamsize>(api.body.size()));
-      api.body.resize(static_cast<std::size_t>(request.stream().gcount()));
-    }
-    if (declared_too_large || api.body.size() > kMaxBodyBytes) {
-      // Read (a bounded amount of) what the client is still sending so that it gets to read
-      // the 413 instead of a connection reset; then the connection closes.
-      discard(request.stream(), kMaxDiscardBytes);
+    auto body = readBoundedBody(request.stream(), request.getContentLength64(), kMaxBodyBytes);
+    if (!body) {
       ApiResponse response = errorResponse(413, "payload_too_large",
                                            "request body over 1 MiB; send smaller requests (for "
                                            "many users, several /v1/users/batch calls)");
       response.headers.emplace_back("Connection", "close");
       return response;
     }
+    api.body = std::move(*body);
     return router_.dispatch(api);
   }
 
