@@ -254,6 +254,8 @@ struct Encoder {
   Result<std::string> operator()(const CheckData&) const { return std::string("CHECK"); }
 
   Result<std::string> operator()(const QueryInfo&) const { return std::string("INFO"); }
+
+  Result<std::string> operator()(const ClearLog&) const { return std::string("CLEAR LOG"); }
 };
 
 // --- device side ---------------------------------------------------------------------------------
@@ -460,11 +462,12 @@ Result<Command> parseDescription(std::string_view desc) {
     }
     return Command{SetOption{std::string(rest.substr(0, eq)), std::string(rest.substr(eq + 1))}};
   }
-  const std::array<std::pair<std::string_view, Command>, 4> bare = {{
+  const std::array<std::pair<std::string_view, Command>, 5> bare = {{
       {"AC_UNLOCK", AcUnlock{}},
       {"REBOOT", Reboot{}},
       {"CHECK", CheckData{}},
       {"INFO", QueryInfo{}},
+      {"CLEAR LOG", ClearLog{}},
   }};
   for (const auto& [name, command] : bare) {
     if (desc == name) {

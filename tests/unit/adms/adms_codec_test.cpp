@@ -670,6 +670,7 @@ TEST(AdmsCommands, ByteExactLines) {
   EXPECT_EQ(encodeCommand("1", Reboot{}).value(), "C:1:REBOOT");
   EXPECT_EQ(encodeCommand("info8487", QueryInfo{}).value(), "C:info8487:INFO");
   EXPECT_EQ(encodeCommand("7", CheckData{}).value(), "C:7:CHECK");
+  EXPECT_EQ(encodeCommand("8", ClearLog{}).value(), "C:8:CLEAR LOG");
 }
 
 TEST(AdmsCommands, CardHex) {
@@ -780,6 +781,7 @@ TEST(AdmsCommands, ParseCommandLineRoundTrip) {
       {"12", AcUnlock{}},
       {"14", CheckData{}},
       {"15", QueryInfo{}},
+      {"17", ClearLog{}},
       {"16", Reboot{}},
   };
   for (const auto& command : commands) {

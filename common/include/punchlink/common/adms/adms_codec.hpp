@@ -409,6 +409,10 @@ struct QueryInfo {  // INFO: the result carries every option (§5)
   friend bool operator==(const QueryInfo&, const QueryInfo&) = default;
 };
 
+struct ClearLog {  // CLEAR LOG: wipes the attendance log, keeps users
+  friend bool operator==(const ClearLog&, const ClearLog&) = default;
+};
+
 using Command = std::variant<UpdateUser,
                              DeleteUser,
                              UpdateFingerprint,
@@ -420,7 +424,8 @@ using Command = std::variant<UpdateUser,
                              AcUnlock,
                              Reboot,
                              CheckData,
-                             QueryInfo>;
+                             QueryInfo,
+                             ClearLog>;
 
 struct QueuedCommand {
   std::string id;  // 1..kMaxCommandIdLength letters and digits, unique per device
