@@ -127,16 +127,28 @@ Status AgentApp::start() {
     }
   }
 
+  const Terminal::StatusSink status_sink = [this](const std::string& key, const std::string& json) {
+    publishRetained(topics_.deviceStatus(key), json);
+  };
+  const Terminal::ResultSink result_sink = [this](const Command& command,
+                                                  const CommandOutcome& outcome) {
+    publishCommandResult(command, outcome);
+  };
+  const Terminal::PunchSink punch_sink = [this](std::size_t) { uplink_->wake(); };
   for (const auto& device : config_.devices) {
-    devices_.push_back(std::make_unique<DeviceSession>(
-        device, *outbox_, config_.status.interval,
-        [this](const std::string& key, const std::string& json) {
-          publishRetained(topics_.deviceStatus(key), json);
-        },
-        [this](const Command& command, const CommandOutcome& outcome) {
-          publishCommandResult(command, outcome);
-        },
-        [this](std::size_t) { uplink_->wake(); }, logger_.child("device"), clock_));
+    if (device.protocol == DeviceProtocol::ZkBinary) {
+      devices_.push_back(std::make_unique<DeviceSession>(device, *outbox_, config_.status.interval,
+                                                         status_sink, result_sink, punch_sink,
+                                                         logger_.child("device"), clock_));
+    }
+  }
+  if (config_.servesPush()) {
+    push_ = std::make_unique<PushListener>(config_, *outbox_, status_sink, result_sink, punch_sink,
+                                           logger_.child("push"), clock_);
+    if (auto listening = push_->start(); !listening) {
+      push_.reset();
+      return listening;
+    }
   }
   mqtt_->start();
   uplink_->start();
@@ -224,11 +236,11 @@ std::string AgentApp::statusJson(bool online) {
                       {"punches_rejected", stats.punches_rejected}};
   }
   nlohmann::ordered_json devices = nlohmann::ordered_json::array();
-  for (const auto& device : devices_) {
-    const std::string status = device->statusJson();
-    devices.push_back(status.empty() ? nlohmann::ordered_json{{"name", device->name()}}
+  forEachTerminal([&](Terminal& device) {
+    const std::string status = device.statusJson();
+    devices.push_back(status.empty() ? nlohmann::ordered_json{{"name", device.name()}}
                                      : nlohmann::ordered_json::parse(status, nullptr, false));
-  }
+  });
   json["devices"] = devices;
   return json.dump();
 }
@@ -264,12 +276,14 @@ std::string AgentApp::metricsText() {
                 stats.punches_rejected);
   }
   std::int64_t online = 0;
-  for (const auto& device : devices_) {
-    const auto status = nlohmann::json::parse(device->statusJson(), nullptr, false);
+  std::int64_t terminals = 0;
+  forEachTerminal([&](Terminal& device) {
+    const auto status = nlohmann::json::parse(device.statusJson(), nullptr, false);
     online += status.is_object() && status.value("online", false) ? 1 : 0;
-  }
-  out.gauge("punchlink_agent_devices", "Terminals configured",
-            static_cast<std::int64_t>(devices_.size()));
+    ++terminals;
+  });
+  out.gauge("punchlink_agent_devices", "Terminals configured (and push terminals discovered)",
+            terminals);
   out.gauge("punchlink_agent_devices_online", "Terminals currently reachable", online);
   return out.text();
 }
@@ -290,13 +304,13 @@ void AgentApp::onConnection(bool connected) {
     return;
   }
   publishRetained(topics_.status(), statusJson(true));
-  for (const auto& device : devices_) {
-    const std::string status = device->statusJson();
+  forEachTerminal([&](Terminal& device) {
+    const std::string status = device.statusJson();
     if (!status.empty()) {
-      const std::string serial = device->serial();
-      publishRetained(topics_.deviceStatus(serial.empty() ? device->name() : serial), status);
+      const std::string serial = device.serial();
+      publishRetained(topics_.deviceStatus(serial.empty() ? device.name() : serial), status);
     }
-  }
+  });
   uplink_->wake();
 }
 
@@ -308,13 +322,22 @@ void AgentApp::onMessage(const mqtt_client::MqttMessage& message) {
   }
 }
 
-DeviceSession* AgentApp::findDevice(const std::string& key) {
+Terminal* AgentApp::findDevice(const std::string& key) {
   for (auto& device : devices_) {
     if (device->name() == key || (!key.empty() && device->serial() == key)) {
       return device.get();
     }
   }
-  return nullptr;
+  return push_ ? push_->find(key) : nullptr;
+}
+
+void AgentApp::forEachTerminal(const std::function<void(Terminal&)>& visit) {
+  for (auto& device : devices_) {
+    visit(*device);
+  }
+  if (push_) {
+    push_->forEach(visit);
+  }
 }
 
 void AgentApp::onCommand(const std::string& payload) {
@@ -346,7 +369,7 @@ void AgentApp::onCommand(const std::string& payload) {
       return;  // already queued or running
     }
   }
-  DeviceSession* device = findDevice(command->device);
+  Terminal* device = findDevice(command->device);
   if (device == nullptr) {
     publishCommandResult(
         *command,
@@ -391,6 +414,9 @@ void AgentApp::stop() {
   for (auto& device : devices_) {
     device->stop();
   }
+  if (push_) {
+    push_->stop();
+  }
   if (status_server_) {
     status_server_->stopAll(true);
   }
@@ -399,6 +425,7 @@ void AgentApp::stop() {
   publishRetained(topics_.status(), statusJson(false));
   mqtt_->stop();
   devices_.clear();
+  push_.reset();
   uplink_.reset();
   mqtt_.reset();
   outbox_.reset();

@@ -6,6 +6,7 @@
 #include "config/agent_config.hpp"
 #include "devices/device_session.hpp"
 #include "outbox/outbox.hpp"
+#include "push/push_listener.hpp"
 #include "uplink/topics.hpp"
 #include "uplink/uplink.hpp"
 
@@ -38,7 +39,8 @@ class AgentApp {
   AgentApp(AgentApp&&) = delete;
   AgentApp& operator=(AgentApp&&) = delete;
 
-  // Opens the outbox, binds the status listener, starts MQTT, the uplink and the sessions.
+  // Opens the outbox, binds the status and push listeners, starts MQTT, the uplink and the
+  // sessions.
   // Errors are startup errors: the caller prints them and exits non-zero.
   Status start();
 
@@ -54,6 +56,9 @@ class AgentApp {
   std::string metricsText();
   std::string statusJson(bool online);
 
+  // The port push terminals call, once started (0 when no push listener runs).
+  std::uint16_t pushPort() const noexcept { return push_ ? push_->port() : 0; }
+
  private:
   void onMessage(const mqtt_client::MqttMessage& message);
   void onConnection(bool connected);
@@ -61,7 +66,8 @@ class AgentApp {
   void publishCommandResult(const Command& command, const CommandOutcome& outcome);
   void publishRetained(const std::string& topic, const std::string& payload);
   void periodic();
-  DeviceSession* findDevice(const std::string& key);
+  Terminal* findDevice(const std::string& key);
+  void forEachTerminal(const std::function<void(Terminal&)>& visit);
   std::int64_t nowMs() const;
 
   AgentConfig config_;
@@ -72,6 +78,7 @@ class AgentApp {
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<Uplink> uplink_;
   std::vector<std::unique_ptr<DeviceSession>> devices_;
+  std::unique_ptr<PushListener> push_;
   std::unique_ptr<Poco::Net::HTTPServer> status_server_;
   std::mutex commands_mutex_;
   std::set<std::string> commands_in_flight_;

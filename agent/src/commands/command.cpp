@@ -101,6 +101,25 @@ std::optional<UtcSeconds> readTime(const json& object, const char* key) {
   return std::chrono::floor<std::chrono::seconds>(*parsed);
 }
 
+// {"options": {"Key": "value", ...}}: keys as the terminal names them; values are strings or
+// integers. The codec checks the characters when the command is encoded.
+std::vector<std::pair<std::string, std::string>> readOptions(const json& params) {
+  if (!params.contains("options") || !params["options"].is_object() || params["options"].empty()) {
+    throw Invalid{"set_options needs params.options, an object of option names and values"};
+  }
+  std::vector<std::pair<std::string, std::string>> options;
+  for (const auto& [key, value] : params["options"].items()) {
+    if (value.is_string()) {
+      options.emplace_back(key, value.get<std::string>());
+    } else if (value.is_number_integer()) {
+      options.emplace_back(key, std::to_string(value.get<std::int64_t>()));
+    } else {
+      throw Invalid{"options." + key + " must be a string or an integer"};
+    }
+  }
+  return options;
+}
+
 }  // namespace
 
 std::string commandTypeName(CommandType type) {
@@ -121,6 +140,10 @@ std::string commandTypeName(CommandType type) {
       return "read_users";
     case CommandType::ClearAttendance:
       return "clear_attendance";
+    case CommandType::QueryLogs:
+      return "query_logs";
+    case CommandType::SetOptions:
+      return "set_options";
   }
   return "unknown";
 }
@@ -166,10 +189,20 @@ Result<Command> parseCommand(std::string_view payload) {
       if (!params.contains("confirm") || params["confirm"] != true) {
         throw Invalid{"clear_attendance needs params.confirm = true"};
       }
+    } else if (type == "query_logs") {
+      command.type = CommandType::QueryLogs;
+      command.from = readTime(params, "from");
+      command.to = readTime(params, "to");
+      if (!command.from || !command.to || *command.to < *command.from) {
+        throw Invalid{"query_logs needs params.from and params.to (RFC 3339), from <= to"};
+      }
+    } else if (type == "set_options") {
+      command.type = CommandType::SetOptions;
+      command.options = readOptions(params);
     } else {
       throw Invalid{"type \"" + type +
                     "\" is not one of enroll_user, update_user, delete_user, set_time, unlock, "
-                    "restart, read_users, clear_attendance"};
+                    "restart, read_users, clear_attendance, query_logs, set_options"};
     }
   } catch (const Invalid& invalid) {
     return makeError(ErrorCode::InvalidInput, "invalid command: " + invalid.message,

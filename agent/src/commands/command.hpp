@@ -22,7 +22,9 @@ enum class CommandType {
   Unlock,
   Restart,
   ReadUsers,
-  ClearAttendance
+  ClearAttendance,
+  QueryLogs,   // push terminals: upload the records of a time range again
+  SetOptions,  // push terminals: SET OPTION, one key per command
 };
 
 struct UserSpec {
@@ -43,6 +45,16 @@ struct Command {
   UserSpec user;                   // enroll/update/delete
   std::optional<UtcSeconds> time;  // set_time; now when absent
   std::chrono::seconds unlock_for{5};
+  std::optional<UtcSeconds> from;  // query_logs
+  std::optional<UtcSeconds> to;
+  std::vector<std::pair<std::string, std::string>> options;  // set_options, in key order
+};
+
+// How a command ended on its terminal.
+struct CommandOutcome {
+  bool succeeded = false;
+  std::string error;
+  std::string result_json;  // optional details (e.g. the users read)
 };
 
 // Errors carry the command id (when present) in `hint` so a failure result can name it.

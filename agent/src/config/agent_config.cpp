@@ -1,10 +1,12 @@
 #include "agent_config.hpp"
 
+#include <punchlink/common/adms/adms_codec.hpp>
 #include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/units.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -73,16 +75,65 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
   uplink.drain_burst = map.getInRange<std::size_t>("drain_burst", 500, 1, 1'000'000);
 }
 
+void readTimeZone(YamlMap& map, const char* key, std::string& zone_name) {
+  zone_name = map.get<std::string>(key, zone_name);
+  if (auto zone = TimeZone::find(zone_name); !zone) {
+    map.fail(key, zone.error().toString());
+  }
+}
+
+void readPushDevice(YamlMap& map, DeviceConfig& device) {
+  device.serial = map.required<std::string>("serial");
+  if (!adms::isValidSerial(device.serial)) {
+    map.fail("serial",
+             "must be the terminal's serial number: 1-64 letters, digits, '-' or '_' (see the "
+             "terminal's System Info menu)");
+  }
+  device.host = map.get<std::string>("host", "");
+  readTimeZone(map, "time_zone", device.time_zone);
+}
+
+void readPush(YamlMap& map, PushConfig& push) {
+  push.listen = map.get<std::string>("listen", push.listen);
+  if (push.listen.empty()) {
+    map.fail("listen", "must be an address and port, e.g. \"0.0.0.0:8081\"");
+  }
+  push.accept_unknown = map.get("accept_unknown", push.accept_unknown);
+  readTimeZone(map, "unknown_time_zone", push.unknown_time_zone);
+  // The terminal reads both as whole seconds from 1 to 3600 (§2).
+  for (auto [key, value] : {std::pair{"delay", &push.delay}, {"error_delay", &push.error_delay}}) {
+    *value = map.getAtLeast(key, *value, std::chrono::seconds{1});
+    if (*value > std::chrono::hours{1}) {
+      map.fail(key, "must be at most 1h; terminals take 1 to 3600 seconds");
+    }
+  }
+  push.offline_after =
+      map.getAtLeast("offline_after", push.offline_after, std::chrono::milliseconds{1000});
+  if (push.offline_after <= push.delay) {
+    map.fail("offline_after",
+             "must be longer than delay, or terminals between two polls count as offline");
+  }
+  push.command_timeout =
+      map.getAtLeast("command_timeout", push.command_timeout, std::chrono::milliseconds{1000});
+  push.command_attempts = map.getInRange("command_attempts", push.command_attempts, 1, 100);
+  push.max_body = map.get("max_body", config::ByteSize{push.max_body}).bytes;
+  if (push.max_body < 64 * 1024) {
+    map.fail("max_body", "must be at least 64KiB; template and OPERLOG uploads are large");
+  }
+}
+
 void readDevice(YamlMap& map, DeviceConfig& device) {
   device.name = map.required<std::string>("name");
+  if (map.oneOf("protocol", "zk", {"zk", "push"}) == "push") {
+    device.protocol = DeviceProtocol::Push;
+    readPushDevice(map, device);
+    return;
+  }
   device.host = map.required<std::string>("host");
   device.port = map.getInRange<std::uint16_t>("port", 4370, 1, 65535);
   device.transport = map.oneOf("transport", "tcp", {"tcp", "udp"});
   device.comm_key = map.getInRange<std::uint32_t>("comm_key", 0, 0, 999'999);
-  device.time_zone = map.get<std::string>("time_zone", "UTC");
-  if (auto zone = TimeZone::find(device.time_zone); !zone) {
-    map.fail("time_zone", zone.error().toString());
-  }
+  readTimeZone(map, "time_zone", device.time_zone);
   device.mode = map.oneOf("mode", "realtime", {"realtime", "poll"}) == "poll"
                     ? DeviceMode::Poll
                     : DeviceMode::Realtime;
@@ -121,7 +172,9 @@ AgentConfig readConfig(YamlMap& root) {
   });
   config.command_expiry =
       root.getAtLeast("command_expiry", config.command_expiry, std::chrono::milliseconds{1000});
+  root.optionalSection("push", [&](YamlMap& map) { readPush(map, config.push); });
   std::set<std::string> names;
+  std::set<std::string> serials;
   if (root.has("devices") && !root.hasNonEmptyList("devices")) {
     root.fail("devices", "lists no terminal; add at least one (name, host)");
   }
@@ -133,6 +186,9 @@ AgentConfig readConfig(YamlMap& root) {
         if (!names.insert(device.name).second) {
           map.fail("name", "\"" + device.name + "\" is used by another device; names are unique");
         }
+        if (!device.serial.empty() && !serials.insert(device.serial).second) {
+          map.fail("serial", "\"" + device.serial + "\" is listed twice; serials are unique");
+        }
         config.devices.push_back(std::move(device));
       },
       true);
@@ -140,6 +196,13 @@ AgentConfig readConfig(YamlMap& root) {
 }
 
 }  // namespace
+
+bool AgentConfig::servesPush() const {
+  return push.accept_unknown ||
+         std::any_of(devices.begin(), devices.end(), [](const DeviceConfig& device) {
+           return device.protocol == DeviceProtocol::Push;
+         });
+}
 
 Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc) {
   return config::parseYamlConfig(doc, readConfig);
@@ -187,8 +250,26 @@ std::string describeAgentConfig(const AgentConfig& config) {
       << "  listen: " << q(config.status.listen) << "\n"
       << "  interval: " << formatDuration(config.status.interval) << "\n"
       << "command_expiry: " << formatDuration(config.command_expiry) << "\n"
+      << "push:\n"
+      << "  listen: " << q(config.push.listen) << "\n"
+      << "  accept_unknown: " << (config.push.accept_unknown ? "true" : "false") << "\n"
+      << "  unknown_time_zone: " << q(config.push.unknown_time_zone) << "\n"
+      << "  delay: " << formatDuration(config.push.delay) << "\n"
+      << "  error_delay: " << formatDuration(config.push.error_delay) << "\n"
+      << "  offline_after: " << formatDuration(config.push.offline_after) << "\n"
+      << "  command_timeout: " << formatDuration(config.push.command_timeout) << "\n"
+      << "  command_attempts: " << config.push.command_attempts << "\n"
+      << "  max_body: " << formatByteSize(config.push.max_body) << "\n"
       << "devices:\n";
   for (const auto& device : config.devices) {
+    if (device.protocol == DeviceProtocol::Push) {
+      out << "  - name: " << q(device.name) << "\n"
+          << "    protocol: push\n"
+          << "    serial: " << q(device.serial) << "\n"
+          << "    host: " << q(device.host) << "\n"
+          << "    time_zone: " << q(device.time_zone) << "\n";
+      continue;
+    }
     out << "  - name: " << q(device.name) << "\n"
         << "    host: " << q(device.host) << "\n"
         << "    port: " << device.port << "\n"

@@ -44,9 +44,14 @@ struct StatusConfig {
 
 enum class DeviceMode { Realtime, Poll };
 
+// How the agent reaches a terminal: it connects to ZK binary ones; push ones call the agent.
+enum class DeviceProtocol { ZkBinary, Push };
+
 struct DeviceConfig {
   std::string name;
-  std::string host;
+  DeviceProtocol protocol = DeviceProtocol::ZkBinary;
+  std::string serial;  // push: the SN it identifies itself with (required)
+  std::string host;    // zk: where to connect; push: the only address it may call from (optional)
   std::uint16_t port = 4370;
   std::string transport = "tcp";
   std::uint32_t comm_key = 0;
@@ -57,6 +62,20 @@ struct DeviceConfig {
   std::chrono::milliseconds timeout{5'000};
 };
 
+// The iclock listener push terminals call (shared/reference/adms-push.md).
+struct PushConfig {
+  std::string listen = "0.0.0.0:8081";
+  // Serve serials that are not configured, as terminals named after their serial (discovery).
+  bool accept_unknown = false;
+  std::string unknown_time_zone = "UTC";
+  std::chrono::seconds delay{10};        // between getrequest polls, told to the terminals
+  std::chrono::seconds error_delay{30};  // before a terminal retries a refused request
+  std::chrono::milliseconds offline_after{60'000};    // no request for this long: offline
+  std::chrono::milliseconds command_timeout{60'000};  // no result: send again
+  int command_attempts = 5;                           // sends before a command fails
+  std::uint64_t max_body = 16ULL << 20U;              // larger uploads get 413
+};
+
 struct AgentConfig {
   int schema_version = 1;
   std::string site_id;
@@ -65,7 +84,11 @@ struct AgentConfig {
   OutboxConfig outbox;
   StatusConfig status;
   std::chrono::milliseconds command_expiry{std::chrono::hours{24}};
+  PushConfig push;
   std::vector<DeviceConfig> devices;
+
+  // The listener runs when a push terminal is configured or unknown ones are accepted.
+  bool servesPush() const;
 };
 
 // Parses and validates; errors carry file:line:col and the key path. Reads password_file.

@@ -80,11 +80,6 @@ std::string DeviceSession::statusJson() const {
   return status_json_;
 }
 
-bool DeviceSession::online() const {
-  const std::lock_guard lock(mutex_);
-  return online_;
-}
-
 void DeviceSession::enqueue(Command command, std::chrono::system_clock::time_point expires) {
   {
     const std::lock_guard lock(mutex_);
@@ -543,6 +538,13 @@ CommandOutcome DeviceSession::execute(const Command& command) {
       (void)outbox_.setWatermark(serial(), {});  // the log starts again from nothing
       return {true, "", ""};
     }
+    case CommandType::QueryLogs:
+    case CommandType::SetOptions:
+      return {false,
+              commandTypeName(command.type) +
+                  " is for push terminals; a ZK binary terminal's whole log is read at connect "
+                  "and every resync_interval, and its options are not changed remotely",
+              ""};
   }
   return {false, "unsupported command", ""};
 }

@@ -7,6 +7,7 @@
 
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
+#include "devices/terminal.hpp"
 #include "outbox/outbox.hpp"
 #include "zk_net/zk_client.hpp"
 
@@ -27,19 +28,8 @@
 
 namespace punchlink::agent {
 
-struct CommandOutcome {
-  bool succeeded = false;
-  std::string error;
-  std::string result_json;  // optional details (e.g. the users read)
-};
-
-class DeviceSession {
+class DeviceSession final : public Terminal {
  public:
-  // Called from the session's thread; must not block for long.
-  using StatusSink = std::function<void(const std::string& device_key, const std::string& json)>;
-  using ResultSink = std::function<void(const Command&, const CommandOutcome&)>;
-  using PunchSink = std::function<void(std::size_t new_rows)>;
-
   DeviceSession(DeviceConfig config,
                 Outbox& outbox,
                 std::chrono::milliseconds status_interval,
@@ -48,7 +38,7 @@ class DeviceSession {
                 PunchSink punches,
                 Logger logger,
                 const Clock& clock);
-  ~DeviceSession();
+  ~DeviceSession() override;
   DeviceSession(const DeviceSession&) = delete;
   DeviceSession& operator=(const DeviceSession&) = delete;
   DeviceSession(DeviceSession&&) = delete;
@@ -57,18 +47,14 @@ class DeviceSession {
   void start();
   void stop();
 
-  // Thread-safe. Runs when the device is online; fails with "expired" after `expires`.
-  void enqueue(Command command, std::chrono::system_clock::time_point expires);
+  void enqueue(Command command, std::chrono::system_clock::time_point expires) override;
 
-  const std::string& name() const noexcept { return config_.name; }
+  const std::string& name() const noexcept override { return config_.name; }
 
-  // The serial once known (after the first connect), else empty. Thread-safe.
-  std::string serial() const;
+  // Known after the first connect.
+  std::string serial() const override;
 
-  // The last status JSON. Thread-safe.
-  std::string statusJson() const;
-
-  bool online() const;
+  std::string statusJson() const override;
 
  private:
   struct Queued {

@@ -23,6 +23,12 @@ CREATE TABLE IF NOT EXISTS device_watermarks (
   log_count INTEGER NOT NULL,
   last_event_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS upload_stamps (
+  device TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  stamp TEXT NOT NULL,
+  PRIMARY KEY (device, table_name)
+);
 CREATE TABLE IF NOT EXISTS command_results (
   command_id TEXT PRIMARY KEY,
   result TEXT NOT NULL,
@@ -65,7 +71,9 @@ std::uint64_t Outbox::sizeBytes() {
   return pages * page_size;
 }
 
-Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches, std::int64_t now_ms) {
+Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches,
+                                   std::int64_t now_ms,
+                                   const std::optional<UploadStamp>& stamp) {
   const std::lock_guard lock(mutex_);
   std::size_t inserted = 0;
   auto statement = db_.prepare(
@@ -85,12 +93,37 @@ Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches, std:
       }
       inserted += static_cast<std::size_t>(db_.changes());
     }
-    return {};
+    if (!stamp) {
+      return {};
+    }
+    auto saved = db_.prepare(
+        "INSERT INTO upload_stamps(device, table_name, stamp) VALUES (?, ?, ?) "
+        "ON CONFLICT(device, table_name) DO UPDATE SET stamp = excluded.stamp");
+    if (!saved) {
+      return saved.error();
+    }
+    saved->bind(1, stamp->device).bind(2, stamp->table).bind(3, stamp->stamp);
+    return saved->run();
   });
   if (!status) {
     return status.error();
   }
   return inserted;
+}
+
+Result<std::string> Outbox::uploadStamp(const std::string& device, const std::string& table) {
+  const std::lock_guard lock(mutex_);
+  auto statement =
+      db_.prepare("SELECT stamp FROM upload_stamps WHERE device = ? AND table_name = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device).bind(2, table);
+  auto found = statement->first([](sqlite::Statement& row) { return row.text(0); });
+  if (!found) {
+    return found.error();
+  }
+  return found->value_or(std::string{});
 }
 
 Result<std::vector<OutboxRow>> Outbox::nextBatch(std::size_t limit, std::int64_t resend_before_ms) {

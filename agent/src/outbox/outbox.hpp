@@ -44,6 +44,14 @@ struct OutboxStats {
   bool full = false;   // at or above max_size
 };
 
+// Where a push terminal's upload stream stands: the Stamp of its last upload of `table` that was
+// committed. Stored with the upload's punches, so a stamp never runs ahead of the data.
+struct UploadStamp {
+  std::string device;  // serial
+  std::string table;   // ATTLOG, OPERLOG…
+  std::string stamp;
+};
+
 struct DeviceWatermark {
   std::int64_t log_count = 0;  // records seen in the last full read
   std::string last_event_id;   // event id of the last of them
@@ -55,8 +63,10 @@ class Outbox {
                                               std::uint64_t max_size,
                                               int alarm_percent);
 
-  // Inserts in one transaction; returns how many were new.
-  Result<std::size_t> insert(const std::vector<OutboxPunch>& punches, std::int64_t now_ms);
+  // Inserts in one transaction, together with `stamp` when given; returns how many were new.
+  Result<std::size_t> insert(const std::vector<OutboxPunch>& punches,
+                             std::int64_t now_ms,
+                             const std::optional<UploadStamp>& stamp = std::nullopt);
 
   // Up to `limit` rows to publish: never sent, or sent before `resend_before_ms` and not acked.
   Result<std::vector<OutboxRow>> nextBatch(std::size_t limit, std::int64_t resend_before_ms);
@@ -73,6 +83,9 @@ class Outbox {
   // Per-device position in its attendance log, so resyncs skip records already handled.
   Result<DeviceWatermark> watermark(const std::string& device);
   Status setWatermark(const std::string& device, const DeviceWatermark& watermark);
+
+  // The last committed stamp of a push terminal's table; empty when there is none.
+  Result<std::string> uploadStamp(const std::string& device, const std::string& table);
 
   // Command idempotency: the stored result of a command id, if it was already handled.
   Result<std::optional<std::string>> commandResult(const std::string& command_id);

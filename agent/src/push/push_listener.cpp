@@ -1,0 +1,254 @@
+#include "push_listener.hpp"
+
+#include <punchlink/common/bounded_body.hpp>
+#include <punchlink/common/tcp_nodelay.hpp>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Timestamp.h>
+
+#include <condition_variable>
+
+namespace punchlink::agent {
+
+namespace {
+
+// Request handlers at once. Terminals send one request per connection and wait for the reply;
+// a site has tens of terminals, not thousands.
+constexpr int kMaxThreads = 16;
+
+void send(Poco::Net::HTTPServerResponse& response, const PushReply& reply, const Clock& clock) {
+  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+  response.setContentType("text/plain");
+  // Required: terminals set their clock from it (§1, §6).
+  response.setDate(
+      Poco::Timestamp::fromEpochTime(std::chrono::system_clock::to_time_t(clock.now())));
+  response.setKeepAlive(false);
+  response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+  response.send() << reply.body;
+}
+
+class IclockHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  IclockHandler(PushListener& listener, std::size_t max_body, Logger& logger, const Clock& clock)
+      : listener_(listener), max_body_(max_body), logger_(logger), clock_(clock) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    PushReply reply;
+    try {
+      reply = handle(request);
+    } catch (const std::exception& error) {
+      logger_.error("push request failed", {{"uri", request.getURI()}, {"error", error.what()}});
+      reply = {500, "internal error; the terminal will retry\n"};
+    }
+    try {
+      send(response, reply, clock_);
+    } catch (const std::exception&) {
+      // The terminal went away; it retries after ErrorDelay.
+    }
+  }
+
+ private:
+  PushReply handle(Poco::Net::HTTPServerRequest& request) {
+    const std::string& uri = request.getURI();
+    const auto question = uri.find('?');
+    const std::string path = uri.substr(0, question);
+    PushRequest push;
+    push.endpoint = adms::classifyPath(path);
+    if (push.endpoint == adms::Endpoint::Unknown) {
+      return {404,
+              "not an iclock path; terminals call /iclock/cdata, /iclock/getrequest, "
+              "/iclock/devicecmd\n"};
+    }
+    const std::string& method = request.getMethod();
+    if (method != "GET" && method != "POST") {
+      return {405, "iclock requests are GET or POST\n"};
+    }
+    push.post = method == "POST";
+    auto query = adms::parseIclockQuery(question == std::string::npos
+                                            ? std::string_view{}
+                                            : std::string_view(uri).substr(question + 1));
+    if (!query) {
+      return {400, "bad query: " + query.error().message + "\n"};
+    }
+    push.query = std::move(query.value());
+    push.remote_address = request.clientAddress().host().toString();
+    auto body = readBoundedBody(request.stream(), request.getContentLength64(), max_body_);
+    if (!body) {
+      logger_.limited(LogLevel::Warning, "push-413/" + push.query.serial,
+                      "refused an oversized push upload",
+                      {{"serial", push.query.serial}, {"limit", std::to_string(max_body_)}});
+      return {413, "body over " + std::to_string(max_body_) +
+                       " bytes; raise push.max_body in the agent's config\n"};
+    }
+    push.body = std::move(*body);
+    return listener_.handle(push);
+  }
+
+  PushListener& listener_;
+  std::size_t max_body_;
+  Logger& logger_;
+  const Clock& clock_;
+};
+
+class IclockFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  IclockFactory(PushListener& listener, std::size_t max_body, Logger logger, const Clock& clock)
+      : listener_(listener), max_body_(max_body), logger_(std::move(logger)), clock_(clock) {}
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new IclockHandler(listener_, max_body_, logger_, clock_);  // Poco takes ownership
+  }
+
+ private:
+  PushListener& listener_;
+  std::size_t max_body_;
+  Logger logger_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+PushListener::PushListener(const AgentConfig& config,
+                           Outbox& outbox,
+                           Terminal::StatusSink status,
+                           Terminal::ResultSink results,
+                           Terminal::PunchSink punches,
+                           Logger logger,
+                           const Clock& clock)
+    : config_(config),
+      outbox_(outbox),
+      status_sink_(std::move(status)),
+      result_sink_(std::move(results)),
+      punch_sink_(std::move(punches)),
+      logger_(std::move(logger)),
+      clock_(clock) {
+  for (const auto& device : config_.devices) {
+    if (device.protocol == DeviceProtocol::Push) {
+      terminals_.emplace(device.serial, std::make_unique<PushTerminal>(
+                                            device, config_.push, outbox_, status_sink_,
+                                            result_sink_, punch_sink_, logger_, clock_));
+    }
+  }
+}
+
+PushListener::~PushListener() { stop(); }
+
+Status PushListener::start() {
+  try {
+    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(config_.push.listen)};
+    port_ = socket.address().port();
+    auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
+    params->setMaxThreads(kMaxThreads);
+    params->setKeepAlive(false);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(
+        new IclockFactory(*this, static_cast<std::size_t>(config_.push.max_body), logger_, clock_),
+        socket, params);
+    server_->start();
+  } catch (const std::exception& error) {
+    return makeError(
+        ErrorCode::Unavailable,
+        "cannot listen for push terminals on " + config_.push.listen + ": " + error.what(),
+        "choose a free address in push.listen (terminals' Server Address and Port "
+        "must point at it)");
+  }
+  ticker_ = std::jthread([this](const std::stop_token& stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    while (!stop.stop_requested()) {
+      forEach([](Terminal& terminal) { static_cast<PushTerminal&>(terminal).tick(); });
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, stop, std::chrono::seconds{1}, [] { return false; });
+    }
+  });
+  logger_.info("listening for push terminals", {{"address", config_.push.listen},
+                                                {"terminals", std::to_string(terminals_.size())}});
+  return {};
+}
+
+void PushListener::stop() {
+  if (ticker_.joinable()) {
+    ticker_.request_stop();
+    ticker_.join();
+  }
+  if (server_) {
+    server_->stopAll(true);
+    server_.reset();
+  }
+}
+
+Terminal* PushListener::find(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  if (auto found = terminals_.find(key); found != terminals_.end()) {
+    return found->second.get();
+  }
+  for (auto& [serial, terminal] : terminals_) {
+    if (terminal->name() == key) {
+      return terminal.get();
+    }
+  }
+  return nullptr;
+}
+
+void PushListener::forEach(const std::function<void(Terminal&)>& visit) {
+  std::vector<PushTerminal*> all;
+  {
+    const std::lock_guard lock(mutex_);
+    for (auto& [serial, terminal] : terminals_) {
+      all.push_back(terminal.get());
+    }
+  }
+  // Terminals are never removed while the listener lives, so the pointers stay valid.
+  for (PushTerminal* terminal : all) {
+    visit(*terminal);
+  }
+}
+
+PushTerminal* PushListener::terminalFor(const std::string& serial) {
+  const std::lock_guard lock(mutex_);
+  if (auto found = terminals_.find(serial); found != terminals_.end()) {
+    return found->second.get();
+  }
+  if (!config_.push.accept_unknown || discovered_ >= kMaxDiscovered) {
+    return nullptr;
+  }
+  DeviceConfig device;
+  device.name = serial;
+  device.protocol = DeviceProtocol::Push;
+  device.serial = serial;
+  device.time_zone = config_.push.unknown_time_zone;
+  ++discovered_;
+  logger_.info("discovered a push terminal",
+               {{"serial", serial},
+                {"time_zone", device.time_zone},
+                {"hint", "add it to devices (protocol: push) to name it and set its time_zone"}});
+  auto [inserted, added] = terminals_.emplace(
+      serial, std::make_unique<PushTerminal>(device, config_.push, outbox_, status_sink_,
+                                             result_sink_, punch_sink_, logger_, clock_));
+  return inserted->second.get();
+}
+
+PushReply PushListener::handle(const PushRequest& request) {
+  PushTerminal* terminal = terminalFor(request.query.serial);
+  if (terminal == nullptr) {
+    logger_.limited(LogLevel::Warning, "push-unknown/" + request.query.serial,
+                    "refused a push terminal that is not configured",
+                    {{"serial", request.query.serial},
+                     {"address", request.remote_address},
+                     {"hint",
+                      "add it to devices with protocol: push, or set "
+                      "push.accept_unknown: true"}});
+    // Not OK, so the terminal keeps its punches until it is configured (§7).
+    return {403, "serial " + request.query.serial + " is not configured at this agent\n"};
+  }
+  return terminal->handle(request);
+}
+
+}  // namespace punchlink::agent

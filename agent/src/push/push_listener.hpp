@@ -1,0 +1,82 @@
+// PushListener: the HTTP server push terminals call (/iclock/*), and the registry of push
+// terminals. It parses the request line and query, reads the body within push.max_body, finds
+// the terminal by its serial (configured, or discovered when accept_unknown is on) and lets it
+// answer. Serials it does not serve get 403, so the terminal keeps its data. A ticker thread
+// lets every terminal notice silence (offline) and expired commands.
+#pragma once
+
+#include "config/agent_config.hpp"
+#include "outbox/outbox.hpp"
+#include "push/push_terminal.hpp"
+
+#include <punchlink/common/clock.hpp>
+#include <punchlink/common/log.hpp>
+#include <punchlink/common/result.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace punchlink::agent {
+
+class PushListener {
+ public:
+  // Discovery stops here, so random serials from the LAN cannot grow the registry without end.
+  static constexpr std::size_t kMaxDiscovered = 1000;
+
+  PushListener(const AgentConfig& config,
+               Outbox& outbox,
+               Terminal::StatusSink status,
+               Terminal::ResultSink results,
+               Terminal::PunchSink punches,
+               Logger logger,
+               const Clock& clock);
+  ~PushListener();
+  PushListener(const PushListener&) = delete;
+  PushListener& operator=(const PushListener&) = delete;
+  PushListener(PushListener&&) = delete;
+  PushListener& operator=(PushListener&&) = delete;
+
+  // Binds push.listen. Errors say which address could not be bound and what to do.
+  Status start();
+  void stop();
+
+  // The port bound (useful with port 0 in tests).
+  std::uint16_t port() const noexcept { return port_; }
+
+  // The terminal with this serial or configured name, or nullptr. Thread-safe.
+  Terminal* find(const std::string& key);
+  // Every terminal, configured and discovered. Thread-safe; do not block in `visit`.
+  void forEach(const std::function<void(Terminal&)>& visit);
+
+  // Answers one parsed request: the terminal's reply, or why no terminal answers it. The HTTP
+  // layer calls this; tests may too.
+  PushReply handle(const PushRequest& request);
+
+ private:
+  PushTerminal* terminalFor(const std::string& serial);
+
+  const AgentConfig& config_;
+  Outbox& outbox_;
+  Terminal::StatusSink status_sink_;
+  Terminal::ResultSink result_sink_;
+  Terminal::PunchSink punch_sink_;
+  Logger logger_;
+  const Clock& clock_;
+
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<PushTerminal>> terminals_;  // by serial
+  std::size_t discovered_ = 0;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::uint16_t port_ = 0;
+  std::jthread ticker_;
+};
+
+}  // namespace punchlink::agent

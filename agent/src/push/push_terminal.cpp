@@ -1,0 +1,586 @@
+#include "push_terminal.hpp"
+
+#include "devices/punch_mapper.hpp"
+
+#include <punchlink/common/units.hpp>
+#include <punchlink/common/utc_time.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <variant>
+
+namespace punchlink::agent {
+
+namespace {
+
+// Options the terminal posts (table=options) are kept for the status; a terminal sends ~60.
+constexpr std::size_t kMaxOptions = 256;
+constexpr std::size_t kMaxOptionValue = 256;
+// Line errors quoted in a 400 body; the log has the count.
+constexpr std::size_t kErrorsInReply = 5;
+
+TimeZone zoneNamed(const std::string& name) {
+  auto zone = TimeZone::find(name);
+  return zone ? zone.value() : TimeZone::find("UTC").value();  // validated at config load
+}
+
+std::int64_t epochMs(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+std::uint32_t workcodeNumber(const std::string& text) {
+  std::uint32_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc{} && end == text.data() + text.size() ? value : 0;
+}
+
+PushReply badRequest(const std::string& what,
+                     const std::vector<adms::LineError>& errors,
+                     std::size_t omitted) {
+  std::string body = what;
+  for (std::size_t i = 0; i < errors.size() && i < kErrorsInReply; ++i) {
+    body += "\n" + adms::toString(errors[i]);
+  }
+  const std::size_t more = errors.size() + omitted - std::min(errors.size(), kErrorsInReply);
+  if (more > 0) {
+    body += "\n(" + std::to_string(more) + " more)";
+  }
+  return {400, body + "\n"};
+}
+
+PushReply unavailable(const Error& error) {
+  // The terminal keeps its data and retries after ErrorDelay.
+  return {503, "cannot store this upload now: " + error.message + "\n"};
+}
+
+bool isQuery(const adms::Command& command) {
+  return std::holds_alternative<adms::QueryUsers>(command) ||
+         std::holds_alternative<adms::QueryAttlog>(command);
+}
+
+// "Time=2026-03-27T09:30:00+01:00": the answer to cdata?type=time (§6).
+std::string timeReply(const TimeZone& zone, UtcSeconds now) {
+  std::string local = formatLocalTime(zone.toLocal(now));
+  local[10] = 'T';
+  const auto offset = std::chrono::duration_cast<std::chrono::minutes>(zone.offsetAt(now));
+  const auto minutes = std::abs(offset.count());
+  char sign[8];
+  std::snprintf(sign, sizeof sign, "%c%02d:%02d", offset.count() < 0 ? '-' : '+',
+                static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
+  return "Time=" + local + sign + "\n";
+}
+
+}  // namespace
+
+PushTerminal::PushTerminal(DeviceConfig config,
+                           const PushConfig& push,
+                           Outbox& outbox,
+                           StatusSink status,
+                           ResultSink results,
+                           PunchSink punches,
+                           Logger logger,
+                           const Clock& clock)
+    : config_(std::move(config)),
+      push_(push),
+      zone_(zoneNamed(config_.time_zone)),
+      outbox_(outbox),
+      status_sink_(std::move(status)),
+      result_sink_(std::move(results)),
+      punch_sink_(std::move(punches)),
+      logger_(std::move(logger)),
+      clock_(clock),
+      // Ids stay unique across agent restarts, so a late result never matches a new command.
+      next_step_id_(static_cast<std::uint64_t>(epochMs(clock.now()))) {}
+
+std::int64_t PushTerminal::nowMs() const { return epochMs(clock_.now()); }
+
+std::string PushTerminal::statusJson() const {
+  const std::lock_guard lock(mutex_);
+  return statusJsonLocked();
+}
+
+std::string PushTerminal::statusJsonLocked() const {
+  nlohmann::ordered_json json = {{"name", config_.name},
+                                 {"serial", config_.serial},
+                                 {"online", online_},
+                                 {"protocol", "push"},
+                                 {"time_zone", config_.time_zone}};
+  if (!online_) {
+    json["reason"] = offline_reason_;
+  }
+  if (!address_.empty()) {
+    json["host"] = address_;
+  }
+  json["device_type"] = device_type_;
+  if (!push_version_.empty()) {
+    json["push_version"] = push_version_;
+  }
+  if (info_) {
+    json["firmware"] = info_->firmware;
+    const auto put = [&](const char* key, const std::optional<std::uint32_t>& value) {
+      if (value) {
+        json[key] = *value;
+      }
+    };
+    put("users", info_->users);
+    put("fingers", info_->fingerprints);
+    put("logs", info_->attendance_records);
+    put("faces", info_->faces);
+  }
+  if (auto name = options_.find("~DeviceName"); name != options_.end()) {
+    json["device_name"] = name->second;
+  }
+  if (last_seen_) {
+    json["last_seen"] = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*last_seen_));
+  }
+  if (!last_error_.empty()) {
+    json["last_error"] = last_error_;
+  }
+  json["pending_commands"] = jobs_.size();
+  return json.dump();
+}
+
+void PushTerminal::publishStatus() {
+  if (!status_sink_) {
+    return;
+  }
+  status_sink_(config_.serial, statusJson());
+}
+
+void PushTerminal::report(std::vector<Finished>& finished) {
+  for (auto& done : finished) {
+    logger_.info("command done", {{"device", config_.name},
+                                  {"command_id", done.command.command_id},
+                                  {"type", commandTypeName(done.command.type)},
+                                  {"status", done.outcome.succeeded ? "succeeded" : "failed"},
+                                  {"error", done.outcome.error}});
+    if (result_sink_) {
+      result_sink_(done.command, done.outcome);
+    }
+  }
+  if (!finished.empty()) {
+    publishStatus();  // pending_commands changed
+  }
+}
+
+void PushTerminal::enqueue(Command command, std::chrono::system_clock::time_point expires) {
+  std::vector<Finished> finished;
+  {
+    const std::lock_guard lock(mutex_);
+    auto plan = planPushCommand(command, zone_, device_type_,
+                                std::chrono::floor<std::chrono::seconds>(clock_.now()));
+    if (!plan) {
+      finished.push_back({std::move(command), {false, plan.error().toString(), ""}});
+    } else {
+      jobs_.push_back({std::move(command), expires, std::move(plan.value()), 0, {}, {}});
+      startPhase(jobs_.back());
+    }
+  }
+  report(finished);
+}
+
+void PushTerminal::startPhase(Job& job) {
+  job.steps.clear();
+  for (const auto& command : job.plan.phases[job.phase]) {
+    job.steps.push_back({std::to_string(next_step_id_++), command, 0, {}, false});
+  }
+}
+
+std::optional<std::size_t> PushTerminal::jobOfStep(const std::string& id) const {
+  for (std::size_t i = 0; i < jobs_.size(); ++i) {
+    for (const auto& step : jobs_[i].steps) {
+      if (step.id == id && step.sends > 0) {
+        return i;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void PushTerminal::finish(std::size_t index, CommandOutcome outcome, std::vector<Finished>& done) {
+  done.push_back({std::move(jobs_[index].command), std::move(outcome)});
+  jobs_.erase(jobs_.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+bool PushTerminal::markSeen(const std::string& address) {
+  const bool came_online = !online_;
+  online_ = true;
+  last_seen_ = clock_.now();
+  address_ = address;
+  if (came_online) {
+    logger_.info("push terminal online", {{"device", config_.name}, {"address", address}});
+  }
+  return came_online;
+}
+
+PushReply PushTerminal::handle(const PushRequest& request) {
+  if (!config_.host.empty() && request.remote_address != config_.host) {
+    logger_.limited(LogLevel::Warning, "push-address/" + config_.serial,
+                    "refused a push request from an unexpected address",
+                    {{"device", config_.name},
+                     {"address", request.remote_address},
+                     {"expected", config_.host}});
+    return {403, "serial " + config_.serial + " may only call from " + config_.host + "\n"};
+  }
+  std::vector<Finished> finished;
+  PushReply reply;
+  bool status_changed = false;
+  {
+    const std::lock_guard lock(mutex_);
+    switch (request.endpoint) {
+      case adms::Endpoint::Cdata:
+        if (!request.post) {
+          reply = upper(request.query.type) == "TIME"
+                      ? PushReply{200, timeReply(zone_, std::chrono::floor<std::chrono::seconds>(
+                                                            clock_.now()))}
+                      : handshake(request);
+        } else {
+          reply = upload(request);
+        }
+        break;
+      case adms::Endpoint::GetRequest:
+        reply = poll(request);
+        break;
+      case adms::Endpoint::DeviceCmd:
+        reply = request.post ? results(request, finished)
+                             : PushReply{405, "devicecmd takes the results as a POST\n"};
+        break;
+      case adms::Endpoint::Ping:
+        reply = {200, "OK"};
+        break;
+      default:
+        reply = {404, "punchlink speaks attendance PUSH 2.x; /iclock/" +
+                          std::string(adms::endpointName(request.endpoint)) +
+                          " is not supported\n"};
+        break;
+    }
+    if (reply.status == 200) {
+      status_changed = markSeen(request.remote_address) || status_changed;
+    } else {
+      last_error_ = reply.body.substr(0, reply.body.find('\n'));
+    }
+    status_changed = status_changed || reply.status != 200;
+  }
+  if (status_changed) {
+    publishStatus();
+  }
+  report(finished);
+  return reply;
+}
+
+PushReply PushTerminal::handshake(const PushRequest& request) {
+  auto attlog = outbox_.uploadStamp(config_.serial, "ATTLOG");
+  auto operlog = outbox_.uploadStamp(config_.serial, "OPERLOG");
+  if (!attlog || !operlog) {
+    return unavailable(attlog ? operlog.error() : attlog.error());
+  }
+  push_version_ = request.query.push_version;
+  if (!request.query.device_type.empty()) {
+    device_type_ = request.query.device_type;
+  }
+  adms::HandshakeOptions options;
+  options.attlog_stamp = attlog->empty() ? "None" : *attlog;
+  options.operlog_stamp = operlog->empty() ? "None" : *operlog;
+  options.legacy_stamps = true;
+  options.error_delay = static_cast<int>(push_.error_delay.count());
+  options.delay = static_cast<int>(push_.delay.count());
+  // Photos are not kept, so the terminal is not asked to send them.
+  options.trans_flag = {"AttLog", "OpLog", "EnrollUser", "ChgUser", "EnrollFP", "ChgFP"};
+  options.time_zone = std::chrono::duration_cast<std::chrono::minutes>(
+      zone_.offsetAt(std::chrono::floor<std::chrono::seconds>(clock_.now())));
+  options.server_version = "punchlink";
+  // Below 2.4.0, so the terminal does not negotiate encryption (§2.2).
+  options.push_protocol_version = "2.3.0";
+  options.push_options = true;
+  auto reply = adms::buildHandshakeReply(config_.serial, options);
+  if (!reply) {
+    return {500, "cannot build the option block: " + reply.error().message + "\n"};
+  }
+  logger_.info("push terminal handshake", {{"device", config_.name},
+                                           {"pushver", request.query.push_version},
+                                           {"attlog_stamp", options.attlog_stamp}});
+  return {200, *reply};
+}
+
+PushReply PushTerminal::upload(const PushRequest& request) {
+  const std::string table = upper(request.query.table);
+  if (table.empty()) {
+    return {400, "an upload needs table= (ATTLOG, OPERLOG, BIODATA, options)\n"};
+  }
+  if (table == "ATTLOG") {
+    return uploadAttendance(request);
+  }
+  if (table == "OPERLOG" || table == "BIODATA") {
+    return uploadOperations(request);
+  }
+  if (table == "OPTIONS") {
+    // One line of comma-separated Key=Value pairs (§2.1).
+    std::string_view rest = request.body;
+    while (!rest.empty() && options_.size() < kMaxOptions) {
+      const auto comma = rest.find_first_of(",\n");
+      const std::string_view pair = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      const auto eq = pair.find('=');
+      if (eq != std::string_view::npos && eq > 0) {
+        std::string value(pair.substr(eq + 1, kMaxOptionValue));
+        std::erase_if(value, [](char c) { return c == '\r'; });
+        options_[std::string(pair.substr(0, eq))] = std::move(value);
+      }
+    }
+    return {200, "OK"};
+  }
+  // ATTPHOTO, ERRORLOG, IDCARD…: not kept by punchlink (docs/push-terminals.md). Answering OK
+  // here loses nothing punchlink would deliver, and a refusal would make the terminal resend
+  // them forever.
+  const auto lines =
+      static_cast<std::size_t>(std::count(request.body.begin(), request.body.end(), '\n'));
+  logger_.debug("push upload not kept", {{"device", config_.name}, {"table", table}});
+  return {200, adms::uploadReply(lines)};
+}
+
+PushReply PushTerminal::uploadAttendance(const PushRequest& request) {
+  const adms::AttlogBatch batch = adms::parseAttlog(request.body);
+  if (!batch.errors.empty()) {
+    // All or nothing: answering OK for part of a batch would lose the rest, and the terminal
+    // resends whole batches.
+    logger_.limited(LogLevel::Warning, "push-attlog/" + config_.serial,
+                    "refused an ATTLOG upload with malformed lines",
+                    {{"device", config_.name},
+                     {"errors", std::to_string(batch.errors.size() + batch.errors_omitted)},
+                     {"first", adms::toString(batch.errors.front())}});
+    return badRequest("ATTLOG upload refused, nothing stored:", batch.errors, batch.errors_omitted);
+  }
+  std::vector<OutboxPunch> punches;
+  punches.reserve(batch.records.size());
+  for (const auto& record : batch.records) {
+    punches.push_back(
+        toOutboxPunch({config_.serial, config_.name, record.pin, record.time, record.status,
+                       record.verify, workcodeNumber(record.workcode), "push"},
+                      zone_));
+  }
+  // Rows a query asked for (CmdId) are old rows: they do not move the stream's stamp.
+  std::optional<UploadStamp> stamp;
+  if (request.query.cmd_id.empty() && !request.query.stamp.empty()) {
+    stamp = UploadStamp{config_.serial, "ATTLOG", request.query.stamp};
+  }
+  auto inserted = outbox_.insert(punches, nowMs(), stamp);
+  if (!inserted) {
+    logger_.error("cannot store pushed punches; the terminal will send them again",
+                  {{"device", config_.name}, {"error", inserted.error().toString()}});
+    return unavailable(inserted.error());
+  }
+  if (!request.query.cmd_id.empty()) {
+    if (auto index = jobOfStep(request.query.cmd_id)) {
+      jobs_[*index].progress.records += punches.size();
+      jobs_[*index].progress.new_records += *inserted;
+    }
+  }
+  if (*inserted > 0 && punch_sink_) {
+    punch_sink_(*inserted);
+  }
+  return {200, adms::uploadReply(batch.records.size())};
+}
+
+PushReply PushTerminal::uploadOperations(const PushRequest& request) {
+  const adms::OperlogBatch batch = adms::parseOperlog(request.body);
+  const std::string table = upper(request.query.table);
+  if (!batch.errors.empty()) {
+    logger_.limited(LogLevel::Warning, "push-operlog/" + config_.serial,
+                    "refused an upload with malformed lines",
+                    {{"device", config_.name},
+                     {"table", table},
+                     {"first", adms::toString(batch.errors.front())}});
+    return badRequest(table + " upload refused, nothing stored:", batch.errors,
+                      batch.errors_omitted);
+  }
+  // USER lines answer a DATA QUERY USERINFO in flight (§8.7); the terminal also sends them when
+  // someone is enrolled at its keypad, which the relay learns from read_users.
+  for (auto& job : jobs_) {
+    const bool querying = std::any_of(job.steps.begin(), job.steps.end(), [](const Step& step) {
+      return step.sends > 0 && !step.done && std::holds_alternative<adms::QueryUsers>(step.command);
+    });
+    if (!querying) {
+      continue;
+    }
+    for (const auto& entry : batch.entries) {
+      if (const auto* user = std::get_if<adms::UserEntry>(&entry)) {
+        job.progress.users.push_back(*user);
+      }
+    }
+    break;
+  }
+  if (!request.query.stamp.empty()) {
+    if (auto saved =
+            outbox_.insert({}, nowMs(), UploadStamp{config_.serial, table, request.query.stamp});
+        !saved) {
+      return unavailable(saved.error());
+    }
+  }
+  return {200, adms::uploadReply(batch.entries.size())};
+}
+
+PushReply PushTerminal::poll(const PushRequest& request) {
+  if (!request.query.info.empty()) {
+    auto info = adms::parseDeviceInfo(request.query.info);
+    if (!info) {
+      return {400, "INFO is malformed: " + info.error().message + "\n"};
+    }
+    info_ = std::move(info.value());
+  }
+  const auto now = clock_.now();
+  std::vector<adms::QueuedCommand> batch;
+  for (auto& job : jobs_) {
+    bool waiting = false;
+    bool ends_batch = job.phase + 1 < job.plan.phases.size();
+    std::vector<Step*> due;
+    for (auto& step : job.steps) {
+      if (step.done) {
+        continue;
+      }
+      if (step.sends == 0 ||
+          (now - step.sent_at >= push_.command_timeout && step.sends < push_.command_attempts)) {
+        due.push_back(&step);
+      } else {
+        waiting = true;
+      }
+      ends_batch =
+          ends_batch || isQuery(step.command) || std::holds_alternative<adms::Reboot>(step.command);
+    }
+    if (batch.size() + due.size() > adms::kMaxCommandsPerReply) {
+      break;
+    }
+    for (Step* step : due) {
+      ++step->sends;
+      step->sent_at = now;
+      batch.push_back({step->id, step->command});
+    }
+    // Later commands wait for a phase still to come, a query's uploads, or a reboot.
+    if ((ends_batch && (waiting || !due.empty()))) {
+      break;
+    }
+  }
+  if (batch.empty()) {
+    return {200, "OK"};
+  }
+  auto reply = adms::buildCommandReply(batch);
+  if (!reply) {
+    // Plans are checked when queued; this is a bug, not the terminal's fault.
+    logger_.error("cannot encode push commands", {{"error", reply.error().toString()}});
+    return {200, "OK"};
+  }
+  logger_.debug("push commands sent",
+                {{"device", config_.name}, {"count", std::to_string(batch.size())}});
+  return {200, *reply};
+}
+
+PushReply PushTerminal::results(const PushRequest& request, std::vector<Finished>& finished) {
+  const adms::CommandResultBatch batch = adms::parseCommandResults(request.body);
+  if (batch.results.empty() && !batch.errors.empty()) {
+    return badRequest("devicecmd body has no result:", batch.errors, batch.errors_omitted);
+  }
+  for (const auto& result : batch.results) {
+    const auto index = jobOfStep(result.id);
+    if (!index) {
+      logger_.debug("result for a command this agent is not waiting for",
+                    {{"device", config_.name}, {"id", result.id}});
+      continue;
+    }
+    Job& job = jobs_[*index];
+    auto step = std::find_if(job.steps.begin(), job.steps.end(),
+                             [&](const Step& candidate) { return candidate.id == result.id; });
+    step->done = true;
+    job.progress.results.push_back(result);
+    if (auto refused = refusal(step->command, result)) {
+      finish(*index, {false, *refused, ""}, finished);
+    }
+  }
+  for (std::size_t i = 0; i < jobs_.size();) {
+    Job& job = jobs_[i];
+    const bool phase_done =
+        std::all_of(job.steps.begin(), job.steps.end(), [](const Step& step) { return step.done; });
+    if (!phase_done) {
+      ++i;
+      continue;
+    }
+    if (auto stop = checkPhase(job.command, job.phase, job.progress)) {
+      finish(i, {false, *stop, ""}, finished);
+      continue;
+    }
+    if (job.phase + 1 < job.plan.phases.size()) {
+      ++job.phase;
+      startPhase(job);
+      ++i;
+      continue;
+    }
+    if (job.command.type == CommandType::ClearAttendance) {
+      // The terminal numbers its records afresh; an old stamp would make it skip new ones.
+      (void)outbox_.insert({}, nowMs(), UploadStamp{config_.serial, "ATTLOG", ""});
+    }
+    CommandOutcome outcome = pushOutcome(job.command, job.progress);
+    finish(i, std::move(outcome), finished);
+  }
+  return {200, "OK"};
+}
+
+void PushTerminal::failExpired(std::vector<Finished>& finished) {
+  const auto now = clock_.now();
+  for (std::size_t i = 0; i < jobs_.size();) {
+    const Job& job = jobs_[i];
+    const bool sent = std::any_of(job.steps.begin(), job.steps.end(),
+                                  [](const Step& step) { return step.sends > 0; });
+    const bool exhausted = std::any_of(job.steps.begin(), job.steps.end(), [&](const Step& step) {
+      return !step.done && step.sends >= push_.command_attempts &&
+             now - step.sent_at >= push_.command_timeout;
+    });
+    if (exhausted) {
+      finish(i,
+             {false,
+              "the terminal did not confirm the command after " +
+                  std::to_string(push_.command_attempts) + " sends",
+              ""},
+             finished);
+    } else if (now >= job.expires) {
+      finish(i,
+             {false,
+              sent ? "expired before the terminal confirmed it"
+                   : "expired: the terminal did not poll for commands before expires_at",
+              ""},
+             finished);
+    } else {
+      ++i;
+    }
+  }
+}
+
+void PushTerminal::tick() {
+  std::vector<Finished> finished;
+  bool went_offline = false;
+  {
+    const std::lock_guard lock(mutex_);
+    if (online_ && last_seen_ && clock_.now() - *last_seen_ >= push_.offline_after) {
+      online_ = false;
+      offline_reason_ =
+          "no request for " + formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  push_.offline_after));
+      went_offline = true;
+      logger_.warn("push terminal offline",
+                   {{"device", config_.name}, {"reason", offline_reason_}});
+    }
+    failExpired(finished);
+  }
+  if (went_offline) {
+    publishStatus();
+  }
+  report(finished);
+}
+
+}  // namespace punchlink::agent

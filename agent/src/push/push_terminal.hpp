@@ -1,0 +1,132 @@
+// PushTerminal: one terminal that calls the agent over iclock HTTP push. It answers the
+// terminal's requests (handshake, uploads, polls, command results), keeps what the terminal
+// sends in the outbox before answering OK, queues the relay's commands for its next poll and
+// reports them once the terminal's results are in, and knows whether the terminal is online
+// (it polled within offline_after). Sockets are not its business: PushListener parses HTTP and
+// hands it a PushRequest; tests do the same without a network.
+#pragma once
+
+#include "commands/command.hpp"
+#include "config/agent_config.hpp"
+#include "devices/terminal.hpp"
+#include "outbox/outbox.hpp"
+#include "push/push_command_plan.hpp"
+
+#include <punchlink/common/adms/adms_codec.hpp>
+#include <punchlink/common/clock.hpp>
+#include <punchlink/common/log.hpp>
+#include <punchlink/common/time_zone.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace punchlink::agent {
+
+struct PushRequest {
+  adms::Endpoint endpoint = adms::Endpoint::Unknown;
+  bool post = false;
+  adms::IclockQuery query;
+  std::string body;
+  std::string remote_address;
+};
+
+struct PushReply {
+  int status = 200;
+  std::string body = "OK";
+};
+
+class PushTerminal final : public Terminal {
+ public:
+  PushTerminal(DeviceConfig config,
+               const PushConfig& push,
+               Outbox& outbox,
+               StatusSink status,
+               ResultSink results,
+               PunchSink punches,
+               Logger logger,
+               const Clock& clock);
+
+  const std::string& name() const noexcept override { return config_.name; }
+
+  std::string serial() const override { return config_.serial; }
+
+  std::string statusJson() const override;
+  void enqueue(Command command, std::chrono::system_clock::time_point expires) override;
+
+  // Answers one request of this terminal. Never throws; every non-200 reply says why.
+  PushReply handle(const PushRequest& request);
+
+  // Marks the terminal offline when it has not called for offline_after, and fails commands
+  // that expired or were sent command_attempts times without a result. Called every second.
+  void tick();
+
+ private:
+  struct Step {
+    std::string id;
+    adms::Command command;
+    int sends = 0;
+    std::chrono::system_clock::time_point sent_at;
+    bool done = false;
+  };
+
+  struct Job {
+    Command command;
+    std::chrono::system_clock::time_point expires;
+    PushPlan plan;
+    std::size_t phase = 0;
+    std::vector<Step> steps;  // of the current phase
+    PushProgress progress;
+  };
+
+  struct Finished {
+    Command command;
+    CommandOutcome outcome;
+  };
+
+  PushReply handshake(const PushRequest& request);
+  PushReply upload(const PushRequest& request);
+  PushReply uploadAttendance(const PushRequest& request);
+  PushReply uploadOperations(const PushRequest& request);
+  PushReply poll(const PushRequest& request);
+  PushReply results(const PushRequest& request, std::vector<Finished>& finished);
+  void startPhase(Job& job);
+  std::optional<std::size_t> jobOfStep(const std::string& id) const;
+  void finish(std::size_t index, CommandOutcome outcome, std::vector<Finished>& finished);
+  void failExpired(std::vector<Finished>& finished);
+  void report(std::vector<Finished>& finished);
+  bool markSeen(const std::string& address);
+  void publishStatus();
+  std::string statusJsonLocked() const;
+  std::int64_t nowMs() const;
+
+  DeviceConfig config_;
+  const PushConfig& push_;
+  TimeZone zone_;
+  Outbox& outbox_;
+  StatusSink status_sink_;
+  ResultSink result_sink_;
+  PunchSink punch_sink_;
+  Logger logger_;
+  const Clock& clock_;
+
+  mutable std::mutex mutex_;
+  bool online_ = false;
+  std::string offline_reason_ = "has not called yet";
+  std::optional<std::chrono::system_clock::time_point> last_seen_;
+  std::string address_;
+  std::string push_version_;
+  std::string device_type_ = "att";
+  std::optional<adms::DeviceInfo> info_;
+  std::map<std::string, std::string> options_;  // from table=options
+  std::string last_error_;
+  std::deque<Job> jobs_;
+  std::uint64_t next_step_id_;
+};
+
+}  // namespace punchlink::agent
