@@ -39,8 +39,8 @@ void fail(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const s
 
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(SimDevice& device, const std::function<std::size_t()>& sessions)
-      : device_(device), sessions_(sessions) {}
+  Handler(SimDevice& device, const std::function<json()>& extra_state)
+      : device_(device), extra_state_(extra_state) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     try {
@@ -143,59 +143,62 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     }
     const auto counters = device_.counters();
     const auto sizes = device_.freeSizes();
-    return {{"serial", identity.serial},
-            {"name", identity.name},
-            {"platform", identity.platform},
-            {"firmware", identity.firmware},
-            {"mac", identity.mac},
-            {"time_zone", identity.time_zone},
-            {"clock", formatLocalTime(device_.localNow())},
-            {"enabled", device_.enabled()},
-            {"sessions", sessions_()},
-            {"user_count", users.size()},
-            {"template_count", templates},
-            {"attendance_count", device_.attendanceCount()},
-            {"attendance_format", static_cast<int>(identity.attendance_format)},
-            {"user_format", static_cast<int>(identity.user_format)},
-            {"capacity",
-             {{"users", sizes.users_capacity},
-              {"fingers", sizes.fingers_capacity},
-              {"records", sizes.records_capacity}}},
-            {"counters",
-             {{"restarts", counters.restarts},
-              {"unlocks", counters.unlocks},
-              {"log_clears", counters.log_clears}}},
-            {"users", users}};
+    json out = {{"serial", identity.serial},
+                {"name", identity.name},
+                {"platform", identity.platform},
+                {"firmware", identity.firmware},
+                {"mac", identity.mac},
+                {"time_zone", identity.time_zone},
+                {"clock", formatLocalTime(device_.localNow())},
+                {"enabled", device_.enabled()},
+                {"user_count", users.size()},
+                {"template_count", templates},
+                {"attendance_count", device_.attendanceCount()},
+                {"attendance_format", static_cast<int>(identity.attendance_format)},
+                {"user_format", static_cast<int>(identity.user_format)},
+                {"capacity",
+                 {{"users", sizes.users_capacity},
+                  {"fingers", sizes.fingers_capacity},
+                  {"records", sizes.records_capacity}}},
+                {"counters",
+                 {{"restarts", counters.restarts},
+                  {"unlocks", counters.unlocks},
+                  {"log_clears", counters.log_clears}}},
+                {"users", users}};
+    if (extra_state_) {
+      out.update(extra_state_());
+    }
+    return out;
   }
 
   SimDevice& device_;
-  const std::function<std::size_t()>& sessions_;
+  const std::function<json()>& extra_state_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(SimDevice& device, std::function<std::size_t()> sessions)
-      : device_(device), sessions_(std::move(sessions)) {}
+  Factory(SimDevice& device, std::function<json()> extra_state)
+      : device_(device), extra_state_(std::move(extra_state)) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(device_, sessions_);  // Poco takes ownership
+    return new Handler(device_, extra_state_);  // Poco takes ownership
   }
 
  private:
   SimDevice& device_;
-  std::function<std::size_t()> sessions_;
+  std::function<json()> extra_state_;
 };
 
 }  // namespace
 
 ControlServer::ControlServer(SimDevice& device,
-                             std::function<std::size_t()> session_count,
+                             std::function<json()> extra_state,
                              std::uint16_t port) {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   port_ = socket.address().port();
   auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
   params->setMaxThreads(4);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(device, std::move(session_count)),
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(device, std::move(extra_state)),
                                                     socket, params);
   server_->start();
 }

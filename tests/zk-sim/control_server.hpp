@@ -1,13 +1,16 @@
 // zk-sim's control interface: JSON over HTTP on loopback, for tests, benchmarks, the demo and
 // users' scripts. Stable routes:
 //   POST /punches {"user_id","state","verify"[,"time","workcode"]} → 201 with the stored record
-//   GET  /state        serial, users (with template counts), log size, device clock, counters
+//   GET  /state        serial, users (with template counts), log size, device clock, counters,
+//                      and what the caller adds (ZK sessions, push mode progress)
 //   GET  /attendance   the attendance log
 //   GET  /users/{user_id}   one user with base64 templates
 //   POST /faults {...} arm faults; DELETE /faults clears them
 #pragma once
 
 #include "sim_device.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -21,8 +24,8 @@ namespace punchlink::zksim {
 
 class ControlServer {
  public:
-  // session_count reports open client sessions in /state.
-  ControlServer(SimDevice& device, std::function<std::size_t()> session_count, std::uint16_t port);
+  // `extra_state` returns fields merged into /state.
+  ControlServer(SimDevice& device, std::function<nlohmann::json()> extra_state, std::uint16_t port);
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;

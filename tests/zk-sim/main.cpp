@@ -2,6 +2,7 @@
 // benchmarks and the local demo. See README.md in this folder.
 #include "auto_punch.hpp"
 #include "control_server.hpp"
+#include "push_client.hpp"
 #include "sim_cli.hpp"
 #include "sim_device.hpp"
 #include "sim_fixture.hpp"
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <memory>
 
 int main(int argc, char** argv) {
   using namespace punchlink::zksim;
@@ -40,8 +42,31 @@ int main(int argc, char** argv) {
     generateState(device, cli.generated);
     SimServer server(device, cli.sim, cli.server);
     server.start();
+    std::unique_ptr<PushClient> push;
+    if (!cli.push.url.empty()) {
+      push = std::make_unique<PushClient>(device, cli.push);
+      push->start();
+    }
     ControlServer control(
-        device, [&server] { return server.sessionCount(); }, cli.control_port);
+        device,
+        [&server, &push] {
+          nlohmann::json state = {{"sessions", server.sessionCount()}};
+          if (push) {
+            const PushClientStats stats = push->stats();
+            state["push"] = {{"handshakes", stats.handshakes},
+                             {"uploads", stats.uploads},
+                             {"uploaded", stats.uploaded},
+                             {"refused", stats.refused},
+                             {"polls", stats.polls},
+                             {"commands", stats.commands},
+                             {"attlog_stamp", stats.attlog_stamp},
+                             {"delay_s", stats.delay_s},
+                             {"error_delay_s", stats.error_delay_s},
+                             {"last_error", stats.last_error}};
+          }
+          return state;
+        },
+        cli.control_port);
     // A seed of its own, derived from --seed, so the generated data stays as it was.
     AutoPuncher puncher(device, cli.auto_punch_per_minute, cli.generated.seed ^ 0x5eedU);
     std::printf("zk-sim ready tcp=%u udp=%u control=%u serial=%s\n",
@@ -51,6 +76,9 @@ int main(int argc, char** argv) {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     puncher.stop();
+    if (push) {
+      push->stop();
+    }
     server.stop();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "zk-sim: %s\n", error.what());

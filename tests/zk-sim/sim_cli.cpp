@@ -53,6 +53,12 @@ control API on 127.0.0.1. When ready it prints one line:
   --lenient-checksums      accept packets with wrong checksums
   --empty-table-error      answer bulk reads of empty tables with ACK_ERROR, as firmware does
   --fw-inline-chunks       answer small chunk reads inline, as firmware does (breaks node-zklib)
+  --push-url URL           also act as an ADMS push terminal calling URL (http://host:port),
+                           e.g. the agent's push listener
+  --push-retry S           seconds between attempts until the server's handshake sets
+                           ErrorDelay and Delay (1..3600; default 30)
+  --push-batch N           attendance records per ATTLOG upload (1..10000; default 100)
+  --push-device-type T     DeviceType sent in the handshake: att or acc (default att)
   --help                   this text
 )";
 }
@@ -151,6 +157,23 @@ Result<CliOptions> parseCli(int argc, const char* const* argv) {
       cli.sim.empty_table_error = true;
     } else if (flag == "--fw-inline-chunks") {
       cli.sim.inline_small_chunks = true;
+    } else if (flag == "--push-url") {
+      status = takeString(cli.push.url);
+      if (status && !cli.push.url.starts_with("http://")) {
+        status = makeError(ErrorCode::InvalidInput,
+                           "--push-url must be http://host:port (terminals call plain HTTP)");
+      }
+    } else if (flag == "--push-retry") {
+      int seconds = 0;
+      status = take(seconds, 1, 3600);
+      cli.push.retry = std::chrono::seconds{seconds};
+    } else if (flag == "--push-batch") {
+      status = take(cli.push.batch, std::size_t{1}, std::size_t{10'000});
+    } else if (flag == "--push-device-type") {
+      status = takeString(cli.push.device_type);
+      if (status && cli.push.device_type != "att" && cli.push.device_type != "acc") {
+        status = makeError(ErrorCode::InvalidInput, "--push-device-type must be att or acc");
+      }
     } else {
       return makeError(ErrorCode::InvalidInput, "unknown option " + std::string(flag));
     }

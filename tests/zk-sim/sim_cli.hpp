@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auto_punch.hpp"
+#include "push_client.hpp"
 #include "sim_device.hpp"
 #include "sim_fixture.hpp"
 #include "sim_server.hpp"
@@ -21,6 +22,7 @@ struct CliOptions {
   std::uint16_t control_port = 0;
   std::uint32_t auto_punch_per_minute = 0;  // 0: no punches of its own
   std::string fixture;
+  PushClientOptions push;  // push mode when push.url is set
   bool help = false;
 };
 
