@@ -363,6 +363,31 @@ TEST(AgentConfig, ErrorsNameTheKeyAndThePosition) {
        "command_expiry: must be at least 1s"},
       {"no devices", "site_id: plant-7\nuplink:\n  broker: mqtt://localhost:1883\ndevices: []\n",
        "devices: lists no terminal"},
+      {"push device without serial", minimalConfig() + "  - name: gate\n    protocol: push\n",
+       "devices[1].serial: is required but missing"},
+      {"push serial with a space",
+       minimalConfig() + "  - name: gate\n    protocol: push\n    serial: \"CK 1\"\n",
+       "devices[1].serial: must be the terminal's serial number"},
+      {"push serial twice",
+       minimalConfig() + "  - name: a\n    protocol: push\n    serial: CK1\n" +
+           "  - name: b\n    protocol: push\n    serial: CK1\n",
+       "devices[2].serial: \"CK1\" is listed twice"},
+      {"push device with a port",
+       minimalConfig() + "  - name: gate\n    protocol: push\n    serial: CK1\n    port: 4370\n",
+       "devices[1].port: unknown key"},
+      {"protocol unknown", minimalConfig("", "    protocol: soap\n"),
+       "devices[0].protocol: must be one of zk, push"},
+      {"push delay over an hour", minimalConfig() + "push:\n  delay: 2h\n",
+       "push.delay: must be at most 1h"},
+      {"push offline_after not above delay",
+       minimalConfig() + "push:\n  delay: 30s\n  offline_after: 30s\n",
+       "push.offline_after: must be longer than delay"},
+      {"push max_body too small", minimalConfig() + "push:\n  max_body: 1KiB\n",
+       "push.max_body: must be at least 64KiB"},
+      {"push listen empty", minimalConfig() + "push:\n  listen: \"\"\n",
+       "push.listen: must be an address and port"},
+      {"push command_attempts 0", minimalConfig() + "push:\n  command_attempts: 0\n",
+       "push.command_attempts: expected an integer from 1 to 100"},
   };
   const std::regex located(R"(^agent\.yaml:[0-9]+:[0-9]+: )");
   for (const auto& error_case : cases) {
@@ -371,6 +396,33 @@ TEST(AgentConfig, ErrorsNameTheKeyAndThePosition) {
     EXPECT_NE(message.find(error_case.expected), std::string::npos) << message;
     EXPECT_TRUE(std::regex_search(message, located)) << message;
   }
+}
+
+TEST(AgentConfig, PushTerminalsAndTheListener) {
+  auto config = parse(minimalConfig() +
+                      "  - name: gate\n    protocol: push\n    serial: CKJF202560310\n"
+                      "    host: 10.7.0.30\n    time_zone: Asia/Kolkata\n"
+                      "push:\n  listen: 0.0.0.0:8085\n  delay: 5s\n  max_body: 1MiB\n");
+  ASSERT_TRUE(config.ok()) << config.error().toString();
+  ASSERT_EQ(config->devices.size(), 2U);
+  EXPECT_EQ(config->devices[0].protocol, DeviceProtocol::ZkBinary);
+  const DeviceConfig& gate = config->devices[1];
+  EXPECT_EQ(gate.protocol, DeviceProtocol::Push);
+  EXPECT_EQ(gate.serial, "CKJF202560310");
+  EXPECT_EQ(gate.host, "10.7.0.30");
+  EXPECT_EQ(gate.time_zone, "Asia/Kolkata");
+  EXPECT_EQ(config->push.listen, "0.0.0.0:8085");
+  EXPECT_EQ(config->push.delay, 5s);
+  EXPECT_EQ(config->push.max_body, 1U << 20U);
+  EXPECT_TRUE(config->servesPush());
+  // No push terminal and no discovery: no listener.
+  EXPECT_FALSE(parse(minimalConfig())->servesPush());
+  EXPECT_TRUE(parse(minimalConfig() + "push:\n  accept_unknown: true\n")->servesPush());
+  // --check-config shows the push settings and terminal.
+  const std::string described = describeAgentConfig(*config);
+  EXPECT_NE(described.find("push:\n  listen: \"0.0.0.0:8085\""), std::string::npos) << described;
+  EXPECT_NE(described.find("    protocol: push\n    serial: \"CKJF202560310\""), std::string::npos)
+      << described;
 }
 
 }  // namespace

@@ -1,0 +1,336 @@
+// PushTerminal and the command plans, driven with parsed requests: no sockets, a manual clock,
+// a real outbox in a temporary folder.
+#include "push/push_terminal.hpp"
+
+#include "push/push_command_plan.hpp"
+
+#include <punchlink/common/crypto.hpp>
+#include <punchlink/common/event_id.hpp>
+#include <punchlink/testing/manual_clock.hpp>
+#include <punchlink/testing/temp_dir.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+namespace punchlink::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr const char* kSerial = "CKJF202560310";
+
+adms::IclockQuery query(const std::string& text) {
+  auto parsed = adms::parseIclockQuery(text);
+  EXPECT_TRUE(parsed.ok()) << text;
+  return parsed.valueOr(adms::IclockQuery{});
+}
+
+Command command(const std::string& payload) {
+  auto parsed = parseCommand(payload);
+  EXPECT_TRUE(parsed.ok()) << payload;
+  return parsed.valueOr(Command{});
+}
+
+class PushTerminalTest : public ::testing::Test {
+ protected:
+  PushTerminalTest() {
+    outbox_ = Outbox::open(dir_.file("outbox.db").string(), 1 << 30, 80).value();
+    push_.offline_after = 30s;
+    push_.command_timeout = 20s;
+    push_.command_attempts = 2;
+    DeviceConfig device;
+    device.name = "gate";
+    device.protocol = DeviceProtocol::Push;
+    device.serial = kSerial;
+    device.time_zone = "Asia/Kolkata";
+    terminal_ = std::make_unique<PushTerminal>(
+        device, push_, *outbox_,
+        [this](const std::string&, const std::string& status) {
+          statuses_.push_back(json::parse(status));
+        },
+        [this](const Command& done, const CommandOutcome& outcome) {
+          outcomes_.emplace_back(done.command_id, outcome);
+        },
+        [this](std::size_t rows) { new_rows_ += rows; }, logger_, clock_);
+  }
+
+  PushReply get(adms::Endpoint endpoint, const std::string& text) {
+    return terminal_->handle(
+        {endpoint, false, query("SN=" + std::string(kSerial) + text), "", "10.0.0.7"});
+  }
+
+  PushReply post(adms::Endpoint endpoint, const std::string& text, const std::string& body) {
+    return terminal_->handle(
+        {endpoint, true, query("SN=" + std::string(kSerial) + text), body, "10.0.0.7"});
+  }
+
+  std::size_t pending() { return static_cast<std::size_t>(outbox_->stats()->pending); }
+
+  testing::TempDir dir_{"punchlink-push-terminal"};
+  testing::ManualClock clock_;
+  Logger logger_{"test", LogLevel::Error, StderrSink::detect(), clock_};
+  PushConfig push_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<PushTerminal> terminal_;
+  std::vector<json> statuses_;
+  std::vector<std::pair<std::string, CommandOutcome>> outcomes_;
+  std::size_t new_rows_ = 0;
+};
+
+TEST_F(PushTerminalTest, HandshakeHandsBackTheStampOfTheLastStoredUpload) {
+  auto first = get(adms::Endpoint::Cdata, "&options=all&pushver=2.4.1&DeviceType=att");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_TRUE(first.body.starts_with("GET OPTION FROM: CKJF202560310\n")) << first.body;
+  EXPECT_NE(first.body.find("ATTLOGStamp=None\n"), std::string::npos);
+  EXPECT_NE(first.body.find("TimeZone=330\n"), std::string::npos) << first.body;  // +05:30
+  EXPECT_NE(first.body.find("TransFlag=TransData AttLog\tOpLog"), std::string::npos);
+  EXPECT_EQ(first.body.find("AttPhoto"), std::string::npos);
+
+  ASSERT_EQ(post(adms::Endpoint::Cdata, "&table=ATTLOG&Stamp=500",
+                 "7\t2026-03-01 09:00:00\t0\t1\n8\t2026-03-01 09:00:05\t1\t15\n")
+                .body,
+            "OK:2");
+  EXPECT_EQ(new_rows_, 2U);
+  // The refused batch does not move the stamp.
+  EXPECT_EQ(post(adms::Endpoint::Cdata, "&table=ATTLOG&Stamp=600", "bad line\n").status, 400);
+  // Nor do rows a query asked for.
+  EXPECT_EQ(post(adms::Endpoint::Cdata, "&table=ATTLOG&Stamp=9999&CmdId=77",
+                 "7\t2026-03-01 09:00:00\t0\t1\n")
+                .body,
+            "OK:1");
+  auto again = get(adms::Endpoint::Cdata, "&options=all");
+  EXPECT_NE(again.body.find("ATTLOGStamp=500\n"), std::string::npos) << again.body;
+  EXPECT_EQ(pending(), 2U);
+}
+
+TEST_F(PushTerminalTest, PunchesGetTheSameEventIdsAsOverZkBinary) {
+  ASSERT_EQ(post(adms::Endpoint::Cdata, "&table=ATTLOG&Stamp=1",
+                 "1001\t2026-07-01 09:15:00\t1\t15\t\t0\t0\n")
+                .status,
+            200);
+  auto rows = outbox_->nextBatch(10, 0).value();
+  ASSERT_EQ(rows.size(), 1U);
+  const json punch = json::parse(rows[0].payload);
+  EXPECT_EQ(
+      rows[0].event_id,
+      makeEventId(
+          kSerial, "1001",
+          LocalSeconds{std::chrono::sys_days{std::chrono::year{2026} / 7 / 1}.time_since_epoch() +
+                       9h + 15min}));
+  EXPECT_EQ(punch["timestamp"], "2026-07-01T03:45:00Z");
+  EXPECT_EQ(punch["device_name"], "gate");
+  EXPECT_EQ(punch["source"], "push");
+  // The same record again (a resend) is one row.
+  ASSERT_EQ(
+      post(adms::Endpoint::Cdata, "&table=ATTLOG&Stamp=1", "1001\t2026-07-01 09:15:00\t1\t15\n")
+          .body,
+      "OK:1");
+  EXPECT_EQ(pending(), 1U);
+}
+
+TEST_F(PushTerminalTest, OnlineWhileItCallsOfflineAfterSilence) {
+  EXPECT_EQ(json::parse(terminal_->statusJson())["online"], false);
+  ASSERT_EQ(
+      get(adms::Endpoint::GetRequest, "&INFO=Ver%202.4.1,12,30,4567,10.0.0.7,10,58,12,2,11110")
+          .body,
+      "OK");
+  json status = json::parse(terminal_->statusJson());
+  EXPECT_EQ(status["online"], true);
+  EXPECT_EQ(status["users"], 12);
+  EXPECT_EQ(status["fingers"], 30);
+  EXPECT_EQ(status["logs"], 4567);
+  EXPECT_EQ(status["firmware"], "Ver 2.4.1");
+  EXPECT_EQ(status["host"], "10.0.0.7");
+  clock_.advance(29s);
+  terminal_->tick();
+  EXPECT_EQ(json::parse(terminal_->statusJson())["online"], true);
+  clock_.advance(2s);
+  terminal_->tick();
+  status = json::parse(terminal_->statusJson());
+  EXPECT_EQ(status["online"], false);
+  EXPECT_EQ(status["reason"], "no request for 30s");
+  ASSERT_FALSE(statuses_.empty());
+  EXPECT_EQ(statuses_.back()["online"], false);
+}
+
+TEST_F(PushTerminalTest, EnrollIsSentOnThePollAndReportedWhenAllResultsAreIn) {
+  const std::string tmpl = crypto::base64Encode(std::string(16, 'x'));
+  terminal_->enqueue(command(R"({"command_id":"c1","device":"gate","type":"enroll_user",)"
+                             R"("params":{"user_id":"42","name":"Ana","card":7,)"
+                             R"("templates":[{"index":3,"data":")" +
+                             tmpl + R"("}]}})"),
+                     clock_.now() + 1h);
+  const auto reply = get(adms::Endpoint::GetRequest, "");
+  const auto lines = [&] {
+    std::vector<std::string> out;
+    std::string line;
+    std::istringstream in(reply.body);
+    while (std::getline(in, line)) {
+      out.push_back(line);
+    }
+    return out;
+  }();
+  ASSERT_EQ(lines.size(), 3U) << reply.body;
+  const auto id = [](const std::string& line) { return line.substr(2, line.find(':', 2) - 2); };
+  EXPECT_NE(lines[0].find(":DATA UPDATE USERINFO PIN=42\tName=Ana\tPri=0\tPasswd=\tCard=7"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find(":DATA DELETE FINGERTMP PIN=42"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find(":DATA UPDATE FINGERTMP PIN=42\tFID=3\tSize=" +
+                          std::to_string(tmpl.size()) + "\tValid=1\tTMP=" + tmpl),
+            std::string::npos)
+      << lines[2];
+  // Nothing is sent twice while the results are on their way.
+  EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body, "OK");
+  ASSERT_EQ(
+      post(adms::Endpoint::DeviceCmd, "",
+           "ID=" + id(lines[0]) + "&Return=0&CMD=DATA\nID=" + id(lines[1]) + "&Return=0&CMD=DATA\n")
+          .body,
+      "OK");
+  EXPECT_TRUE(outcomes_.empty());
+  ASSERT_EQ(post(adms::Endpoint::DeviceCmd, "", "ID=" + id(lines[2]) + "&Return=0&CMD=DATA\n").body,
+            "OK");
+  ASSERT_EQ(outcomes_.size(), 1U);
+  EXPECT_EQ(outcomes_[0].first, "c1");
+  EXPECT_TRUE(outcomes_[0].second.succeeded);
+  EXPECT_EQ(json::parse(outcomes_[0].second.result_json)["templates"], 1);
+}
+
+TEST_F(PushTerminalTest, ARefusalFailsTheCommandWithTheMeaningOfTheCode) {
+  terminal_->enqueue(command(R"({"command_id":"c2","device":"gate","type":"enroll_user",)"
+                             R"("params":{"user_id":"42"}})"),
+                     clock_.now() + 1h);
+  const auto reply = get(adms::Endpoint::GetRequest, "").body;
+  const std::string id = reply.substr(2, reply.find(':', 2) - 2);
+  (void)post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=-1001&CMD=DATA\n");
+  ASSERT_EQ(outcomes_.size(), 1U);
+  EXPECT_FALSE(outcomes_[0].second.succeeded);
+  EXPECT_EQ(outcomes_[0].second.error,
+            "the terminal refused DATA UPDATE USERINFO: Return=-1001 (capacity limit reached)");
+}
+
+TEST_F(PushTerminalTest, UpdateAsksFirstAndFailsForAnAbsentUser) {
+  terminal_->enqueue(command(R"({"command_id":"c3","device":"gate","type":"update_user",)"
+                             R"("params":{"user_id":"42","name":"B"}})"),
+                     clock_.now() + 1h);
+  const auto reply = get(adms::Endpoint::GetRequest, "").body;
+  ASSERT_NE(reply.find(":DATA QUERY USERINFO PIN=42"), std::string::npos) << reply;
+  const std::string id = reply.substr(2, reply.find(':', 2) - 2);
+  // Another user's line (the terminal may ignore the filter, §8.7) does not count.
+  ASSERT_EQ(post(adms::Endpoint::Cdata, "&table=OPERLOG", "USER PIN=41\tName=A\n").body, "OK:1");
+  (void)post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=0&CMD=DATA\n");
+  ASSERT_EQ(outcomes_.size(), 1U);
+  EXPECT_FALSE(outcomes_[0].second.succeeded);
+  EXPECT_NE(outcomes_[0].second.error.find("not on the terminal"), std::string::npos);
+}
+
+TEST_F(PushTerminalTest, UnansweredCommandsAreSentAgainThenFail) {
+  terminal_->enqueue(command(R"({"command_id":"c4","device":"gate","type":"unlock"})"),
+                     clock_.now() + 1h);
+  const auto first = get(adms::Endpoint::GetRequest, "").body;
+  EXPECT_NE(first.find(":AC_UNLOCK"), std::string::npos) << first;
+  clock_.advance(21s);
+  EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body, first);  // same id, sent again
+  clock_.advance(21s);
+  EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body, "OK");  // attempts used up
+  terminal_->tick();
+  ASSERT_EQ(outcomes_.size(), 1U);
+  EXPECT_FALSE(outcomes_[0].second.succeeded);
+  EXPECT_EQ(outcomes_[0].second.error, "the terminal did not confirm the command after 2 sends");
+}
+
+TEST_F(PushTerminalTest, CommandsExpireWhenTheTerminalDoesNotPoll) {
+  terminal_->enqueue(command(R"({"command_id":"c5","device":"gate","type":"restart"})"),
+                     clock_.now() + 10s);
+  clock_.advance(11s);
+  terminal_->tick();
+  ASSERT_EQ(outcomes_.size(), 1U);
+  EXPECT_EQ(outcomes_[0].second.error,
+            "expired: the terminal did not poll for commands before expires_at");
+  EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body, "OK");
+}
+
+TEST_F(PushTerminalTest, PinnedHostRefusesOtherAddresses) {
+  DeviceConfig device;
+  device.name = "pinned";
+  device.protocol = DeviceProtocol::Push;
+  device.serial = kSerial;
+  device.host = "10.0.0.9";
+  PushTerminal pinned(device, push_, *outbox_, {}, {}, {}, logger_, clock_);
+  const auto reply = pinned.handle({adms::Endpoint::Cdata, true,
+                                    query("SN=" + std::string(kSerial) + "&table=ATTLOG"),
+                                    "1\t2026-03-01 09:00:00\t0\t1\n", "10.0.0.7"});
+  EXPECT_EQ(reply.status, 403);
+  EXPECT_EQ(pending(), 0U);
+}
+
+TEST(PushCommandPlan, TranslatesEveryCommandType) {
+  const TimeZone zone = TimeZone::find("Europe/Berlin").value();
+  const UtcSeconds now{std::chrono::sys_days{std::chrono::year{2026} / 1 / 10}.time_since_epoch()};
+  const auto plan = [&](const std::string& payload, const std::string& type = "att") {
+    auto planned = planPushCommand(command(payload), zone, type, now);
+    EXPECT_TRUE(planned.ok()) << payload;
+    std::vector<std::string> lines;
+    const PushPlan phases = planned.valueOr(PushPlan{});
+    for (const auto& phase : phases.phases) {
+      std::string joined;
+      for (const auto& step : phase) {
+        joined += adms::encodeCommand("1", step).value().substr(4) + ";";
+      }
+      lines.push_back(joined);
+    }
+    return lines;
+  };
+  using Lines = std::vector<std::string>;
+  EXPECT_EQ(
+      plan(R"({"command_id":"a","device":"d","type":"delete_user","params":{"user_id":"9"}})"),
+      Lines{"DATA DELETE USERINFO PIN=9;"});
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"unlock","params":{"seconds":7}})"),
+            Lines{"AC_UNLOCK;"});
+  EXPECT_EQ(
+      plan(R"({"command_id":"a","device":"d","type":"unlock","params":{"seconds":7}})", "acc"),
+      Lines{"CONTROL DEVICE 01010107;"});
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"restart"})"), Lines{"REBOOT;"});
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"set_time"})"), Lines{"CHECK;"});
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"read_users"})"),
+            Lines{"DATA QUERY USERINFO;"});
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"clear_attendance",)"
+                 R"("params":{"confirm":true}})"),
+            Lines{"CLEAR LOG;"});
+  // UTC range, sent in the terminal's local time (Berlin is UTC+1 in January).
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"query_logs","params":)"
+                 R"({"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}})"),
+            Lines{"DATA QUERY ATTLOG StartTime=2026-01-01 01:00:00\tEndTime=2026-01-02 01:00:00;"});
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"set_options","params":)"
+                 R"({"options":{"Delay":5,"WebServerIP":"10.0.0.2"}}})"),
+            Lines{"SET OPTION Delay=5;SET OPTION WebServerIP=10.0.0.2;"});
+  EXPECT_EQ(
+      plan(R"({"command_id":"a","device":"d","type":"update_user","params":{"user_id":"9"}})"),
+      (Lines{"DATA QUERY USERINFO PIN=9;",
+             "DATA UPDATE USERINFO PIN=9\tName=\tPri=0\tPasswd=\tCard=;"}));
+}
+
+TEST(PushCommandPlan, RefusesWhatTheTerminalCannotDo) {
+  const TimeZone zone = TimeZone::find("UTC").value();
+  const UtcSeconds now{std::chrono::sys_days{std::chrono::year{2026} / 1 / 10}.time_since_epoch()};
+  auto far = planPushCommand(command(R"({"command_id":"a","device":"d","type":"set_time",)"
+                                     R"("params":{"time":"2020-01-01T00:00:00Z"}})"),
+                             zone, "att", now);
+  ASSERT_FALSE(far.ok());
+  EXPECT_NE(far.error().message.find("takes its clock from the agent"), std::string::npos);
+  auto tab = planPushCommand(command(R"({"command_id":"a","device":"d","type":"enroll_user",)"
+                                     R"("params":{"user_id":"9","name":"a\tb"}})"),
+                             zone, "att", now);
+  ASSERT_FALSE(tab.ok());
+  EXPECT_NE(tab.error().message.find("cannot send this to a push terminal"), std::string::npos);
+  auto key = planPushCommand(command(R"({"command_id":"a","device":"d","type":"set_options",)"
+                                     R"("params":{"options":{"bad key":1}}})"),
+                             zone, "att", now);
+  EXPECT_FALSE(key.ok());
+}
+
+}  // namespace
+}  // namespace punchlink::agent
