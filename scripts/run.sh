@@ -7,9 +7,10 @@
 #                                                  running in another terminal)
 #
 # What runs: Mosquitto with TLS (a local CA made on first run), password auth and per-site ACLs,
-# checked with a TLS round trip; zk-sim, an emulated terminal speaking the ZK binary protocol
-# (with --punch-rate N it punches N times a minute on its own); punchlink-agent, which reads the
-# terminal and publishes its punches to the broker; punchlink-relay, which stores them,
+# checked with a TLS round trip; two emulated terminals (zk-sim): one speaking the ZK binary
+# protocol, which the agent reads, and one in ADMS push mode, which calls the agent's push
+# listener (with --punch-rate N each punches N times a minute on its own); punchlink-agent, which
+# takes both terminals' punches and publishes them to the broker; punchlink-relay, which stores them,
 # acknowledges them to the agent, serves the REST API and fires signed webhooks; and
 # scripts/demo_receiver.py, a webhook receiver that verifies both signatures of every delivery
 # and logs the events.
@@ -30,7 +31,12 @@ webhook_port=${PUNCHLINK_WEBHOOK_PORT:-8090}
 webhook_log=${PUNCHLINK_WEBHOOK_LOG:-$state_dir/webhooks.jsonl}
 punch_rate=${PUNCHLINK_PUNCH_RATE:-0}
 site_id=${PUNCHLINK_DEMO_SITE:-demo-site}
+agent_push_port=${PUNCHLINK_AGENT_PUSH_PORT:-8081}
+push_control_port=${PUNCHLINK_PUSH_CONTROL_PORT:-0}
 zk_serial=DEMO000000001
+push_serial=DEMOPUSH00002
+# Tests run the stack from the tree they built: binaries from here, no install or build step.
+build_dir=${PUNCHLINK_BUILD_DIR:-}
 run_dir=$state_dir/run
 
 log() { printf 'punchlink: %s\n' "$*"; }
@@ -43,14 +49,16 @@ usage: scripts/run.sh [--detach] [--punch-rate N]
   (no option)      start the stack and stay in the foreground; Ctrl-C stops everything
   --detach, -d     start everything in the background, write pids to <state>/run/, return once
                    every part is ready; stop it with `scripts/run.sh stop`
-  --punch-rate N   the emulated terminal punches N times a minute on its own (0..6000, default 0;
-                   or PUNCHLINK_PUNCH_RATE)
+  --punch-rate N   each emulated terminal punches N times a minute on its own (0..6000, default
+                   0; or PUNCHLINK_PUNCH_RATE)
   stop             stop the stack whose pids are in <state>/run/ and return once it is down
 
 Environment: PUNCHLINK_STATE_DIR (default .state/), PUNCHLINK_MQTT_PORT (8883),
 PUNCHLINK_ZK_PORT (4370), PUNCHLINK_ZK_CONTROL_PORT (0 = any free), PUNCHLINK_RELAY_PORT (8080),
-PUNCHLINK_AGENT_STATUS_PORT (8787), PUNCHLINK_WEBHOOK_PORT (8090),
-PUNCHLINK_WEBHOOK_LOG (<state>/webhooks.jsonl), PUNCHLINK_PUNCH_RATE (0).
+PUNCHLINK_AGENT_STATUS_PORT (8787), PUNCHLINK_AGENT_PUSH_PORT (8081),
+PUNCHLINK_PUSH_CONTROL_PORT (0 = any free), PUNCHLINK_WEBHOOK_PORT (8090),
+PUNCHLINK_WEBHOOK_LOG (<state>/webhooks.jsonl), PUNCHLINK_PUNCH_RATE (0),
+PUNCHLINK_BUILD_DIR (use the binaries of this build tree; skips installing and building).
 USAGE
 }
 
@@ -80,7 +88,7 @@ fi
 
 # --- processes: each has <state>/run/NAME.pid holding "PID MARKER"; MARKER is part of its command
 # line, so a pid the system has since given to another program is never signalled.
-stop_order=(agent zk-sim relay receiver broker)
+stop_order=(push-terminal agent zk-sim relay receiver broker)
 # running NAME: true if NAME's pid file names a live process of ours; sets pid.
 running() {
   local file=$run_dir/$1.pid marker stat
@@ -158,9 +166,13 @@ port_free() {
   fi
 }
 
-scripts/install-deps.sh
-cmake --preset dev >/dev/null
-cmake --build --preset dev
+if [ -z "$build_dir" ]; then
+  scripts/install-deps.sh
+  cmake --preset dev >/dev/null
+  cmake --build --preset dev
+  build_dir=$root/build/dev
+fi
+[ -x "$build_dir/agent/punchlink-agent" ] || die "no punchlink-agent in $build_dir (PUNCHLINK_BUILD_DIR)"
 
 mkdir -p "$state_dir/broker" "$run_dir"
 chmod 700 "$state_dir"
@@ -270,6 +282,7 @@ mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 port_free "$mqtt_port" PUNCHLINK_MQTT_PORT
 port_free "$relay_port" PUNCHLINK_RELAY_PORT
 port_free "$agent_status_port" PUNCHLINK_AGENT_STATUS_PORT
+port_free "$agent_push_port" PUNCHLINK_AGENT_PUSH_PORT
 port_free "$webhook_port" PUNCHLINK_WEBHOOK_PORT
 start broker "$state_dir/broker/mosquitto.conf" "$state_dir/broker/mosquitto.log" \
   "$mosquitto_bin" -c "$state_dir/broker/mosquitto.conf"
@@ -292,7 +305,7 @@ log "TLS round trip as $PUNCHLINK_SITE_MQTT_USER -> relay: $(cat "$state_dir/sel
 # --- emulated terminal -------------------------------------------------------------------------
 : >"$state_dir/zk-sim.log"
 start zk-sim "--serial $zk_serial" "$state_dir/zk-sim.log" \
-  "$root/build/dev/tests/zk-sim/zk-sim" --port "$zk_port" --control-port "$zk_control_port" \
+  "$build_dir/tests/zk-sim/zk-sim" --port "$zk_port" --control-port "$zk_control_port" \
   --users 20 --logs 200 --seed 1 --serial "$zk_serial" --name "Demo door" \
   --auto-punch-per-minute "$punch_rate"
 wait_for "zk-sim did not start (port $zk_port taken? set PUNCHLINK_ZK_PORT); see $state_dir/zk-sim.log" \
@@ -300,7 +313,7 @@ wait_for "zk-sim did not start (port $zk_port taken? set PUNCHLINK_ZK_PORT); see
 zk_control=$(sed -n 's/.*control=\([0-9]*\).*/\1/p' "$state_dir/zk-sim.log")
 zk_control_url=http://127.0.0.1:$zk_control
 log "terminal up: ZK binary protocol on 127.0.0.1:$zk_port (TCP and UDP), control API $zk_control_url"
-"$root/build/dev/bench/zk_read_bench" "$zk_port" >"$state_dir/zk-check.out" 2>&1 ||
+"$build_dir/bench/zk_read_bench" "$zk_port" >"$state_dir/zk-check.out" 2>&1 ||
   die "reading the emulated terminal failed: $(cat "$state_dir/zk-check.out")"
 log "read the terminal's attendance log with punchlink's client: $(cut -d' ' -f1 "$state_dir/zk-check.out")"
 if [ "$punch_rate" -gt 0 ]; then
@@ -326,7 +339,7 @@ webhooks:
   allow_http: true
   allow_private_networks: true
 YAML
-relay_bin=$root/build/dev/relay/punchlink-relay
+relay_bin=$build_dir/relay/punchlink-relay
 # The demo tenant, its API key and the site: created on the first run only.
 if [ ! -f "$state_dir/tenant.env" ]; then
   tenant_id=$("$relay_bin" --config "$state_dir/relay.yaml" tenants create "Demo tenant" | cut -f1)
@@ -443,17 +456,41 @@ outbox:
 status:
   listen: 127.0.0.1:$agent_status_port
   interval: 10s
+push:
+  listen: 127.0.0.1:$agent_push_port
+  delay: 2s
+  error_delay: 5s
+  offline_after: 15s
 devices:
   - name: demo-door
     host: 127.0.0.1
     port: $zk_port
     time_zone: UTC
+  - name: demo-gate
+    protocol: push
+    serial: $push_serial
+    time_zone: Europe/Berlin
 YAML
 start agent "$state_dir/agent.yaml" "$state_dir/agent.log" \
-  "$root/build/dev/agent/punchlink-agent" --config "$state_dir/agent.yaml"
+  "$build_dir/agent/punchlink-agent" --config "$state_dir/agent.yaml"
 wait_for "the agent did not start; see $state_dir/agent.log" \
   curl -sf "http://127.0.0.1:$agent_status_port/healthz"
 log "agent up: status http://127.0.0.1:$agent_status_port/status (log: $state_dir/agent.log)"
+
+# --- the push terminal: calls the agent, so it starts once the agent listens --------------------
+: >"$state_dir/push-terminal.log"
+start push-terminal "--serial $push_serial" "$state_dir/push-terminal.log" \
+  "$build_dir/tests/zk-sim/zk-sim" --port 0 --control-port "$push_control_port" \
+  --users 10 --logs 50 --seed 2 --serial "$push_serial" --name "Demo gate" --tz Europe/Berlin \
+  --push-url "http://127.0.0.1:$agent_push_port" --push-retry 2 \
+  --auto-punch-per-minute "$punch_rate"
+wait_for "the push terminal did not start; see $state_dir/push-terminal.log" \
+  grep -q 'zk-sim ready' "$state_dir/push-terminal.log"
+push_control=$(sed -n 's/.*control=\([0-9]*\).*/\1/p' "$state_dir/push-terminal.log")
+push_control_url=http://127.0.0.1:$push_control
+wait_for "the push terminal did not reach the agent; see $state_dir/push-terminal.log and agent.log" \
+  sh -c "curl -sf '$push_control_url/state' | grep -q '\"handshakes\":[1-9]'"
+log "push terminal up: ADMS push to http://127.0.0.1:$agent_push_port, control API $push_control_url"
 
 cat >"$state_dir/stack.env" <<ENV
 # Written by scripts/run.sh; source it to script against the running stack
@@ -465,8 +502,11 @@ PUNCHLINK_SITE_TOPIC_PREFIX=$site_prefix
 PUNCHLINK_ZKSIM_PORT=$zk_port
 PUNCHLINK_ZKSIM_CONTROL_URL=$zk_control_url
 PUNCHLINK_ZKSIM_SERIAL=$zk_serial
-PUNCHLINK_ZKSIM_CONTROL_URLS=$zk_control_url
-PUNCHLINK_ZKSIM_SERIALS=$zk_serial
+PUNCHLINK_ZKSIM_CONTROL_URLS="$zk_control_url $push_control_url"
+PUNCHLINK_ZKSIM_SERIALS="$zk_serial $push_serial"
+PUNCHLINK_PUSH_SERIAL=$push_serial
+PUNCHLINK_PUSH_CONTROL_URL=$push_control_url
+PUNCHLINK_AGENT_PUSH_URL=http://127.0.0.1:$agent_push_port
 PUNCHLINK_DEVICE_ID=$zk_serial
 PUNCHLINK_PUNCH_RATE=$punch_rate
 PUNCHLINK_AGENT_STATUS_URL=http://127.0.0.1:$agent_status_port/status
@@ -511,8 +551,11 @@ Paste into a shell:
   curl -s -X POST "\$PUNCHLINK_ZKSIM_CONTROL_URL/punches" -d '{"user_id":"2001","state":0,"verify":1}'
   curl -s "\$PUNCHLINK_API_URL/v1/webhooks/\$PUNCHLINK_WEBHOOK_ID/deliveries?limit=3" \\
     -H "Authorization: Bearer \$PUNCHLINK_API_KEY"
+  # the push terminal (Europe/Berlin) calls the agent; punch there too
+  curl -s -X POST "\$PUNCHLINK_PUSH_CONTROL_URL/punches" -d '{"user_id":"2001","state":1,"verify":15}'
   # each part's own view
   curl -s "\$PUNCHLINK_ZKSIM_CONTROL_URL/state"
+  curl -s "\$PUNCHLINK_PUSH_CONTROL_URL/state"    # "push": handshakes, uploads, polls
   curl -s "\$PUNCHLINK_AGENT_STATUS_URL"   # outbox.pending drops to 0 once acked
   curl -s "\$PUNCHLINK_RELAY_URL/healthz"  # ingest counters
 Watch the webhook events:

@@ -268,7 +268,8 @@ PushReply PushTerminal::handle(const PushRequest& request) {
     } else {
       last_error_ = reply.body.substr(0, reply.body.find('\n'));
     }
-    status_changed = status_changed || reply.status != 200;
+    status_changed = status_changed || status_dirty_ || reply.status != 200;
+    status_dirty_ = false;
   }
   if (status_changed) {
     publishStatus();
@@ -336,6 +337,7 @@ PushReply PushTerminal::upload(const PushRequest& request) {
         options_[std::string(pair.substr(0, eq))] = std::move(value);
       }
     }
+    status_dirty_ = true;  // device_name
     return {200, "OK"};
   }
   // ATTPHOTO, ERRORLOG, IDCARD…: not kept by punchlink (docs/push-terminals.md). Answering OK
@@ -434,6 +436,7 @@ PushReply PushTerminal::poll(const PushRequest& request) {
     if (!info) {
       return {400, "INFO is malformed: " + info.error().message + "\n"};
     }
+    status_dirty_ = status_dirty_ || info_ != *info;
     info_ = std::move(info.value());
   }
   const auto now = clock_.now();

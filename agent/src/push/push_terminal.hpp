@@ -125,6 +125,7 @@ class PushTerminal final : public Terminal {
   std::optional<adms::DeviceInfo> info_;
   std::map<std::string, std::string> options_;  // from table=options
   std::string last_error_;
+  bool status_dirty_ = false;  // INFO or options changed what the status shows
   std::deque<Job> jobs_;
   std::uint64_t next_step_id_;
 };

@@ -591,11 +591,16 @@ Status SqliteStore::recordDeviceStatus(const Site& site,
     if (*previous && (*previous)->first != site.tenant_id) {
       return {};  // another tenant's terminal: never touched from this site
     }
+    // A terminal first seen by its status (a push terminal calls before it has punches) takes
+    // its configured name from the status, as one first seen by a punch does; a name set
+    // through the API is kept.
     auto statement = db_.prepare(
         "INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
-        "last_seen, created_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?) "
+        "last_seen, created_at, name) "
+        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, COALESCE(json_extract(?4, '$.name'), '')) "
         "ON CONFLICT(serial) DO UPDATE SET status_json = excluded.status_json, online = "
-        "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id "
+        "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id, "
+        "name = CASE WHEN devices.name = '' THEN excluded.name ELSE devices.name END "
         "WHERE devices.tenant_id = excluded.tenant_id");
     if (!statement) {
       return statement.error();
