@@ -34,7 +34,7 @@ site_id=${PUNCHLINK_DEMO_SITE:-demo-site}
 agent_push_port=${PUNCHLINK_AGENT_PUSH_PORT:-8081}
 push_control_port=${PUNCHLINK_PUSH_CONTROL_PORT:-0}
 zk_serial=DEMO000000001
-push_serial=DEMOPUSH00002
+push_serial=${PUNCHLINK_PUSH_SERIAL:-DEMOPUSH00002}
 # Tests run the stack from the tree they built: binaries from here, no install or build step.
 build_dir=${PUNCHLINK_BUILD_DIR:-}
 run_dir=$state_dir/run
@@ -56,7 +56,8 @@ usage: scripts/run.sh [--detach] [--punch-rate N]
 Environment: PUNCHLINK_STATE_DIR (default .state/), PUNCHLINK_MQTT_PORT (8883),
 PUNCHLINK_ZK_PORT (4370), PUNCHLINK_ZK_CONTROL_PORT (0 = any free), PUNCHLINK_RELAY_PORT (8080),
 PUNCHLINK_AGENT_STATUS_PORT (8787), PUNCHLINK_AGENT_PUSH_PORT (8081),
-PUNCHLINK_PUSH_CONTROL_PORT (0 = any free), PUNCHLINK_WEBHOOK_PORT (8090),
+PUNCHLINK_PUSH_CONTROL_PORT (0 = any free), PUNCHLINK_PUSH_SERIAL (DEMOPUSH00002),
+PUNCHLINK_WEBHOOK_PORT (8090),
 PUNCHLINK_WEBHOOK_LOG (<state>/webhooks.jsonl), PUNCHLINK_PUNCH_RATE (0),
 PUNCHLINK_BUILD_DIR (use the binaries of this build tree; skips installing and building).
 USAGE

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""End-to-end: the stack users start with the README run command (scripts/run.sh), on free
+loopback ports and a temporary state folder, exercised through what users touch: the REST API,
+the webhook receiver's log, the emulated terminals' control APIs and the seed guide's samples.
+
+usage: stack_test.py SOURCE_DIR BUILD_DIR
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SOURCE, BUILD = sys.argv[1], sys.argv[2]
+# The seed guide enrolls on DEVICE_12345; the push terminal takes that serial so its sample runs
+# unchanged.
+PUSH_SERIAL = "DEVICE_12345"
+failures = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        failures.append(what)
+    return condition
+
+
+def eventually(predicate, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    return predicate()
+
+
+def http(method, url, body=None, key=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if key:
+        request.add_header("Authorization", "Bearer " + key)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        text = error.read().decode()
+        return error.code, json.loads(text) if text else None
+
+
+def load_env(path):
+    env = {}
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value.strip('"')
+    return env
+
+
+def main():
+    state = tempfile.mkdtemp(prefix="punchlink-e2e-")
+    env = dict(os.environ)
+    env.update({
+        "PUNCHLINK_STATE_DIR": state, "PUNCHLINK_BUILD_DIR": BUILD,
+        "PUNCHLINK_PUSH_SERIAL": PUSH_SERIAL,
+        **{name: str(free_port()) for name in (
+            "PUNCHLINK_MQTT_PORT", "PUNCHLINK_ZK_PORT", "PUNCHLINK_RELAY_PORT",
+            "PUNCHLINK_AGENT_STATUS_PORT", "PUNCHLINK_AGENT_PUSH_PORT", "PUNCHLINK_WEBHOOK_PORT")},
+    })
+    run = os.path.join(SOURCE, "scripts", "run.sh")
+    started = subprocess.run([run, "--detach"], env=env, capture_output=True, text=True,
+                             timeout=300)
+    if started.returncode != 0:
+        print(started.stdout, started.stderr)
+        return 1
+    try:
+        exercise(state, load_env(os.path.join(state, "stack.env")))
+    finally:
+        stopped = subprocess.run([run, "stop"], env=env, capture_output=True, text=True,
+                                 timeout=120)
+        check(stopped.returncode == 0, "scripts/run.sh stop: " + stopped.stdout.strip())
+        if failures:
+            for log in ("agent.log", "relay.log", "push-terminal.log", "zk-sim.log"):
+                path = os.path.join(state, log)
+                if os.path.exists(path):
+                    print("--- " + log + " (tail)")
+                    print("".join(open(path, encoding="utf-8", errors="replace").readlines()[-40:]))
+    print("%d failure(s)" % len(failures))
+    return 1 if failures else 0
+
+
+def events(stack):
+    path = stack["PUNCHLINK_WEBHOOK_LOG"]
+    if not os.path.exists(path):
+        return []
+    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+
+
+def exercise(state, stack):
+    api, key = stack["PUNCHLINK_API_URL"], stack["PUNCHLINK_API_KEY"]
+    zk_serial, push_serial = stack["PUNCHLINK_ZKSIM_SERIAL"], stack["PUNCHLINK_PUSH_SERIAL"]
+    zk_control, push_control = stack["PUNCHLINK_ZKSIM_CONTROL_URL"], stack["PUNCHLINK_PUSH_CONTROL_URL"]
+    check(push_serial == PUSH_SERIAL, "stack.env names the push terminal")
+
+    # Punches on both terminals, in different zones: UTC (ZK binary) and Europe/Berlin (push).
+    http("POST", zk_control + "/punches",
+         {"user_id": "1001", "state": 1, "verify": 15, "time": "2026-07-01 09:15:00"})
+    http("POST", push_control + "/punches",
+         {"user_id": "1002", "state": 0, "verify": 4, "time": "2026-07-01 09:15:00"})
+    expected = {zk_serial: ("2026-07-01T09:15:00Z", "CheckOut", "Face"),
+                push_serial: ("2026-07-01T07:15:00Z", "CheckIn", "Card")}
+    for serial, (utc, kind, method) in expected.items():
+        def logged():
+            status, page = http("GET", api + "/v1/logs?device_id=%s&start_date=2026-07-01"
+                                "&end_date=2026-07-01&limit=10" % serial, key=key)
+            return [p for p in page["data"] if p["local_time"] == "2026-07-01 09:15:00"]
+        found = eventually(logged, 30)
+        check(bool(found) and found[0]["timestamp"] == utc and found[0]["punch_type"] == kind
+              and found[0]["method"] == method,
+              "GET /v1/logs has %s's punch as %s %s %s: %s" % (serial, utc, kind, method, found))
+        hook = eventually(lambda: [e for e in events(stack) if e.get("event") == "attendance.punch"
+                                   and e["device"]["id"] == serial
+                                   and e["punch"]["timestamp"] == utc], 30)
+        check(bool(hook) and hook[0]["punch"]["type"] == kind and hook[0]["punch"]["method"] == method,
+              "the webhook receiver verified %s's punch" % serial)
+
+    # The seed guide's samples, unchanged but for base URL and key (tests/seed).
+    sample_env = dict(os.environ, PUNCHLINK_API_URL=api, PUNCHLINK_API_KEY=key)
+    seed = os.path.join(SOURCE, "tests", "seed")
+    for command in (["python3", "fetch_logs.py"], ["node", "fetch_logs.mjs"],
+                    ["bash", "fetch_logs.sh"], ["bash", "devices.sh"],
+                    ["python3", "enroll_user.py"]):
+        done = subprocess.run(command, cwd=seed, env=sample_env, capture_output=True, text=True,
+                              timeout=60)
+        check(done.returncode == 0 and "Error" not in done.stdout,
+              "seed sample %s: %s" % (command[1], (done.stdout + done.stderr).strip()[:200]))
+    # enroll_user.py put EMP_001 with two fingerprints on the push terminal.
+    user = eventually(lambda: http("GET", push_control + "/users/EMP_001")[1]
+                      if http("GET", push_control + "/users/EMP_001")[0] == 200 else None, 60)
+    check(bool(user) and user["name"] == "John Doe" and len(user["fingers"]) == 2,
+          "the seed enrollment reached the push terminal with 2 templates: %s"
+          % (user and {k: user[k] for k in ("name", "templates")}))
+    check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "user.enrolled"
+                                   and e.get("user", {}).get("id") == "EMP_001"], 30)),
+          "user.enrolled fired for EMP_001")
+
+    # POST /v1/users with two templates on the ZK binary terminal, then DELETE.
+    template = "U1MyMQ" + "A" * 682
+    status, body = http("POST", api + "/v1/users", {
+        "device_id": zk_serial, "user_id": "E2E_7", "name": "Grace Hopper",
+        "templates": [{"type": "fingerprint", "index": 0, "data": template},
+                      {"type": "fingerprint", "index": 5, "data": template}]}, key)
+    check(status == 201, "POST /v1/users answers 201: %s %s" % (status, body))
+    zk_user = eventually(lambda: http("GET", zk_control + "/users/E2E_7")[1]
+                         if http("GET", zk_control + "/users/E2E_7")[0] == 200 else None, 30)
+    check(bool(zk_user) and len(zk_user["fingers"]) == 2, "E2E_7 is on the ZK terminal with 2 templates")
+    check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "command.succeeded"], 30)),
+          "command.succeeded fired")
+    status, _ = http("DELETE", api + "/v1/users/E2E_7", key=key)
+    check(status in (200, 202), "DELETE /v1/users/E2E_7 answers %s" % status)
+    check(bool(eventually(lambda: http("GET", zk_control + "/users/E2E_7")[0] == 404, 30)),
+          "E2E_7 is gone from the ZK terminal")
+
+    # A batch of 50 users.
+    batch = [{"user_id": "B%03d" % i, "name": "Batch %d" % i} for i in range(50)]
+    status, body = http("POST", api + "/v1/users/batch", {"device_id": push_serial, "users": batch}, key)
+    check(status == 200, "POST /v1/users/batch with 50 users answers 200: %s" % status)
+    check(bool(eventually(lambda: http("GET", push_control + "/state")[1]["user_count"] >= 60, 90)),
+          "all 50 batch users reached the push terminal")
+
+    # Device details, then a terminal going away.
+    status, device = http("GET", api + "/v1/devices/" + zk_serial, key=key)
+    check(status == 200 and device["status"] == "online" and device["users"] >= 20
+          and device["logs"] >= 201 and device["storage"].endswith("%"),
+          "GET /v1/devices/%s shows online, users, logs, storage: %s" % (zk_serial, device))
+    run_dir = os.path.join(state, "run")
+    for name, serial in (("zk-sim", zk_serial), ("push-terminal", push_serial)):
+        pid = int(open(os.path.join(run_dir, name + ".pid")).read().split()[0])
+        os.kill(pid, signal.SIGTERM)
+        check(bool(eventually(lambda: http("GET", api + "/v1/devices/" + serial, key=key)[1]
+                              ["status"] == "offline", 60)),
+              "%s shows offline once its emulator stops" % serial)
+        check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "device.offline"
+                                       and e["device"]["id"] == serial], 30)),
+              "device.offline fired for %s" % serial)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
