@@ -4,6 +4,7 @@
 #include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/units.hpp>
 
+#include <Poco/Net/IPAddress.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -90,6 +91,13 @@ void readPushDevice(YamlMap& map, DeviceConfig& device) {
              "terminal's System Info menu)");
   }
   device.host = map.get<std::string>("host", "");
+  // Requests are matched by their source address, which is never a name.
+  Poco::Net::IPAddress address;
+  if (!device.host.empty() && !Poco::Net::IPAddress::tryParse(device.host, address)) {
+    map.fail("host",
+             "must be the terminal's IP address (push requests are matched by source "
+             "address), e.g. 10.7.0.31; leave it out to accept any address");
+  }
   readTimeZone(map, "time_zone", device.time_zone);
 }
 

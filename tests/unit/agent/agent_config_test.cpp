@@ -184,7 +184,7 @@ TEST(AgentConfig, ShippedExampleParses) {
   EXPECT_EQ(config.status.interval, 60s);
   EXPECT_EQ(config.command_expiry, 24h);
 
-  ASSERT_EQ(config.devices.size(), 2U);
+  ASSERT_EQ(config.devices.size(), 3U);
   const DeviceConfig& tcp = config.devices[0];
   EXPECT_EQ(tcp.name, "main-entrance");
   EXPECT_EQ(tcp.host, "10.7.0.21");
@@ -205,6 +205,15 @@ TEST(AgentConfig, ShippedExampleParses) {
   EXPECT_EQ(udp.mode, DeviceMode::Poll);
   EXPECT_EQ(udp.poll_interval, 2min);
   EXPECT_EQ(udp.timeout, 10s);
+
+  const DeviceConfig& push = config.devices[2];
+  EXPECT_EQ(push.name, "lobby-face");
+  EXPECT_EQ(push.protocol, DeviceProtocol::Push);
+  EXPECT_EQ(push.serial, "CQZ7231560042");
+  EXPECT_EQ(push.host, "10.7.0.31");
+  EXPECT_TRUE(config.servesPush());
+  EXPECT_EQ(config.push.listen, "0.0.0.0:8081");
+  EXPECT_FALSE(config.push.accept_unknown);
 }
 
 // The example parses (above), and unknown keys are errors, so every key of the example is one the
@@ -386,6 +395,10 @@ TEST(AgentConfig, ErrorsNameTheKeyAndThePosition) {
        "push.max_body: must be at least 64KiB"},
       {"push listen empty", minimalConfig() + "push:\n  listen: \"\"\n",
        "push.listen: must be an address and port"},
+      {"push host that is a name",
+       minimalConfig() +
+           "  - name: gate\n    protocol: push\n    serial: CK1\n    host: gate.lan\n",
+       "devices[1].host: must be the terminal's IP address"},
       {"push command_attempts 0", minimalConfig() + "push:\n  command_attempts: 0\n",
        "push.command_attempts: expected an integer from 1 to 100"},
   };
