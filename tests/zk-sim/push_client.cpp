@@ -32,6 +32,16 @@ std::optional<long long> number(std::string_view text) {
   return value;
 }
 
+// An ATTLOG line as firmware writes it: reserved columns 6 and 7 are "0" (§3.1).
+adms::AttendanceRecord attlogRecord(const zk::AttendanceRecord& record) {
+  return {record.user_id,
+          record.time,
+          record.state,
+          record.verify,
+          record.workcode == 0 ? "" : std::to_string(record.workcode),
+          {"0", "0"}};
+}
+
 // The CMD a result echoes: the command's family (§5).
 struct CmdFamily {
   std::string operator()(const adms::SetOption&) const { return "SET OPTION"; }
@@ -246,12 +256,7 @@ bool PushClient::uploadNew() {
     std::vector<adms::AttendanceRecord> batch;
     for (std::size_t i = cursor; i < end; ++i) {
       const auto& record = records[i];
-      batch.push_back({record.user_id,
-                       record.time,
-                       record.state,
-                       record.verify,
-                       record.workcode == 0 ? "" : std::to_string(record.workcode),
-                       {"0", "0"}});
+      batch.push_back(attlogRecord(record));
     }
     const Reply reply = request("POST",
                                 "/iclock/cdata?SN=" + device_.identity().serial +
@@ -455,12 +460,7 @@ bool PushClient::uploadQueryRecords(const std::string& id, LocalSeconds start, L
   std::vector<adms::AttendanceRecord> batch;
   for (const auto& record : device_.attendance()) {
     if (record.time >= start && record.time <= end) {
-      batch.push_back({record.user_id,
-                       record.time,
-                       record.state,
-                       record.verify,
-                       record.workcode == 0 ? "" : std::to_string(record.workcode),
-                       {"0", "0"}});
+      batch.push_back(attlogRecord(record));
     }
   }
   const Reply reply = request("POST",

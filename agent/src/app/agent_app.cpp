@@ -69,10 +69,7 @@ AgentApp::AgentApp(AgentConfig config, Logger logger, const Clock& clock)
 
 AgentApp::~AgentApp() { stop(); }
 
-std::int64_t AgentApp::nowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
-      .count();
-}
+std::int64_t AgentApp::nowMs() const { return epochMillis(clock_.now()); }
 
 Status AgentApp::start() {
   started_at_ = clock_.now();

@@ -205,6 +205,11 @@ AgentConfig readConfig(YamlMap& root) {
 
 }  // namespace
 
+TimeZone deviceZone(const DeviceConfig& device) {
+  auto zone = TimeZone::find(device.time_zone);
+  return zone ? zone.value() : TimeZone::find("UTC").value();
+}
+
 bool AgentConfig::servesPush() const {
   return push.accept_unknown ||
          std::any_of(devices.begin(), devices.end(), [](const DeviceConfig& device) {

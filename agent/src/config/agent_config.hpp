@@ -4,6 +4,7 @@
 
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/result.hpp>
+#include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/yaml_read.hpp>
 
 #include <chrono>
@@ -90,6 +91,9 @@ struct AgentConfig {
   // The listener runs when a push terminal is configured or unknown ones are accepted.
   bool servesPush() const;
 };
+
+// The device's zone; config loading has checked the name, so this never fails for a loaded config.
+TimeZone deviceZone(const DeviceConfig& device);
 
 // Parses and validates; errors carry file:line:col and the key path. Reads password_file.
 Result<AgentConfig> loadAgentConfig(const std::string& path);

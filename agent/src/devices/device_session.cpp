@@ -13,11 +13,6 @@ namespace {
 
 constexpr std::size_t kInsertBatch = 2000;
 
-TimeZone zoneOf(const DeviceConfig& config) {
-  auto zone = TimeZone::find(config.time_zone);
-  return zone ? zone.value() : TimeZone::find("UTC").value();  // validated at config load
-}
-
 zk_net::ZkClientOptions clientOptions(const DeviceConfig& config) {
   zk_net::ZkClientOptions options;
   options.host = config.host;
@@ -27,10 +22,6 @@ zk_net::ZkClientOptions clientOptions(const DeviceConfig& config) {
   options.comm_key = config.comm_key;
   options.timeout = config.timeout;
   return options;
-}
-
-std::int64_t epochMs(std::chrono::system_clock::time_point time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -44,7 +35,7 @@ DeviceSession::DeviceSession(DeviceConfig config,
                              Logger logger,
                              const Clock& clock)
     : config_(std::move(config)),
-      zone_(zoneOf(config_)),
+      zone_(deviceZone(config_)),
       outbox_(outbox),
       status_interval_(status_interval),
       status_sink_(std::move(status)),
@@ -180,7 +171,7 @@ Status DeviceSession::insertPunch(const std::string& user_id,
                                   std::uint32_t workcode,
                                   const char* source) {
   const DevicePunch punch{serial(), config_.name, user_id, time, state, verify, workcode, source};
-  auto inserted = outbox_.insert({toOutboxPunch(punch, zone_)}, epochMs(clock_.now()));
+  auto inserted = outbox_.insert({toOutboxPunch(punch, zone_)}, epochMillis(clock_.now()));
   if (!inserted) {
     return inserted.error();
   }
@@ -203,7 +194,7 @@ Status DeviceSession::readLogOnce(const DeviceWatermark& watermark,
     if (batch.empty() || !failure) {
       return;
     }
-    auto inserted = outbox_.insert(batch, epochMs(clock_.now()));
+    auto inserted = outbox_.insert(batch, epochMillis(clock_.now()));
     if (!inserted) {
       failure = inserted.error();
     } else {

@@ -21,15 +21,6 @@ constexpr std::size_t kMaxOptionValue = 256;
 // Line errors quoted in a 400 body; the log has the count.
 constexpr std::size_t kErrorsInReply = 5;
 
-TimeZone zoneNamed(const std::string& name) {
-  auto zone = TimeZone::find(name);
-  return zone ? zone.value() : TimeZone::find("UTC").value();  // validated at config load
-}
-
-std::int64_t epochMs(std::chrono::system_clock::time_point time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
 std::string upper(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -91,7 +82,7 @@ PushTerminal::PushTerminal(DeviceConfig config,
                            const Clock& clock)
     : config_(std::move(config)),
       push_(push),
-      zone_(zoneNamed(config_.time_zone)),
+      zone_(deviceZone(config_)),
       outbox_(outbox),
       status_sink_(std::move(status)),
       result_sink_(std::move(results)),
@@ -99,9 +90,9 @@ PushTerminal::PushTerminal(DeviceConfig config,
       logger_(std::move(logger)),
       clock_(clock),
       // Ids stay unique across agent restarts, so a late result never matches a new command.
-      next_step_id_(static_cast<std::uint64_t>(epochMs(clock.now()))) {}
+      next_step_id_(static_cast<std::uint64_t>(epochMillis(clock.now()))) {}
 
-std::int64_t PushTerminal::nowMs() const { return epochMs(clock_.now()); }
+std::int64_t PushTerminal::nowMs() const { return epochMillis(clock_.now()); }
 
 std::string PushTerminal::statusJson() const {
   const std::lock_guard lock(mutex_);

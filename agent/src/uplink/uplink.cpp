@@ -51,10 +51,7 @@ void Uplink::wake() {
   wake_.notify_all();
 }
 
-std::int64_t Uplink::nowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
-      .count();
-}
+std::int64_t Uplink::nowMs() const { return epochMillis(clock_.now()); }
 
 UplinkStats Uplink::stats() const {
   const std::lock_guard lock(stats_mutex_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 namespace punchlink {
 
@@ -25,5 +26,10 @@ class SystemClock final : public Clock {
     return std::chrono::steady_clock::now();
   }
 };
+
+// Milliseconds since the Unix epoch: how wall times are stored in the databases.
+inline std::int64_t epochMillis(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
 
 }  // namespace punchlink
