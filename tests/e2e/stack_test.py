@@ -3,7 +3,8 @@
 loopback ports and a temporary state folder, exercised through what users touch: the REST API,
 the webhook receiver's log, the emulated terminals' control APIs and the seed guide's samples.
 
-usage: stack_test.py SOURCE_DIR BUILD_DIR
+usage: stack_test.py SOURCE_DIR BUILD_DIR RECEIVERS_DIR
+(RECEIVERS_DIR: tests/webhooks with its npm packages installed, for the seed's express handler)
 """
 import json
 import os
@@ -16,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 
-SOURCE, BUILD = sys.argv[1], sys.argv[2]
+SOURCE, BUILD, RECEIVERS = sys.argv[1], sys.argv[2], sys.argv[3]
 # The seed guide enrolls on DEVICE_12345; the push terminal takes that serial so its sample runs
 # unchanged.
 PUSH_SERIAL = "DEVICE_12345"
@@ -186,6 +187,8 @@ def exercise(state, stack):
     check(bool(eventually(lambda: http("GET", push_control + "/state")[1]["user_count"] >= 60, 90)),
           "all 50 batch users reached the push terminal")
 
+    seed_webhook_handler(stack, api, key, zk_control)
+
     # Device details, then a terminal going away.
     status, device = http("GET", api + "/v1/devices/" + zk_serial, key=key)
     check(status == 200 and device["status"] == "online" and device["users"] >= 20
@@ -201,6 +204,40 @@ def exercise(state, stack):
         check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "device.offline"
                                        and e["device"]["id"] == serial], 30)),
               "device.offline fired for %s" % serial)
+
+
+def seed_webhook_handler(stack, api, key, zk_control):
+    """The guide's Node express handler (tests/webhooks/seed_handler.js, verbatim) receives this
+    stack's attendance webhooks and accepts their signatures."""
+    status, endpoint = http("POST", api + "/v1/webhooks", {
+        "url": "http://127.0.0.1:9/webhooks/attendance", "events": ["attendance.punch"],
+        "description": "seed express handler"}, key)
+    if not check(status == 201, "POST /v1/webhooks for the seed handler: %s %s" % (status, endpoint)):
+        return
+    record = os.path.join(os.path.dirname(stack["PUNCHLINK_WEBHOOK_LOG"]), "seed-handler.jsonl")
+    handler = subprocess.Popen(
+        ["node", os.path.join(RECEIVERS, "run_seed_handler.js")], cwd=RECEIVERS,
+        env=dict(os.environ, PORT="0", RECORD_FILE=record, WEBHOOK_SECRET=endpoint["secret"]),
+        stdout=subprocess.PIPE, text=True)
+    try:
+        port = handler.stdout.readline().split()[-1]
+        status, _ = http("PATCH", api + "/v1/webhooks/" + endpoint["id"],
+                         {"url": "http://127.0.0.1:%s/webhooks/attendance" % port}, key)
+        check(status == 200, "the seed handler's endpoint points at port %s" % port)
+        http("POST", zk_control + "/punches",
+             {"user_id": "1004", "state": 0, "verify": 1, "time": "2026-07-02 10:00:00"})
+
+        def handled():
+            if not os.path.exists(record):
+                return []
+            lines = [json.loads(line) for line in open(record, encoding="utf-8") if line.strip()]
+            return [r for r in lines if r.get("kind") == "request" and r.get("status") == 200]
+        check(bool(eventually(handled, 30)),
+              "the seed guide's express handler verified and took a delivery")
+    finally:
+        handler.terminate()
+        handler.wait(timeout=10)
+        http("DELETE", api + "/v1/webhooks/" + endpoint["id"], key=key)
 
 
 if __name__ == "__main__":
