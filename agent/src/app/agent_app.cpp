@@ -1,6 +1,7 @@
 #include "agent_app.hpp"
 
 #include <punchlink/common/metrics_writer.hpp>
+#include <punchlink/common/signals.hpp>
 #include <punchlink/common/utc_time.hpp>
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -163,8 +164,7 @@ void AgentApp::runUntilSignal(const sigset_t& signals, ServiceNotifier& notifier
   auto next_periodic = clock_.steadyNow();
   while (true) {
     notifier.keepAlive();
-    const timespec tick{1, 0};
-    if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+    if (awaitTerminationSignal(signals, std::chrono::seconds{1})) {
       logger_.info("stopping on signal");
       return;
     }

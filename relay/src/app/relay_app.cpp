@@ -3,6 +3,7 @@
 #include "api/rest_api.hpp"
 
 #include <punchlink/common/metrics_writer.hpp>
+#include <punchlink/common/signals.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -99,14 +100,10 @@ Status RelayApp::start() {
 }
 
 void RelayApp::runUntilSignal(const sigset_t& signals, ServiceNotifier& notifier) {
-  while (true) {
+  do {
     notifier.keepAlive();
-    const timespec tick{1, 0};
-    if (sigtimedwait(&signals, nullptr, &tick) > 0) {
-      logger_.info("stopping on signal");
-      return;
-    }
-  }
+  } while (!awaitTerminationSignal(signals, std::chrono::seconds{1}));
+  logger_.info("stopping on signal");
 }
 
 void RelayApp::stop() {

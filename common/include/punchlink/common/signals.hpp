@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <chrono>
+
 namespace punchlink {
 
 // Blocks SIGINT and SIGTERM in the calling thread and every thread started after it, and returns
@@ -15,6 +17,15 @@ inline sigset_t blockTerminationSignals() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
+}
+
+// Waits up to `timeout` for one of `signals` (blocked with blockTerminationSignals); true if one
+// arrived. Main loops call it between their periodic chores.
+inline bool awaitTerminationSignal(const sigset_t& signals, std::chrono::milliseconds timeout) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  const timespec wait{static_cast<time_t>(seconds.count()),
+                      static_cast<long>((timeout - seconds).count() * 1'000'000)};
+  return sigtimedwait(&signals, nullptr, &wait) > 0;
 }
 
 }  // namespace punchlink
