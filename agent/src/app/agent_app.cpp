@@ -125,24 +125,21 @@ Status AgentApp::start() {
     }
   }
 
-  const Terminal::StatusSink status_sink = [this](const std::string& key, const std::string& json) {
-    publishRetained(topics_.deviceStatus(key), json);
-  };
-  const Terminal::ResultSink result_sink = [this](const Command& command,
-                                                  const CommandOutcome& outcome) {
-    publishCommandResult(command, outcome);
-  };
-  const Terminal::PunchSink punch_sink = [this](std::size_t) { uplink_->wake(); };
+  const TerminalSinks sinks{[this](const std::string& key, const std::string& json) {
+                              publishRetained(topics_.deviceStatus(key), json);
+                            },
+                            [this](const Command& command, const CommandOutcome& outcome) {
+                              publishCommandResult(command, outcome);
+                            },
+                            [this](std::size_t) { uplink_->wake(); }};
   for (const auto& device : config_.devices) {
     if (device.protocol == DeviceProtocol::ZkBinary) {
       devices_.push_back(std::make_unique<DeviceSession>(device, *outbox_, config_.status.interval,
-                                                         status_sink, result_sink, punch_sink,
-                                                         logger_.child("device"), clock_));
+                                                         sinks, logger_.child("device"), clock_));
     }
   }
   if (config_.servesPush()) {
-    push_ = std::make_unique<PushListener>(config_, *outbox_, status_sink, result_sink, punch_sink,
-                                           logger_.child("push"), clock_);
+    push_ = std::make_unique<PushListener>(config_, *outbox_, sinks, logger_.child("push"), clock_);
     if (auto listening = push_->start(); !listening) {
       push_.reset();
       return listening;

@@ -29,18 +29,14 @@ zk_net::ZkClientOptions clientOptions(const DeviceConfig& config) {
 DeviceSession::DeviceSession(DeviceConfig config,
                              Outbox& outbox,
                              std::chrono::milliseconds status_interval,
-                             StatusSink status,
-                             ResultSink results,
-                             PunchSink punches,
+                             TerminalSinks sinks,
                              Logger logger,
                              const Clock& clock)
     : config_(std::move(config)),
       zone_(deviceZone(config_)),
       outbox_(outbox),
       status_interval_(status_interval),
-      status_sink_(std::move(status)),
-      result_sink_(std::move(results)),
-      punch_sink_(std::move(punches)),
+      sinks_(std::move(sinks)),
       logger_(std::move(logger)),
       clock_(clock),
       client_(clientOptions(config_)),
@@ -118,8 +114,8 @@ void DeviceSession::publishStatus() {
     }
     status_json_ = json.dump();
   }
-  if (status_sink_) {
-    status_sink_(key, json.dump());
+  if (sinks_.status) {
+    sinks_.status(key, json.dump());
   }
 }
 
@@ -175,8 +171,8 @@ Status DeviceSession::insertPunch(const std::string& user_id,
   if (!inserted) {
     return inserted.error();
   }
-  if (*inserted > 0 && punch_sink_) {
-    punch_sink_(*inserted);
+  if (*inserted > 0 && sinks_.punches) {
+    sinks_.punches(*inserted);
   }
   return {};
 }
@@ -236,8 +232,8 @@ Status DeviceSession::readLogOnce(const DeviceWatermark& watermark,
                  {{"device", config_.name},
                   {"new", std::to_string(inserted_total)},
                   {"log_size", std::to_string(*count)}});
-    if (punch_sink_) {
-      punch_sink_(inserted_total);
+    if (sinks_.punches) {
+      sinks_.punches(inserted_total);
     }
   }
   return {};
@@ -382,8 +378,8 @@ void DeviceSession::expireCommands() {
     }
   }
   for (const auto& queued : expired) {
-    result_sink_(queued.command,
-                 {false, "expired while the terminal was offline (" + offline_reason_ + ")", ""});
+    sinks_.results(queued.command,
+                   {false, "expired while the terminal was offline (" + offline_reason_ + ")", ""});
   }
 }
 
@@ -405,7 +401,7 @@ void DeviceSession::runCommands() {
                                   {"type", commandTypeName(queued.command.type)},
                                   {"status", outcome.succeeded ? "succeeded" : "failed"},
                                   {"error", outcome.error}});
-    result_sink_(queued.command, outcome);
+    sinks_.results(queued.command, outcome);
     if (!client_.connected()) {
       return;  // e.g. after a restart command; remaining commands wait for the reconnect
     }

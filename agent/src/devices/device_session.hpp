@@ -33,9 +33,7 @@ class DeviceSession final : public Terminal {
   DeviceSession(DeviceConfig config,
                 Outbox& outbox,
                 std::chrono::milliseconds status_interval,
-                StatusSink status,
-                ResultSink results,
-                PunchSink punches,
+                TerminalSinks sinks,
                 Logger logger,
                 const Clock& clock);
   ~DeviceSession() override;
@@ -89,9 +87,7 @@ class DeviceSession final : public Terminal {
   TimeZone zone_;
   Outbox& outbox_;
   std::chrono::milliseconds status_interval_;
-  StatusSink status_sink_;
-  ResultSink result_sink_;
-  PunchSink punch_sink_;
+  TerminalSinks sinks_;
   Logger logger_;
   const Clock& clock_;
   zk_net::ZkClient client_;

@@ -35,4 +35,12 @@ class Terminal {
   virtual void enqueue(Command command, std::chrono::system_clock::time_point expires) = 0;
 };
 
+// Where a terminal reports: its status, command results, and punches new in the outbox. Any of
+// them may be empty (tests).
+struct TerminalSinks {
+  Terminal::StatusSink status;
+  Terminal::ResultSink results;
+  Terminal::PunchSink punches;
+};
+
 }  // namespace punchlink::agent

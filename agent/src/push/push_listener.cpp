@@ -118,23 +118,19 @@ class IclockFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 PushListener::PushListener(const AgentConfig& config,
                            Outbox& outbox,
-                           Terminal::StatusSink status,
-                           Terminal::ResultSink results,
-                           Terminal::PunchSink punches,
+                           TerminalSinks sinks,
                            Logger logger,
                            const Clock& clock)
     : config_(config),
       outbox_(outbox),
-      status_sink_(std::move(status)),
-      result_sink_(std::move(results)),
-      punch_sink_(std::move(punches)),
+      sinks_(std::move(sinks)),
       logger_(std::move(logger)),
       clock_(clock) {
   for (const auto& device : config_.devices) {
     if (device.protocol == DeviceProtocol::Push) {
-      terminals_.emplace(device.serial, std::make_unique<PushTerminal>(
-                                            device, config_.push, outbox_, status_sink_,
-                                            result_sink_, punch_sink_, logger_, clock_));
+      terminals_.emplace(
+          device.serial,
+          std::make_unique<PushTerminal>(device, config_.push, outbox_, sinks_, logger_, clock_));
     }
   }
 }
@@ -230,8 +226,8 @@ PushTerminal* PushListener::terminalFor(const std::string& serial) {
                 {"time_zone", device.time_zone},
                 {"hint", "add it to devices (protocol: push) to name it and set its time_zone"}});
   auto [inserted, added] = terminals_.emplace(
-      serial, std::make_unique<PushTerminal>(device, config_.push, outbox_, status_sink_,
-                                             result_sink_, punch_sink_, logger_, clock_));
+      serial,
+      std::make_unique<PushTerminal>(device, config_.push, outbox_, sinks_, logger_, clock_));
   return inserted->second.get();
 }
 

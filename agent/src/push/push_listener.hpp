@@ -33,9 +33,7 @@ class PushListener {
 
   PushListener(const AgentConfig& config,
                Outbox& outbox,
-               Terminal::StatusSink status,
-               Terminal::ResultSink results,
-               Terminal::PunchSink punches,
+               TerminalSinks sinks,
                Logger logger,
                const Clock& clock);
   ~PushListener();
@@ -65,9 +63,7 @@ class PushListener {
 
   const AgentConfig& config_;
   Outbox& outbox_;
-  Terminal::StatusSink status_sink_;
-  Terminal::ResultSink result_sink_;
-  Terminal::PunchSink punch_sink_;
+  TerminalSinks sinks_;
   Logger logger_;
   const Clock& clock_;
 

@@ -75,18 +75,14 @@ std::string timeReply(const TimeZone& zone, UtcSeconds now) {
 PushTerminal::PushTerminal(DeviceConfig config,
                            const PushConfig& push,
                            Outbox& outbox,
-                           StatusSink status,
-                           ResultSink results,
-                           PunchSink punches,
+                           TerminalSinks sinks,
                            Logger logger,
                            const Clock& clock)
     : config_(std::move(config)),
       push_(push),
       zone_(deviceZone(config_)),
       outbox_(outbox),
-      status_sink_(std::move(status)),
-      result_sink_(std::move(results)),
-      punch_sink_(std::move(punches)),
+      sinks_(std::move(sinks)),
       logger_(std::move(logger)),
       clock_(clock),
       // Ids stay unique across agent restarts, so a late result never matches a new command.
@@ -141,10 +137,10 @@ std::string PushTerminal::statusJsonLocked() const {
 }
 
 void PushTerminal::publishStatus() {
-  if (!status_sink_) {
+  if (!sinks_.status) {
     return;
   }
-  status_sink_(config_.serial, statusJson());
+  sinks_.status(config_.serial, statusJson());
 }
 
 void PushTerminal::report(std::vector<Finished>& finished) {
@@ -154,8 +150,8 @@ void PushTerminal::report(std::vector<Finished>& finished) {
                                   {"type", commandTypeName(done.command.type)},
                                   {"status", done.outcome.succeeded ? "succeeded" : "failed"},
                                   {"error", done.outcome.error}});
-    if (result_sink_) {
-      result_sink_(done.command, done.outcome);
+    if (sinks_.results) {
+      sinks_.results(done.command, done.outcome);
     }
   }
   if (!finished.empty()) {
@@ -377,8 +373,8 @@ PushReply PushTerminal::uploadAttendance(const PushRequest& request) {
       jobs_[*index].progress.new_records += *inserted;
     }
   }
-  if (*inserted > 0 && punch_sink_) {
-    punch_sink_(*inserted);
+  if (*inserted > 0 && sinks_.punches) {
+    sinks_.punches(*inserted);
   }
   return {200, adms::uploadReply(batch.records.size())};
 }

@@ -46,9 +46,7 @@ class PushTerminal final : public Terminal {
   PushTerminal(DeviceConfig config,
                const PushConfig& push,
                Outbox& outbox,
-               StatusSink status,
-               ResultSink results,
-               PunchSink punches,
+               TerminalSinks sinks,
                Logger logger,
                const Clock& clock);
 
@@ -109,9 +107,7 @@ class PushTerminal final : public Terminal {
   const PushConfig& push_;
   TimeZone zone_;
   Outbox& outbox_;
-  StatusSink status_sink_;
-  ResultSink result_sink_;
-  PunchSink punch_sink_;
+  TerminalSinks sinks_;
   Logger logger_;
   const Clock& clock_;
 

@@ -48,13 +48,14 @@ class PushTerminalTest : public ::testing::Test {
     device.time_zone = "Asia/Kolkata";
     terminal_ = std::make_unique<PushTerminal>(
         device, push_, *outbox_,
-        [this](const std::string&, const std::string& status) {
-          statuses_.push_back(json::parse(status));
-        },
-        [this](const Command& done, const CommandOutcome& outcome) {
-          outcomes_.emplace_back(done.command_id, outcome);
-        },
-        [this](std::size_t rows) { new_rows_ += rows; }, logger_, clock_);
+        TerminalSinks{[this](const std::string&, const std::string& status) {
+                        statuses_.push_back(json::parse(status));
+                      },
+                      [this](const Command& done, const CommandOutcome& outcome) {
+                        outcomes_.emplace_back(done.command_id, outcome);
+                      },
+                      [this](std::size_t rows) { new_rows_ += rows; }},
+        logger_, clock_);
   }
 
   PushReply get(adms::Endpoint endpoint, const std::string& text) {
@@ -259,7 +260,7 @@ TEST_F(PushTerminalTest, PinnedHostRefusesOtherAddresses) {
   device.protocol = DeviceProtocol::Push;
   device.serial = kSerial;
   device.host = "10.0.0.9";
-  PushTerminal pinned(device, push_, *outbox_, {}, {}, {}, logger_, clock_);
+  PushTerminal pinned(device, push_, *outbox_, {}, logger_, clock_);
   const auto reply = pinned.handle({adms::Endpoint::Cdata, true,
                                     query("SN=" + std::string(kSerial) + "&table=ATTLOG"),
                                     "1\t2026-03-01 09:00:00\t0\t1\n", "10.0.0.7"});
