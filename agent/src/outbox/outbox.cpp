@@ -135,15 +135,9 @@ Result<std::vector<OutboxRow>> Outbox::nextBatch(std::size_t limit, std::int64_t
     return statement.error();
   }
   statement->bind(1, resend_before_ms).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<OutboxRow> rows;
-  if (auto done = statement->each([&](sqlite::Statement& row) {
-        rows.push_back(
-            {row.integer(0), row.text(1), row.text(2), row.integer(3), row.integer(4) != 0});
-      });
-      !done) {
-    return done.error();
-  }
-  return rows;
+  return statement->all([](sqlite::Statement& row) {
+    return OutboxRow{row.integer(0), row.text(1), row.text(2), row.integer(3), row.integer(4) != 0};
+  });
 }
 
 Result<std::size_t> Outbox::stampEach(std::string_view sql,

@@ -47,8 +47,8 @@ Result<DeliveryQueue> DeliveryQueue::prepare(sqlite::Database& db,
   }
   auto insert = db.prepare(
       "INSERT INTO webhook_deliveries(tenant_id, endpoint_id, event_id, event_type, body, state, "
-      "next_attempt_at, created_at, due_ms, created_ms) "
-      "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) "
+      "created_at, due_ms, created_ms) "
+      "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?) "
       "ON CONFLICT(endpoint_id, event_id) DO NOTHING");
   if (!insert) {
     return insert.error();
@@ -71,9 +71,8 @@ Result<std::size_t> DeliveryQueue::queue(const std::string& event_id,
         .bind(4, event_type_)
         .bind(5, body)
         .bind(6, now_text)
-        .bind(7, now_text)
-        .bind(8, now_ms)
-        .bind(9, now_ms);
+        .bind(7, now_ms)
+        .bind(8, now_ms);
     if (auto done = insert_.run(); !done) {
       return done.error();
     }

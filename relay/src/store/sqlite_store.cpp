@@ -19,7 +19,7 @@ namespace {
 
 // Versioned migrations, applied in order once each. SQL kept portable (TEXT timestamps in
 // RFC 3339, no SQLite-only types) so the PostgreSQL store can share the schema's shape.
-constexpr std::array<std::string_view, 5> kMigrations = {R"SQL(
+constexpr std::array<std::string_view, 6> kMigrations = {R"SQL(
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -173,6 +173,12 @@ CREATE TABLE events (
 ALTER TABLE sites ADD COLUMN agent_online INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sites ADD COLUMN agent_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE sites ADD COLUMN agent_seen_at TEXT NOT NULL DEFAULT '';
+)SQL",
+                                                         // due_ms (4) took over from the text
+                                                         // column; nothing read it any more.
+                                                         R"SQL(
+DROP INDEX deliveries_due;
+ALTER TABLE webhook_deliveries DROP COLUMN next_attempt_at;
 )SQL"};
 
 // One column list and one mapping per record type, shared by every query that returns it.
@@ -299,14 +305,9 @@ Result<std::vector<Tenant>> SqliteStore::listTenants() {
   if (!statement) {
     return statement.error();
   }
-  std::vector<Tenant> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) {
-        out.push_back({row.text(0), row.text(1), row.text(2)});
-      });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all([](sqlite::Statement& row) {
+    return Tenant{row.text(0), row.text(1), row.text(2)};
+  });
 }
 
 Result<std::optional<Tenant>> SqliteStore::findTenant(const std::string& id) {
@@ -714,15 +715,10 @@ Result<std::vector<Device>> SqliteStore::queryDevices(const std::string& where,
   if (!serial.empty()) {
     statement->bind(2, serial);
   }
-  std::vector<Device> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) {
-        out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5),
-                       row.text(6), row.integer(7) != 0, row.text(8), row.text(9)});
-      });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all([](sqlite::Statement& row) {
+    return Device{row.text(0), row.text(1), row.text(2),         row.text(3), row.text(4),
+                  row.text(5), row.text(6), row.integer(7) != 0, row.text(8), row.text(9)};
+  });
 }
 
 Result<Device> SqliteStore::registerDevice(const std::string& tenant_id,
@@ -863,14 +859,9 @@ Result<std::vector<StoredPunch>> SqliteStore::listPunches(const std::string& ten
     statement->bind(index++, value);
   }
   statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
-  std::vector<StoredPunch> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) {
-        out.push_back({row.integer(0), row.text(1), row.text(2)});
-      });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all([](sqlite::Statement& row) {
+    return StoredPunch{row.integer(0), row.text(1), row.text(2)};
+  });
 }
 
 Status SqliteStore::upsertUser(const UserRecord& user) {
@@ -921,12 +912,7 @@ Result<std::vector<UserRecord>> SqliteStore::listUsers(const std::string& tenant
   statement->bind(1, tenant_id)
       .bind(2, after_user_id)
       .bind(3, static_cast<std::int64_t>(limit + 1));
-  std::vector<UserRecord> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(userFrom(row)); });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all(userFrom);
 }
 
 Status SqliteStore::deleteUser(const std::string& tenant_id, const std::string& user_id) {
@@ -952,12 +938,7 @@ Result<std::vector<std::string>> SqliteStore::enrolledDevices(const std::string&
     return statement.error();
   }
   statement->bind(1, tenant_id).bind(2, user_id);
-  std::vector<std::string> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(row.text(0)); });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all([](sqlite::Statement& row) { return row.text(0); });
 }
 
 Status SqliteStore::createCommand(const CommandRecord& command) {
@@ -1031,12 +1012,7 @@ Result<std::vector<CommandRecord>> SqliteStore::queuedCommands(std::size_t limit
     return statement.error();
   }
   statement->bind(1, static_cast<std::int64_t>(limit));
-  std::vector<CommandRecord> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(commandFrom(row)); });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all(commandFrom);
 }
 
 Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::string& tenant_id,
@@ -1048,12 +1024,7 @@ Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::strin
     return statement.error();
   }
   statement->bind(1, tenant_id).bind(2, user_id);
-  std::vector<CommandRecord> out;
-  if (auto done = statement->each([&](sqlite::Statement& row) { out.push_back(commandFrom(row)); });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all(commandFrom);
 }
 
 Result<std::int64_t> SqliteStore::hitRateLimit(const std::string& key_id,

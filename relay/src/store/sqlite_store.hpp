@@ -93,7 +93,7 @@ class SqliteStore final : public Store {
                                               const std::string& id,
                                               const std::string& new_secret,
                                               std::int64_t previous_expires_ms) override;
-  Result<std::vector<Delivery>> claimDueDeliveries(
+  Result<std::vector<ClaimedDelivery>> claimDueDeliveries(
       const std::string& owner,
       std::int64_t now_ms,
       std::int64_t lease_ms,
@@ -108,7 +108,6 @@ class SqliteStore final : public Store {
   Status disableWebhookEndpoint(const std::string& endpoint_id,
                                 const std::string& reason,
                                 std::int64_t now_ms) override;
-  Result<std::optional<WebhookEndpoint>> webhookEndpointById(const std::string& id) override;
   Result<std::vector<Delivery>> listDeliveries(const std::string& tenant_id,
                                                const std::string& endpoint_id,
                                                const DeliveryFilter& filter) override;

@@ -236,13 +236,7 @@ Result<std::vector<WebhookEndpoint>> SqliteStore::listWebhookEndpoints(
     return statement.error();
   }
   statement->bind(1, tenant_id);
-  std::vector<WebhookEndpoint> out;
-  if (auto done =
-          statement->each([&](sqlite::Statement& row) { out.push_back(endpointFrom(row)); });
-      !done) {
-    return done.error();
-  }
-  return out;
+  return statement->all(endpointFrom);
 }
 
 Result<std::optional<WebhookEndpoint>> SqliteStore::findEndpointLocked(const std::string& tenant_id,
@@ -276,11 +270,6 @@ Result<std::optional<WebhookEndpoint>> SqliteStore::findWebhookEndpoint(
     const std::string& tenant_id, const std::string& id) {
   const std::lock_guard lock(mutex_);
   return findEndpointLocked(tenant_id, id);
-}
-
-Result<std::optional<WebhookEndpoint>> SqliteStore::webhookEndpointById(const std::string& id) {
-  const std::lock_guard lock(mutex_);
-  return findEndpointLocked("", id);
 }
 
 Result<WebhookEndpoint> SqliteStore::updateWebhookEndpoint(const std::string& tenant_id,
@@ -364,7 +353,7 @@ Result<WebhookEndpoint> SqliteStore::rotateWebhookSecret(const std::string& tena
   return requireEndpointLocked(tenant_id, id);
 }
 
-Result<std::vector<Delivery>> SqliteStore::claimDueDeliveries(
+Result<std::vector<Store::ClaimedDelivery>> SqliteStore::claimDueDeliveries(
     const std::string& owner,
     std::int64_t now_ms,
     std::int64_t lease_ms,
@@ -373,17 +362,16 @@ Result<std::vector<Delivery>> SqliteStore::claimDueDeliveries(
     std::size_t default_capacity) {
   const std::lock_guard lock(mutex_);
   const RelaxedSync relaxed(db_);
-  std::vector<Delivery> claimed;
+  std::vector<ClaimedDelivery> claimed;
   auto status = db_.transaction([&]() -> Status {
     // Endpoint by endpoint, so one endpoint's backlog can never crowd out the others.
-    auto endpoints = db_.prepare("SELECT id FROM webhook_endpoints WHERE enabled = 1");
+    auto endpoints = db_.prepare(std::string(kSelectEndpoints) + "WHERE enabled = 1");
     if (!endpoints) {
       return endpoints.error();
     }
-    std::vector<std::string> ids;
-    if (auto done = endpoints->each([&](sqlite::Statement& row) { ids.push_back(row.text(0)); });
-        !done) {
-      return done;
+    auto enabled = endpoints->all(endpointFrom);
+    if (!enabled) {
+      return enabled.error();
     }
     auto due = db_.prepare(std::string(kSelectDeliveries) +
                            "WHERE endpoint_id = ? AND ((state = 'queued' AND due_ms <= ?) OR "
@@ -398,11 +386,11 @@ Result<std::vector<Delivery>> SqliteStore::claimDueDeliveries(
     if (!lease) {
       return lease.error();
     }
-    for (const auto& id : ids) {
+    for (const auto& endpoint : *enabled) {
       if (claimed.size() >= limit) {
         break;
       }
-      const auto found = per_endpoint_capacity.find(id);
+      const auto found = per_endpoint_capacity.find(endpoint.id);
       const std::size_t capacity =
           std::min(found == per_endpoint_capacity.end() ? default_capacity : found->second,
                    limit - claimed.size());
@@ -410,20 +398,24 @@ Result<std::vector<Delivery>> SqliteStore::claimDueDeliveries(
         continue;
       }
       due->reset();
-      due->bind(1, id).bind(2, now_ms).bind(3, now_ms).bind(4, static_cast<std::int64_t>(capacity));
+      due->bind(1, endpoint.id)
+          .bind(2, now_ms)
+          .bind(3, now_ms)
+          .bind(4, static_cast<std::int64_t>(capacity));
       const std::size_t first = claimed.size();
-      if (auto done =
-              due->each([&](sqlite::Statement& row) { claimed.push_back(deliveryFrom(row)); });
+      if (auto done = due->each([&](sqlite::Statement& row) {
+            claimed.push_back({deliveryFrom(row), endpoint});
+          });
           !done) {
         return done;
       }
       for (std::size_t i = first; i < claimed.size(); ++i) {
         lease->reset();
-        lease->bind(1, owner).bind(2, now_ms + lease_ms).bind(3, claimed[i].id);
+        lease->bind(1, owner).bind(2, now_ms + lease_ms).bind(3, claimed[i].delivery.id);
         if (auto done = lease->run(); !done) {
           return done;
         }
-        claimed[i].state = "delivering";
+        claimed[i].delivery.state = "delivering";
       }
     }
     return {};
@@ -476,8 +468,7 @@ Status SqliteStore::recordAttempt(std::int64_t delivery_id,
                                                                       : "failed";
     auto update = db_.prepare(
         "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
-        "next_attempt_at = ?, lease_owner = '', lease_until_ms = 0, delivered_at = ?, "
-        "last_error = ? WHERE id = ?");
+        "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? WHERE id = ?");
     if (!update) {
       return update.error();
     }
@@ -485,12 +476,11 @@ Status SqliteStore::recordAttempt(std::int64_t delivery_id,
     update->bind(1, state)
         .bind(2, attempt.attempt)
         .bind(3, due)
-        .bind(4, due > 0 ? millisText(due) : std::string())
-        .bind(5, delivered ? attempt.at : std::string())
-        .bind(6, delivered                ? std::string()
+        .bind(4, delivered ? attempt.at : std::string())
+        .bind(5, delivered                ? std::string()
                  : outcome.reason.empty() ? attempt.error
                                           : outcome.reason)
-        .bind(7, delivery_id);
+        .bind(6, delivery_id);
     if (auto done = update->run(); !done) {
       return done;
     }
@@ -601,13 +591,11 @@ Result<std::vector<Delivery>> SqliteStore::listDeliveries(const std::string& ten
     statement->bind(index++, *filter.event_id);
   }
   statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
-  std::vector<Delivery> out;
-  if (auto done =
-          statement->each([&](sqlite::Statement& row) { out.push_back(deliveryFrom(row)); });
-      !done) {
-    return done.error();
+  auto out = statement->all(deliveryFrom);
+  if (!out) {
+    return out.error();
   }
-  if (auto loaded = loadAttempts(out); !loaded) {
+  if (auto loaded = loadAttempts(*out); !loaded) {
     return loaded.error();
   }
   return out;
@@ -661,11 +649,11 @@ Result<Delivery> SqliteStore::resendDelivery(const std::string& tenant_id,
   }
   auto statement = db_.prepare(
       "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
-      "next_attempt_at = ?, delivered_at = '', last_error = '' WHERE id = ?");
+      "delivered_at = '', last_error = '' WHERE id = ?");
   if (!statement) {
     return statement.error();
   }
-  statement->bind(1, now_ms).bind(2, now_ms).bind(3, millisText(now_ms)).bind(4, delivery_id);
+  statement->bind(1, now_ms).bind(2, now_ms).bind(3, delivery_id);
   if (auto done = statement->run(); !done) {
     return done.error();
   }
@@ -683,17 +671,16 @@ Result<std::int64_t> SqliteStore::recoverDeliveries(const std::string& tenant_id
   const std::lock_guard lock(mutex_);
   auto statement = db_.prepare(
       "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
-      "next_attempt_at = ?, last_error = '' WHERE tenant_id = ? AND endpoint_id = ? AND "
+      "last_error = '' WHERE tenant_id = ? AND endpoint_id = ? AND "
       "state = 'failed' AND created_at >= ?");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, now_ms)
       .bind(2, now_ms)
-      .bind(3, millisText(now_ms))
-      .bind(4, tenant_id)
-      .bind(5, endpoint_id)
-      .bind(6, rfc3339(std::chrono::floor<std::chrono::seconds>(
+      .bind(3, tenant_id)
+      .bind(4, endpoint_id)
+      .bind(5, rfc3339(std::chrono::floor<std::chrono::seconds>(
                    UtcMillis{std::chrono::milliseconds{since_ms}})));
   if (auto done = statement->run(); !done) {
     return done.error();

@@ -314,10 +314,17 @@ class Store {
                                                       std::int64_t previous_expires_ms) = 0;
 
   // ---- Webhook deliveries (the dispatcher's side; any tenant) ----
+  // A claimed delivery with its endpoint as of the claim (URL, secrets, failure streak), so an
+  // attempt needs no further read.
+  struct ClaimedDelivery {
+    Delivery delivery;
+    WebhookEndpoint endpoint;
+  };
+
   // Marks up to `limit` due deliveries of enabled endpoints as `delivering`, leased to `owner`
   // until `now_ms + lease_ms`, at most `per_endpoint[endpoint] ` (or `default_capacity` for
   // endpoints not listed) for each endpoint; a lapsed lease (a crashed node) is due again.
-  virtual Result<std::vector<Delivery>> claimDueDeliveries(
+  virtual Result<std::vector<ClaimedDelivery>> claimDueDeliveries(
       const std::string& owner,
       std::int64_t now_ms,
       std::int64_t lease_ms,
@@ -337,8 +344,6 @@ class Store {
   virtual Status disableWebhookEndpoint(const std::string& endpoint_id,
                                         const std::string& reason,
                                         std::int64_t now_ms) = 0;
-  // The endpoint as the dispatcher signs with it (any tenant).
-  virtual Result<std::optional<WebhookEndpoint>> webhookEndpointById(const std::string& id) = 0;
 
   // ---- Delivery log (within a tenant) ----
   virtual Result<std::vector<Delivery>> listDeliveries(const std::string& tenant_id,

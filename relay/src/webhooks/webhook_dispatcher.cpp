@@ -100,10 +100,10 @@ void WebhookDispatcher::schedule() {
         logger_.limited(LogLevel::Error, "claim", "cannot read due webhook deliveries",
                         {{"error", claimed.error().toString()}});
       } else {
-        for (auto& delivery : *claimed) {
-          ++in_flight_[delivery.endpoint_id];
+        for (auto& job : *claimed) {
+          ++in_flight_[job.delivery.endpoint_id];
           ++in_flight_total_;
-          jobs_.push_back(std::move(delivery));
+          jobs_.push_back(std::move(job));
         }
         if (!claimed->empty()) {
           worker_wake_.notify_all();
@@ -122,12 +122,12 @@ void WebhookDispatcher::work() {
     if (stopping_) {
       return;
     }
-    Delivery delivery = std::move(jobs_.front());
+    const Store::ClaimedDelivery job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    deliver(delivery);
+    deliver(job);
     lock.lock();
-    if (auto it = in_flight_.find(delivery.endpoint_id); it != in_flight_.end()) {
+    if (auto it = in_flight_.find(job.delivery.endpoint_id); it != in_flight_.end()) {
       if (--it->second == 0) {
         in_flight_.erase(it);
       }
@@ -139,12 +139,9 @@ void WebhookDispatcher::work() {
   }
 }
 
-void WebhookDispatcher::deliver(const Delivery& delivery) {
-  auto endpoint = store_.webhookEndpointById(delivery.endpoint_id);
-  if (!endpoint || !endpoint->has_value()) {
-    return;  // deleted meanwhile, with its deliveries
-  }
-  const WebhookEndpoint& target = **endpoint;
+void WebhookDispatcher::deliver(const Store::ClaimedDelivery& claimed) {
+  const Delivery& delivery = claimed.delivery;
+  const WebhookEndpoint& target = claimed.endpoint;
   const std::int64_t started_ms = nowMs();
   std::vector<std::string> secrets{target.secret};
   if (!target.previous_secret.empty() && target.previous_secret_expires_ms > started_ms) {
@@ -215,11 +212,11 @@ void WebhookDispatcher::deliver(const Delivery& delivery) {
       logger_.error("cannot disable a failing webhook endpoint",
                     {{"endpoint", delivery.endpoint_id}, {"error", disabled.error().toString()}});
     } else {
+      logger_.warn("webhook endpoint disabled",
+                   {{"endpoint", delivery.endpoint_id}, {"reason", decision.disable_reason}});
       const std::lock_guard lock(mutex_);
       ++stats_.endpoints_disabled;
     }
-    logger_.warn("webhook endpoint disabled",
-                 {{"endpoint", delivery.endpoint_id}, {"reason", decision.disable_reason}});
   }
 }
 

@@ -74,7 +74,7 @@ class WebhookDispatcher {
  private:
   void schedule();
   void work();
-  void deliver(const Delivery& delivery);
+  void deliver(const Store::ClaimedDelivery& claimed);
   std::int64_t nowMs() const;
 
   Store& store_;
@@ -86,7 +86,7 @@ class WebhookDispatcher {
   mutable std::mutex mutex_;
   std::condition_variable scheduler_wake_;
   std::condition_variable worker_wake_;
-  std::deque<Delivery> jobs_;
+  std::deque<Store::ClaimedDelivery> jobs_;
   std::map<std::string, std::size_t> in_flight_;  // per endpoint: queued here or being sent
   std::size_t in_flight_total_ = 0;
   bool poked_ = false;

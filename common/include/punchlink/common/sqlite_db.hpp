@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace punchlink::sqlite {
 
@@ -44,6 +45,16 @@ class Statement {
       }
       row(*this);
     }
+  }
+
+  // Every row mapped by `map(*this)`.
+  template <typename MapFn>
+  auto all(MapFn&& map) -> Result<std::vector<std::invoke_result_t<MapFn, Statement&>>> {
+    std::vector<std::invoke_result_t<MapFn, Statement&>> rows;
+    if (auto done = each([&](Statement& row) { rows.push_back(map(row)); }); !done) {
+      return done.error();
+    }
+    return rows;
   }
 
   // The first row mapped by `map(*this)`, or nullopt when there is none.
