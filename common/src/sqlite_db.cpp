@@ -118,4 +118,16 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(statement);
 }
 
+Status Database::setDurability(Durability durability) {
+  if (durability == durability_) {
+    return {};
+  }
+  auto set = exec(durability == Durability::Full ? "PRAGMA synchronous=FULL"
+                                                 : "PRAGMA synchronous=NORMAL");
+  if (set) {
+    durability_ = durability;
+  }
+  return set;
+}
+
 }  // namespace punchlink::sqlite

@@ -4,6 +4,8 @@
 #include "store/delivery_queue.hpp"
 #include "store/sqlite_support.hpp"
 
+#include <punchlink/common/clock.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -64,37 +66,6 @@ Delivery deliveryFrom(sqlite::Statement& row) {
   return delivery;
 }
 
-std::int64_t wallMillis(UtcSeconds time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-std::int64_t nowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// The dispatcher's bookkeeping (leases, attempts) commits without waiting for fsync: in WAL
-// mode synchronous=NORMAL stays consistent, and what a power cut can take back is at most the
-// record of an attempt, so that delivery is sent again — never lost, since the delivery itself
-// was committed with FULL in the transaction that created it. It saves two fsyncs per webhook.
-class RelaxedSync {
- public:
-  explicit RelaxedSync(sqlite::Database& db) : db_(db) {
-    (void)db_.exec("PRAGMA synchronous=NORMAL");
-  }
-
-  ~RelaxedSync() { (void)db_.exec("PRAGMA synchronous=FULL"); }
-
-  RelaxedSync(const RelaxedSync&) = delete;
-  RelaxedSync& operator=(const RelaxedSync&) = delete;
-  RelaxedSync(RelaxedSync&&) = delete;
-  RelaxedSync& operator=(RelaxedSync&&) = delete;
-
- private:
-  sqlite::Database& db_;
-};
-
 }  // namespace
 
 Status SqliteStore::queueDeviceEvent(const std::string& tenant_id,
@@ -129,7 +100,7 @@ Status SqliteStore::queueDeviceEvent(const std::string& tenant_id,
   if (!queue) {
     return queue.error();
   }
-  if (auto recorded = queue->record(event_id, body.dump(), wallMillis(now)); !recorded) {
+  if (auto recorded = queue->record(event_id, body.dump(), epochMillis(now)); !recorded) {
     return recorded.error();
   }
   return {};
@@ -160,12 +131,9 @@ Status SqliteStore::queueCommandEvents(const std::string& command_id) {
     return {};
   }
   const Row& command = **row;
-  const std::int64_t now_ms = nowMillis();
+  const std::int64_t now_ms = epochMillis(std::chrono::system_clock::now());
   const auto record = [&](const std::string& event_type, ordered_json body) -> Status {
     const std::string event_id = derivedEventId({event_type, command_id});
-    body["event"] = event_type;
-    body["event_id"] = event_id;
-    body["timestamp"] = command.updated_at;
     // Keys in the same order as the attendance body: event, event_id, timestamp, then detail.
     ordered_json ordered = {
         {"event", event_type}, {"event_id", event_id}, {"timestamp", command.updated_at}};
@@ -361,65 +329,71 @@ Result<std::vector<Store::ClaimedDelivery>> SqliteStore::claimDueDeliveries(
     const std::map<std::string, std::size_t>& per_endpoint_capacity,
     std::size_t default_capacity) {
   const std::lock_guard lock(mutex_);
-  const RelaxedSync relaxed(db_);
   std::vector<ClaimedDelivery> claimed;
-  auto status = db_.transaction([&]() -> Status {
-    // Endpoint by endpoint, so one endpoint's backlog can never crowd out the others.
-    auto endpoints = db_.prepare(std::string(kSelectEndpoints) + "WHERE enabled = 1");
-    if (!endpoints) {
-      return endpoints.error();
-    }
-    auto enabled = endpoints->all(endpointFrom);
-    if (!enabled) {
-      return enabled.error();
-    }
-    auto due = db_.prepare(std::string(kSelectDeliveries) +
-                           "WHERE endpoint_id = ? AND ((state = 'queued' AND due_ms <= ?) OR "
-                           "(state = 'delivering' AND lease_until_ms <= ?)) "
-                           "ORDER BY due_ms, id LIMIT ?");
-    auto lease = db_.prepare(
-        "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, lease_until_ms = ? "
-        "WHERE id = ?");
-    if (!due) {
-      return due.error();
-    }
-    if (!lease) {
-      return lease.error();
-    }
-    for (const auto& endpoint : *enabled) {
-      if (claimed.size() >= limit) {
-        break;
-      }
-      const auto found = per_endpoint_capacity.find(endpoint.id);
-      const std::size_t capacity =
-          std::min(found == per_endpoint_capacity.end() ? default_capacity : found->second,
-                   limit - claimed.size());
-      if (capacity == 0) {
-        continue;
-      }
-      due->reset();
-      due->bind(1, endpoint.id)
-          .bind(2, now_ms)
-          .bind(3, now_ms)
-          .bind(4, static_cast<std::int64_t>(capacity));
-      const std::size_t first = claimed.size();
-      if (auto done = due->each([&](sqlite::Statement& row) {
-            claimed.push_back({deliveryFrom(row), endpoint});
-          });
-          !done) {
-        return done;
-      }
-      for (std::size_t i = first; i < claimed.size(); ++i) {
-        lease->reset();
-        lease->bind(1, owner).bind(2, now_ms + lease_ms).bind(3, claimed[i].delivery.id);
-        if (auto done = lease->run(); !done) {
-          return done;
+  // Leases and attempts are bookkeeping committed without waiting for fsync (Relaxed): what a
+  // power cut can take back is at most a lease or the record of an attempt, so the delivery is
+  // sent again, never lost; the delivery itself was committed with FULL when it was queued.
+  // It saves two fsyncs per webhook.
+  auto status = db_.transaction(
+      [&]() -> Status {
+        // Endpoint by endpoint, so one endpoint's backlog can never crowd out the others.
+        auto endpoints = db_.prepare(std::string(kSelectEndpoints) + "WHERE enabled = 1");
+        if (!endpoints) {
+          return endpoints.error();
         }
-        claimed[i].delivery.state = "delivering";
-      }
-    }
-    return {};
-  });
+        auto enabled = endpoints->all(endpointFrom);
+        if (!enabled) {
+          return enabled.error();
+        }
+        auto due = db_.prepare(std::string(kSelectDeliveries) +
+                               "WHERE endpoint_id = ? AND ((state = 'queued' AND due_ms <= ?) OR "
+                               "(state = 'delivering' AND lease_until_ms <= ?)) "
+                               "ORDER BY due_ms, id LIMIT ?");
+        auto lease = db_.prepare(
+            "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, lease_until_ms = "
+            "? "
+            "WHERE id = ?");
+        if (!due) {
+          return due.error();
+        }
+        if (!lease) {
+          return lease.error();
+        }
+        for (const auto& endpoint : *enabled) {
+          if (claimed.size() >= limit) {
+            break;
+          }
+          const auto found = per_endpoint_capacity.find(endpoint.id);
+          const std::size_t capacity =
+              std::min(found == per_endpoint_capacity.end() ? default_capacity : found->second,
+                       limit - claimed.size());
+          if (capacity == 0) {
+            continue;
+          }
+          due->reset();
+          due->bind(1, endpoint.id)
+              .bind(2, now_ms)
+              .bind(3, now_ms)
+              .bind(4, static_cast<std::int64_t>(capacity));
+          const std::size_t first = claimed.size();
+          if (auto done = due->each([&](sqlite::Statement& row) {
+                claimed.push_back({deliveryFrom(row), endpoint});
+              });
+              !done) {
+            return done;
+          }
+          for (std::size_t i = first; i < claimed.size(); ++i) {
+            lease->reset();
+            lease->bind(1, owner).bind(2, now_ms + lease_ms).bind(3, claimed[i].delivery.id);
+            if (auto done = lease->run(); !done) {
+              return done;
+            }
+            claimed[i].delivery.state = "delivering";
+          }
+        }
+        return {};
+      },
+      sqlite::Durability::Relaxed);
   if (!status) {
     return status.error();
   }
@@ -443,62 +417,66 @@ Status SqliteStore::recordAttempt(std::int64_t delivery_id,
                                   const AttemptOutcome& outcome,
                                   std::int64_t now_ms) {
   const std::lock_guard lock(mutex_);
-  const RelaxedSync relaxed(db_);
-  return db_.transaction([&]() -> Status {
-    auto log = db_.prepare(
-        "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, error, "
-        "response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(delivery_id, attempt) DO NOTHING");
-    if (!log) {
-      return log.error();
-    }
-    log->bind(1, delivery_id)
-        .bind(2, attempt.attempt)
-        .bind(3, attempt.at)
-        .bind(4, attempt.status_code)
-        .bind(5, attempt.latency_ms)
-        .bind(6, attempt.error)
-        .bind(7, attempt.response_excerpt);
-    if (auto done = log->run(); !done) {
-      return done;
-    }
-    const bool delivered = outcome.kind == AttemptOutcome::Kind::Delivered;
-    const char* state = delivered                                     ? "delivered"
-                        : outcome.kind == AttemptOutcome::Kind::Retry ? "queued"
-                                                                      : "failed";
-    auto update = db_.prepare(
-        "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
-        "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? WHERE id = ?");
-    if (!update) {
-      return update.error();
-    }
-    const std::int64_t due = outcome.kind == AttemptOutcome::Kind::Retry ? outcome.next_due_ms : 0;
-    update->bind(1, state)
-        .bind(2, attempt.attempt)
-        .bind(3, due)
-        .bind(4, delivered ? attempt.at : std::string())
-        .bind(5, delivered                ? std::string()
-                 : outcome.reason.empty() ? attempt.error
-                                          : outcome.reason)
-        .bind(6, delivery_id);
-    if (auto done = update->run(); !done) {
-      return done;
-    }
-    auto streak = db_.prepare(
-        delivered ? "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE id = "
-                    "(SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)"
-                  : "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE failing_since_ms = 0 "
-                    "AND id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)");
-    if (!streak) {
-      return streak.error();
-    }
-    if (delivered) {
-      streak->bind(1, delivery_id);
-    } else {
-      streak->bind(1, now_ms).bind(2, delivery_id);
-    }
-    return streak->run();
-  });
+  return db_.transaction(
+      [&]() -> Status {
+        auto log = db_.prepare(
+            "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
+            "error, "
+            "response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(delivery_id, attempt) DO NOTHING");
+        if (!log) {
+          return log.error();
+        }
+        log->bind(1, delivery_id)
+            .bind(2, attempt.attempt)
+            .bind(3, attempt.at)
+            .bind(4, attempt.status_code)
+            .bind(5, attempt.latency_ms)
+            .bind(6, attempt.error)
+            .bind(7, attempt.response_excerpt);
+        if (auto done = log->run(); !done) {
+          return done;
+        }
+        const bool delivered = outcome.kind == AttemptOutcome::Kind::Delivered;
+        const char* state = delivered                                     ? "delivered"
+                            : outcome.kind == AttemptOutcome::Kind::Retry ? "queued"
+                                                                          : "failed";
+        auto update = db_.prepare(
+            "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
+            "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? WHERE id = ?");
+        if (!update) {
+          return update.error();
+        }
+        const std::int64_t due =
+            outcome.kind == AttemptOutcome::Kind::Retry ? outcome.next_due_ms : 0;
+        update->bind(1, state)
+            .bind(2, attempt.attempt)
+            .bind(3, due)
+            .bind(4, delivered ? attempt.at : std::string())
+            .bind(5, delivered                ? std::string()
+                     : outcome.reason.empty() ? attempt.error
+                                              : outcome.reason)
+            .bind(6, delivery_id);
+        if (auto done = update->run(); !done) {
+          return done;
+        }
+        auto streak = db_.prepare(
+            delivered
+                ? "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE id = "
+                  "(SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)"
+                : "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE failing_since_ms = 0 "
+                  "AND id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)");
+        if (!streak) {
+          return streak.error();
+        }
+        if (delivered) {
+          streak->bind(1, delivery_id);
+        } else {
+          streak->bind(1, now_ms).bind(2, delivery_id);
+        }
+        return streak->run();
+      },
+      sqlite::Durability::Relaxed);
 }
 
 Status SqliteStore::disableWebhookEndpoint(const std::string& endpoint_id,

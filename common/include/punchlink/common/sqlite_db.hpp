@@ -83,6 +83,8 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, Finalize> statement_;
 };
 
+enum class Durability { Full, Relaxed };
+
 class Database {
  public:
   // Opens (creating if needed) with WAL and synchronous=FULL: a committed transaction survives a
@@ -93,17 +95,32 @@ class Database {
   Result<Statement> prepare(std::string_view sql);
 
   // BEGIN IMMEDIATE … COMMIT; rolled back if `body` fails.
+  // Durability::Relaxed commits without waiting for fsync (synchronous=NORMAL; in WAL mode the
+  // database stays consistent, a power cut may take back the last such commits): only for
+  // bookkeeping that is safe to redo. Every other transaction runs with synchronous=FULL, and
+  // fails rather than commit with less if FULL cannot be set back.
   template <typename Body>
-  Status transaction(Body&& body) {
-    if (auto begun = exec("BEGIN IMMEDIATE"); !begun) {
-      return begun;
+  Status transaction(Body&& body, Durability durability = Durability::Full) {
+    if (auto set = setDurability(durability); !set) {
+      return set;
     }
-    Status result = std::forward<Body>(body)();
-    if (!result) {
-      (void)exec("ROLLBACK");
-      return result;
+    Status result = [&]() -> Status {
+      if (auto begun = exec("BEGIN IMMEDIATE"); !begun) {
+        return begun;
+      }
+      Status done = std::forward<Body>(body)();
+      if (!done) {
+        (void)exec("ROLLBACK");
+        return done;
+      }
+      return exec("COMMIT");
+    }();
+    if (durability == Durability::Relaxed) {
+      // Plain statements outside transaction() must not inherit NORMAL. If this fails, the next
+      // Full transaction tries again before it begins.
+      (void)setDurability(Durability::Full);
     }
-    return exec("COMMIT");
+    return result;
   }
 
   std::int64_t changes() const { return sqlite3_changes(db_.get()); }
@@ -117,8 +134,11 @@ class Database {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
 
+  Status setDurability(Durability durability);
+
   std::unique_ptr<sqlite3, Close> db_;
   std::string path_;
+  Durability durability_ = Durability::Full;
 };
 
 }  // namespace punchlink::sqlite
