@@ -24,10 +24,6 @@ constexpr std::array<std::string_view, 6> kEventTypes = {"attendance.punch",  "d
 constexpr std::size_t kMaxUrlLength = 2048;
 constexpr std::int64_t kMaxOverlapSeconds = std::int64_t{7} * 24 * 3600;
 
-std::string millisText(std::int64_t unix_ms) {
-  return formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{unix_ms}});
-}
-
 ordered_json nullable(const std::string& text) {
   return text.empty() ? ordered_json(nullptr) : ordered_json(text);
 }
@@ -41,10 +37,11 @@ ordered_json endpointJson(const WebhookEndpoint& endpoint, std::int64_t now_ms) 
                       {"disabled_reason", nullable(endpoint.disabled_reason)},
                       {"created_at", endpoint.created_at},
                       {"updated_at", endpoint.updated_at}};
-  out["secret_rotation"] = endpoint.previous_secret_expires_ms > now_ms
-                               ? ordered_json{{"previous_secret_expires_at",
-                                               millisText(endpoint.previous_secret_expires_ms)}}
-                               : ordered_json(nullptr);
+  out["secret_rotation"] =
+      endpoint.previous_secret_expires_ms > now_ms
+          ? ordered_json{{"previous_secret_expires_at",
+                          formatRfc3339Millis(endpoint.previous_secret_expires_ms)}}
+          : ordered_json(nullptr);
   return out;
 }
 
@@ -72,7 +69,7 @@ ordered_json deliveryJson(const Delivery& delivery) {
           {"attempt_count", delivery.attempt_count},
           {"created_at", delivery.created_at},
           {"next_attempt_at", delivery.state == "queued" && delivery.due_ms > 0
-                                  ? ordered_json(millisText(delivery.due_ms))
+                                  ? ordered_json(formatRfc3339Millis(delivery.due_ms))
                                   : ordered_json(nullptr)},
           {"delivered_at", nullable(delivery.delivered_at)},
           {"last_error", nullable(delivery.last_error)},
@@ -265,7 +262,7 @@ class WebhooksHandler {
     ApiResponse response;
     response.body = {{"id", endpoint->id},
                      {"secret", secret},
-                     {"previous_secret_expires_at", millisText(expires)}};
+                     {"previous_secret_expires_at", formatRfc3339Millis(expires)}};
     return response;
   }
 
@@ -363,16 +360,13 @@ class WebhooksHandler {
     ApiResponse response;
     response.status = 202;
     response.body = {{"endpoint_id", request.params["id"]},
-                     {"since", millisText(since_ms)},
+                     {"since", formatRfc3339Millis(since_ms)},
                      {"requeued", *requeued}};
     return response;
   }
 
  private:
-  std::int64_t nowMs() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
-        .count();
-  }
+  std::int64_t nowMs() const { return epochMillis(clock_.now()); }
 
   std::variant<WebhookEndpoint, ApiResponse> existing(ApiRequest& request) {
     auto endpoint = store_.findWebhookEndpoint(request.tenant_id, request.params["id"]);

@@ -1,5 +1,6 @@
 #include "command_resender.hpp"
 
+#include <punchlink/common/units.hpp>
 #include <punchlink/common/utc_time.hpp>
 
 namespace punchlink::relay {
@@ -64,8 +65,7 @@ std::size_t CommandResender::sweep() {
     if (created && now - *created > options_.max_age) {
       (void)store_.updateCommand(command.site_id, command.id, "failed",
                                  "the site's agent could not be reached for " +
-                                     std::to_string(options_.max_age.count() / 3600) +
-                                     " h; send the request again",
+                                     formatDuration(options_.max_age) + "; send the request again",
                                  "");
       logger_.warn("queued command expired", {{"command", command.id}});
       continue;

@@ -94,7 +94,7 @@ Result<std::size_t> DeliveryQueue::record(const std::string& event_id,
       .bind(2, tenant_id_)
       .bind(3, event_type_)
       .bind(4, body)
-      .bind(5, sqlite_support::millisText(now_ms));
+      .bind(5, formatRfc3339Millis(now_ms));
   if (auto done = insert->run(); !done) {
     return done.error();
   }

@@ -3,6 +3,7 @@
 #include "store/delivery_queue.hpp"
 #include "store/sqlite_support.hpp"
 
+#include <punchlink/common/clock.hpp>
 #include <punchlink/common/crypto.hpp>
 
 #include <nlohmann/json.hpp>
@@ -486,8 +487,7 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
       return statement->error();
     }
   }
-  const std::int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t now_ms = epochMillis(now);
   auto status = db_.transaction([&]() -> Status {
     // The tenant's subscribed endpoints, read once per batch, inside the transaction.
     auto deliveries = DeliveryQueue::prepare(db_, site.tenant_id, "attendance.punch");

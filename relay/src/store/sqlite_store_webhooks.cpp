@@ -13,7 +13,6 @@
 
 namespace punchlink::relay {
 
-using sqlite_support::millisText;
 using sqlite_support::nowText;
 using sqlite_support::rfc3339;
 
@@ -501,7 +500,7 @@ Status SqliteStore::disableWebhookEndpoint(const std::string& endpoint_id,
     if (auto done = statement->run(); !done) {
       return done;
     }
-    const std::string timestamp = millisText(now_ms);
+    const std::string timestamp = formatRfc3339Millis(now_ms);
     const std::string event_id = derivedEventId({"endpoint.disabled", endpoint_id, timestamp});
     const ordered_json body = {
         {"event", "endpoint.disabled"},

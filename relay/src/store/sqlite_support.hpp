@@ -21,9 +21,4 @@ inline std::string nowText() {
   return rfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
-// Unix milliseconds as RFC 3339 with milliseconds (delivery attempts are that fine-grained).
-inline std::string millisText(std::int64_t unix_ms) {
-  return formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{unix_ms}});
-}
-
 }  // namespace punchlink::relay::sqlite_support

@@ -1,20 +1,12 @@
 #include "delivery_policy.hpp"
 
+#include <punchlink/common/units.hpp>
+
 #include <algorithm>
 
 namespace punchlink::relay::webhooks {
 
-namespace {
-
-std::string hours(std::chrono::milliseconds duration) {
-  const auto whole = std::chrono::duration_cast<std::chrono::hours>(duration).count();
-  if (whole >= 1) {
-    return std::to_string(whole) + " h";
-  }
-  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(duration).count()) + " s";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool isSuccess(int status) noexcept { return status >= 200 && status < 300; }
 
@@ -55,7 +47,7 @@ AttemptDecision decideAfterAttempt(const Delivery& delivery,
   if (due - delivery.created_ms > policy.max_age.count()) {
     decision.outcome.kind = AttemptOutcome::Kind::Failed;
     decision.outcome.reason = "gave up after " + std::to_string(failures) + " attempts over " +
-                              hours(policy.max_age) + "; last: " + describeAttempt(result);
+                              formatDuration(policy.max_age) + "; last: " + describeAttempt(result);
   } else {
     decision.outcome.kind = AttemptOutcome::Kind::Retry;
     decision.outcome.next_due_ms = due;
@@ -63,7 +55,7 @@ AttemptDecision decideAfterAttempt(const Delivery& delivery,
   const std::int64_t streak_start = failing_since_ms == 0 ? now_ms : failing_since_ms;
   if (now_ms - streak_start >= policy.disable_after.count()) {
     decision.disable_endpoint = true;
-    decision.disable_reason = "every attempt failed for " + hours(policy.disable_after) +
+    decision.disable_reason = "every attempt failed for " + formatDuration(policy.disable_after) +
                               "; last: " + describeAttempt(result);
   }
   return decision;

@@ -20,10 +20,7 @@ WebhookDispatcher::WebhookDispatcher(Store& store,
 
 WebhookDispatcher::~WebhookDispatcher() { stop(); }
 
-std::int64_t WebhookDispatcher::nowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
-      .count();
-}
+std::int64_t WebhookDispatcher::nowMs() const { return epochMillis(clock_.now()); }
 
 void WebhookDispatcher::start() {
   if (auto released = store_.releaseLeases(options_.node_id); !released) {

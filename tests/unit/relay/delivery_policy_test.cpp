@@ -97,7 +97,7 @@ TEST(DeliveryPolicy, GivesUpOnceTheNextAttemptWouldBePastTheMaximumAge) {
   EXPECT_EQ(decision.outcome.next_due_ms, kStart + 7000);
   decision = decideAfterAttempt(delivery(3), status(500), kStart + 7000, 0, policy, backoff);
   EXPECT_EQ(decision.outcome.kind, AttemptOutcome::Kind::Failed);
-  EXPECT_EQ(decision.outcome.reason, "gave up after 4 attempts over 10 s; last: HTTP 500");
+  EXPECT_EQ(decision.outcome.reason, "gave up after 4 attempts over 10s; last: HTTP 500");
 }
 
 TEST(DeliveryPolicy, GoneDisablesTheEndpoint) {
@@ -120,7 +120,7 @@ TEST(DeliveryPolicy, AnEndpointFailingLongerThanTheLimitIsDisabled) {
   EXPECT_FALSE(decision.disable_endpoint);
   decision = decideAfterAttempt(delivery(0), refused, kStart + 3'600'000, kStart, policy, backoff);
   EXPECT_TRUE(decision.disable_endpoint);
-  EXPECT_EQ(decision.disable_reason, "every attempt failed for 1 h; last: Connection refused");
+  EXPECT_EQ(decision.disable_reason, "every attempt failed for 1h; last: Connection refused");
   EXPECT_EQ(decision.outcome.kind, AttemptOutcome::Kind::Retry);  // kept for re-enabling
 }
 

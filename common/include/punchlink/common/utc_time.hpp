@@ -5,6 +5,7 @@
 #include <punchlink/common/result.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ using UtcMillis = std::chrono::sys_time<std::chrono::milliseconds>;
 std::string formatRfc3339(UtcSeconds time);
 // "2026-03-27T08:30:12.345Z"
 std::string formatRfc3339Millis(UtcMillis time);
+
+// The same for Unix milliseconds, as the databases store times.
+inline std::string formatRfc3339Millis(std::int64_t unix_ms) {
+  return formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{unix_ms}});
+}
 
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)" (also 't'/'z' and a space for 'T', as RFC
 // 3339 §5.6 allows). Fractions beyond milliseconds are truncated. Errors say what was expected.
