@@ -132,12 +132,6 @@ HttpAttemptResult WebhookHttpClient::post(
     result.error = "invalid URL: " + describe(error);
     return finish();
   }
-  // Checked again at send time: a host may have started resolving to a private address since
-  // the endpoint was created (DNS rebinding).
-  if (auto allowed = checkWebhookUrl(url, options_.policy); !allowed) {
-    result.error = "refused: " + allowed.error().message;
-    return finish();
-  }
   const std::string origin =
       uri.getScheme() + "://" + uri.getHost() + ":" + std::to_string(uri.getPort());
   std::string target = uri.getPathAndQuery();
@@ -150,6 +144,13 @@ HttpAttemptResult WebhookHttpClient::post(
     bool reused = false;
     Session session = take(origin, reused);
     if (!session) {
+      // Checked again for every new connection, not only when the endpoint was created: a host
+      // may have started resolving to a private address since (DNS rebinding). A kept-alive
+      // connection was checked when it was opened, so reusing it costs no lookup.
+      if (auto allowed = checkWebhookUrl(url, options_.policy); !allowed) {
+        result.error = "refused: " + allowed.error().message;
+        return finish();
+      }
       session = connect(uri.getScheme(), uri.getHost(), uri.getPort());
     }
     try {

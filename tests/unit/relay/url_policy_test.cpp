@@ -1,6 +1,8 @@
-// Which receivers a production relay refuses to call (SSRF), decided without any network I/O:
-// only address literals and loopback names are used.
+// Which receivers a production relay refuses to call (SSRF), decided without network I/O beyond
+// loopback: only address literals and loopback names are used.
 #include "webhooks/url_policy.hpp"
+
+#include "webhooks/webhook_http_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,6 +45,25 @@ TEST(UrlPolicy, OnPremAndTestsMayAllowHttpAndPrivateReceivers) {
   const UrlPolicy on_prem{true, true};
   EXPECT_TRUE(checkWebhookUrl("http://127.0.0.1:3000/webhooks/attendance", on_prem).ok());
   EXPECT_TRUE(checkWebhookUrl("https://10.0.0.5/hook", on_prem).ok());
+}
+
+// The policy is applied again when an attempt opens a connection, before any byte is sent.
+TEST(UrlPolicy, TheHttpClientRefusesBeforeConnecting) {
+  WebhookHttpOptions options;
+  options.timeout = std::chrono::milliseconds{500};
+  options.policy.allow_http = true;
+  WebhookHttpClient strict(options);
+  const auto refused = strict.post("http://127.0.0.1:9/hook", {}, "{}");
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_TRUE(refused.error.starts_with("refused: ")) << refused.error;
+  EXPECT_NE(refused.error.find("loopback or private"), std::string::npos) << refused.error;
+
+  // Allowed, it does connect (and nothing listens on the discard port).
+  options.policy.allow_private_networks = true;
+  WebhookHttpClient lenient(options);
+  const auto unreachable = lenient.post("http://127.0.0.1:9/hook", {}, "{}");
+  EXPECT_EQ(unreachable.status, 0);
+  EXPECT_FALSE(unreachable.error.starts_with("refused: ")) << unreachable.error;
 }
 
 }  // namespace
