@@ -443,6 +443,13 @@ TEST_F(WebhookTest, FailedDeliveriesCanBeResentAndRecovered) {
   EXPECT_EQ(api("POST", "/v1/webhooks/" + endpoint + "/recover", key_, R"({"since":"x"})").status,
             400);
   EXPECT_EQ(api("GET", "/v1/webhooks/" + endpoint + "/deliveries?status=lost", key_).status, 400);
+  const auto missing =
+      api("POST", "/v1/webhooks/" + endpoint + "/deliveries/dlv_999999/resend", key_);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.json()["code"], "not_found");
+  EXPECT_NE(missing.json()["error"].get<std::string>().find("no delivery dlv_999999"),
+            std::string::npos)
+      << missing.body;
   EXPECT_EQ(api("GET", "/v1/webhooks/" + endpoint + "/deliveries/dlv_999999", key_).status, 404);
 }
 
@@ -528,6 +535,14 @@ TEST_F(WebhookTest, EndpointsLifecycleGoneAndHttps) {
   EXPECT_EQ(api("GET", "/v1/webhooks/" + secure_id, other_key).status, 404);
   EXPECT_EQ(api("GET", "/v1/webhooks", other_key).json()["data"].size(), 0U);
   EXPECT_EQ(api("DELETE", "/v1/webhooks/" + secure_id, other_key).status, 404);
+  // Another tenant's endpoint cannot be changed or rotated either; nothing reveals it exists.
+  const auto foreign_patch =
+      api("PATCH", "/v1/webhooks/" + secure_id, other_key, R"({"description":"mine"})");
+  EXPECT_EQ(foreign_patch.status, 404);
+  EXPECT_EQ(foreign_patch.json()["code"], "not_found");
+  EXPECT_EQ(api("POST", "/v1/webhooks/" + secure_id + "/rotate-secret", other_key).status, 404);
+  EXPECT_EQ(api("GET", "/v1/webhooks/" + secure_id, key_).json()["description"], "HR")
+      << "the other tenant's PATCH changed the endpoint";
 }
 
 TEST_F(WebhookTest, AnAgentThatGoesAwayTakesItsTerminalsOffline) {

@@ -24,6 +24,10 @@ constexpr std::array<std::string_view, 6> kEventTypes = {"attendance.punch",  "d
 constexpr std::size_t kMaxUrlLength = 2048;
 constexpr std::int64_t kMaxOverlapSeconds = std::int64_t{7} * 24 * 3600;
 
+ApiResponse notFound(const std::string& what) {
+  return errorResponse(makeError(ErrorCode::NotFound, what));
+}
+
 ordered_json nullable(const std::string& text) {
   return text.empty() ? ordered_json(nullptr) : ordered_json(text);
 }
@@ -114,10 +118,12 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
                   kEventTypes.end();
     }
     if (!valid) {
+      std::string names;
+      for (const auto type : kEventTypes) {
+        names += (names.empty() ? "" : ", ") + std::string(type);
+      }
       return invalidField("events",
-                          "expected an array of event types (attendance.punch, device.online, "
-                          "device.offline, user.enrolled, command.succeeded, command.failed); "
-                          "empty means all");
+                          "expected an array of event types (" + names + "); empty means all");
     }
     changes.events = events.dump();
   } else if (creating) {
@@ -207,9 +213,7 @@ class WebhooksHandler {
             readEndpointFields(std::get<json>(parsed), false, options_.url_policy, changes)) {
       return *error;
     }
-    if (auto found = existing(request); std::holds_alternative<ApiResponse>(found)) {
-      return std::get<ApiResponse>(found);
-    }
+    // The store answers NotFound for an endpoint that is not the tenant's.
     auto endpoint = store_.updateWebhookEndpoint(request.tenant_id, request.params["id"], changes);
     if (!endpoint) {
       return errorResponse(endpoint.error());
@@ -248,9 +252,6 @@ class WebhooksHandler {
         }
         overlap = body["overlap_seconds"].get<std::int64_t>();
       }
-    }
-    if (auto found = existing(request); std::holds_alternative<ApiResponse>(found)) {
-      return std::get<ApiResponse>(found);
     }
     const std::string secret = webhooks::generateSecret();
     const std::int64_t expires = nowMs() + overlap * 1000;
@@ -301,14 +302,14 @@ class WebhooksHandler {
   ApiResponse delivery(ApiRequest& request) {
     const auto id = parseDeliveryId(request.params["delivery_id"]);
     if (!id) {
-      return errorResponse(404, "not_found", "no delivery " + request.params["delivery_id"]);
+      return notFound("no delivery " + request.params["delivery_id"]);
     }
     auto found = store_.findDelivery(request.tenant_id, request.params["id"], *id);
     if (!found) {
       return errorResponse(found.error());
     }
     if (!found->has_value()) {
-      return errorResponse(404, "not_found", "no delivery " + request.params["delivery_id"]);
+      return notFound("no delivery " + request.params["delivery_id"]);
     }
     ApiResponse response;
     response.body = deliveryJson(**found);
@@ -318,7 +319,7 @@ class WebhooksHandler {
   ApiResponse resend(ApiRequest& request) {
     const auto id = parseDeliveryId(request.params["delivery_id"]);
     if (!id) {
-      return errorResponse(404, "not_found", "no delivery " + request.params["delivery_id"]);
+      return notFound("no delivery " + request.params["delivery_id"]);
     }
     auto delivery = store_.resendDelivery(request.tenant_id, request.params["id"], *id, nowMs());
     if (!delivery) {
@@ -374,7 +375,7 @@ class WebhooksHandler {
       return errorResponse(endpoint.error());
     }
     if (!endpoint->has_value()) {
-      return errorResponse(404, "not_found", "no webhook endpoint " + request.params["id"]);
+      return notFound("no webhook endpoint " + request.params["id"]);
     }
     return **endpoint;
   }

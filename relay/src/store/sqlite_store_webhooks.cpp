@@ -618,7 +618,7 @@ Result<Delivery> SqliteStore::resendDelivery(const std::string& tenant_id,
     return current.error();
   }
   if (!*current) {
-    return makeError(ErrorCode::NotFound, "no delivery " + std::to_string(delivery_id));
+    return makeError(ErrorCode::NotFound, "no delivery dlv_" + std::to_string(delivery_id));
   }
   if ((*current)->state == "delivering") {
     return makeError(ErrorCode::Conflict, "the delivery is being attempted right now",
