@@ -325,7 +325,9 @@ TEST_F(WebhookTest, ReceiverOutagesLoseNothingAndEveryRetryKeepsTheEventId) {
   EXPECT_TRUE(errors.count("timed out")) << json(errors).dump();
   EXPECT_GE(errors.size(), 4U) << json(errors).dump();  // + dropped connection, refused
   const std::string metrics = api("GET", "/metrics").body;
-  EXPECT_NE(metrics.find("punchlink_relay_webhook_deliveries{status=\"delivered\"} 9"),
+  EXPECT_NE(metrics.find("punchlink_relay_webhook_delivered_total 9\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("punchlink_relay_webhook_deliveries{status=\"pending\"} 0\n"),
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("punchlink_relay_webhook_attempt_latency_ms_bucket{le=\"+Inf\"}"),

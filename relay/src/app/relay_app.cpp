@@ -171,12 +171,11 @@ std::string RelayApp::metricsText() const {
     }
   }
   if (auto counts = store_->deliveryCounts()) {
-    out.family("punchlink_relay_webhook_deliveries", "Webhook deliveries in the store by status",
+    out.family("punchlink_relay_webhook_deliveries",
+               "Webhook deliveries in the store still to go (pending) or given up (failed)",
                "gauge");
     out.labelled("punchlink_relay_webhook_deliveries", "status", "pending",
                  std::to_string(counts->pending));
-    out.labelled("punchlink_relay_webhook_deliveries", "status", "delivered",
-                 std::to_string(counts->delivered));
     out.labelled("punchlink_relay_webhook_deliveries", "status", "failed",
                  std::to_string(counts->failed));
   }

@@ -180,6 +180,7 @@ ALTER TABLE sites ADD COLUMN agent_seen_at TEXT NOT NULL DEFAULT '';
                                                          R"SQL(
 DROP INDEX deliveries_due;
 ALTER TABLE webhook_deliveries DROP COLUMN next_attempt_at;
+CREATE INDEX deliveries_by_state ON webhook_deliveries(state);
 )SQL"};
 
 // One column list and one mapping per record type, shared by every query that returns it.

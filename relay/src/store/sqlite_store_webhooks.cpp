@@ -667,20 +667,16 @@ Result<std::int64_t> SqliteStore::recoverDeliveries(const std::string& tenant_id
 
 Result<DeliveryCounts> SqliteStore::deliveryCounts() {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare("SELECT state, COUNT(*) FROM webhook_deliveries GROUP BY state");
+  // Delivered rows only grow; they are counted by the dispatcher, not scanned here.
+  auto statement = db_.prepare(
+      "SELECT state, COUNT(*) FROM webhook_deliveries "
+      "WHERE state IN ('queued', 'delivering', 'failed') GROUP BY state");
   if (!statement) {
     return statement.error();
   }
   DeliveryCounts counts;
   if (auto done = statement->each([&](sqlite::Statement& row) {
-        const std::string state = row.text(0);
-        if (state == "delivered") {
-          counts.delivered += row.integer(1);
-        } else if (state == "failed") {
-          counts.failed += row.integer(1);
-        } else {
-          counts.pending += row.integer(1);
-        }
+        (row.text(0) == "failed" ? counts.failed : counts.pending) += row.integer(1);
       });
       !done) {
     return done.error();

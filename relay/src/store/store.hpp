@@ -167,8 +167,7 @@ struct AttemptOutcome {
 };
 
 struct DeliveryCounts {
-  std::int64_t pending = 0;
-  std::int64_t delivered = 0;
+  std::int64_t pending = 0;  // queued or being attempted
   std::int64_t failed = 0;
 };
 
