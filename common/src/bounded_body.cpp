@@ -9,18 +9,27 @@ std::optional<std::string> readBoundedBody(std::istream& in,
                                            std::int64_t declared_length,
                                            std::size_t limit,
                                            std::size_t discard_limit) {
-  if (declared_length < 0 || static_cast<std::uint64_t>(declared_length) <= limit) {
-    std::string body(limit + 1, '\0');
-    in.read(body.data(), static_cast<std::streamsize>(body.size()));
-    body.resize(static_cast<std::size_t>(in.gcount()));
+  std::array<char, 64 * 1024> chunk{};
+  const bool declared_too_large =
+      declared_length >= 0 && static_cast<std::uint64_t>(declared_length) > limit;
+  if (!declared_too_large) {
+    // Grown as bytes arrive: a GET or a small POST costs what it sends, not the limit.
+    std::string body;
+    if (declared_length > 0) {
+      body.reserve(static_cast<std::size_t>(declared_length));
+    }
+    while (in && body.size() <= limit) {
+      in.read(chunk.data(),
+              static_cast<std::streamsize>(std::min(chunk.size(), limit + 1 - body.size())));
+      body.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    }
     if (body.size() <= limit) {
       return body;
     }
   }
-  std::array<char, 64 * 1024> buffer{};
   auto left = static_cast<std::streamsize>(discard_limit);
   while (left > 0 && in) {
-    in.read(buffer.data(), std::min<std::streamsize>(left, buffer.size()));
+    in.read(chunk.data(), std::min<std::streamsize>(left, chunk.size()));
     left -= in.gcount();
   }
   return std::nullopt;
