@@ -111,19 +111,20 @@ Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches,
   return inserted;
 }
 
-Result<std::string> Outbox::uploadStamp(const std::string& device, const std::string& table) {
+Result<std::map<std::string, std::string>> Outbox::uploadStamps(const std::string& device) {
   const std::lock_guard lock(mutex_);
-  auto statement =
-      db_.prepare("SELECT stamp FROM upload_stamps WHERE device = ? AND table_name = ?");
+  auto statement = db_.prepare("SELECT table_name, stamp FROM upload_stamps WHERE device = ?");
   if (!statement) {
     return statement.error();
   }
-  statement->bind(1, device).bind(2, table);
-  auto found = statement->first([](sqlite::Statement& row) { return row.text(0); });
-  if (!found) {
-    return found.error();
+  statement->bind(1, device);
+  std::map<std::string, std::string> stamps;
+  if (auto done = statement->each(
+          [&](sqlite::Statement& row) { stamps.emplace(row.text(0), row.text(1)); });
+      !done) {
+    return done.error();
   }
-  return found->value_or(std::string{});
+  return stamps;
 }
 
 Result<std::vector<OutboxRow>> Outbox::nextBatch(std::size_t limit, std::int64_t resend_before_ms) {

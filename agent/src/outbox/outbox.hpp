@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -84,8 +85,8 @@ class Outbox {
   Result<DeviceWatermark> watermark(const std::string& device);
   Status setWatermark(const std::string& device, const DeviceWatermark& watermark);
 
-  // The last committed stamp of a push terminal's table; empty when there is none.
-  Result<std::string> uploadStamp(const std::string& device, const std::string& table);
+  // The last committed stamp of each of a push terminal's tables (ATTLOG, OPERLOG, BIODATA).
+  Result<std::map<std::string, std::string>> uploadStamps(const std::string& device);
 
   // Command idempotency: the stored result of a command id, if it was already handled.
   Result<std::optional<std::string>> commandResult(const std::string& command_id);

@@ -2,13 +2,13 @@
 
 #include "devices/punch_mapper.hpp"
 
+#include <punchlink/common/text.hpp>
 #include <punchlink/common/units.hpp>
 #include <punchlink/common/utc_time.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <variant>
 
 namespace punchlink::agent {
@@ -21,17 +21,17 @@ constexpr std::size_t kMaxOptionValue = 256;
 // Line errors quoted in a 400 body; the log has the count.
 constexpr std::size_t kErrorsInReply = 5;
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
+// Workcodes are numbers on ZK binary terminals; push ones may send text, which has no place in
+// the punch's numeric workcode.
+std::uint32_t workcodeNumber(const std::string& text) {
+  const auto value = parseInteger(text, false);
+  return value && *value <= 0xFFFFFFFF ? static_cast<std::uint32_t>(*value) : 0;
 }
 
-std::uint32_t workcodeNumber(const std::string& text) {
-  std::uint32_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc{} && end == text.data() + text.size() ? value : 0;
+// The stamp to hand back for `table`: "None" (upload everything) when there is none yet.
+std::string stampFor(const std::map<std::string, std::string>& stamps, const std::string& table) {
+  const auto found = stamps.find(table);
+  return found == stamps.end() || found->second.empty() ? "None" : found->second;
 }
 
 PushReply badRequest(const std::string& what,
@@ -131,6 +131,7 @@ std::string PushTerminal::statusJsonLocked() const {
   }
   if (!last_error_.empty()) {
     json["last_error"] = last_error_;
+    json["last_error_at"] = formatRfc3339(std::chrono::floor<std::chrono::seconds>(last_error_at_));
   }
   json["pending_commands"] = jobs_.size();
   return json.dump();
@@ -198,6 +199,12 @@ void PushTerminal::finish(std::size_t index, CommandOutcome outcome, std::vector
   jobs_.erase(jobs_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
+void PushTerminal::noteError(std::string error) {
+  status_dirty_ = status_dirty_ || error != last_error_;
+  last_error_ = std::move(error);
+  last_error_at_ = clock_.now();
+}
+
 bool PushTerminal::markSeen(const std::string& address) {
   const bool came_online = !online_;
   online_ = true;
@@ -226,7 +233,7 @@ PushReply PushTerminal::handle(const PushRequest& request) {
     switch (request.endpoint) {
       case adms::Endpoint::Cdata:
         if (!request.post) {
-          reply = upper(request.query.type) == "TIME"
+          reply = iequals(request.query.type, "time")
                       ? PushReply{200, timeReply(zone_, std::chrono::floor<std::chrono::seconds>(
                                                             clock_.now()))}
                       : handshake(request);
@@ -253,7 +260,7 @@ PushReply PushTerminal::handle(const PushRequest& request) {
     if (reply.status == 200) {
       status_changed = markSeen(request.remote_address) || status_changed;
     } else {
-      last_error_ = reply.body.substr(0, reply.body.find('\n'));
+      noteError(reply.body.substr(0, reply.body.find('\n')));
     }
     status_changed = status_changed || status_dirty_ || reply.status != 200;
     status_dirty_ = false;
@@ -266,18 +273,20 @@ PushReply PushTerminal::handle(const PushRequest& request) {
 }
 
 PushReply PushTerminal::handshake(const PushRequest& request) {
-  auto attlog = outbox_.uploadStamp(config_.serial, "ATTLOG");
-  auto operlog = outbox_.uploadStamp(config_.serial, "OPERLOG");
-  if (!attlog || !operlog) {
-    return unavailable(attlog ? operlog.error() : attlog.error());
+  auto stamps = outbox_.uploadStamps(config_.serial);
+  if (!stamps) {
+    return unavailable(stamps.error());
   }
   push_version_ = request.query.push_version;
   if (!request.query.device_type.empty()) {
     device_type_ = request.query.device_type;
   }
   adms::HandshakeOptions options;
-  options.attlog_stamp = attlog->empty() ? "None" : *attlog;
-  options.operlog_stamp = operlog->empty() ? "None" : *operlog;
+  options.attlog_stamp = stampFor(*stamps, "ATTLOG");
+  options.operlog_stamp = stampFor(*stamps, "OPERLOG");
+  if (stamps->contains("BIODATA")) {
+    options.biodata_stamp = stampFor(*stamps, "BIODATA");
+  }
   options.legacy_stamps = true;
   options.error_delay = static_cast<int>(push_.error_delay.count());
   options.delay = static_cast<int>(push_.delay.count());
@@ -300,17 +309,19 @@ PushReply PushTerminal::handshake(const PushRequest& request) {
 }
 
 PushReply PushTerminal::upload(const PushRequest& request) {
-  const std::string table = upper(request.query.table);
+  const std::string& table = request.query.table;
   if (table.empty()) {
     return {400, "an upload needs table= (ATTLOG, OPERLOG, BIODATA, options)\n"};
   }
-  if (table == "ATTLOG") {
+  if (iequals(table, "ATTLOG")) {
     return uploadAttendance(request);
   }
-  if (table == "OPERLOG" || table == "BIODATA") {
-    return uploadOperations(request);
+  for (const char* operations : {"OPERLOG", "BIODATA"}) {
+    if (iequals(table, operations)) {
+      return uploadOperations(request, operations);
+    }
   }
-  if (table == "OPTIONS") {
+  if (iequals(table, "options")) {
     // One line of comma-separated Key=Value pairs (§2.1).
     std::string_view rest = request.body;
     while (!rest.empty() && options_.size() < kMaxOptions) {
@@ -379,17 +390,19 @@ PushReply PushTerminal::uploadAttendance(const PushRequest& request) {
   return {200, adms::uploadReply(batch.records.size())};
 }
 
-PushReply PushTerminal::uploadOperations(const PushRequest& request) {
+PushReply PushTerminal::uploadOperations(const PushRequest& request, const std::string& table) {
   const adms::OperlogBatch batch = adms::parseOperlog(request.body);
-  const std::string table = upper(request.query.table);
   if (!batch.errors.empty()) {
+    // Unlike ATTLOG, nothing here is kept, so a line we cannot read loses nothing; refusing it
+    // would make the terminal send the same batch forever, and firmware uploads its tables in
+    // turn, so its punches would wait behind it.
+    noteError(table + " " + adms::toString(batch.errors.front()) + " (line skipped)");
     logger_.limited(LogLevel::Warning, "push-operlog/" + config_.serial,
-                    "refused an upload with malformed lines",
+                    "skipped malformed lines of an upload",
                     {{"device", config_.name},
                      {"table", table},
+                     {"lines", std::to_string(batch.errors.size() + batch.errors_omitted)},
                      {"first", adms::toString(batch.errors.front())}});
-    return badRequest(table + " upload refused, nothing stored:", batch.errors,
-                      batch.errors_omitted);
   }
   // USER lines answer a DATA QUERY USERINFO in flight (§8.7); the terminal also sends them when
   // someone is enrolled at its keypad, which the relay learns from read_users.
@@ -419,12 +432,16 @@ PushReply PushTerminal::uploadOperations(const PushRequest& request) {
 
 PushReply PushTerminal::poll(const PushRequest& request) {
   if (!request.query.info.empty()) {
-    auto info = adms::parseDeviceInfo(request.query.info);
-    if (!info) {
-      return {400, "INFO is malformed: " + info.error().message + "\n"};
+    // INFO only feeds the status: a poll with one we cannot read is still a heartbeat and gets
+    // its commands, or the terminal would look offline and never be served.
+    if (auto info = adms::parseDeviceInfo(request.query.info); !info) {
+      noteError("INFO ignored: " + info.error().message);
+      logger_.limited(LogLevel::Warning, "push-info/" + config_.serial, "ignored a malformed INFO",
+                      {{"device", config_.name}, {"error", info.error().message}});
+    } else {
+      status_dirty_ = status_dirty_ || info_ != *info;
+      info_ = std::move(info.value());
     }
-    status_dirty_ = status_dirty_ || info_ != *info;
-    info_ = std::move(info.value());
   }
   const auto now = clock_.now();
   std::vector<adms::QueuedCommand> batch;

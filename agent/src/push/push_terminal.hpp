@@ -90,7 +90,7 @@ class PushTerminal final : public Terminal {
   PushReply handshake(const PushRequest& request);
   PushReply upload(const PushRequest& request);
   PushReply uploadAttendance(const PushRequest& request);
-  PushReply uploadOperations(const PushRequest& request);
+  PushReply uploadOperations(const PushRequest& request, const std::string& table);
   PushReply poll(const PushRequest& request);
   PushReply results(const PushRequest& request, std::vector<Finished>& finished);
   void startPhase(Job& job);
@@ -99,6 +99,8 @@ class PushTerminal final : public Terminal {
   void failExpired(std::vector<Finished>& finished);
   void report(std::vector<Finished>& finished);
   bool markSeen(const std::string& address);
+  // The last thing that went wrong with this terminal's requests, for the status.
+  void noteError(std::string error);
   void publishStatus();
   std::string statusJsonLocked() const;
   std::int64_t nowMs() const;
@@ -121,6 +123,7 @@ class PushTerminal final : public Terminal {
   std::optional<adms::DeviceInfo> info_;
   std::map<std::string, std::string> options_;  // from table=options
   std::string last_error_;
+  std::chrono::system_clock::time_point last_error_at_;
   bool status_dirty_ = false;  // INFO or options changed what the status shows
   std::deque<Job> jobs_;
   std::uint64_t next_step_id_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <punchlink/common/adms/adms_codec.hpp>
+#include <punchlink/common/text.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +32,8 @@ class LineReader {
 // `max` bytes ("...(+N bytes)"), so error messages stay printable and short whatever came in.
 std::string quote(std::string_view text, std::size_t max = 40);
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+using punchlink::iequals;
+using punchlink::parseInteger;
 
 // Spaces (not TABs) removed from both ends.
 std::string_view trimSpaces(std::string_view text) noexcept;
@@ -44,9 +46,6 @@ std::string describeControl(std::string_view text, std::size_t pos);
 
 // Pieces between separators, empty pieces kept ("a\t\tb" → a, "", b).
 std::vector<std::string_view> split(std::string_view text, char separator);
-
-// Strict decimal: optional '-' (when allow_negative), then 1..18 digits, nothing else.
-std::optional<std::int64_t> parseInteger(std::string_view text, bool allow_negative) noexcept;
 
 // A number in [min, max] or an error text naming the field ("Pri \"x\" is not a number in 0..255").
 Result<int> parseIntField(std::string_view name, std::string_view text, int min, int max);

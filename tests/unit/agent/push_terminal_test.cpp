@@ -102,8 +102,16 @@ TEST_F(PushTerminalTest, HandshakeHandsBackTheStampOfTheLastStoredUpload) {
                  "7\t2026-03-01 09:00:00\t0\t1\n")
                 .body,
             "OK:1");
+  // OPERLOG and BIODATA stamps come back too, from the same read.
+  ASSERT_EQ(post(adms::Endpoint::Cdata, "&table=OPERLOG&Stamp=77",
+                 "OPLOG 4\t0\t2026-03-01 09:00:00\t0\t0\t0\t0\n")
+                .body,
+            "OK:1");
+  ASSERT_EQ(post(adms::Endpoint::Cdata, "&table=biodata&Stamp=88", "").body, "OK:0");
   auto again = get(adms::Endpoint::Cdata, "&options=all");
   EXPECT_NE(again.body.find("ATTLOGStamp=500\n"), std::string::npos) << again.body;
+  EXPECT_NE(again.body.find("OPERLOGStamp=77\n"), std::string::npos) << again.body;
+  EXPECT_NE(again.body.find("BIODATAStamp=88\n"), std::string::npos) << again.body;
   EXPECT_EQ(pending(), 2U);
 }
 
@@ -130,6 +138,18 @@ TEST_F(PushTerminalTest, PunchesGetTheSameEventIdsAsOverZkBinary) {
           .body,
       "OK:1");
   EXPECT_EQ(pending(), 1U);
+}
+
+TEST_F(PushTerminalTest, AnUnreadableInfoDoesNotStopThePoll) {
+  terminal_->enqueue(command(R"({"command_id":"c9","device":"gate","type":"restart"})"),
+                     clock_.now() + 1h);
+  const auto reply = get(adms::Endpoint::GetRequest, "&INFO=not,numbers");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_NE(reply.body.find(":REBOOT"), std::string::npos) << reply.body;
+  const json status = json::parse(terminal_->statusJson());
+  EXPECT_EQ(status["online"], true);
+  EXPECT_NE(status["last_error"].get<std::string>().find("INFO ignored"), std::string::npos);
+  EXPECT_TRUE(status.contains("last_error_at"));
 }
 
 TEST_F(PushTerminalTest, OnlineWhileItCallsOfflineAfterSilence) {

@@ -1,0 +1,17 @@
+// Small text helpers for protocol and config code that takes untrusted ASCII: comparisons that
+// ignore ASCII case (not the locale's), and strict decimal parsing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace punchlink {
+
+// Equal ignoring ASCII case ("ATTLOG" and "attlog").
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// Strict decimal: optional '-' (when allow_negative), then 1..18 digits, nothing else.
+std::optional<std::int64_t> parseInteger(std::string_view text, bool allow_negative) noexcept;
+
+}  // namespace punchlink
