@@ -67,8 +67,10 @@ std::uint16_t portOfUrl(std::string_view url) noexcept {
   std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
   rest = rest.substr(0, rest.find('/'));
   const auto colon = rest.rfind(':');
-  if (colon == std::string_view::npos) {
-    return 0;
+  // ']' after the last ':' is an IPv6 literal without a port.
+  if (colon == std::string_view::npos || rest.find(']', colon) != std::string_view::npos) {
+    const std::string_view name = scheme == std::string_view::npos ? "" : url.substr(0, scheme);
+    return name == "mqtts" || name == "ssl" ? 8883 : 1883;
   }
   std::uint16_t port = 0;
   const auto [end, ec] = std::from_chars(rest.data() + colon + 1, rest.data() + rest.size(), port);

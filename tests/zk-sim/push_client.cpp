@@ -1,6 +1,7 @@
 #include "push_client.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/common/text.hpp>
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -9,7 +10,6 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
-#include <charconv>
 #include <condition_variable>
 #include <sstream>
 
@@ -23,14 +23,7 @@ std::string encoded(const std::string& value) {
   return out;
 }
 
-std::optional<long long> number(std::string_view text) {
-  long long value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
+std::optional<std::int64_t> number(std::string_view text) { return parseInteger(text, true); }
 
 // An ATTLOG line as firmware writes it: reserved columns 6 and 7 are "0" (§3.1).
 adms::AttendanceRecord attlogRecord(const zk::AttendanceRecord& record) {

@@ -272,8 +272,7 @@ std::string AgentApp::metricsText() {
   std::int64_t online = 0;
   std::int64_t terminals = 0;
   forEachTerminal([&](Terminal& device) {
-    const auto status = nlohmann::json::parse(device.statusJson(), nullptr, false);
-    online += status.is_object() && status.value("online", false) ? 1 : 0;
+    online += device.online() ? 1 : 0;
     ++terminals;
   });
   out.gauge("punchlink_agent_devices", "Terminals configured (and push terminals discovered)",

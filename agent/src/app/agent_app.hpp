@@ -56,9 +56,6 @@ class AgentApp {
   std::string metricsText();
   std::string statusJson(bool online);
 
-  // The port push terminals call, once started (0 when no push listener runs).
-  std::uint16_t pushPort() const noexcept { return push_ ? push_->port() : 0; }
-
  private:
   void onMessage(const mqtt_client::MqttMessage& message);
   void onConnection(bool connected);

@@ -62,6 +62,11 @@ std::string DeviceSession::serial() const {
   return serial_;
 }
 
+bool DeviceSession::online() const {
+  const std::lock_guard lock(mutex_);
+  return online_;
+}
+
 std::string DeviceSession::statusJson() const {
   const std::lock_guard lock(mutex_);
   return status_json_;

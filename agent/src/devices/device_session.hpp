@@ -53,6 +53,7 @@ class DeviceSession final : public Terminal {
   std::string serial() const override;
 
   std::string statusJson() const override;
+  bool online() const override;
 
  private:
   struct Queued {

@@ -29,6 +29,8 @@ class Terminal {
   virtual const std::string& name() const noexcept = 0;
   // The serial once known, else empty. Thread-safe.
   virtual std::string serial() const = 0;
+  // Reachable now. Thread-safe.
+  virtual bool online() const = 0;
   // The last status JSON (docs/mqtt-contract.md), empty before the first. Thread-safe.
   virtual std::string statusJson() const = 0;
   // Thread-safe. Runs when the terminal is reachable; fails with "expired" after `expires`.

@@ -112,8 +112,16 @@ Result<PushPlan> planPushCommand(const Command& command,
       break;
     }
   }
-  // Refuse what the terminal would refuse, before it is queued: bad PINs, names with TABs…
+  // Refuse what the terminal would refuse, before it is queued: bad PINs, names with TABs… and
+  // phases that do not fit one getrequest reply, which would wait for ever.
   for (const auto& phase : plan.phases) {
+    if (phase.size() > adms::kMaxCommandsPerReply) {
+      return makeError(ErrorCode::InvalidInput,
+                       "a push terminal takes at most " +
+                           std::to_string(adms::kMaxCommandsPerReply) +
+                           " commands at once; this needs " + std::to_string(phase.size()),
+                       "split it into several commands");
+    }
     for (const auto& step : phase) {
       if (auto line = adms::encodeCommand("0", step); !line) {
         return makeError(ErrorCode::InvalidInput,

@@ -1,7 +1,6 @@
 #include "push_listener.hpp"
 
 #include <punchlink/common/bounded_body.hpp>
-#include <punchlink/common/tcp_nodelay.hpp>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -138,9 +137,9 @@ PushListener::PushListener(const AgentConfig& config,
 PushListener::~PushListener() { stop(); }
 
 Status PushListener::start() {
+  const std::size_t configured = terminals_.size();  // before the server threads may add some
   try {
     Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(config_.push.listen)};
-    port_ = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
     params->setMaxThreads(kMaxThreads);
     params->setKeepAlive(false);
@@ -164,8 +163,8 @@ Status PushListener::start() {
       wake.wait_for(lock, stop, std::chrono::seconds{1}, [] { return false; });
     }
   });
-  logger_.info("listening for push terminals", {{"address", config_.push.listen},
-                                                {"terminals", std::to_string(terminals_.size())}});
+  logger_.info("listening for push terminals",
+               {{"address", config_.push.listen}, {"terminals", std::to_string(configured)}});
   return {};
 }
 

@@ -46,9 +46,6 @@ class PushListener {
   Status start();
   void stop();
 
-  // The port bound (useful with port 0 in tests).
-  std::uint16_t port() const noexcept { return port_; }
-
   // The terminal with this serial or configured name, or nullptr. Thread-safe.
   Terminal* find(const std::string& key);
   // Every terminal, configured and discovered. Thread-safe; do not block in `visit`.
@@ -71,7 +68,6 @@ class PushListener {
   std::map<std::string, std::unique_ptr<PushTerminal>> terminals_;  // by serial
   std::size_t discovered_ = 0;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
-  std::uint16_t port_ = 0;
   std::jthread ticker_;
 };
 

@@ -90,6 +90,11 @@ PushTerminal::PushTerminal(DeviceConfig config,
 
 std::int64_t PushTerminal::nowMs() const { return epochMillis(clock_.now()); }
 
+bool PushTerminal::online() const {
+  const std::lock_guard lock(mutex_);
+  return online_;
+}
+
 std::string PushTerminal::statusJson() const {
   const std::lock_guard lock(mutex_);
   return statusJsonLocked();
@@ -529,8 +534,15 @@ PushReply PushTerminal::results(const PushRequest& request, std::vector<Finished
       continue;
     }
     if (job.command.type == CommandType::ClearAttendance) {
-      // The terminal numbers its records afresh; an old stamp would make it skip new ones.
-      (void)outbox_.insert({}, nowMs(), UploadStamp{config_.serial, "ATTLOG", ""});
+      // The terminal numbers its records afresh; an old stamp would make it skip new ones
+      // after its next reboot.
+      if (auto reset = outbox_.insert({}, nowMs(), UploadStamp{config_.serial, "ATTLOG", ""});
+          !reset) {
+        logger_.error(
+            "cannot reset the ATTLOG stamp after clear_attendance; if the terminal "
+            "reboots it may skip records until its numbers pass the old stamp",
+            {{"device", config_.name}, {"error", reset.error().toString()}});
+      }
     }
     CommandOutcome outcome = pushOutcome(job.command, job.progress);
     finish(i, std::move(outcome), finished);
@@ -558,8 +570,9 @@ void PushTerminal::failExpired(std::vector<Finished>& finished) {
     } else if (now >= job.expires) {
       finish(i,
              {false,
-              sent ? "expired before the terminal confirmed it"
-                   : "expired: the terminal did not poll for commands before expires_at",
+              sent      ? "expired before the terminal confirmed it"
+              : online_ ? "expired while queued behind the terminal's earlier commands"
+                        : "expired: the terminal did not poll for commands before expires_at",
               ""},
              finished);
     } else {

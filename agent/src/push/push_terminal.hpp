@@ -55,6 +55,7 @@ class PushTerminal final : public Terminal {
   std::string serial() const override { return config_.serial; }
 
   std::string statusJson() const override;
+  bool online() const override;
   void enqueue(Command command, std::chrono::system_clock::time_point expires) override;
 
   // Answers one request of this terminal. Never throws; every non-200 reply says why.

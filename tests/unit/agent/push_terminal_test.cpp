@@ -351,6 +351,21 @@ TEST(PushCommandPlan, RefusesWhatTheTerminalCannotDo) {
                                      R"("params":{"options":{"bad key":1}}})"),
                              zone, "att", now);
   EXPECT_FALSE(key.ok());
+  // More than one reply holds would never be sent, and block the commands behind it.
+  nlohmann::json many = nlohmann::json::object();
+  for (int i = 0; i < 201; ++i) {
+    many["Opt" + std::to_string(i)] = i;
+  }
+  auto too_many = planPushCommand(command(nlohmann::json{{"command_id", "a"},
+                                                         {"device", "d"},
+                                                         {"type", "set_options"},
+                                                         {"params", {{"options", many}}}}
+                                              .dump()),
+                                  zone, "att", now);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.error().message.find("at most 200 commands at once; this needs 201"),
+            std::string::npos)
+      << too_many.error().message;
 }
 
 }  // namespace

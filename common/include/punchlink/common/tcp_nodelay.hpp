@@ -15,7 +15,8 @@ namespace punchlink {
 // Returns how many sockets were changed.
 int disableNagleForPeerPort(std::uint16_t port) noexcept;
 
-// The port of a broker URL ("mqtts://host:8883"), 0 if there is none.
+// The port of a broker URL ("mqtts://host:8883"); without one, the scheme's default as Paho
+// uses it (mqtt/tcp 1883, mqtts/ssl 8883); 0 for a port that is not a number.
 std::uint16_t portOfUrl(std::string_view url) noexcept;
 
 }  // namespace punchlink
