@@ -8,6 +8,7 @@ usage: stack_test.py SOURCE_DIR BUILD_DIR RECEIVERS_DIR
 """
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -173,8 +174,9 @@ def exercise(state, stack):
     zk_user = eventually(lambda: http("GET", zk_control + "/users/E2E_7")[1]
                          if http("GET", zk_control + "/users/E2E_7")[0] == 200 else None, 30)
     check(bool(zk_user) and len(zk_user["fingers"]) == 2, "E2E_7 is on the ZK terminal with 2 templates")
-    check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "command.succeeded"], 30)),
-          "command.succeeded fired")
+    check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "command.succeeded"
+                                   and e.get("command", {}).get("id") == body["command_id"]], 30)),
+          "command.succeeded fired for %s" % body["command_id"])
     status, _ = http("DELETE", api + "/v1/users/E2E_7", key=key)
     check(status in (200, 202), "DELETE /v1/users/E2E_7 answers %s" % status)
     check(bool(eventually(lambda: http("GET", zk_control + "/users/E2E_7")[0] == 404, 30)),
@@ -184,8 +186,10 @@ def exercise(state, stack):
     batch = [{"user_id": "B%03d" % i, "name": "Batch %d" % i} for i in range(50)]
     status, body = http("POST", api + "/v1/users/batch", {"device_id": push_serial, "users": batch}, key)
     check(status == 200, "POST /v1/users/batch with 50 users answers 200: %s" % status)
-    check(bool(eventually(lambda: http("GET", push_control + "/state")[1]["user_count"] >= 60, 90)),
-          "all 50 batch users reached the push terminal")
+    def batch_on_terminal():
+        ids = {u["user_id"] for u in http("GET", push_control + "/state")[1]["users"]}
+        return all(u["user_id"] in ids for u in batch)
+    check(bool(eventually(batch_on_terminal, 90)), "all 50 batch users reached the push terminal")
 
     seed_webhook_handler(stack, api, key, zk_control)
 
@@ -220,7 +224,12 @@ def seed_webhook_handler(stack, api, key, zk_control):
         env=dict(os.environ, PORT="0", RECORD_FILE=record, WEBHOOK_SECRET=endpoint["secret"]),
         stdout=subprocess.PIPE, text=True)
     try:
-        port = handler.stdout.readline().split()[-1]
+        # Bounded: a handler that never starts must fail the check, not hang the test.
+        ready = select.select([handler.stdout], [], [], 30)[0]
+        line = handler.stdout.readline() if ready else ""
+        if not check(line.startswith("listening"), "the seed handler started: %r" % line):
+            return
+        port = line.split()[-1]
         status, _ = http("PATCH", api + "/v1/webhooks/" + endpoint["id"],
                          {"url": "http://127.0.0.1:%s/webhooks/attendance" % port}, key)
         check(status == 200, "the seed handler's endpoint points at port %s" % port)

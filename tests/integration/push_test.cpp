@@ -5,6 +5,7 @@
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
@@ -64,16 +65,8 @@ class PushTest : public ::testing::Test {
     auto agent = std::make_unique<ChildProcess>(
         std::vector<std::string>{PUNCHLINK_AGENT, "--config", config_.string()},
         dir_.file("agent.log"));
-    // Ready once the status listener answers (the push listener is bound before it).
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      try {
-        (void)testing::httpGetJson(status_port_, "/healthz");
-        break;
-      } catch (const std::exception&) {
-        std::this_thread::sleep_for(50ms);
-      }
-    }
+    // Ready once the push listener accepts connections (it is bound before the agent goes on).
+    EXPECT_TRUE(testing::waitForPort(push_port_, 10s)) << agentLog();
     return agent;
   }
 
@@ -105,18 +98,6 @@ class PushTest : public ::testing::Test {
 
   std::string agentLog() { return testing::readFile(dir_.file("agent.log")); }
 
-  template <typename Predicate>
-  static bool eventually(Predicate predicate, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (predicate()) {
-        return true;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return predicate();
-  }
-
   TempDir dir_{"punchlink-push-test"};
   std::filesystem::path config_;
   std::uint16_t push_port_;
@@ -133,9 +114,7 @@ TEST_F(PushTest, PunchesArriveOnceAcrossAgentRestartsAndReuploads) {
   ASSERT_TRUE(relay.waitForDistinct(60, 30s)) << agentLog() << sim->log();
 
   // Real time: a punch goes out within a poll tick, converted from the terminal's zone (+05:30).
-  (void)sim->post(
-      "/punches",
-      {{"user_id", "1003"}, {"state", 1}, {"verify", 15}, {"time", "2026-07-01 09:15:00"}});
+  sim->punch("1003", 1, 15, "2026-07-01 09:15:00");
   ASSERT_TRUE(relay.waitForDistinct(61, 10s)) << agentLog();
   json realtime;
   for (const auto& [id, punch] : relay.punches()) {
@@ -154,11 +133,10 @@ TEST_F(PushTest, PunchesArriveOnceAcrossAgentRestartsAndReuploads) {
   // Agent down: the terminal's uploads fail, it keeps the punches and retries after ErrorDelay.
   agent->stop();
   for (int i = 0; i < 4; ++i) {
-    (void)sim->post("/punches", {{"user_id", "1001"},
-                                 {"state", i % 2},
-                                 {"time", "2026-07-02 08:0" + std::to_string(i) + ":00"}});
+    sim->punch("1001", i % 2, 1, "2026-07-02 08:0" + std::to_string(i) + ":00");
   }
-  ASSERT_TRUE(eventually([&] { return sim->state()["push"]["refused"].get<int>() > 0; }, 10s));
+  ASSERT_TRUE(
+      testing::eventually([&] { return sim->state()["push"]["refused"].get<int>() > 0; }, 10s));
   agent = startAgent();
   ASSERT_TRUE(relay.waitForDistinct(65, 20s)) << agentLog() << sim->log();
 
@@ -187,7 +165,7 @@ TEST_F(PushTest, PunchesArriveOnceAcrossAgentRestartsAndReuploads) {
   agent = startAgent();
   relay.sendCommand({{"command_id", "push-reboot-1"}, {"device", kSerial}, {"type", "restart"}});
   ASSERT_TRUE(relay.resultFor("push-reboot-1", 20s).has_value()) << agentLog();
-  ASSERT_TRUE(eventually(
+  ASSERT_TRUE(testing::eventually(
       [&] { return sim->state()["push"]["uploads"].get<int>() >= uploads_before + 3; }, 20s))
       << sim->state().dump();
   std::this_thread::sleep_for(1500ms);
@@ -209,7 +187,8 @@ TEST_F(PushTest, AnUnconfiguredSerialKeepsItsPunchesUntilItIsServed) {
   writeConfig(broker, pushDevice("SOMEOTHERSERIAL", "UTC"));
   auto agent = startAgent();
   auto sim = startSim({"--users", "3", "--logs", "10"});
-  ASSERT_TRUE(eventually([&] { return sim->state()["push"]["refused"].get<int>() >= 2; }, 10s));
+  ASSERT_TRUE(
+      testing::eventually([&] { return sim->state()["push"]["refused"].get<int>() >= 2; }, 10s));
   const json refused = sim->state()["push"];
   EXPECT_NE(refused["last_error"].get<std::string>().find("HTTP 403"), std::string::npos)
       << refused.dump();
@@ -300,7 +279,7 @@ TEST_F(PushTest, CommandsChangeTheTerminalAndReportItsAnswers) {
   EXPECT_EQ(cleared["status"], "succeeded") << cleared.dump();
   EXPECT_EQ(sim->state()["attendance_count"], 0);
   // New punches after the clear still arrive: the stamp started again with the log.
-  (void)sim->post("/punches", {{"user_id", "1001"}, {"time", "2026-08-01 10:00:00"}});
+  sim->punch("1001", 0, 1, "2026-08-01 10:00:00");
   ASSERT_TRUE(relay.waitForDistinct(4, 10s)) << agentLog();
 
   const json restarted = run("push-restart-1", "restart", json::object());
@@ -309,7 +288,7 @@ TEST_F(PushTest, CommandsChangeTheTerminalAndReportItsAnswers) {
 
   // Terminal gone: offline after offline_after, and a command then expires.
   sim->stop();
-  ASSERT_TRUE(eventually([&] { return pushStatus()["online"] == false; }, 10s))
+  ASSERT_TRUE(testing::eventually([&] { return pushStatus()["online"] == false; }, 10s))
       << pushStatus().dump();
   relay.sendCommand({{"command_id", "push-expire-1"},
                      {"device", kSerial},

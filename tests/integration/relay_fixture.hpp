@@ -146,11 +146,15 @@ class RelayFixture : public ::testing::Test {
     if (!db) {
       return -1;
     }
-    auto statement = db->prepare("SELECT COUNT(*), COUNT(DISTINCT event_id) FROM punches");
+    // event_id is UNIQUE, so counting distinct ids proves nothing; the same punch stored under a
+    // second id would show as two rows with the same terminal, user and time.
+    auto statement = db->prepare(
+        "SELECT COUNT(*), COUNT(DISTINCT device_serial || '|' || user_id || '|' || timestamp) "
+        "FROM punches");
     if (!statement || !statement->step().valueOr(false)) {
       return -1;
     }
-    EXPECT_EQ(statement->integer(0), statement->integer(1));  // one row per event id
+    EXPECT_EQ(statement->integer(0), statement->integer(1)) << "a punch stored twice";
     return statement->integer(0);
   }
 

@@ -5,6 +5,7 @@
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
@@ -55,10 +56,8 @@ TEST_F(RelayIngestTest, AgentPunchesAreStoredOnceAndAcked) {
   // The relay goes away (kill -9): punches wait at the agent, and arrive once it is back.
   relay->kill();
   for (int i = 0; i < 4; ++i) {
-    sim.punch("1003", 0);
-    std::this_thread::sleep_for(1100ms);
+    sim.punch("1003", 0, 1, "2026-07-02 08:00:0" + std::to_string(i));
   }
-  EXPECT_EQ(storedPunches(), 31);
   relay = startRelay();
   ASSERT_TRUE(waitForStored(35, 30s)) << logs();
   std::this_thread::sleep_for(3s);  // resends after ack_timeout must not add rows
@@ -96,7 +95,10 @@ TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
             .ok());
   };
   publish(batch.dump());
-  std::this_thread::sleep_for(1500ms);
+  // Refused (counted) before anything could have been acked for it.
+  ASSERT_TRUE(testing::eventually(
+      [&] { return health()["ingest"]["batches_refused"].get<int>() >= 1; }, 10s))
+      << logs();
   {
     const std::lock_guard lock(mutex);
     EXPECT_TRUE(acks.empty()) << "an unregistered site's punches must not be acked";

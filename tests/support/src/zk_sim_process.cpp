@@ -78,8 +78,15 @@ ZkSimProcess::Response ZkSimProcess::del(const std::string& path) const {
   return call("DELETE", path, "");
 }
 
-nlohmann::json ZkSimProcess::punch(const std::string& user_id, int state, int verify) const {
-  auto response = post("/punches", {{"user_id", user_id}, {"state", state}, {"verify", verify}});
+nlohmann::json ZkSimProcess::punch(const std::string& user_id,
+                                   int state,
+                                   int verify,
+                                   const std::string& time) const {
+  nlohmann::json body = {{"user_id", user_id}, {"state", state}, {"verify", verify}};
+  if (!time.empty()) {
+    body["time"] = time;
+  }
+  auto response = post("/punches", body);
   if (response.status != 201) {
     throw std::runtime_error("zk-sim refused the punch: " + response.body.dump());
   }

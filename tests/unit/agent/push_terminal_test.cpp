@@ -226,7 +226,8 @@ TEST_F(PushTerminalTest, ARefusalFailsTheCommandWithTheMeaningOfTheCode) {
                      clock_.now() + 1h);
   const auto reply = get(adms::Endpoint::GetRequest, "").body;
   const std::string id = reply.substr(2, reply.find(':', 2) - 2);
-  (void)post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=-1001&CMD=DATA\n");
+  ASSERT_EQ(post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=-1001&CMD=DATA\n").body,
+            "OK");
   ASSERT_EQ(outcomes_.size(), 1U);
   EXPECT_FALSE(outcomes_[0].second.succeeded);
   EXPECT_EQ(outcomes_[0].second.error,
@@ -242,7 +243,7 @@ TEST_F(PushTerminalTest, UpdateAsksFirstAndFailsForAnAbsentUser) {
   const std::string id = reply.substr(2, reply.find(':', 2) - 2);
   // Another user's line (the terminal may ignore the filter, §8.7) does not count.
   ASSERT_EQ(post(adms::Endpoint::Cdata, "&table=OPERLOG", "USER PIN=41\tName=A\n").body, "OK:1");
-  (void)post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=0&CMD=DATA\n");
+  ASSERT_EQ(post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=0&CMD=DATA\n").body, "OK");
   ASSERT_EQ(outcomes_.size(), 1U);
   EXPECT_FALSE(outcomes_[0].second.succeeded);
   EXPECT_NE(outcomes_[0].second.error.find("not on the terminal"), std::string::npos);

@@ -42,7 +42,12 @@ class ZkSimProcess {
 
   nlohmann::json state() const { return get("/state").body; }
 
-  nlohmann::json punch(const std::string& user_id, int state = 0, int verify = 1) const;
+  // Records a punch (POST /punches) and returns it; throws if zk-sim refuses it. `time` is the
+  // device-local "YYYY-MM-DD HH:MM:SS", empty for the device's clock now.
+  nlohmann::json punch(const std::string& user_id,
+                       int state = 0,
+                       int verify = 1,
+                       const std::string& time = "") const;
 
   std::string log() const { return process_->log(); }
 
