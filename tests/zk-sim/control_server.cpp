@@ -2,10 +2,9 @@
 
 #include "sim_fixture.hpp"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <punchlink/common/http_listener.hpp>
+
 #include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -37,12 +36,13 @@ void fail(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const s
   send(response, status, {{"error", what}});
 }
 
-class Handler final : public Poco::Net::HTTPRequestHandler {
+// The routes; one instance serves every request, on several threads (SimDevice locks).
+class Routes {
  public:
-  Handler(SimDevice& device, const std::function<json()>& extra_state)
-      : device_(device), extra_state_(extra_state) {}
+  Routes(SimDevice& device, std::function<json()> extra_state)
+      : device_(device), extra_state_(std::move(extra_state)) {}
 
-  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+  void handle(HTTPServerRequest& request, HTTPServerResponse& response) {
     try {
       route(request, response);
     } catch (const std::exception& error) {
@@ -172,20 +172,6 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   }
 
   SimDevice& device_;
-  const std::function<json()>& extra_state_;
-};
-
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  Factory(SimDevice& device, std::function<json()> extra_state)
-      : device_(device), extra_state_(std::move(extra_state)) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(device_, extra_state_);  // Poco takes ownership
-  }
-
- private:
-  SimDevice& device_;
   std::function<json()> extra_state_;
 };
 
@@ -196,11 +182,11 @@ ControlServer::ControlServer(SimDevice& device,
                              std::uint16_t port) {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   port_ = socket.address().port();
-  auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
-  params->setMaxThreads(4);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(device, std::move(extra_state)),
-                                                    socket, params);
-  server_->start();
+  auto routes = std::make_shared<Routes>(device, std::move(extra_state));
+  server_ = startHttpListener(socket, {4, true},
+                              [routes](HTTPServerRequest& request, HTTPServerResponse& response) {
+                                routes->handle(request, response);
+                              });
 }
 
 ControlServer::~ControlServer() {

@@ -1,13 +1,11 @@
 #include "agent_app.hpp"
 
+#include <punchlink/common/http_listener.hpp>
 #include <punchlink/common/metrics_writer.hpp>
 #include <punchlink/common/signals.hpp>
 #include <punchlink/common/utc_time.hpp>
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -15,52 +13,27 @@
 
 namespace punchlink::agent {
 
-namespace {
-
-class StatusHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit StatusHandler(AgentApp& app) : app_(app) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    std::string body;
-    std::string type = "application/json";
-    if (request.getURI() == "/healthz") {
-      body = R"({"status":"ok"})";
-    } else if (request.getURI() == "/status") {
-      body = app_.statusJson(true);
-    } else if (request.getURI() == "/metrics") {
-      body = app_.metricsText();
-      type = "text/plain; version=0.0.4; charset=utf-8";
-    } else {
-      response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-      body = R"({"error":"not found; try /status, /metrics or /healthz"})";
-    }
-    response.setContentType(type);
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
-  }
-
- private:
-  AgentApp& app_;
-};
-
-class StatusFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit StatusFactory(AgentApp& app) : app_(app) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new StatusHandler(app_);  // Poco takes ownership
-  }
-
- private:
-  AgentApp& app_;
-};
-
-}  // namespace
-
 std::string agentVersion() { return "0.1.0"; }
+
+void AgentApp::serveStatus(Poco::Net::HTTPServerRequest& request,
+                           Poco::Net::HTTPServerResponse& response) {
+  std::string body;
+  std::string type = "application/json";
+  if (request.getURI() == "/healthz") {
+    body = R"({"status":"ok"})";
+  } else if (request.getURI() == "/status") {
+    body = statusJson(true);
+  } else if (request.getURI() == "/metrics") {
+    body = metricsText();
+    type = "text/plain; version=0.0.4; charset=utf-8";
+  } else {
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+    body = R"({"error":"not found; try /status, /metrics or /healthz"})";
+  }
+  response.setContentType(type);
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  response.send() << body;
+}
 
 AgentApp::AgentApp(AgentConfig config, Logger logger, const Clock& clock)
     : config_(std::move(config)),
@@ -112,12 +85,11 @@ Status AgentApp::start() {
 
   if (!config_.status.listen.empty()) {
     try {
-      Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(config_.status.listen)};
-      auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
-      params->setMaxThreads(2);
-      status_server_ =
-          std::make_unique<Poco::Net::HTTPServer>(new StatusFactory(*this), socket, params);
-      status_server_->start();
+      status_server_ = startHttpListener(
+          Poco::Net::ServerSocket{Poco::Net::SocketAddress(config_.status.listen)}, {2, true},
+          [this](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+            serveStatus(request, response);
+          });
     } catch (const std::exception& error) {
       return makeError(ErrorCode::Unavailable,
                        "cannot listen for status on " + config_.status.listen + ": " + error.what(),

@@ -26,7 +26,9 @@
 
 namespace Poco::Net {
 class HTTPServer;
-}
+class HTTPServerRequest;
+class HTTPServerResponse;
+}  // namespace Poco::Net
 
 namespace punchlink::agent {
 
@@ -57,6 +59,8 @@ class AgentApp {
   std::string statusJson(bool online);
 
  private:
+  // /healthz, /status and /metrics on status.listen.
+  void serveStatus(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   void onMessage(const mqtt_client::MqttMessage& message);
   void onConnection(bool connected);
   void onCommand(const std::string& payload);

@@ -1,11 +1,9 @@
 #include "push_listener.hpp"
 
 #include <punchlink/common/bounded_body.hpp>
+#include <punchlink/common/http_listener.hpp>
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -31,87 +29,6 @@ void send(Poco::Net::HTTPServerResponse& response, const PushReply& reply, const
   response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
   response.send() << reply.body;
 }
-
-class IclockHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  IclockHandler(PushListener& listener, std::size_t max_body, Logger& logger, const Clock& clock)
-      : listener_(listener), max_body_(max_body), logger_(logger), clock_(clock) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    PushReply reply;
-    try {
-      reply = handle(request);
-    } catch (const std::exception& error) {
-      logger_.error("push request failed", {{"uri", request.getURI()}, {"error", error.what()}});
-      reply = {500, "internal error; the terminal will retry\n"};
-    }
-    try {
-      send(response, reply, clock_);
-    } catch (const std::exception&) {
-      // The terminal went away; it retries after ErrorDelay.
-    }
-  }
-
- private:
-  PushReply handle(Poco::Net::HTTPServerRequest& request) {
-    const std::string& uri = request.getURI();
-    const auto question = uri.find('?');
-    const std::string path = uri.substr(0, question);
-    PushRequest push;
-    push.endpoint = adms::classifyPath(path);
-    if (push.endpoint == adms::Endpoint::Unknown) {
-      return {404,
-              "not an iclock path; terminals call /iclock/cdata, /iclock/getrequest, "
-              "/iclock/devicecmd\n"};
-    }
-    const std::string& method = request.getMethod();
-    if (method != "GET" && method != "POST") {
-      return {405, "iclock requests are GET or POST\n"};
-    }
-    push.post = method == "POST";
-    auto query = adms::parseIclockQuery(question == std::string::npos
-                                            ? std::string_view{}
-                                            : std::string_view(uri).substr(question + 1));
-    if (!query) {
-      return {400, "bad query: " + query.error().message + "\n"};
-    }
-    push.query = std::move(query.value());
-    push.remote_address = request.clientAddress().host().toString();
-    auto body = readBoundedBody(request.stream(), request.getContentLength64(), max_body_);
-    if (!body) {
-      logger_.limited(LogLevel::Warning, "push-413/" + push.query.serial,
-                      "refused an oversized push upload",
-                      {{"serial", push.query.serial}, {"limit", std::to_string(max_body_)}});
-      return {413, "body over " + std::to_string(max_body_) +
-                       " bytes; raise push.max_body in the agent's config\n"};
-    }
-    push.body = std::move(*body);
-    return listener_.handle(push);
-  }
-
-  PushListener& listener_;
-  std::size_t max_body_;
-  Logger& logger_;
-  const Clock& clock_;
-};
-
-class IclockFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  IclockFactory(PushListener& listener, std::size_t max_body, Logger logger, const Clock& clock)
-      : listener_(listener), max_body_(max_body), logger_(std::move(logger)), clock_(clock) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new IclockHandler(listener_, max_body_, logger_, clock_);  // Poco takes ownership
-  }
-
- private:
-  PushListener& listener_;
-  std::size_t max_body_;
-  Logger logger_;
-  const Clock& clock_;
-};
 
 }  // namespace
 
@@ -140,13 +57,11 @@ Status PushListener::start() {
   const std::size_t configured = terminals_.size();  // before the server threads may add some
   try {
     Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(config_.push.listen)};
-    auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
-    params->setMaxThreads(kMaxThreads);
-    params->setKeepAlive(false);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new IclockFactory(*this, static_cast<std::size_t>(config_.push.max_body), logger_, clock_),
-        socket, params);
-    server_->start();
+    server_ = startHttpListener(
+        socket, {kMaxThreads, false},
+        [this](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+          serve(request, response);
+        });
   } catch (const std::exception& error) {
     return makeError(
         ErrorCode::Unavailable,
@@ -228,6 +143,59 @@ PushTerminal* PushListener::terminalFor(const std::string& serial) {
       serial,
       std::make_unique<PushTerminal>(device, config_.push, outbox_, sinks_, logger_, clock_));
   return inserted->second.get();
+}
+
+void PushListener::serve(Poco::Net::HTTPServerRequest& request,
+                         Poco::Net::HTTPServerResponse& response) {
+  PushReply reply;
+  try {
+    reply = handleHttp(request);
+  } catch (const std::exception& error) {
+    logger_.error("push request failed", {{"uri", request.getURI()}, {"error", error.what()}});
+    reply = {500, "internal error; the terminal will retry\n"};
+  }
+  try {
+    send(response, reply, clock_);
+  } catch (const std::exception&) {
+    // The terminal went away; it retries after ErrorDelay.
+  }
+}
+
+PushReply PushListener::handleHttp(Poco::Net::HTTPServerRequest& request) {
+  const std::size_t max_body = static_cast<std::size_t>(config_.push.max_body);
+  const std::string& uri = request.getURI();
+  const auto question = uri.find('?');
+  const std::string path = uri.substr(0, question);
+  PushRequest push;
+  push.endpoint = adms::classifyPath(path);
+  if (push.endpoint == adms::Endpoint::Unknown) {
+    return {404,
+            "not an iclock path; terminals call /iclock/cdata, /iclock/getrequest, "
+            "/iclock/devicecmd\n"};
+  }
+  const std::string& method = request.getMethod();
+  if (method != "GET" && method != "POST") {
+    return {405, "iclock requests are GET or POST\n"};
+  }
+  push.post = method == "POST";
+  auto query = adms::parseIclockQuery(question == std::string::npos
+                                          ? std::string_view{}
+                                          : std::string_view(uri).substr(question + 1));
+  if (!query) {
+    return {400, "bad query: " + query.error().message + "\n"};
+  }
+  push.query = std::move(query.value());
+  push.remote_address = request.clientAddress().host().toString();
+  auto body = readBoundedBody(request.stream(), request.getContentLength64(), max_body);
+  if (!body) {
+    logger_.limited(LogLevel::Warning, "push-413/" + push.query.serial,
+                    "refused an oversized push upload",
+                    {{"serial", push.query.serial}, {"limit", std::to_string(max_body)}});
+    return {413, "body over " + std::to_string(max_body) +
+                     " bytes; raise push.max_body in the agent's config\n"};
+  }
+  push.body = std::move(*body);
+  return handle(push);
 }
 
 PushReply PushListener::handle(const PushRequest& request) {

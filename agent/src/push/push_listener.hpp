@@ -22,7 +22,9 @@
 
 namespace Poco::Net {
 class HTTPServer;
-}
+class HTTPServerRequest;
+class HTTPServerResponse;
+}  // namespace Poco::Net
 
 namespace punchlink::agent {
 
@@ -56,6 +58,9 @@ class PushListener {
   PushReply handle(const PushRequest& request);
 
  private:
+  // The HTTP layer: parses the request line, query and body, answers with the reply.
+  void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+  PushReply handleHttp(Poco::Net::HTTPServerRequest& request);
   PushTerminal* terminalFor(const std::string& serial);
 
   const AgentConfig& config_;

@@ -1,12 +1,10 @@
 #include "http_server.hpp"
 
 #include <punchlink/common/bounded_body.hpp>
+#include <punchlink/common/http_listener.hpp>
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SSLException.h>
@@ -39,13 +37,13 @@ void send(Poco::Net::HTTPServerResponse& response, const ApiResponse& api) {
   response.send() << body;
 }
 
-class ApiHandler final : public Poco::Net::HTTPRequestHandler {
+// Serves every request, on Poco's threads at once.
+class ApiHandler {
  public:
-  ApiHandler(const Router& router, Logger& logger, RequestCounter& requests)
-      : router_(router), logger_(logger), requests_(requests) {}
+  ApiHandler(const Router& router, Logger logger, std::shared_ptr<RequestCounter> requests)
+      : router_(router), logger_(std::move(logger)), requests_(std::move(requests)) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
+  void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
     ApiResponse api;
     try {
       api = handle(request);
@@ -53,7 +51,7 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
       logger_.error("request failed", {{"path", request.getURI()}, {"error", error.what()}});
       api = errorResponse(500, "internal", "internal error; retry later");
     }
-    requests_.add(api.status);
+    requests_->add(api.status);
     try {
       send(response, api);
     } catch (const std::exception&) {
@@ -85,22 +83,6 @@ class ApiHandler final : public Poco::Net::HTTPRequestHandler {
     return router_.dispatch(api);
   }
 
-  const Router& router_;
-  Logger& logger_;
-  RequestCounter& requests_;
-};
-
-class ApiFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  ApiFactory(const Router& router, Logger logger, std::shared_ptr<RequestCounter> requests)
-      : router_(router), logger_(std::move(logger)), requests_(std::move(requests)) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new ApiHandler(router_, logger_, *requests_);  // Poco takes ownership
-  }
-
- private:
   const Router& router_;
   Logger logger_;
   std::shared_ptr<RequestCounter> requests_;
@@ -150,12 +132,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpListenOptions& o
     if (options.tls_cert_file.empty()) {
       socket = Poco::Net::ServerSocket{Poco::Net::SocketAddress(listen)};
     }
-    auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
-    params->setMaxThreads(16);
-    params->setKeepAlive(true);
-    server->server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new ApiFactory(router, std::move(logger), server->requests_), socket, params);
-    server->server_->start();
+    auto handler = std::make_shared<ApiHandler>(router, std::move(logger), server->requests_);
+    server->server_ = startHttpListener(
+        socket, {16, true},
+        [handler](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+          handler->serve(request, response);
+        });
   } catch (const std::exception& error) {
     return makeError(ErrorCode::Unavailable, "cannot listen on " + listen + ": " + error.what(),
                      "choose a free address in http.listen");
