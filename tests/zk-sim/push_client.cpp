@@ -171,7 +171,9 @@ bool PushClient::handshake() {
   // "GET OPTION FROM: SN" then Key=Value lines (§2).
   std::istringstream lines(reply.body);
   std::string line;
-  std::optional<long long> time_zone;
+  // Plain values, not an optional: GCC's -O2 flow analysis warned about reading one here.
+  bool has_time_zone = false;
+  std::int64_t time_zone = 0;
   std::string stamp = "None";
   const std::lock_guard lock(mutex_);
   while (std::getline(lines, line)) {
@@ -191,13 +193,16 @@ bool PushClient::handshake() {
     } else if (key == "ErrorDelay") {
       stats_.error_delay_s = static_cast<int>(number(value).value_or(stats_.error_delay_s));
     } else if (key == "TimeZone") {
-      time_zone = number(value);
+      if (auto parsed = number(value)) {
+        has_time_zone = true;
+        time_zone = *parsed;
+      }
     }
   }
   // Firmware reads |TimeZone| < 12 as hours, anything else as minutes (§6).
-  if (reply.date && time_zone) {
-    const auto offset = std::abs(*time_zone) < 12 ? std::chrono::minutes{*time_zone * 60}
-                                                  : std::chrono::minutes{*time_zone};
+  if (reply.date && has_time_zone) {
+    const auto offset = std::abs(time_zone) < 12 ? std::chrono::minutes{time_zone * 60}
+                                                 : std::chrono::minutes{time_zone};
     device_.setLocalTime(LocalSeconds{
         std::chrono::floor<std::chrono::seconds>(reply.date->time_since_epoch() + offset)});
   }
