@@ -366,8 +366,8 @@ TEST_F(WebhookTest, AHangingEndpointDoesNotDelayHealthyOnes) {
   WebhookReceiver slow;
   slow.setMode(WebhookReceiver::Mode::Hang);
   WebhookReceiver healthy;
-  createEndpoint(slow.url());
-  createEndpoint(healthy.url());
+  const std::string slow_id = createEndpoint(slow.url()).first;
+  const std::string healthy_id = createEndpoint(healthy.url()).first;
   const auto ids = publishPunches(30);
   // Sent one after another to the hanging endpoint, the 30 events would each wait for it (2 at
   // a time, 1 s timeout each): the healthy endpoint gets all of them while the hanging one has
@@ -375,7 +375,9 @@ TEST_F(WebhookTest, AHangingEndpointDoesNotDelayHealthyOnes) {
   ASSERT_TRUE(healthy.waitFor(
       [&](const auto&) { return healthy.deliveredEventIds().size() == ids.size(); }, 60s))
       << healthy.deliveredEventIds().size() << " delivered, slow got " << slow.received().size()
-      << "\n"
+      << "\nhealthy endpoint: " << deliveries(healthy_id, "?limit=5").dump()
+      << "\nslow endpoint: " << deliveries(slow_id, "?limit=5").dump()
+      << "\nmetrics: " << api("GET", "/metrics").body << "\n"
       << relayLog();
   EXPECT_LT(slow.received().size(), ids.size());
 }

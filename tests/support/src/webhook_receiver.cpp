@@ -113,7 +113,8 @@ void WebhookReceiver::start() {
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(16);
   params->setKeepAlive(true);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new ReceiverFactory(*this), socket, params);
+  server_ =
+      std::make_unique<Poco::Net::HTTPServer>(new ReceiverFactory(*this), threads_, socket, params);
   server_->start();
 }
 

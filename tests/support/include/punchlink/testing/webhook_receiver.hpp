@@ -2,6 +2,8 @@
 // can be told to misbehave (answer 500 or 410, hang, drop the connection, or be down).
 #pragma once
 
+#include <Poco/ThreadPool.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +66,8 @@ class WebhookReceiver {
   std::uint16_t port_ = 0;
   std::filesystem::path tls_cert_;
   std::filesystem::path tls_key_;
+  // Its own threads: hanging requests must not starve another receiver of Poco's shared pool.
+  Poco::ThreadPool threads_{2, 32};
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
