@@ -82,13 +82,16 @@ void WebhookDispatcher::schedule() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     const std::size_t free = options_.workers - std::min(options_.workers, in_flight_total_);
+    // A poke is consumed even when every worker is busy: a finished attempt pokes again. Left
+    // set, it would make the wait below return at once and this loop spin with the lock held,
+    // starving the workers that need it to finish.
+    poked_ = false;
     if (free > 0) {
       std::map<std::string, std::size_t> capacity;
       for (const auto& [endpoint, count] : in_flight_) {
         capacity[endpoint] =
             options_.per_endpoint_concurrency - std::min(options_.per_endpoint_concurrency, count);
       }
-      poked_ = false;
       lock.unlock();
       auto claimed = store_.claimDueDeliveries(options_.node_id, nowMs(), lease_ms, free, capacity,
                                                options_.per_endpoint_concurrency);
