@@ -51,12 +51,15 @@ class ReceiverHandler final : public Poco::Net::HTTPRequestHandler {
                        : mode == WebhookReceiver::Mode::Gone410 ? 410
                                                                 : 500;
     webhook.answered = status;
-    receiver_.record(std::move(webhook));
     const std::string body = status == 200 ? R"({"status":"received"})" : R"({"error":"nope"})";
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.send() << body;
+    std::ostream& out = response.send();
+    out << body;
+    out.flush();
+    webhook.finished = std::chrono::steady_clock::now();
+    receiver_.record(std::move(webhook));
   }
 
  private:

@@ -25,7 +25,8 @@ struct ReceivedWebhook {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   int answered = 0;  // the status sent back; 0 when the connection was dropped or hung
-  std::chrono::steady_clock::time_point at;
+  std::chrono::steady_clock::time_point at;        // the request arrived
+  std::chrono::steady_clock::time_point finished;  // the answer was sent (or the hang ended)
 };
 
 class WebhookReceiver {

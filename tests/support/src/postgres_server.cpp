@@ -1,0 +1,134 @@
+#include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/ports.hpp>
+#include <punchlink/testing/postgres_server.hpp>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace punchlink::testing {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The newest installed server's bin directory (Debian: /usr/lib/postgresql/<major>/bin).
+std::string serverBinDir() {
+  if (const char* dir = std::getenv("PUNCHLINK_PG_BINDIR"); dir != nullptr && *dir != '\0') {
+    return dir;
+  }
+  std::vector<std::filesystem::path> found;
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ignored)) {
+    if (std::filesystem::exists(entry.path() / "bin" / "initdb")) {
+      found.push_back(entry.path() / "bin");
+    }
+  }
+  if (found.empty()) {
+    throw std::runtime_error(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql: run "
+        "scripts/install-deps.sh (package postgresql) or set PUNCHLINK_PG_BINDIR");
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return std::stoi(a.parent_path().filename().string()) <
+           std::stoi(b.parent_path().filename().string());
+  });
+  return found.back().string();
+}
+
+}  // namespace
+
+bool postgresRequested() {
+  const char* storage = std::getenv("PUNCHLINK_TEST_STORAGE");
+  return storage != nullptr && std::string(storage) == "postgres";
+}
+
+PostgresServer::PostgresServer() : bin_(serverBinDir()) {
+  const auto data = dir_.file("data");
+  std::filesystem::create_directories(data);
+  if (geteuid() == 0) {
+    const passwd* account = getpwnam("postgres");
+    if (account == nullptr) {
+      throw std::runtime_error(
+          "running as root, and there is no postgres account to run "
+          "PostgreSQL as: install the postgresql package");
+    }
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all |
+                                                  std::filesystem::perms::group_exec |
+                                                  std::filesystem::perms::others_exec);
+    if (chown(data.c_str(), account->pw_uid, account->pw_gid) != 0) {
+      throw std::runtime_error("cannot hand " + data.string() + " to the postgres account");
+    }
+  }
+  run({bin_ + "/initdb", "-D", data.string(), "-U", "punchlink", "--auth=trust", "--no-locale",
+       "-E", "UTF8", "--no-sync"},
+      "initdb");
+  // A port taken between the check and the start makes pg_ctl fail: try a few.
+  for (int attempt = 0; attempt < 5 && !started_; ++attempt) {
+    port_ = freeLoopbackPort();
+    try {
+      run({bin_ + "/pg_ctl", "-D", data.string(), "-w", "-t", "60", "-l",
+           (data / "server.log").string(), "-o",
+           "-p " + std::to_string(port_) + " -k " + data.string() +
+               " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50",
+           "start"},
+          "pg_ctl start");
+      started_ = true;
+    } catch (const std::runtime_error&) {
+      if (attempt == 4) {
+        throw;
+      }
+    }
+  }
+}
+
+PostgresServer::~PostgresServer() {
+  if (started_) {
+    try {
+      run({bin_ + "/pg_ctl", "-D", dir_.file("data").string(), "-m", "immediate", "-w", "stop"},
+          "pg_ctl stop");
+    } catch (const std::runtime_error&) {
+      // The directory goes anyway; a server left behind dies with its data directory.
+    }
+  }
+}
+
+std::string PostgresServer::url(const std::string& database) const {
+  return "postgres://punchlink@127.0.0.1:" + std::to_string(port_) + "/" + database;
+}
+
+std::string PostgresServer::createDatabase(const std::string& name) {
+  run({bin_ + "/createdb", "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "punchlink", name},
+      "createdb");
+  return url(name);
+}
+
+std::string PostgresServer::log() const { return readFile(dir_.file("data") / "server.log"); }
+
+void PostgresServer::run(std::vector<std::string> argv, const std::string& what) {
+  if (geteuid() == 0) {
+    argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
+  }
+  const auto log = dir_.file(what.substr(0, what.find(' ')) + ".log");
+  ChildProcess process(argv, log);
+  const auto status = process.waitForExit(120s);
+  if (status != 0) {
+    throw std::runtime_error(what + " failed (" +
+                             (status ? "exit " + std::to_string(*status) : "timed out") +
+                             "): " + process.log());
+  }
+}
+
+RelayStorage::RelayStorage(const TempDir& dir) {
+  if (postgresRequested()) {
+    server_ = std::make_unique<PostgresServer>();
+    location_ = server_->createDatabase("relay");
+  } else {
+    location_ = dir.file("relay.db").string();
+  }
+}
+
+}  // namespace punchlink::testing
