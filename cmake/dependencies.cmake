@@ -10,6 +10,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(date REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 
 # yaml-cpp 0.7 (Debian 12) exports `yaml-cpp`, 0.8 exports `yaml-cpp::yaml-cpp`: name it once.
 if(NOT TARGET punchlink::yaml)

@@ -10,8 +10,10 @@ packages=(
   # libraries
   libpoco-dev libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev libyaml-cpp-dev libssl-dev
   nlohmann-json3-dev libhowardhinnant-date-dev libsystemd-dev libgtest-dev libgmock-dev
+  libpq-dev  # the relay's PostgreSQL storage
   # runtime and test peers
   tzdata mosquitto mosquitto-clients openssl sqlite3 ca-certificates curl python3
+  postgresql  # initdb and pg_ctl: the relay tests run against PostgreSQL too
   python3-requests  # runs the seed guide's Python examples
   dpkg-dev systemd  # packaging: dpkg-shlibdeps for the .deb dependencies, systemd-analyze
 )

@@ -2,12 +2,14 @@
 // the admin CLI, `punchlink-relay serve`, REST calls and MQTT clients logged in as sites.
 #pragma once
 
+#include "store/sql_database.hpp"
+
 #include <punchlink/common/mqtt_client.hpp>
-#include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
+#include <punchlink/testing/postgres_server.hpp>
 #include <punchlink/testing/test_ca.hpp>
 #include <punchlink/testing/zk_sim_process.hpp>
 
@@ -39,9 +41,8 @@ class RelayFixture : public ::testing::Test {
     dir_.write("relay-password", "relay-secret\n");
     relay_config_ = dir_.write(
         "relay.yaml",
-        "storage: " + dir_.file("relay.db").string() +
-            "\nlog_level: debug\nhttp:\n  listen: 127.0.0.1:" + std::to_string(http_port_) +
-            "\nbroker:\n  url: " + broker_.url() +
+        "storage: " + storage_.location() + "\nlog_level: debug\nhttp:\n  listen: 127.0.0.1:" +
+            std::to_string(http_port_) + "\nbroker:\n  url: " + broker_.url() +
             "\n  username: relay\n  password_file: " + dir_.file("relay-password").string() +
             "\n  ca_file: " + broker_.ca().ca_cert.string() + "\n");
   }
@@ -142,13 +143,13 @@ class RelayFixture : public ::testing::Test {
   }
 
   std::int64_t storedPunches() {
-    auto db = sqlite::Database::open(dir_.file("relay.db").string());
+    auto db = sql::open(storage_.location());
     if (!db) {
       return -1;
     }
     // event_id is UNIQUE, so counting distinct ids proves nothing; the same punch stored under a
     // second id would show as two rows with the same terminal, user and time.
-    auto statement = db->prepare(
+    auto statement = (*db)->prepare(
         "SELECT COUNT(*), COUNT(DISTINCT device_serial || '|' || user_id || '|' || timestamp) "
         "FROM punches");
     if (!statement || !statement->step().valueOr(false)) {
@@ -190,6 +191,7 @@ class RelayFixture : public ::testing::Test {
   Logger logger_{"test", LogLevel::Warning, StderrSink::detect(), clock_};
   MosquittoFixture broker_;
   TempDir dir_{"punchlink-relay-test"};
+  testing::RelayStorage storage_{dir_};
   std::filesystem::path relay_config_;
   std::uint16_t http_port_ = 0;
   std::filesystem::path https_ca_;

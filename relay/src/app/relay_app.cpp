@@ -93,9 +93,12 @@ Status RelayApp::start() {
   dispatcher_->start();
   mqtt_->start();
   started_ = true;
-  logger_.info("relay started", {{"http", config_.http.listen},
-                                 {"https", config_.http.tls_cert_file.empty() ? "no" : "yes"},
-                                 {"broker", config_.broker.url}});
+  logger_.info(
+      "relay started",
+      {{"http", config_.http.listen},
+       {"https", config_.http.tls_cert_file.empty() ? "no" : "yes"},
+       {"broker", config_.broker.url},
+       {"storage", config_.storage.rfind("postgres", 0) == 0 ? "postgresql" : config_.storage}});
   return {};
 }
 

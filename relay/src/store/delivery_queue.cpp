@@ -1,6 +1,6 @@
 #include "delivery_queue.hpp"
 
-#include "store/sqlite_support.hpp"
+#include "store/sql_support.hpp"
 
 #include <punchlink/common/crypto.hpp>
 
@@ -27,7 +27,7 @@ std::string derivedEventId(std::initializer_list<std::string_view> parts) {
   return "evt_" + crypto::toHex(crypto::sha256(joined)).substr(0, 24);
 }
 
-Result<DeliveryQueue> DeliveryQueue::prepare(sqlite::Database& db,
+Result<DeliveryQueue> DeliveryQueue::prepare(sql::Database& db,
                                              const std::string& tenant_id,
                                              const std::string& event_type) {
   DeliveryQueue queue(db, tenant_id, event_type);
@@ -37,7 +37,7 @@ Result<DeliveryQueue> DeliveryQueue::prepare(sqlite::Database& db,
     return endpoints.error();
   }
   endpoints->bind(1, tenant_id);
-  if (auto done = endpoints->each([&](sqlite::Statement& row) {
+  if (auto done = endpoints->each([&](sql::Statement& row) {
         if (endpointWants(row.text(1), event_type)) {
           queue.endpoint_ids_.push_back(row.text(0));
         }
@@ -60,7 +60,7 @@ Result<DeliveryQueue> DeliveryQueue::prepare(sqlite::Database& db,
 Result<std::size_t> DeliveryQueue::queue(const std::string& event_id,
                                          const std::string& body,
                                          std::int64_t now_ms) {
-  const std::string now_text = sqlite_support::rfc3339(
+  const std::string now_text = sql_support::rfc3339(
       std::chrono::floor<std::chrono::seconds>(UtcMillis{std::chrono::milliseconds{now_ms}}));
   std::size_t queued = 0;
   for (const auto& endpoint : endpoint_ids_) {

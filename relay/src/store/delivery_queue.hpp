@@ -2,8 +2,9 @@
 // outbox): one row per enabled endpoint of the tenant subscribed to the event type.
 #pragma once
 
+#include "store/sql_database.hpp"
+
 #include <punchlink/common/result.hpp>
-#include <punchlink/common/sqlite_db.hpp>
 
 #include <cstdint>
 #include <string>
@@ -14,7 +15,7 @@ namespace punchlink::relay {
 class DeliveryQueue {
  public:
   // Reads the tenant's subscribed endpoints once (a batch of punches shares them).
-  static Result<DeliveryQueue> prepare(sqlite::Database& db,
+  static Result<DeliveryQueue> prepare(sql::Database& db,
                                        const std::string& tenant_id,
                                        const std::string& event_type);
 
@@ -33,14 +34,14 @@ class DeliveryQueue {
   bool hasEndpoints() const noexcept { return !endpoint_ids_.empty(); }
 
  private:
-  DeliveryQueue(sqlite::Database& db, std::string tenant_id, std::string event_type)
+  DeliveryQueue(sql::Database& db, std::string tenant_id, std::string event_type)
       : db_(&db), tenant_id_(std::move(tenant_id)), event_type_(std::move(event_type)) {}
 
-  sqlite::Database* db_;
+  sql::Database* db_;
   std::string tenant_id_;
   std::string event_type_;
   std::vector<std::string> endpoint_ids_;
-  sqlite::Statement insert_;
+  sql::Statement insert_;
 };
 
 // True if an endpoint's `events` filter (a JSON array; empty = everything) includes the type.

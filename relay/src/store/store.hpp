@@ -1,5 +1,5 @@
-// Store: everything the relay keeps. One interface, so handlers and ingest never see SQL and a
-// PostgreSQL implementation can follow (issue: scale-out). SQLite (SqliteStore) is the default.
+// Store: everything the relay keeps. One interface, so handlers and ingest never see SQL.
+// SqlStore implements it on SQLite (the default) and on PostgreSQL (several relay nodes).
 #pragma once
 
 #include "ingest/punch_batch.hpp"
@@ -369,7 +369,7 @@ class Store {
 
 using StorePtr = std::unique_ptr<Store>;
 
-// "sqlite:/path/to/relay.db" or a plain path.
+// "postgres://…" (libpq URI), "sqlite:/path/to/relay.db" or a plain path.
 Result<StorePtr> openStore(const std::string& location);
 
 }  // namespace punchlink::relay

@@ -1,11 +1,12 @@
 // Commands left "queued" by a broker outage go out once sending works again; stale ones fail.
 #include "app/command_resender.hpp"
 
-#include "store/sqlite_store.hpp"
+#include "store/sql_store.hpp"
 
 #include <punchlink/common/utc_time.hpp>
 #include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/manual_clock.hpp>
+#include <punchlink/testing/postgres_server.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -30,7 +31,7 @@ class SwitchableSender final : public api::CommandSender {
 class CommandResenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(SqliteStore::open(dir_.file("relay.db").string()).value());
+    store_ = std::move(SqlStore::open(storage_.location()).value());
     ASSERT_TRUE(store_->migrate().ok());
     tenant_ = store_->createTenant("Acme").value().id;
     ASSERT_TRUE(store_->createSite(tenant_, "plant-1").ok());
@@ -57,8 +58,9 @@ class CommandResenderTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::RelayStorage storage_{dir_};
   testing::ManualClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::string tenant_;
   SwitchableSender sender_;
   Logger logger_{"commands", LogLevel::Error, StderrSink::detect(), clock_};

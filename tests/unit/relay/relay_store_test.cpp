@@ -1,8 +1,8 @@
 #include "admin/admin_cli.hpp"
 #include "ingest/punch_batch.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_store.hpp"
 
-#include <punchlink/common/sqlite_db.hpp>
+#include <punchlink/testing/postgres_server.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -100,10 +100,10 @@ TEST(WebhookBody, MatchesTheDesignLayout) {
   EXPECT_EQ(attendanceWebhookBody(punch, "", "", "").find("null"), std::string::npos);
 }
 
-class SqliteStoreTest : public ::testing::Test {
+class SqlStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::open(dir_.file("relay.db").string());
+    auto store = SqlStore::open(storage_.location());
     ASSERT_TRUE(store.ok());
     store_ = std::move(store.value());
     ASSERT_TRUE(store_->migrate().ok());
@@ -119,17 +119,28 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  testing::RelayStorage storage_{dir_};
+  std::unique_ptr<SqlStore> store_;
 };
 
-TEST_F(SqliteStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
+TEST_F(SqlStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
   const auto tenant = store_->createTenant("Acme").value();
   const auto key = store_->createApiKey(tenant.id, true, "erp").value();
   EXPECT_EQ(key.secret.rfind("sk_live_", 0), 0U);
   EXPECT_EQ(store_->createApiKey(tenant.id, false, "").value().secret.rfind("sk_test_", 0), 0U);
-  // The secret is nowhere in the database file.
-  const std::string file = testing::readFile(dir_.file("relay.db"));
-  EXPECT_EQ(file.find(key.secret), std::string::npos);
+  // The secret is nowhere in the database.
+  if (!storage_.postgres()) {
+    EXPECT_EQ(testing::readFile(dir_.file("relay.db")).find(key.secret), std::string::npos);
+  }
+  auto db = sql::open(storage_.location()).value();
+  auto rows = db->prepare("SELECT id || prefix || key_hash || mode || label FROM api_keys")
+                  .value()
+                  .all([](sql::Statement& row) { return row.text(0); })
+                  .value();
+  ASSERT_EQ(rows.size(), 2U);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.find(key.secret.substr(12)), std::string::npos) << row;
+  }
   auto found = store_->authenticate(key.secret).value();
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->tenant_id, tenant.id);
@@ -140,19 +151,17 @@ TEST_F(SqliteStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
   EXPECT_EQ(store_->createApiKey("ten_nope", true, "").error().code, ErrorCode::NotFound);
 }
 
-TEST_F(SqliteStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
+TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
   const auto tenant = store_->createTenant("Acme").value();
   const auto site = store_->createSite(tenant.id, "plant-7").value();
-  {
-    // A webhook endpoint (the webhooks API adds these; here directly).
-    auto db = sqlite::Database::open(dir_.file("relay.db").string()).value();
-    ASSERT_TRUE(db.exec("INSERT INTO webhook_endpoints(id, tenant_id, url, secret, events, "
-                        "created_at) VALUES ('we_1', '" +
-                        tenant.id +
-                        "', 'https://example.invalid/hook', 'whsec_x', "
-                        "'[\"attendance.punch\"]', '2026-01-01T00:00:00Z')")
-                    .ok());
-  }
+  WebhookEndpoint endpoint;
+  endpoint.id = "we_1";
+  endpoint.tenant_id = tenant.id;
+  endpoint.url = "https://example.invalid/hook";
+  endpoint.secret = "whsec_x";
+  endpoint.events = R"(["attendance.punch"])";
+  endpoint.created_at = "2026-01-01T00:00:00Z";
+  ASSERT_TRUE(store_->createWebhookEndpoint(endpoint).ok());
   const auto first =
       store_
           ->ingest(site, batch("plant-7", json::array({punchJson(kHexA), punchJson(kHexB)})), now())
@@ -169,7 +178,7 @@ TEST_F(SqliteStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransactio
   EXPECT_EQ(store_->countQueuedDeliveries(tenant.id).value(), 2);
 }
 
-TEST_F(SqliteStoreTest, CommandOutcomesAndDeviceStatusChangesBecomeEvents) {
+TEST_F(SqlStoreTest, CommandOutcomesAndDeviceStatusChangesBecomeEvents) {
   const auto tenant = store_->createTenant("Acme").value();
   const auto site = store_->createSite(tenant.id, "plant-7").value();
   WebhookEndpoint endpoint;
@@ -223,7 +232,7 @@ TEST_F(SqliteStoreTest, CommandOutcomesAndDeviceStatusChangesBecomeEvents) {
   EXPECT_LT(raw.find("\"event_id\""), raw.find("\"timestamp\"")) << raw;
 }
 
-TEST_F(SqliteStoreTest, DevicesOfAnotherTenantAreRejected) {
+TEST_F(SqlStoreTest, DevicesOfAnotherTenantAreRejected) {
   const auto acme = store_->createTenant("Acme").value();
   const auto globex = store_->createTenant("Globex").value();
   const auto acme_site = store_->createSite(acme.id, "acme-1").value();
@@ -242,7 +251,7 @@ TEST_F(SqliteStoreTest, DevicesOfAnotherTenantAreRejected) {
   EXPECT_EQ(store_->countPunches(globex.id).value(), 0);
 }
 
-TEST_F(SqliteStoreTest, SitesAreUniqueAndValidated) {
+TEST_F(SqlStoreTest, SitesAreUniqueAndValidated) {
   const auto tenant = store_->createTenant("Acme").value();
   ASSERT_TRUE(store_->createSite(tenant.id, "plant-7").ok());
   EXPECT_EQ(store_->createSite(tenant.id, "plant-7").error().code, ErrorCode::Conflict);
@@ -251,7 +260,7 @@ TEST_F(SqliteStoreTest, SitesAreUniqueAndValidated) {
   EXPECT_FALSE(store_->findSite("nope").value().has_value());
 }
 
-TEST_F(SqliteStoreTest, AdminCommands) {
+TEST_F(SqlStoreTest, AdminCommands) {
   std::ostringstream out;
   std::ostringstream err;
   ASSERT_EQ(runAdminCommand(*store_, {"tenants", "create", "Acme"}, out, err), 0) << err.str();

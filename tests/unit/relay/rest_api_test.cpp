@@ -4,11 +4,12 @@
 #include "api/http_server.hpp"
 #include "api/openapi_document.hpp"
 #include "ingest/punch_batch.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sql_store.hpp"
 
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/ports.hpp>
+#include <punchlink/testing/postgres_server.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <Poco/URI.h>
@@ -35,7 +36,7 @@ class RecordingSender final : public CommandSender {
 class RestApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(SqliteStore::open(dir_.file("relay.db").string()).value());
+    store_ = std::move(SqlStore::open(storage_.location()).value());
     ASSERT_TRUE(store_->migrate().ok());
     acme_ = store_->createTenant("Acme").value().id;
     globex_ = store_->createTenant("Globex").value().id;
@@ -122,7 +123,8 @@ class RestApiTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  testing::RelayStorage storage_{dir_};
+  std::unique_ptr<SqlStore> store_;
   RecordingSender sender_;
   testing::ManualClock clock_;
   ApiOptions options_;

@@ -1,7 +1,8 @@
-#include "sqlite_store.hpp"
+#include "sql_store.hpp"
 
 #include "store/delivery_queue.hpp"
-#include "store/sqlite_support.hpp"
+#include "store/sql_dialect.hpp"
+#include "store/sql_support.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/crypto.hpp>
@@ -12,9 +13,9 @@
 
 namespace punchlink::relay {
 
-using sqlite_support::newId;
-using sqlite_support::nowText;
-using sqlite_support::rfc3339;
+using sql_support::newId;
+using sql_support::nowText;
+using sql_support::rfc3339;
 
 namespace {
 
@@ -188,7 +189,7 @@ constexpr std::string_view kSelectUsers =
     "SELECT tenant_id, user_id, name, department, card, privilege, template_count, created_at, "
     "updated_at FROM users ";
 
-UserRecord userFrom(sqlite::Statement& row) {
+UserRecord userFrom(sql::Statement& row) {
   return {row.text(0),    row.text(1),    row.text(2), row.text(3), row.integer(4),
           row.integer(5), row.integer(6), row.text(7), row.text(8)};
 }
@@ -197,9 +198,19 @@ constexpr std::string_view kSelectCommands =
     "SELECT id, tenant_id, site_id, device_serial, type, COALESCE(user_id, ''), payload, state, "
     "COALESCE(error, ''), COALESCE(result, ''), created_at, updated_at FROM commands ";
 
-CommandRecord commandFrom(sqlite::Statement& row) {
+CommandRecord commandFrom(sql::Statement& row) {
   return {row.text(0), row.text(1), row.text(2), row.text(3), row.text(4),  row.text(5),
           row.text(6), row.text(7), row.text(8), row.text(9), row.text(10), row.text(11)};
+}
+
+// The terminal's name as the agent's configuration gives it in a status message, if any.
+std::string configuredName(const std::string& status_json) {
+  const auto status = nlohmann::json::parse(status_json, nullptr, false);
+  if (!status.is_object()) {
+    return "";
+  }
+  const auto name = status.find("name");
+  return name != status.end() && name->is_string() ? name->get<std::string>() : "";
 }
 
 }  // namespace
@@ -236,24 +247,35 @@ std::string attendanceWebhookBody(const IncomingPunch& punch,
   return body.dump();
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
-  auto db = sqlite::Database::open(path);
+Result<std::unique_ptr<SqlStore>> SqlStore::open(const std::string& location) {
+  auto db = sql::open(location);
   if (!db) {
     return db.error();
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db.value())));
+  return std::unique_ptr<SqlStore>(new SqlStore(std::move(*db)));
 }
 
-Status SqliteStore::migrate() {
+Status SqlStore::migrate() {
   const std::lock_guard lock(mutex_);
-  if (auto created = db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                              "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  // Nodes starting together: the first applies the migrations, the others wait and find them
+  // applied.
+  if (auto locked = db_->lockSchema(); !locked) {
+    return locked;
+  }
+  Status status = applyMigrations();
+  db_->unlockSchema();
+  return status;
+}
+
+Status SqlStore::applyMigrations() {
+  if (auto created = db_->exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
       !created) {
     return created;
   }
   for (std::size_t i = 0; i < kMigrations.size(); ++i) {
     const auto version = static_cast<std::int64_t>(i + 1);
-    auto applied = db_.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
+    auto applied = db_->prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
     if (!applied) {
       return applied.error();
     }
@@ -265,11 +287,15 @@ Status SqliteStore::migrate() {
     if (*row) {
       continue;
     }
-    auto status = db_.transaction([&]() -> Status {
-      if (auto done = db_.exec(kMigrations[i]); !done) {
+    const std::string ddl = db_->dialect() == sql::Dialect::Postgres
+                                ? sql::postgresSchema(kMigrations[i])
+                                : std::string(kMigrations[i]);
+    auto status = db_->transaction([&]() -> Status {
+      if (auto done = db_->exec(ddl); !done) {
         return done;
       }
-      auto record = db_.prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)");
+      auto record =
+          db_->prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)");
       if (!record) {
         return record.error();
       }
@@ -284,13 +310,13 @@ Status SqliteStore::migrate() {
   return {};
 }
 
-Result<Tenant> SqliteStore::createTenant(const std::string& name) {
+Result<Tenant> SqlStore::createTenant(const std::string& name) {
   if (name.empty() || name.size() > 200) {
     return makeError(ErrorCode::InvalidInput, "tenant name must be 1 to 200 characters");
   }
   const std::lock_guard lock(mutex_);
   Tenant tenant{newId("ten_"), name, nowText()};
-  auto statement = db_.prepare("INSERT INTO tenants(id, name, created_at) VALUES (?, ?, ?)");
+  auto statement = db_->prepare("INSERT INTO tenants(id, name, created_at) VALUES (?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -301,32 +327,32 @@ Result<Tenant> SqliteStore::createTenant(const std::string& name) {
   return tenant;
 }
 
-Result<std::vector<Tenant>> SqliteStore::listTenants() {
+Result<std::vector<Tenant>> SqlStore::listTenants() {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare("SELECT id, name, created_at FROM tenants ORDER BY created_at, id");
+  auto statement = db_->prepare("SELECT id, name, created_at FROM tenants ORDER BY created_at, id");
   if (!statement) {
     return statement.error();
   }
-  return statement->all([](sqlite::Statement& row) {
+  return statement->all([](sql::Statement& row) {
     return Tenant{row.text(0), row.text(1), row.text(2)};
   });
 }
 
-Result<std::optional<Tenant>> SqliteStore::findTenant(const std::string& id) {
+Result<std::optional<Tenant>> SqlStore::findTenant(const std::string& id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare("SELECT id, name, created_at FROM tenants WHERE id = ?");
+  auto statement = db_->prepare("SELECT id, name, created_at FROM tenants WHERE id = ?");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, id);
-  return statement->first([](sqlite::Statement& row) {
+  return statement->first([](sql::Statement& row) {
     return Tenant{row.text(0), row.text(1), row.text(2)};
   });
 }
 
-Result<NewApiKey> SqliteStore::createApiKey(const std::string& tenant_id,
-                                            bool live,
-                                            const std::string& label) {
+Result<NewApiKey> SqlStore::createApiKey(const std::string& tenant_id,
+                                         bool live,
+                                         const std::string& label) {
   auto tenant = findTenant(tenant_id);
   if (!tenant) {
     return tenant.error();
@@ -340,7 +366,7 @@ Result<NewApiKey> SqliteStore::createApiKey(const std::string& tenant_id,
   key.secret = std::string(live ? "sk_live_" : "sk_test_") + crypto::randomHexToken(24);
   key.info = {newId("key_"), tenant_id,   key.secret.substr(0, 12), live ? "live" : "test", label,
               nowText(),     std::nullopt};
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "INSERT INTO api_keys(id, tenant_id, prefix, key_hash, mode, label, created_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
@@ -359,9 +385,9 @@ Result<NewApiKey> SqliteStore::createApiKey(const std::string& tenant_id,
   return key;
 }
 
-Result<std::vector<ApiKeyInfo>> SqliteStore::listApiKeys(const std::string& tenant_id) {
+Result<std::vector<ApiKeyInfo>> SqlStore::listApiKeys(const std::string& tenant_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "SELECT id, tenant_id, prefix, mode, label, created_at, revoked_at FROM api_keys "
       "WHERE tenant_id = ? ORDER BY created_at, id");
   if (!statement) {
@@ -385,10 +411,10 @@ Result<std::vector<ApiKeyInfo>> SqliteStore::listApiKeys(const std::string& tena
   return out;
 }
 
-Status SqliteStore::revokeApiKey(const std::string& key_id) {
+Status SqlStore::revokeApiKey(const std::string& key_id) {
   const std::lock_guard lock(mutex_);
   auto statement =
-      db_.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+      db_->prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
   if (!statement) {
     return statement.error();
   }
@@ -396,18 +422,18 @@ Status SqliteStore::revokeApiKey(const std::string& key_id) {
   if (auto done = statement->run(); !done) {
     return done;
   }
-  if (db_.changes() == 0) {
+  if (db_->changes() == 0) {
     return makeError(ErrorCode::NotFound, "no active API key " + key_id);
   }
   return {};
 }
 
-Result<std::optional<ApiKeyInfo>> SqliteStore::authenticate(const std::string& secret) {
+Result<std::optional<ApiKeyInfo>> SqlStore::authenticate(const std::string& secret) {
   // Looked up by hash: the index finds the row, and the secret itself is never stored or
   // compared byte by byte.
   const std::string hash = crypto::toHex(crypto::sha256(secret));
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "SELECT id, tenant_id, prefix, mode, label, created_at, key_hash FROM api_keys "
       "WHERE key_hash = ? AND revoked_at IS NULL");
   if (!statement) {
@@ -426,7 +452,7 @@ Result<std::optional<ApiKeyInfo>> SqliteStore::authenticate(const std::string& s
                  statement->text(4), statement->text(5), std::nullopt});
 }
 
-Result<Site> SqliteStore::createSite(const std::string& tenant_id, const std::string& site_id) {
+Result<Site> SqlStore::createSite(const std::string& tenant_id, const std::string& site_id) {
   auto tenant = findTenant(tenant_id);
   if (!tenant) {
     return tenant.error();
@@ -444,7 +470,7 @@ Result<Site> SqliteStore::createSite(const std::string& tenant_id, const std::st
   }
   const std::lock_guard lock(mutex_);
   Site site{site_id, tenant_id, nowText()};
-  auto statement = db_.prepare("INSERT INTO sites(id, tenant_id, created_at) VALUES (?, ?, ?)");
+  auto statement = db_->prepare("INSERT INTO sites(id, tenant_id, created_at) VALUES (?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -455,68 +481,64 @@ Result<Site> SqliteStore::createSite(const std::string& tenant_id, const std::st
   return site;
 }
 
-Result<std::optional<Site>> SqliteStore::findSite(const std::string& site_id) {
+Result<std::optional<Site>> SqlStore::findSite(const std::string& site_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare("SELECT id, tenant_id, created_at FROM sites WHERE id = ?");
+  auto statement = db_->prepare("SELECT id, tenant_id, created_at FROM sites WHERE id = ?");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, site_id);
-  return statement->first([](sqlite::Statement& row) {
+  return statement->first([](sql::Statement& row) {
     return Site{row.text(0), row.text(1), row.text(2)};
   });
 }
 
-Result<IngestOutcome> SqliteStore::ingest(const Site& site,
-                                          const PunchBatch& batch,
-                                          UtcSeconds now) {
+Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch, UtcSeconds now) {
   const std::lock_guard lock(mutex_);
   IngestOutcome outcome;
   outcome.rejected = batch.rejected;
   const std::string received_at = rfc3339(now);
-  auto device_owner = db_.prepare("SELECT tenant_id, name, location FROM devices WHERE serial = ?");
-  auto add_device = db_.prepare(
+  auto device_owner =
+      db_->prepare("SELECT tenant_id, name, location FROM devices WHERE serial = ?");
+  auto add_device = db_->prepare(
       "INSERT INTO devices(serial, tenant_id, site_id, name, registration, created_at) "
-      "VALUES (?, ?, ?, ?, 'pending', ?)");
-  auto insert_punch = db_.prepare(
+      "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT(serial) DO NOTHING");
+  auto insert_punch = db_->prepare(
       "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
       "punch_type, method, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(event_id) DO NOTHING");
-  auto user_name = db_.prepare("SELECT name FROM users WHERE tenant_id = ? AND user_id = ?");
+  auto user_name = db_->prepare("SELECT name FROM users WHERE tenant_id = ? AND user_id = ?");
   for (auto* statement : {&device_owner, &add_device, &insert_punch, &user_name}) {
     if (!*statement) {
       return statement->error();
     }
   }
   const std::int64_t now_ms = epochMillis(now);
-  auto status = db_.transaction([&]() -> Status {
+  auto status = db_->transaction([&]() -> Status {
     // The tenant's subscribed endpoints, read once per batch, inside the transaction.
-    auto deliveries = DeliveryQueue::prepare(db_, site.tenant_id, "attendance.punch");
+    auto deliveries = DeliveryQueue::prepare(*db_, site.tenant_id, "attendance.punch");
     if (!deliveries) {
       return deliveries.error();
     }
-    for (const auto& punch : batch.punches) {
+    // The terminal's owner, name and location, if it is known.
+    const auto lookupDevice =
+        [&](const std::string& serial) -> Result<std::optional<std::array<std::string, 3>>> {
       device_owner->reset();
-      device_owner->bind(1, punch.device_serial);
-      auto row = device_owner->step();
-      if (!row) {
-        return row.error();
+      device_owner->bind(1, serial);
+      auto found = device_owner->first([](sql::Statement& row) {
+        return std::array<std::string, 3>{row.text(0), row.text(1), row.text(2)};
+      });
+      device_owner->reset();
+      return found;
+    };
+    for (const auto& punch : batch.punches) {
+      auto device = lookupDevice(punch.device_serial);
+      if (!device) {
+        return device.error();
       }
-      std::string device_name;
-      std::string device_location;
-      if (*row) {
-        if (device_owner->text(0) != site.tenant_id) {
-          outcome.rejected.push_back(
-              {punch.event_id, "device " + punch.device_serial + " belongs to another tenant"});
-          device_owner->reset();
-          continue;
-        }
-        device_name = device_owner->text(1);
-        device_location = device_owner->text(2);
-        device_owner->reset();
-      } else {
-        device_owner->reset();
-        // Unknown terminals are registered as pending, so no punch is refused for it.
+      if (!*device) {
+        // Unknown terminals are registered as pending, so no punch is refused for it. Another
+        // node may register it at the same moment: then its row is the one that counts.
         add_device->reset();
         add_device->bind(1, punch.device_serial)
             .bind(2, site.tenant_id)
@@ -526,8 +548,21 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
         if (auto done = add_device->run(); !done) {
           return done;
         }
-        device_name = punch.device_name;
+        device = db_->changes() == 1
+                     ? Result<std::optional<std::array<std::string, 3>>>(
+                           std::array<std::string, 3>{site.tenant_id, punch.device_name, ""})
+                     : lookupDevice(punch.device_serial);
+        if (!device) {
+          return device.error();
+        }
       }
+      if (!*device || (**device)[0] != site.tenant_id) {
+        outcome.rejected.push_back(
+            {punch.event_id, "device " + punch.device_serial + " belongs to another tenant"});
+        continue;
+      }
+      const std::string& device_name = (**device)[1];
+      const std::string& device_location = (**device)[2];
       insert_punch->reset();
       insert_punch->bind(1, punch.event_id)
           .bind(2, site.tenant_id)
@@ -543,7 +578,7 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
         return done;
       }
       outcome.acked.push_back(punch.event_id);
-      if (db_.changes() == 0) {
+      if (db_->changes() == 0) {
         continue;  // a replay: stored before, its deliveries queued then
       }
       ++outcome.stored_new;
@@ -552,7 +587,7 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
       }
       user_name->reset();
       user_name->bind(1, site.tenant_id).bind(2, punch.user_id);
-      auto name = user_name->first([](sqlite::Statement& found) { return found.text(0); });
+      auto name = user_name->first([](sql::Statement& found) { return found.text(0); });
       if (!name) {
         return name.error();
       }
@@ -572,19 +607,19 @@ Result<IngestOutcome> SqliteStore::ingest(const Site& site,
   return outcome;
 }
 
-Status SqliteStore::recordDeviceStatus(const Site& site,
-                                       const std::string& serial,
-                                       const std::string& status_json,
-                                       bool online,
-                                       UtcSeconds now) {
+Status SqlStore::recordDeviceStatus(const Site& site,
+                                    const std::string& serial,
+                                    const std::string& status_json,
+                                    bool online,
+                                    UtcSeconds now) {
   const std::lock_guard lock(mutex_);
-  return db_.transaction([&]() -> Status {
-    auto before = db_.prepare("SELECT tenant_id, online FROM devices WHERE serial = ?");
+  return db_->transaction([&]() -> Status {
+    auto before = db_->prepare("SELECT tenant_id, online FROM devices WHERE serial = ?");
     if (!before) {
       return before.error();
     }
     before->bind(1, serial);
-    auto previous = before->first([](sqlite::Statement& row) {
+    auto previous = before->first([](sql::Statement& row) {
       return std::pair{row.text(0), row.integer(1) != 0};
     });
     if (!previous) {
@@ -596,10 +631,10 @@ Status SqliteStore::recordDeviceStatus(const Site& site,
     // A terminal first seen by its status (a push terminal calls before it has punches) takes
     // its configured name from the status, as one first seen by a punch does; a name set
     // through the API is kept.
-    auto statement = db_.prepare(
+    auto statement = db_->prepare(
         "INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
         "last_seen, created_at, name) "
-        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, COALESCE(json_extract(?4, '$.name'), '')) "
+        "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?) "
         "ON CONFLICT(serial) DO UPDATE SET status_json = excluded.status_json, online = "
         "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id, "
         "name = CASE WHEN devices.name = '' THEN excluded.name ELSE devices.name END "
@@ -613,7 +648,8 @@ Status SqliteStore::recordDeviceStatus(const Site& site,
         .bind(4, status_json)
         .bind(5, std::int64_t{online ? 1 : 0})
         .bind(6, rfc3339(now))
-        .bind(7, rfc3339(now));
+        .bind(7, rfc3339(now))
+        .bind(8, configuredName(status_json));
     if (auto done = statement->run(); !done) {
       return done;
     }
@@ -626,13 +662,13 @@ Status SqliteStore::recordDeviceStatus(const Site& site,
   });
 }
 
-Status SqliteStore::recordAgentStatus(const Site& site,
-                                      const std::string& status_json,
-                                      bool online,
-                                      UtcSeconds now) {
+Status SqlStore::recordAgentStatus(const Site& site,
+                                   const std::string& status_json,
+                                   bool online,
+                                   UtcSeconds now) {
   const std::lock_guard lock(mutex_);
-  return db_.transaction([&]() -> Status {
-    auto update = db_.prepare(
+  return db_->transaction([&]() -> Status {
+    auto update = db_->prepare(
         "UPDATE sites SET agent_online = ?, agent_status = ?, agent_seen_at = ? WHERE id = ?");
     if (!update) {
       return update.error();
@@ -649,18 +685,18 @@ Status SqliteStore::recordAgentStatus(const Site& site,
     }
     // An agent that is gone cannot vouch for its terminals: their retained statuses would say
     // "online" forever. Each goes offline, with its event.
-    auto devices = db_.prepare(
+    auto devices = db_->prepare(
         "SELECT serial FROM devices WHERE site_id = ? AND tenant_id = ? AND online = 1");
     if (!devices) {
       return devices.error();
     }
     devices->bind(1, site.id).bind(2, site.tenant_id);
     std::vector<std::string> serials;
-    if (auto done = devices->each([&](sqlite::Statement& row) { serials.push_back(row.text(0)); });
+    if (auto done = devices->each([&](sql::Statement& row) { serials.push_back(row.text(0)); });
         !done) {
       return done;
     }
-    auto offline = db_.prepare("UPDATE devices SET online = 0 WHERE serial = ?");
+    auto offline = db_->prepare("UPDATE devices SET online = 0 WHERE serial = ?");
     if (!offline) {
       return offline.error();
     }
@@ -678,9 +714,9 @@ Status SqliteStore::recordAgentStatus(const Site& site,
   });
 }
 
-Result<std::int64_t> SqliteStore::scalar(const std::string& sql, const std::string& bind) {
+Result<std::int64_t> SqlStore::scalar(const std::string& sql, const std::string& bind) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(sql);
+  auto statement = db_->prepare(sql);
   if (!statement) {
     return statement.error();
   }
@@ -692,19 +728,19 @@ Result<std::int64_t> SqliteStore::scalar(const std::string& sql, const std::stri
   return *row ? statement->integer(0) : 0;
 }
 
-Result<std::int64_t> SqliteStore::countPunches(const std::string& tenant_id) {
+Result<std::int64_t> SqlStore::countPunches(const std::string& tenant_id) {
   return scalar("SELECT COUNT(*) FROM punches WHERE tenant_id = ?", tenant_id);
 }
 
-Result<std::int64_t> SqliteStore::countQueuedDeliveries(const std::string& tenant_id) {
+Result<std::int64_t> SqlStore::countQueuedDeliveries(const std::string& tenant_id) {
   return scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ?", tenant_id);
 }
 
-Result<std::vector<Device>> SqliteStore::queryDevices(const std::string& where,
-                                                      const std::string& tenant_id,
-                                                      const std::string& serial) {
+Result<std::vector<Device>> SqlStore::queryDevices(const std::string& where,
+                                                   const std::string& tenant_id,
+                                                   const std::string& serial) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "SELECT serial, tenant_id, COALESCE(site_id, ''), name, location, registration, "
       "COALESCE(status_json, ''), online, COALESCE(last_seen, ''), created_at FROM devices "
       "WHERE tenant_id = ?" +
@@ -716,19 +752,19 @@ Result<std::vector<Device>> SqliteStore::queryDevices(const std::string& where,
   if (!serial.empty()) {
     statement->bind(2, serial);
   }
-  return statement->all([](sqlite::Statement& row) {
+  return statement->all([](sql::Statement& row) {
     return Device{row.text(0), row.text(1), row.text(2),         row.text(3), row.text(4),
                   row.text(5), row.text(6), row.integer(7) != 0, row.text(8), row.text(9)};
   });
 }
 
-Result<Device> SqliteStore::registerDevice(const std::string& tenant_id,
-                                           const std::string& serial,
-                                           const std::string& name,
-                                           const std::string& location) {
+Result<Device> SqlStore::registerDevice(const std::string& tenant_id,
+                                        const std::string& serial,
+                                        const std::string& name,
+                                        const std::string& location) {
   {
     const std::lock_guard lock(mutex_);
-    auto owner = db_.prepare("SELECT tenant_id, registration FROM devices WHERE serial = ?");
+    auto owner = db_->prepare("SELECT tenant_id, registration FROM devices WHERE serial = ?");
     if (!owner) {
       return owner.error();
     }
@@ -741,7 +777,7 @@ Result<Device> SqliteStore::registerDevice(const std::string& tenant_id,
       return makeError(ErrorCode::Conflict, "device " + serial + " is already registered");
     }
     // A pending device (seen in punches before) becomes registered; otherwise a new row.
-    auto upsert = db_.prepare(
+    auto upsert = db_->prepare(
         "INSERT INTO devices(serial, tenant_id, name, location, registration, created_at) "
         "VALUES (?, ?, ?, ?, 'registered', ?) ON CONFLICT(serial) DO UPDATE SET "
         "name = excluded.name, location = excluded.location, registration = 'registered' "
@@ -761,12 +797,12 @@ Result<Device> SqliteStore::registerDevice(const std::string& tenant_id,
   return device->value();
 }
 
-Result<std::vector<Device>> SqliteStore::listDevices(const std::string& tenant_id) {
+Result<std::vector<Device>> SqlStore::listDevices(const std::string& tenant_id) {
   return queryDevices("", tenant_id, "");
 }
 
-Result<std::optional<Device>> SqliteStore::findDevice(const std::string& tenant_id,
-                                                      const std::string& serial) {
+Result<std::optional<Device>> SqlStore::findDevice(const std::string& tenant_id,
+                                                   const std::string& serial) {
   auto devices = queryDevices(" AND serial = ?", tenant_id, serial);
   if (!devices) {
     return devices.error();
@@ -777,13 +813,13 @@ Result<std::optional<Device>> SqliteStore::findDevice(const std::string& tenant_
   return std::optional<Device>(devices->front());
 }
 
-Result<Device> SqliteStore::updateDevice(const std::string& tenant_id,
-                                         const std::string& serial,
-                                         const std::optional<std::string>& name,
-                                         const std::optional<std::string>& location) {
+Result<Device> SqlStore::updateDevice(const std::string& tenant_id,
+                                      const std::string& serial,
+                                      const std::optional<std::string>& name,
+                                      const std::optional<std::string>& location) {
   {
     const std::lock_guard lock(mutex_);
-    auto statement = db_.prepare(
+    auto statement = db_->prepare(
         "UPDATE devices SET name = COALESCE(?, name), location = COALESCE(?, location) "
         "WHERE tenant_id = ? AND serial = ?");
     if (!statement) {
@@ -803,16 +839,16 @@ Result<Device> SqliteStore::updateDevice(const std::string& tenant_id,
     if (auto done = statement->run(); !done) {
       return done.error();
     }
-    if (db_.changes() == 0) {
+    if (db_->changes() == 0) {
       return makeError(ErrorCode::NotFound, "no device " + serial);
     }
   }
   return findDevice(tenant_id, serial)->value();
 }
 
-Status SqliteStore::deleteDevice(const std::string& tenant_id, const std::string& serial) {
+Status SqlStore::deleteDevice(const std::string& tenant_id, const std::string& serial) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare("DELETE FROM devices WHERE tenant_id = ? AND serial = ?");
+  auto statement = db_->prepare("DELETE FROM devices WHERE tenant_id = ? AND serial = ?");
   if (!statement) {
     return statement.error();
   }
@@ -820,14 +856,14 @@ Status SqliteStore::deleteDevice(const std::string& tenant_id, const std::string
   if (auto done = statement->run(); !done) {
     return done;
   }
-  if (db_.changes() == 0) {
+  if (db_->changes() == 0) {
     return makeError(ErrorCode::NotFound, "no device " + serial);
   }
   return {};
 }
 
-Result<std::vector<StoredPunch>> SqliteStore::listPunches(const std::string& tenant_id,
-                                                          const PunchFilter& filter) {
+Result<std::vector<StoredPunch>> SqlStore::listPunches(const std::string& tenant_id,
+                                                       const PunchFilter& filter) {
   // Keyset pagination on seq: a page never shifts when new punches arrive, so paging through
   // any number of rows gives no gaps and no repeats.
   std::string sql = "SELECT seq, payload, received_at FROM punches WHERE tenant_id = ? AND seq > ?";
@@ -850,7 +886,7 @@ Result<std::vector<StoredPunch>> SqliteStore::listPunches(const std::string& ten
   }
   sql += " ORDER BY seq LIMIT ?";
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(sql);
+  auto statement = db_->prepare(sql);
   if (!statement) {
     return statement.error();
   }
@@ -860,19 +896,20 @@ Result<std::vector<StoredPunch>> SqliteStore::listPunches(const std::string& ten
     statement->bind(index++, value);
   }
   statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
-  return statement->all([](sqlite::Statement& row) {
+  return statement->all([](sql::Statement& row) {
     return StoredPunch{row.integer(0), row.text(1), row.text(2)};
   });
 }
 
-Status SqliteStore::upsertUser(const UserRecord& user) {
+Status SqlStore::upsertUser(const UserRecord& user) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "INSERT INTO users(tenant_id, user_id, name, department, card, privilege, template_count, "
       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(tenant_id, user_id) DO UPDATE SET name = excluded.name, department = "
       "excluded.department, card = excluded.card, privilege = excluded.privilege, "
-      "template_count = MAX(users.template_count, excluded.template_count), "
+      "template_count = CASE WHEN users.template_count > excluded.template_count THEN "
+      "users.template_count ELSE excluded.template_count END, "
       "updated_at = excluded.updated_at");
   if (!statement) {
     return statement.error();
@@ -890,10 +927,10 @@ Status SqliteStore::upsertUser(const UserRecord& user) {
   return statement->run();
 }
 
-Result<std::optional<UserRecord>> SqliteStore::findUser(const std::string& tenant_id,
-                                                        const std::string& user_id) {
+Result<std::optional<UserRecord>> SqlStore::findUser(const std::string& tenant_id,
+                                                     const std::string& user_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(std::string(kSelectUsers) + "WHERE tenant_id = ? AND user_id = ?");
+  auto statement = db_->prepare(std::string(kSelectUsers) + "WHERE tenant_id = ? AND user_id = ?");
   if (!statement) {
     return statement.error();
   }
@@ -901,12 +938,12 @@ Result<std::optional<UserRecord>> SqliteStore::findUser(const std::string& tenan
   return statement->first(userFrom);
 }
 
-Result<std::vector<UserRecord>> SqliteStore::listUsers(const std::string& tenant_id,
-                                                       const std::string& after_user_id,
-                                                       std::size_t limit) {
+Result<std::vector<UserRecord>> SqlStore::listUsers(const std::string& tenant_id,
+                                                    const std::string& after_user_id,
+                                                    std::size_t limit) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(std::string(kSelectUsers) +
-                               "WHERE tenant_id = ? AND user_id > ? ORDER BY user_id LIMIT ?");
+  auto statement = db_->prepare(std::string(kSelectUsers) +
+                                "WHERE tenant_id = ? AND user_id > ? ORDER BY user_id LIMIT ?");
   if (!statement) {
     return statement.error();
   }
@@ -916,9 +953,9 @@ Result<std::vector<UserRecord>> SqliteStore::listUsers(const std::string& tenant
   return statement->all(userFrom);
 }
 
-Status SqliteStore::deleteUser(const std::string& tenant_id, const std::string& user_id) {
+Status SqlStore::deleteUser(const std::string& tenant_id, const std::string& user_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare("DELETE FROM users WHERE tenant_id = ? AND user_id = ?");
+  auto statement = db_->prepare("DELETE FROM users WHERE tenant_id = ? AND user_id = ?");
   if (!statement) {
     return statement.error();
   }
@@ -926,10 +963,10 @@ Status SqliteStore::deleteUser(const std::string& tenant_id, const std::string& 
   return statement->run();
 }
 
-Result<std::vector<std::string>> SqliteStore::enrolledDevices(const std::string& tenant_id,
-                                                              const std::string& user_id) {
+Result<std::vector<std::string>> SqlStore::enrolledDevices(const std::string& tenant_id,
+                                                           const std::string& user_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "SELECT DISTINCT e.device_serial FROM commands e WHERE e.tenant_id = ? AND e.user_id = ? "
       "AND e.type IN ('enroll_user', 'update_user') AND e.state != 'failed' AND NOT EXISTS ("
       "SELECT 1 FROM commands d WHERE d.tenant_id = e.tenant_id AND d.user_id = e.user_id AND "
@@ -939,12 +976,12 @@ Result<std::vector<std::string>> SqliteStore::enrolledDevices(const std::string&
     return statement.error();
   }
   statement->bind(1, tenant_id).bind(2, user_id);
-  return statement->all([](sqlite::Statement& row) { return row.text(0); });
+  return statement->all([](sql::Statement& row) { return row.text(0); });
 }
 
-Status SqliteStore::createCommand(const CommandRecord& command) {
+Status SqlStore::createCommand(const CommandRecord& command) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "INSERT INTO commands(id, tenant_id, site_id, device_serial, type, user_id, payload, state, "
       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
@@ -964,15 +1001,15 @@ Status SqliteStore::createCommand(const CommandRecord& command) {
   return statement->run();
 }
 
-Status SqliteStore::updateCommand(const std::string& site_id,
-                                  const std::string& command_id,
-                                  const std::string& state,
-                                  const std::string& error,
-                                  const std::string& result) {
+Status SqlStore::updateCommand(const std::string& site_id,
+                               const std::string& command_id,
+                               const std::string& state,
+                               const std::string& error,
+                               const std::string& result) {
   const std::lock_guard lock(mutex_);
-  return db_.transaction([&]() -> Status {
+  return db_->transaction([&]() -> Status {
     // Final states stay final: a late "sent" never overwrites "succeeded".
-    auto statement = db_.prepare(
+    auto statement = db_->prepare(
         "UPDATE commands SET state = ?, error = NULLIF(?, ''), result = NULLIF(?, ''), "
         "updated_at = ? WHERE id = ? AND site_id = ? AND state NOT IN ('succeeded', 'failed')");
     if (!statement) {
@@ -987,17 +1024,17 @@ Status SqliteStore::updateCommand(const std::string& site_id,
     if (auto done = statement->run(); !done) {
       return done;
     }
-    if (db_.changes() == 0 || (state != "succeeded" && state != "failed")) {
+    if (db_->changes() == 0 || (state != "succeeded" && state != "failed")) {
       return {};
     }
     return queueCommandEvents(command_id);
   });
 }
 
-Result<std::optional<CommandRecord>> SqliteStore::findCommand(const std::string& tenant_id,
-                                                              const std::string& command_id) {
+Result<std::optional<CommandRecord>> SqlStore::findCommand(const std::string& tenant_id,
+                                                           const std::string& command_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(std::string(kSelectCommands) + "WHERE tenant_id = ? AND id = ?");
+  auto statement = db_->prepare(std::string(kSelectCommands) + "WHERE tenant_id = ? AND id = ?");
   if (!statement) {
     return statement.error();
   }
@@ -1005,10 +1042,10 @@ Result<std::optional<CommandRecord>> SqliteStore::findCommand(const std::string&
   return statement->first(commandFrom);
 }
 
-Result<std::vector<CommandRecord>> SqliteStore::queuedCommands(std::size_t limit) {
+Result<std::vector<CommandRecord>> SqlStore::queuedCommands(std::size_t limit) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(std::string(kSelectCommands) +
-                               "WHERE state = 'queued' ORDER BY created_at, id LIMIT ?");
+  auto statement = db_->prepare(std::string(kSelectCommands) +
+                                "WHERE state = 'queued' ORDER BY created_at, id LIMIT ?");
   if (!statement) {
     return statement.error();
   }
@@ -1016,11 +1053,11 @@ Result<std::vector<CommandRecord>> SqliteStore::queuedCommands(std::size_t limit
   return statement->all(commandFrom);
 }
 
-Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::string& tenant_id,
-                                                                const std::string& user_id) {
+Result<std::vector<CommandRecord>> SqlStore::commandsForUser(const std::string& tenant_id,
+                                                             const std::string& user_id) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(std::string(kSelectCommands) +
-                               "WHERE tenant_id = ? AND user_id = ? ORDER BY created_at, id");
+  auto statement = db_->prepare(std::string(kSelectCommands) +
+                                "WHERE tenant_id = ? AND user_id = ? ORDER BY created_at, id");
   if (!statement) {
     return statement.error();
   }
@@ -1028,19 +1065,19 @@ Result<std::vector<CommandRecord>> SqliteStore::commandsForUser(const std::strin
   return statement->all(commandFrom);
 }
 
-Result<std::int64_t> SqliteStore::hitRateLimit(const std::string& key_id,
-                                               std::int64_t window_start) {
+Result<std::int64_t> SqlStore::hitRateLimit(const std::string& key_id, std::int64_t window_start) {
   const std::lock_guard lock(mutex_);
   std::int64_t hits = 0;
-  auto status = db_.transaction([&]() -> Status {
-    auto upsert = db_.prepare(
+  auto status = db_->transaction([&]() -> Status {
+    auto upsert = db_->prepare(
         "INSERT INTO rate_limit_windows(key_id, window_start, hits) VALUES (?, ?, 1) "
-        "ON CONFLICT(key_id, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits");
+        "ON CONFLICT(key_id, window_start) DO UPDATE SET hits = rate_limit_windows.hits + 1 "
+        "RETURNING hits");
     if (!upsert) {
       return upsert.error();
     }
     upsert->bind(1, key_id).bind(2, window_start);
-    auto row = upsert->first([](sqlite::Statement& r) { return r.integer(0); });
+    auto row = upsert->first([](sql::Statement& r) { return r.integer(0); });
     if (!row) {
       return row.error();
     }
@@ -1048,7 +1085,7 @@ Result<std::int64_t> SqliteStore::hitRateLimit(const std::string& key_id,
     upsert->reset();
     // Old windows are useless; drop them as we go.
     auto prune =
-        db_.prepare("DELETE FROM rate_limit_windows WHERE key_id = ? AND window_start < ?");
+        db_->prepare("DELETE FROM rate_limit_windows WHERE key_id = ? AND window_start < ?");
     if (!prune) {
       return prune.error();
     }
@@ -1061,15 +1098,15 @@ Result<std::int64_t> SqliteStore::hitRateLimit(const std::string& key_id,
   return hits;
 }
 
-Result<IdempotencyClaim> SqliteStore::claimIdempotencyKey(const std::string& key_id,
-                                                          const std::string& idempotency_key,
-                                                          const std::string& request_hash,
-                                                          std::int64_t now,
-                                                          std::int64_t expired_before) {
+Result<IdempotencyClaim> SqlStore::claimIdempotencyKey(const std::string& key_id,
+                                                       const std::string& idempotency_key,
+                                                       const std::string& request_hash,
+                                                       std::int64_t now,
+                                                       std::int64_t expired_before) {
   const std::lock_guard lock(mutex_);
   IdempotencyClaim claim;
-  auto status = db_.transaction([&]() -> Status {
-    auto expire = db_.prepare("DELETE FROM idempotency_keys WHERE created_at < ?");
+  auto status = db_->transaction([&]() -> Status {
+    auto expire = db_->prepare("DELETE FROM idempotency_keys WHERE created_at < ?");
     if (!expire) {
       return expire.error();
     }
@@ -1077,14 +1114,14 @@ Result<IdempotencyClaim> SqliteStore::claimIdempotencyKey(const std::string& key
     if (auto done = expire->run(); !done) {
       return done;
     }
-    auto existing = db_.prepare(
+    auto existing = db_->prepare(
         "SELECT request_hash, status, response FROM idempotency_keys "
         "WHERE key_id = ? AND idempotency_key = ?");
     if (!existing) {
       return existing.error();
     }
     existing->bind(1, key_id).bind(2, idempotency_key);
-    auto row = existing->first([](sqlite::Statement& r) {
+    auto row = existing->first([](sql::Statement& r) {
       return IdempotencyClaim{IdempotencyClaim::Kind::Stored, r.text(0), r.integer(1), r.text(2)};
     });
     if (!row) {
@@ -1100,7 +1137,7 @@ Result<IdempotencyClaim> SqliteStore::claimIdempotencyKey(const std::string& key
       return {};
     }
     // A placeholder (status 0) claims the key, so a concurrent retry cannot run it twice.
-    auto insert = db_.prepare(
+    auto insert = db_->prepare(
         "INSERT INTO idempotency_keys(key_id, idempotency_key, request_hash, status, response, "
         "created_at) VALUES (?, ?, ?, 0, '', ?)");
     if (!insert) {
@@ -1116,22 +1153,22 @@ Result<IdempotencyClaim> SqliteStore::claimIdempotencyKey(const std::string& key
   return claim;
 }
 
-Status SqliteStore::finishIdempotencyKey(const std::string& key_id,
-                                         const std::string& idempotency_key,
-                                         int http_status,
-                                         const std::string& response) {
+Status SqlStore::finishIdempotencyKey(const std::string& key_id,
+                                      const std::string& idempotency_key,
+                                      int http_status,
+                                      const std::string& response) {
   const std::lock_guard lock(mutex_);
   if (http_status >= 500) {
     // Not a result worth replaying: free the key so the client's retry runs again.
     auto drop =
-        db_.prepare("DELETE FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ?");
+        db_->prepare("DELETE FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ?");
     if (!drop) {
       return drop.error();
     }
     drop->bind(1, key_id).bind(2, idempotency_key);
     return drop->run();
   }
-  auto update = db_.prepare(
+  auto update = db_->prepare(
       "UPDATE idempotency_keys SET status = ?, response = ? WHERE key_id = ? AND "
       "idempotency_key = ?");
   if (!update) {
@@ -1145,14 +1182,7 @@ Status SqliteStore::finishIdempotencyKey(const std::string& key_id,
 }
 
 Result<StorePtr> openStore(const std::string& location) {
-  std::string path = location;
-  if (path.rfind("sqlite:", 0) == 0) {
-    path = path.substr(7);
-  } else if (path.rfind("postgres://", 0) == 0 || path.rfind("postgresql://", 0) == 0) {
-    return makeError(ErrorCode::InvalidInput, "PostgreSQL storage is not available in this version",
-                     "use a SQLite path for storage");
-  }
-  auto store = SqliteStore::open(path);
+  auto store = SqlStore::open(location);
   if (!store) {
     return store.error();
   }

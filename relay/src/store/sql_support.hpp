@@ -1,4 +1,4 @@
-// Small helpers shared by the SqliteStore's implementation files.
+// Small helpers shared by the SqlStore's implementation files.
 #pragma once
 
 #include <punchlink/common/crypto.hpp>
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace punchlink::relay::sqlite_support {
+namespace punchlink::relay::sql_support {
 
 inline std::string newId(std::string_view prefix) {
   return std::string(prefix) + crypto::randomHexToken(8);
@@ -21,4 +21,4 @@ inline std::string nowText() {
   return rfc3339(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
-}  // namespace punchlink::relay::sqlite_support
+}  // namespace punchlink::relay::sql_support

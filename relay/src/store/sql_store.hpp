@@ -1,18 +1,22 @@
-// The SQLite implementation of Store (WAL, synchronous=FULL). One connection guarded by a mutex:
-// SQLite serialises writers anyway, and the relay's write rate fits one connection.
+// Store over SQL: SQLite (WAL, synchronous=FULL) for one node, PostgreSQL for several nodes on
+// one database. The queries are the same on both; where the engines differ (claiming deliveries
+// with row locks, schema types) the dialect decides. One connection guarded by a mutex per
+// process: SQLite serialises writers anyway, and on PostgreSQL nodes scale out by processes.
 #pragma once
 
+#include "store/sql_database.hpp"
 #include "store/store.hpp"
-
-#include <punchlink/common/sqlite_db.hpp>
 
 #include <mutex>
 
 namespace punchlink::relay {
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  // "postgres://…" or "postgresql://…" (a libpq URI), "sqlite:PATH" or a plain SQLite path.
+  static Result<std::unique_ptr<SqlStore>> open(const std::string& location);
+
+  sql::Dialect dialect() const { return db_->dialect(); }
 
   // Store
   Status migrate() override;
@@ -127,15 +131,16 @@ class SqliteStore final : public Store {
   Result<std::int64_t> countQueuedDeliveries(const std::string& tenant_id) override;
 
  private:
-  explicit SqliteStore(sqlite::Database db) : db_(std::move(db)) {}
+  explicit SqlStore(sql::DatabasePtr db) : db_(std::move(db)) {}
 
+  Status applyMigrations();
   Result<std::int64_t> scalar(const std::string& sql, const std::string& bind);
   Result<std::vector<Device>> queryDevices(const std::string& where,
                                            const std::string& tenant_id,
                                            const std::string& serial);
 
   // The *Locked helpers and the event queueing run with mutex_ held (inside a transaction for
-  // the latter), in sqlite_store_webhooks.cpp.
+  // the latter), in sql_store_webhooks.cpp.
   Result<std::optional<WebhookEndpoint>> findEndpointLocked(const std::string& tenant_id,
                                                             const std::string& id);
   // The endpoint, or NotFound.
@@ -152,7 +157,7 @@ class SqliteStore final : public Store {
   Status queueCommandEvents(const std::string& command_id);
 
   std::mutex mutex_;
-  sqlite::Database db_;
+  sql::DatabasePtr db_;
 };
 
 // The webhook body of an attendance punch, exactly as DESIGN.md lays it out (compact JSON, keys

@@ -1,8 +1,8 @@
-// SqliteStore: webhook endpoints, deliveries and their attempts, and the events (device status,
+// SqlStore: webhook endpoints, deliveries and their attempts, and the events (device status,
 // command outcomes) that cause deliveries.
-#include "sqlite_store.hpp"
+#include "sql_store.hpp"
 #include "store/delivery_queue.hpp"
-#include "store/sqlite_support.hpp"
+#include "store/sql_support.hpp"
 
 #include <punchlink/common/clock.hpp>
 
@@ -13,8 +13,8 @@
 
 namespace punchlink::relay {
 
-using sqlite_support::nowText;
-using sqlite_support::rfc3339;
+using sql_support::nowText;
+using sql_support::rfc3339;
 
 namespace {
 
@@ -25,7 +25,7 @@ constexpr std::string_view kSelectEndpoints =
     "previous_secret, previous_secret_expires_ms, failing_since_ms, created_at, updated_at "
     "FROM webhook_endpoints ";
 
-WebhookEndpoint endpointFrom(sqlite::Statement& row) {
+WebhookEndpoint endpointFrom(sql::Statement& row) {
   WebhookEndpoint endpoint;
   endpoint.id = row.text(0);
   endpoint.tenant_id = row.text(1);
@@ -47,7 +47,7 @@ constexpr std::string_view kSelectDeliveries =
     "SELECT id, tenant_id, endpoint_id, event_id, event_type, body, state, attempts, due_ms, "
     "created_ms, created_at, delivered_at, last_error FROM webhook_deliveries ";
 
-Delivery deliveryFrom(sqlite::Statement& row) {
+Delivery deliveryFrom(sql::Statement& row) {
   Delivery delivery;
   delivery.id = row.integer(0);
   delivery.tenant_id = row.text(1);
@@ -67,16 +67,16 @@ Delivery deliveryFrom(sqlite::Statement& row) {
 
 }  // namespace
 
-Status SqliteStore::queueDeviceEvent(const std::string& tenant_id,
-                                     const std::string& serial,
-                                     const std::string& event_type,
-                                     UtcSeconds now) {
-  auto device = db_.prepare("SELECT name, location FROM devices WHERE serial = ?");
+Status SqlStore::queueDeviceEvent(const std::string& tenant_id,
+                                  const std::string& serial,
+                                  const std::string& event_type,
+                                  UtcSeconds now) {
+  auto device = db_->prepare("SELECT name, location FROM devices WHERE serial = ?");
   if (!device) {
     return device.error();
   }
   device->bind(1, serial);
-  auto names = device->first([](sqlite::Statement& row) {
+  auto names = device->first([](sql::Statement& row) {
     return std::pair{row.text(0), row.text(1)};
   });
   if (!names) {
@@ -95,7 +95,7 @@ Status SqliteStore::queueDeviceEvent(const std::string& tenant_id,
                              {"event_id", event_id},
                              {"timestamp", timestamp},
                              {"device", device_json}};
-  auto queue = DeliveryQueue::prepare(db_, tenant_id, event_type);
+  auto queue = DeliveryQueue::prepare(*db_, tenant_id, event_type);
   if (!queue) {
     return queue.error();
   }
@@ -105,8 +105,8 @@ Status SqliteStore::queueDeviceEvent(const std::string& tenant_id,
   return {};
 }
 
-Status SqliteStore::queueCommandEvents(const std::string& command_id) {
-  auto statement = db_.prepare(
+Status SqlStore::queueCommandEvents(const std::string& command_id) {
+  auto statement = db_->prepare(
       "SELECT c.tenant_id, c.type, c.device_serial, COALESCE(c.user_id, ''), c.state, "
       "COALESCE(c.error, ''), c.updated_at, COALESCE(u.name, '') FROM commands c "
       "LEFT JOIN users u ON u.tenant_id = c.tenant_id AND u.user_id = c.user_id WHERE c.id = ?");
@@ -119,7 +119,7 @@ Status SqliteStore::queueCommandEvents(const std::string& command_id) {
     std::string tenant_id, type, device, user_id, state, error, updated_at, user_name;
   };
 
-  auto row = statement->first([](sqlite::Statement& r) {
+  auto row = statement->first([](sql::Statement& r) {
     return Row{r.text(0), r.text(1), r.text(2), r.text(3),
                r.text(4), r.text(5), r.text(6), r.text(7)};
   });
@@ -141,7 +141,7 @@ Status SqliteStore::queueCommandEvents(const std::string& command_id) {
         ordered[key] = value;
       }
     }
-    auto queue = DeliveryQueue::prepare(db_, command.tenant_id, event_type);
+    auto queue = DeliveryQueue::prepare(*db_, command.tenant_id, event_type);
     if (!queue) {
       return queue.error();
     }
@@ -175,9 +175,9 @@ Status SqliteStore::queueCommandEvents(const std::string& command_id) {
   return {};
 }
 
-Status SqliteStore::createWebhookEndpoint(const WebhookEndpoint& endpoint) {
+Status SqlStore::createWebhookEndpoint(const WebhookEndpoint& endpoint) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "INSERT INTO webhook_endpoints(id, tenant_id, url, secret, events, enabled, created_at, "
       "description, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)");
   if (!statement) {
@@ -194,11 +194,10 @@ Status SqliteStore::createWebhookEndpoint(const WebhookEndpoint& endpoint) {
   return statement->run();
 }
 
-Result<std::vector<WebhookEndpoint>> SqliteStore::listWebhookEndpoints(
-    const std::string& tenant_id) {
+Result<std::vector<WebhookEndpoint>> SqlStore::listWebhookEndpoints(const std::string& tenant_id) {
   const std::lock_guard lock(mutex_);
   auto statement =
-      db_.prepare(std::string(kSelectEndpoints) + "WHERE tenant_id = ? ORDER BY created_at, id");
+      db_->prepare(std::string(kSelectEndpoints) + "WHERE tenant_id = ? ORDER BY created_at, id");
   if (!statement) {
     return statement.error();
   }
@@ -206,11 +205,11 @@ Result<std::vector<WebhookEndpoint>> SqliteStore::listWebhookEndpoints(
   return statement->all(endpointFrom);
 }
 
-Result<std::optional<WebhookEndpoint>> SqliteStore::findEndpointLocked(const std::string& tenant_id,
-                                                                       const std::string& id) {
+Result<std::optional<WebhookEndpoint>> SqlStore::findEndpointLocked(const std::string& tenant_id,
+                                                                    const std::string& id) {
   auto statement =
-      db_.prepare(std::string(kSelectEndpoints) +
-                  (tenant_id.empty() ? "WHERE id = ?" : "WHERE id = ? AND tenant_id = ?"));
+      db_->prepare(std::string(kSelectEndpoints) +
+                   (tenant_id.empty() ? "WHERE id = ?" : "WHERE id = ? AND tenant_id = ?"));
   if (!statement) {
     return statement.error();
   }
@@ -221,8 +220,8 @@ Result<std::optional<WebhookEndpoint>> SqliteStore::findEndpointLocked(const std
   return statement->first(endpointFrom);
 }
 
-Result<WebhookEndpoint> SqliteStore::requireEndpointLocked(const std::string& tenant_id,
-                                                           const std::string& id) {
+Result<WebhookEndpoint> SqlStore::requireEndpointLocked(const std::string& tenant_id,
+                                                        const std::string& id) {
   auto endpoint = findEndpointLocked(tenant_id, id);
   if (!endpoint) {
     return endpoint.error();
@@ -233,17 +232,17 @@ Result<WebhookEndpoint> SqliteStore::requireEndpointLocked(const std::string& te
   return **endpoint;
 }
 
-Result<std::optional<WebhookEndpoint>> SqliteStore::findWebhookEndpoint(
-    const std::string& tenant_id, const std::string& id) {
+Result<std::optional<WebhookEndpoint>> SqlStore::findWebhookEndpoint(const std::string& tenant_id,
+                                                                     const std::string& id) {
   const std::lock_guard lock(mutex_);
   return findEndpointLocked(tenant_id, id);
 }
 
-Result<WebhookEndpoint> SqliteStore::updateWebhookEndpoint(const std::string& tenant_id,
-                                                           const std::string& id,
-                                                           const EndpointChanges& changes) {
+Result<WebhookEndpoint> SqlStore::updateWebhookEndpoint(const std::string& tenant_id,
+                                                        const std::string& id,
+                                                        const EndpointChanges& changes) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "UPDATE webhook_endpoints SET url = COALESCE(?, url), events = COALESCE(?, events), "
       "description = COALESCE(?, description), enabled = COALESCE(?, enabled), "
       "disabled_reason = CASE WHEN ? = 1 THEN '' ELSE disabled_reason END, "
@@ -275,17 +274,17 @@ Result<WebhookEndpoint> SqliteStore::updateWebhookEndpoint(const std::string& te
   return requireEndpointLocked(tenant_id, id);
 }
 
-Status SqliteStore::deleteWebhookEndpoint(const std::string& tenant_id, const std::string& id) {
+Status SqlStore::deleteWebhookEndpoint(const std::string& tenant_id, const std::string& id) {
   const std::lock_guard lock(mutex_);
   if (auto endpoint = requireEndpointLocked(tenant_id, id); !endpoint) {
     return endpoint.error();
   }
-  return db_.transaction([&]() -> Status {
+  return db_->transaction([&]() -> Status {
     for (const char* sql : {"DELETE FROM webhook_attempts WHERE delivery_id IN "
                             "(SELECT id FROM webhook_deliveries WHERE endpoint_id = ?)",
                             "DELETE FROM webhook_deliveries WHERE endpoint_id = ?",
                             "DELETE FROM webhook_endpoints WHERE id = ?"}) {
-      auto statement = db_.prepare(sql);
+      auto statement = db_->prepare(sql);
       if (!statement) {
         return statement.error();
       }
@@ -298,12 +297,12 @@ Status SqliteStore::deleteWebhookEndpoint(const std::string& tenant_id, const st
   });
 }
 
-Result<WebhookEndpoint> SqliteStore::rotateWebhookSecret(const std::string& tenant_id,
-                                                         const std::string& id,
-                                                         const std::string& new_secret,
-                                                         std::int64_t previous_expires_ms) {
+Result<WebhookEndpoint> SqlStore::rotateWebhookSecret(const std::string& tenant_id,
+                                                      const std::string& id,
+                                                      const std::string& new_secret,
+                                                      std::int64_t previous_expires_ms) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_ms = ?, "
       "secret = ?, updated_at = ? WHERE id = ? AND tenant_id = ?");
   if (!statement) {
@@ -320,7 +319,7 @@ Result<WebhookEndpoint> SqliteStore::rotateWebhookSecret(const std::string& tena
   return requireEndpointLocked(tenant_id, id);
 }
 
-Result<std::vector<Store::ClaimedDelivery>> SqliteStore::claimDueDeliveries(
+Result<std::vector<Store::ClaimedDelivery>> SqlStore::claimDueDeliveries(
     const std::string& owner,
     std::int64_t now_ms,
     std::int64_t lease_ms,
@@ -333,10 +332,10 @@ Result<std::vector<Store::ClaimedDelivery>> SqliteStore::claimDueDeliveries(
   // power cut can take back is at most a lease or the record of an attempt, so the delivery is
   // sent again, never lost; the delivery itself was committed with FULL when it was queued.
   // It saves two fsyncs per webhook.
-  auto status = db_.transaction(
+  auto status = db_->transaction(
       [&]() -> Status {
         // Endpoint by endpoint, so one endpoint's backlog can never crowd out the others.
-        auto endpoints = db_.prepare(std::string(kSelectEndpoints) + "WHERE enabled = 1");
+        auto endpoints = db_->prepare(std::string(kSelectEndpoints) + "WHERE enabled = 1");
         if (!endpoints) {
           return endpoints.error();
         }
@@ -344,11 +343,16 @@ Result<std::vector<Store::ClaimedDelivery>> SqliteStore::claimDueDeliveries(
         if (!enabled) {
           return enabled.error();
         }
-        auto due = db_.prepare(std::string(kSelectDeliveries) +
-                               "WHERE endpoint_id = ? AND ((state = 'queued' AND due_ms <= ?) OR "
-                               "(state = 'delivering' AND lease_until_ms <= ?)) "
-                               "ORDER BY due_ms, id LIMIT ?");
-        auto lease = db_.prepare(
+        // Several nodes claim at once on PostgreSQL: each skips the rows another is leasing
+        // right now instead of waiting for them, so no two nodes ever lease the same delivery.
+        // (SQLite's single writer lock does the same for one node.)
+        auto due = db_->prepare(
+            std::string(kSelectDeliveries) +
+            "WHERE endpoint_id = ? AND ((state = 'queued' AND due_ms <= ?) OR "
+            "(state = 'delivering' AND lease_until_ms <= ?)) "
+            "ORDER BY due_ms, id LIMIT ?" +
+            (db_->dialect() == sql::Dialect::Postgres ? " FOR UPDATE SKIP LOCKED" : ""));
+        auto lease = db_->prepare(
             "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, lease_until_ms = "
             "? "
             "WHERE id = ?");
@@ -375,7 +379,7 @@ Result<std::vector<Store::ClaimedDelivery>> SqliteStore::claimDueDeliveries(
               .bind(3, now_ms)
               .bind(4, static_cast<std::int64_t>(capacity));
           const std::size_t first = claimed.size();
-          if (auto done = due->each([&](sqlite::Statement& row) {
+          if (auto done = due->each([&](sql::Statement& row) {
                 claimed.push_back({deliveryFrom(row), endpoint});
               });
               !done) {
@@ -392,16 +396,16 @@ Result<std::vector<Store::ClaimedDelivery>> SqliteStore::claimDueDeliveries(
         }
         return {};
       },
-      sqlite::Durability::Relaxed);
+      sql::Durability::Relaxed);
   if (!status) {
     return status.error();
   }
   return claimed;
 }
 
-Status SqliteStore::releaseLeases(const std::string& owner) {
+Status SqlStore::releaseLeases(const std::string& owner) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "UPDATE webhook_deliveries SET state = 'queued', lease_owner = '', lease_until_ms = 0 "
       "WHERE state = 'delivering' AND lease_owner = ?");
   if (!statement) {
@@ -411,14 +415,14 @@ Status SqliteStore::releaseLeases(const std::string& owner) {
   return statement->run();
 }
 
-Status SqliteStore::recordAttempt(std::int64_t delivery_id,
-                                  const DeliveryAttempt& attempt,
-                                  const AttemptOutcome& outcome,
-                                  std::int64_t now_ms) {
+Status SqlStore::recordAttempt(std::int64_t delivery_id,
+                               const DeliveryAttempt& attempt,
+                               const AttemptOutcome& outcome,
+                               std::int64_t now_ms) {
   const std::lock_guard lock(mutex_);
-  return db_.transaction(
+  return db_->transaction(
       [&]() -> Status {
-        auto log = db_.prepare(
+        auto log = db_->prepare(
             "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
             "error, "
             "response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -440,7 +444,7 @@ Status SqliteStore::recordAttempt(std::int64_t delivery_id,
         const char* state = delivered                                     ? "delivered"
                             : outcome.kind == AttemptOutcome::Kind::Retry ? "queued"
                                                                           : "failed";
-        auto update = db_.prepare(
+        auto update = db_->prepare(
             "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
             "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? WHERE id = ?");
         if (!update) {
@@ -459,7 +463,7 @@ Status SqliteStore::recordAttempt(std::int64_t delivery_id,
         if (auto done = update->run(); !done) {
           return done;
         }
-        auto streak = db_.prepare(
+        auto streak = db_->prepare(
             delivered
                 ? "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE id = "
                   "(SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)"
@@ -475,14 +479,14 @@ Status SqliteStore::recordAttempt(std::int64_t delivery_id,
         }
         return streak->run();
       },
-      sqlite::Durability::Relaxed);
+      sql::Durability::Relaxed);
 }
 
-Status SqliteStore::disableWebhookEndpoint(const std::string& endpoint_id,
-                                           const std::string& reason,
-                                           std::int64_t now_ms) {
+Status SqlStore::disableWebhookEndpoint(const std::string& endpoint_id,
+                                        const std::string& reason,
+                                        std::int64_t now_ms) {
   const std::lock_guard lock(mutex_);
-  return db_.transaction([&]() -> Status {
+  return db_->transaction([&]() -> Status {
     auto endpoint = findEndpointLocked("", endpoint_id);
     if (!endpoint) {
       return endpoint.error();
@@ -490,7 +494,7 @@ Status SqliteStore::disableWebhookEndpoint(const std::string& endpoint_id,
     if (!*endpoint || !(*endpoint)->enabled) {
       return {};
     }
-    auto statement = db_.prepare(
+    auto statement = db_->prepare(
         "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? "
         "WHERE id = ?");
     if (!statement) {
@@ -508,7 +512,7 @@ Status SqliteStore::disableWebhookEndpoint(const std::string& endpoint_id,
         {"timestamp", timestamp},
         {"endpoint", {{"id", endpoint_id}, {"url", (*endpoint)->url}, {"reason", reason}}}};
     // Recorded for the operator and the API; not delivered to the endpoint that just failed.
-    auto queue = DeliveryQueue::prepare(db_, (*endpoint)->tenant_id, "endpoint.disabled");
+    auto queue = DeliveryQueue::prepare(*db_, (*endpoint)->tenant_id, "endpoint.disabled");
     if (!queue) {
       return queue.error();
     }
@@ -519,8 +523,8 @@ Status SqliteStore::disableWebhookEndpoint(const std::string& endpoint_id,
   });
 }
 
-Status SqliteStore::loadAttempts(std::vector<Delivery>& deliveries) {
-  auto statement = db_.prepare(
+Status SqlStore::loadAttempts(std::vector<Delivery>& deliveries) {
+  auto statement = db_->prepare(
       "SELECT attempt, at, status_code, latency_ms, error, response_excerpt FROM webhook_attempts "
       "WHERE delivery_id = ? ORDER BY attempt");
   if (!statement) {
@@ -529,7 +533,7 @@ Status SqliteStore::loadAttempts(std::vector<Delivery>& deliveries) {
   for (auto& delivery : deliveries) {
     statement->reset();
     statement->bind(1, delivery.id);
-    if (auto done = statement->each([&](sqlite::Statement& row) {
+    if (auto done = statement->each([&](sql::Statement& row) {
           delivery.attempts.push_back({row.integer(0), row.text(1), row.integer(2), row.integer(3),
                                        row.text(4), row.text(5)});
         });
@@ -540,9 +544,9 @@ Status SqliteStore::loadAttempts(std::vector<Delivery>& deliveries) {
   return {};
 }
 
-Result<std::vector<Delivery>> SqliteStore::listDeliveries(const std::string& tenant_id,
-                                                          const std::string& endpoint_id,
-                                                          const DeliveryFilter& filter) {
+Result<std::vector<Delivery>> SqlStore::listDeliveries(const std::string& tenant_id,
+                                                       const std::string& endpoint_id,
+                                                       const DeliveryFilter& filter) {
   const std::lock_guard lock(mutex_);
   std::string sql =
       std::string(kSelectDeliveries) + "WHERE tenant_id = ? AND endpoint_id = ? AND id > ?";
@@ -555,7 +559,7 @@ Result<std::vector<Delivery>> SqliteStore::listDeliveries(const std::string& ten
     sql += " AND event_id = ?";
   }
   sql += " ORDER BY id LIMIT ?";
-  auto statement = db_.prepare(sql);
+  auto statement = db_->prepare(sql);
   if (!statement) {
     return statement.error();
   }
@@ -578,18 +582,18 @@ Result<std::vector<Delivery>> SqliteStore::listDeliveries(const std::string& ten
   return out;
 }
 
-Result<std::optional<Delivery>> SqliteStore::findDelivery(const std::string& tenant_id,
-                                                          const std::string& endpoint_id,
-                                                          std::int64_t delivery_id) {
+Result<std::optional<Delivery>> SqlStore::findDelivery(const std::string& tenant_id,
+                                                       const std::string& endpoint_id,
+                                                       std::int64_t delivery_id) {
   const std::lock_guard lock(mutex_);
   return findDeliveryLocked(tenant_id, endpoint_id, delivery_id);
 }
 
-Result<std::optional<Delivery>> SqliteStore::findDeliveryLocked(const std::string& tenant_id,
-                                                                const std::string& endpoint_id,
-                                                                std::int64_t delivery_id) {
-  auto statement = db_.prepare(std::string(kSelectDeliveries) +
-                               "WHERE tenant_id = ? AND endpoint_id = ? AND id = ?");
+Result<std::optional<Delivery>> SqlStore::findDeliveryLocked(const std::string& tenant_id,
+                                                             const std::string& endpoint_id,
+                                                             std::int64_t delivery_id) {
+  auto statement = db_->prepare(std::string(kSelectDeliveries) +
+                                "WHERE tenant_id = ? AND endpoint_id = ? AND id = ?");
   if (!statement) {
     return statement.error();
   }
@@ -608,10 +612,10 @@ Result<std::optional<Delivery>> SqliteStore::findDeliveryLocked(const std::strin
   return std::optional<Delivery>(std::move(one.front()));
 }
 
-Result<Delivery> SqliteStore::resendDelivery(const std::string& tenant_id,
-                                             const std::string& endpoint_id,
-                                             std::int64_t delivery_id,
-                                             std::int64_t now_ms) {
+Result<Delivery> SqlStore::resendDelivery(const std::string& tenant_id,
+                                          const std::string& endpoint_id,
+                                          std::int64_t delivery_id,
+                                          std::int64_t now_ms) {
   const std::lock_guard lock(mutex_);
   auto current = findDeliveryLocked(tenant_id, endpoint_id, delivery_id);
   if (!current) {
@@ -624,7 +628,7 @@ Result<Delivery> SqliteStore::resendDelivery(const std::string& tenant_id,
     return makeError(ErrorCode::Conflict, "the delivery is being attempted right now",
                      "look at it again in a moment");
   }
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
       "delivered_at = '', last_error = '' WHERE id = ?");
   if (!statement) {
@@ -641,12 +645,12 @@ Result<Delivery> SqliteStore::resendDelivery(const std::string& tenant_id,
   return std::move(updated->value());
 }
 
-Result<std::int64_t> SqliteStore::recoverDeliveries(const std::string& tenant_id,
-                                                    const std::string& endpoint_id,
-                                                    std::int64_t since_ms,
-                                                    std::int64_t now_ms) {
+Result<std::int64_t> SqlStore::recoverDeliveries(const std::string& tenant_id,
+                                                 const std::string& endpoint_id,
+                                                 std::int64_t since_ms,
+                                                 std::int64_t now_ms) {
   const std::lock_guard lock(mutex_);
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
       "last_error = '' WHERE tenant_id = ? AND endpoint_id = ? AND "
       "state = 'failed' AND created_at >= ?");
@@ -662,20 +666,20 @@ Result<std::int64_t> SqliteStore::recoverDeliveries(const std::string& tenant_id
   if (auto done = statement->run(); !done) {
     return done.error();
   }
-  return db_.changes();
+  return db_->changes();
 }
 
-Result<DeliveryCounts> SqliteStore::deliveryCounts() {
+Result<DeliveryCounts> SqlStore::deliveryCounts() {
   const std::lock_guard lock(mutex_);
   // Delivered rows only grow; they are counted by the dispatcher, not scanned here.
-  auto statement = db_.prepare(
+  auto statement = db_->prepare(
       "SELECT state, COUNT(*) FROM webhook_deliveries "
       "WHERE state IN ('queued', 'delivering', 'failed') GROUP BY state");
   if (!statement) {
     return statement.error();
   }
   DeliveryCounts counts;
-  if (auto done = statement->each([&](sqlite::Statement& row) {
+  if (auto done = statement->each([&](sql::Statement& row) {
         (row.text(0) == "failed" ? counts.failed : counts.pending) += row.integer(1);
       });
       !done) {

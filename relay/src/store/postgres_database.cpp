@@ -1,0 +1,261 @@
+// sql::Database over libpq. Each statement runs as one round trip with text parameters
+// (PQexecParams); a dropped connection is re-opened before the next transaction or statement,
+// never in the middle of a transaction, where it would silently split it.
+#include "store/sql_database.hpp"
+#include "store/sql_dialect.hpp"
+
+#include <charconv>
+#include <libpq-fe.h>
+
+namespace punchlink::relay::sql {
+
+namespace {
+
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
+// pg_advisory_lock key for schema migrations ("punchlnk" in ASCII).
+constexpr std::string_view kSchemaLockKey = "8103509043785378667";
+
+struct ClearResult {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+
+using ResultPtr = std::unique_ptr<PGresult, ClearResult>;
+
+struct Finish {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+class PostgresDatabase;
+
+class PostgresStatement final : public StatementImpl {
+ public:
+  PostgresStatement(PostgresDatabase& db, std::string sql) : db_(db), sql_(std::move(sql)) {}
+
+  void bind(int index, std::string_view text) override {
+    slot(index) = std::string(text);
+    types_[static_cast<std::size_t>(index - 1)] = kTextOid;
+  }
+
+  void bind(int index, std::int64_t value) override {
+    slot(index) = std::to_string(value);
+    types_[static_cast<std::size_t>(index - 1)] = kInt8Oid;
+  }
+
+  void bindNull(int index) override {
+    slot(index).reset();
+    types_[static_cast<std::size_t>(index - 1)] = 0;
+  }
+
+  Result<bool> step() override;
+
+  Status run() override {
+    auto done = execute();
+    result_.reset();
+    return done;
+  }
+
+  void reset() override {
+    result_.reset();
+    values_.clear();
+    types_.clear();
+  }
+
+  std::int64_t integer(int column) const override {
+    const char* value = PQgetvalue(result_.get(), row_, column);
+    std::int64_t number = 0;
+    std::from_chars(value, value + PQgetlength(result_.get(), row_, column), number);
+    return number;
+  }
+
+  std::string text(int column) const override {
+    return {PQgetvalue(result_.get(), row_, column),
+            static_cast<std::size_t>(PQgetlength(result_.get(), row_, column))};
+  }
+
+  bool isNull(int column) const override { return PQgetisnull(result_.get(), row_, column) == 1; }
+
+ private:
+  std::optional<std::string>& slot(int index) {
+    const auto needed = static_cast<std::size_t>(index);
+    if (values_.size() < needed) {
+      values_.resize(needed);
+      types_.resize(needed, 0);
+    }
+    return values_[needed - 1];
+  }
+
+  Status execute();
+
+  PostgresDatabase& db_;
+  std::string sql_;
+  std::vector<std::optional<std::string>> values_;
+  std::vector<Oid> types_;
+  ResultPtr result_;
+  int row_ = -1;
+};
+
+class PostgresDatabase final : public Database {
+ public:
+  explicit PostgresDatabase(std::unique_ptr<PGconn, Finish> conn) : conn_(std::move(conn)) {}
+
+  Dialect dialect() const override { return Dialect::Postgres; }
+
+  Status exec(std::string_view sql) override {
+    if (auto ready = ensureConnected(); !ready) {
+      return ready;
+    }
+    const ResultPtr result(PQexec(conn_.get(), std::string(sql).c_str()));
+    return check(result.get(), "database error");
+  }
+
+  Result<Statement> prepare(std::string_view sql) override {
+    return Statement(std::make_unique<PostgresStatement>(*this, postgresPlaceholders(sql)));
+  }
+
+  std::int64_t changes() const override { return changes_; }
+
+  Status lockSchema() override {
+    return exec("SELECT pg_advisory_lock(" + std::string(kSchemaLockKey) + ")");
+  }
+
+  void unlockSchema() override {
+    (void)exec("SELECT pg_advisory_unlock(" + std::string(kSchemaLockKey) + ")");
+  }
+
+  // Runs a statement with parameters; keeps its rows and how many rows it changed.
+  Result<ResultPtr> execute(const std::string& sql,
+                            const std::vector<std::optional<std::string>>& values,
+                            const std::vector<Oid>& types) {
+    if (auto ready = ensureConnected(); !ready) {
+      return ready.error();
+    }
+    std::vector<const char*> pointers;
+    pointers.reserve(values.size());
+    for (const auto& value : values) {
+      pointers.push_back(value ? value->c_str() : nullptr);
+    }
+    ResultPtr result(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
+                                  types.data(), pointers.data(), nullptr, nullptr, 0));
+    if (auto ok = check(result.get(), "database error"); !ok) {
+      return ok.error();
+    }
+    const char* changed = PQcmdTuples(result.get());
+    changes_ = 0;
+    std::from_chars(changed, changed + std::char_traits<char>::length(changed), changes_);
+    return result;
+  }
+
+ protected:
+  Status runTransaction(const std::function<Status()>& body, Durability durability) override {
+    if (auto begun =
+            exec(durability == Durability::Relaxed ? "BEGIN; SET LOCAL synchronous_commit TO OFF"
+                                                   : "BEGIN");
+        !begun) {
+      return begun;
+    }
+    in_transaction_ = true;
+    Status done = body();
+    if (done) {
+      done = exec("COMMIT");
+    }
+    if (!done) {
+      (void)exec("ROLLBACK");
+    }
+    in_transaction_ = false;
+    return done;
+  }
+
+ private:
+  // A lost connection (a server restart, a failover) is re-opened between transactions.
+  Status ensureConnected() {
+    if (PQstatus(conn_.get()) == CONNECTION_OK) {
+      return {};
+    }
+    if (in_transaction_) {
+      return makeError(ErrorCode::Unavailable,
+                       "lost the connection to PostgreSQL in a transaction; it was rolled back",
+                       "check the database server; the relay retries");
+    }
+    PQreset(conn_.get());
+    if (PQstatus(conn_.get()) != CONNECTION_OK) {
+      return makeError(ErrorCode::Unavailable,
+                       "cannot reach PostgreSQL: " + trimmed(PQerrorMessage(conn_.get())),
+                       "check that the database server is running and reachable");
+    }
+    return {};
+  }
+
+  Status check(const PGresult* result, std::string_view what) {
+    const ExecStatusType status = PQresultStatus(result);
+    if (result != nullptr && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+      return {};
+    }
+    const bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
+    std::string message = result != nullptr ? trimmed(PQresultErrorMessage(result)) : std::string();
+    if (message.empty()) {
+      message = trimmed(PQerrorMessage(conn_.get()));
+    }
+    const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    if (state != nullptr) {
+      message += std::string(" (SQLSTATE ") + state + ")";
+    }
+    return makeError(lost ? ErrorCode::Unavailable : ErrorCode::Internal,
+                     std::string(what) + ": " + message,
+                     lost ? "check that the database server is running and reachable" : "");
+  }
+
+  std::unique_ptr<PGconn, Finish> conn_;
+  std::int64_t changes_ = 0;
+  bool in_transaction_ = false;
+};
+
+Status PostgresStatement::execute() {
+  auto result = db_.execute(sql_, values_, types_);
+  if (!result) {
+    return result.error();
+  }
+  result_ = std::move(*result);
+  row_ = -1;
+  return {};
+}
+
+Result<bool> PostgresStatement::step() {
+  if (!result_) {
+    if (auto done = execute(); !done) {
+      return done.error();
+    }
+  }
+  ++row_;
+  return row_ < PQntuples(result_.get());
+}
+
+}  // namespace
+
+Result<DatabasePtr> openPostgres(const std::string& uri) {
+  std::unique_ptr<PGconn, Finish> conn(PQconnectdb(uri.c_str()));
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+    const std::string why = conn ? trimmed(PQerrorMessage(conn.get())) : "out of memory";
+    return makeError(ErrorCode::Unavailable, "cannot connect to PostgreSQL: " + why,
+                     "check storage: (postgres://user:password@host:port/database), that the "
+                     "server is running and that the user may connect");
+  }
+  // Notices (e.g. "relation already exists, skipping") are not for the relay's log.
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
+  auto db = std::make_unique<PostgresDatabase>(std::move(conn));
+  // Timestamps are stored as text by the store; the server's zone must not matter anywhere.
+  if (auto set = db->exec("SET TIME ZONE 'UTC'"); !set) {
+    return set.error();
+  }
+  return DatabasePtr(std::move(db));
+}
+
+}  // namespace punchlink::relay::sql

@@ -1,0 +1,159 @@
+// The SQL connection the relay's store runs on: one interface over SQLite (one node, the
+// default) and PostgreSQL (several nodes), so the store's queries are written once. Statements
+// use `?` (or `?N`) placeholders on both; the PostgreSQL side numbers them itself.
+#pragma once
+
+#include <punchlink/common/result.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace punchlink::relay::sql {
+
+enum class Dialect { Sqlite, Postgres };
+
+// Full: a commit is on disk before it returns. Relaxed: only for bookkeeping that is safe to
+// redo (leases, attempt records): SQLite commits with synchronous=NORMAL, PostgreSQL with
+// synchronous_commit off.
+enum class Durability { Full, Relaxed };
+
+class StatementImpl {
+ public:
+  virtual ~StatementImpl() = default;
+  virtual void bind(int index, std::string_view text) = 0;
+  virtual void bind(int index, std::int64_t value) = 0;
+  virtual void bindNull(int index) = 0;
+  virtual Result<bool> step() = 0;
+  virtual Status run() = 0;
+  virtual void reset() = 0;
+  virtual std::int64_t integer(int column) const = 0;
+  virtual std::string text(int column) const = 0;
+  virtual bool isNull(int column) const = 0;
+};
+
+// A prepared statement: bind parameters (1-based), then step through rows or run it.
+class Statement {
+ public:
+  Statement() = default;
+
+  explicit Statement(std::unique_ptr<StatementImpl> impl) : impl_(std::move(impl)) {}
+
+  Statement& bind(int index, std::string_view text) {
+    impl_->bind(index, text);
+    return *this;
+  }
+
+  Statement& bind(int index, std::int64_t value) {
+    impl_->bind(index, value);
+    return *this;
+  }
+
+  Statement& bindNull(int index) {
+    impl_->bindNull(index);
+    return *this;
+  }
+
+  // true: a row is ready; false: no (more) rows.
+  Result<bool> step() { return impl_->step(); }
+
+  // Runs to completion (for INSERT/UPDATE/DELETE); the bindings stay.
+  Status run() { return impl_->run(); }
+
+  // Ready to run again; clears the bindings.
+  void reset() { impl_->reset(); }
+
+  std::int64_t integer(int column) const { return impl_->integer(column); }
+
+  std::string text(int column) const { return impl_->text(column); }
+
+  bool isNull(int column) const { return impl_->isNull(column); }
+
+  // Calls `row(*this)` for every result row; stops at the first error.
+  template <typename RowFn>
+  Status each(RowFn&& row) {
+    while (true) {
+      auto more = step();
+      if (!more) {
+        return more.error();
+      }
+      if (!*more) {
+        return {};
+      }
+      row(*this);
+    }
+  }
+
+  // Every row mapped by `map(*this)`.
+  template <typename MapFn>
+  auto all(MapFn&& map) -> Result<std::vector<std::invoke_result_t<MapFn, Statement&>>> {
+    std::vector<std::invoke_result_t<MapFn, Statement&>> rows;
+    if (auto done = each([&](Statement& row) { rows.push_back(map(row)); }); !done) {
+      return done.error();
+    }
+    return rows;
+  }
+
+  // The first row mapped by `map(*this)`, or nullopt when there is none.
+  template <typename MapFn>
+  auto first(MapFn&& map) -> Result<std::optional<std::invoke_result_t<MapFn, Statement&>>> {
+    using Row = std::invoke_result_t<MapFn, Statement&>;
+    auto more = step();
+    if (!more) {
+      return more.error();
+    }
+    if (!*more) {
+      return std::optional<Row>{};
+    }
+    return std::optional<Row>(map(*this));
+  }
+
+ private:
+  std::unique_ptr<StatementImpl> impl_;
+};
+
+// One connection; not thread-safe (the store serialises its use).
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  virtual Dialect dialect() const = 0;
+  // Runs SQL without parameters; may hold several statements (migrations).
+  virtual Status exec(std::string_view sql) = 0;
+  virtual Result<Statement> prepare(std::string_view sql) = 0;
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  virtual std::int64_t changes() const = 0;
+
+  // BEGIN … COMMIT around `body`; rolled back if `body` (or the commit) fails. On SQLite the
+  // transaction takes the write lock at once (BEGIN IMMEDIATE), as every store transaction
+  // writes.
+  Status transaction(const std::function<Status()>& body,
+                     Durability durability = Durability::Full) {
+    return runTransaction(body, durability);
+  }
+
+  // Held while migrating, so nodes starting together apply each migration once.
+  virtual Status lockSchema() = 0;
+  virtual void unlockSchema() = 0;
+
+ protected:
+  virtual Status runTransaction(const std::function<Status()>& body, Durability durability) = 0;
+};
+
+using DatabasePtr = std::unique_ptr<Database>;
+
+// A SQLite file (created if missing) in WAL mode with synchronous=FULL.
+Result<DatabasePtr> openSqlite(const std::string& path);
+
+// A PostgreSQL server by libpq connection URI ("postgres://user:pass@host:port/db?…").
+Result<DatabasePtr> openPostgres(const std::string& uri);
+
+// The relay's `storage:` setting: "postgres://…" or "postgresql://…", "sqlite:PATH", or a path.
+Result<DatabasePtr> open(const std::string& location);
+
+}  // namespace punchlink::relay::sql
