@@ -90,16 +90,19 @@ class RelayFixture : public ::testing::Test {
     return relay;
   }
 
-  std::unique_ptr<ChildProcess> startAgent(const ZkSimProcess& sim) {
+  // `uplink_extra`: more `uplink:` keys, each line indented by two spaces.
+  std::unique_ptr<ChildProcess> startAgent(const ZkSimProcess& sim,
+                                           const std::string& uplink_extra = "") {
     dir_.write("agent-password", "site-secret\n");
     const auto config = dir_.write(
-        "agent.yaml",
-        "site_id: plant-1\nuplink:\n  broker: " + broker_.url() + "\n  password_file: " +
-            dir_.file("agent-password").string() + "\n  ca_file: " + broker_.ca().ca_cert.string() +
-            "\n  batch_delay: 50ms\n  ack_timeout: 2s\noutbox:\n  path: " +
-            dir_.file("outbox.db").string() + "\nstatus:\n  listen: \"\"\n  interval: 1s\n" +
-            "devices:\n  - name: door\n    host: 127.0.0.1\n    port: " +
-            std::to_string(sim.port()) + "\n    time_zone: America/New_York\n");
+        "agent.yaml", "site_id: plant-1\nuplink:\n  broker: " + broker_.url() +
+                          "\n  password_file: " + dir_.file("agent-password").string() +
+                          "\n  ca_file: " + broker_.ca().ca_cert.string() +
+                          "\n  batch_delay: 50ms\n  ack_timeout: 2s\n" + uplink_extra +
+                          "outbox:\n  path: " + dir_.file("outbox.db").string() +
+                          "\nstatus:\n  listen: \"\"\n  interval: 1s\n" +
+                          "devices:\n  - name: door\n    host: 127.0.0.1\n    port: " +
+                          std::to_string(sim.port()) + "\n    time_zone: America/New_York\n");
     return std::make_unique<ChildProcess>(
         std::vector<std::string>{PUNCHLINK_AGENT, "--config", config.string()},
         dir_.file("agent.log"));
