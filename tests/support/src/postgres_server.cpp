@@ -46,7 +46,7 @@ bool postgresRequested() {
   return storage != nullptr && std::string(storage) == "postgres";
 }
 
-PostgresServer::PostgresServer() : bin_(serverBinDir()) {
+PostgresServer::PostgresServer(Durability durability) : bin_(serverBinDir()) {
   const auto data = dir_.file("data");
   std::filesystem::create_directories(data);
   if (geteuid() == 0) {
@@ -73,7 +73,8 @@ PostgresServer::PostgresServer() : bin_(serverBinDir()) {
       run({bin_ + "/pg_ctl", "-D", data.string(), "-w", "-t", "60", "-l",
            (data / "server.log").string(), "-o",
            "-p " + std::to_string(port_) + " -k " + data.string() +
-               " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50",
+               " -c listen_addresses=127.0.0.1 -c max_connections=50" +
+               (durability == Durability::Test ? " -c fsync=off" : ""),
            "start"},
           "pg_ctl start");
       started_ = true;

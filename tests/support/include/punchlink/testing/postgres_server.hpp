@@ -14,7 +14,11 @@ namespace punchlink::testing {
 
 class PostgresServer {
  public:
-  PostgresServer();
+  // Test: fsync off (fast, and nothing here must survive a power cut). Production: the
+  // server's own durable defaults, for benchmarks.
+  enum class Durability { Test, Production };
+
+  explicit PostgresServer(Durability durability = Durability::Test);
   ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
