@@ -4,6 +4,7 @@
 #pragma once
 
 #include <punchlink/common/result.hpp>
+#include <punchlink/common/row_queries.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -38,7 +39,7 @@ class StatementImpl {
 };
 
 // A prepared statement: bind parameters (1-based), then step through rows or run it.
-class Statement {
+class Statement : public RowQueries<Statement> {
  public:
   Statement() = default;
 
@@ -73,45 +74,6 @@ class Statement {
   std::string text(int column) const { return impl_->text(column); }
 
   bool isNull(int column) const { return impl_->isNull(column); }
-
-  // Calls `row(*this)` for every result row; stops at the first error.
-  template <typename RowFn>
-  Status each(RowFn&& row) {
-    while (true) {
-      auto more = step();
-      if (!more) {
-        return more.error();
-      }
-      if (!*more) {
-        return {};
-      }
-      row(*this);
-    }
-  }
-
-  // Every row mapped by `map(*this)`.
-  template <typename MapFn>
-  auto all(MapFn&& map) -> Result<std::vector<std::invoke_result_t<MapFn, Statement&>>> {
-    std::vector<std::invoke_result_t<MapFn, Statement&>> rows;
-    if (auto done = each([&](Statement& row) { rows.push_back(map(row)); }); !done) {
-      return done.error();
-    }
-    return rows;
-  }
-
-  // The first row mapped by `map(*this)`, or nullopt when there is none.
-  template <typename MapFn>
-  auto first(MapFn&& map) -> Result<std::optional<std::invoke_result_t<MapFn, Statement&>>> {
-    using Row = std::invoke_result_t<MapFn, Statement&>;
-    auto more = step();
-    if (!more) {
-      return more.error();
-    }
-    if (!*more) {
-      return std::optional<Row>{};
-    }
-    return std::optional<Row>(map(*this));
-  }
 
  private:
   std::unique_ptr<StatementImpl> impl_;

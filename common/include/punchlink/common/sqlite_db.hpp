@@ -3,6 +3,7 @@
 #pragma once
 
 #include <punchlink/common/result.hpp>
+#include <punchlink/common/row_queries.hpp>
 
 #include <sqlite3.h>
 
@@ -16,7 +17,7 @@
 
 namespace punchlink::sqlite {
 
-class Statement {
+class Statement : public RowQueries<Statement> {
  public:
   Statement() = default;
 
@@ -31,45 +32,6 @@ class Statement {
   // Runs to completion (for INSERT/UPDATE/DELETE).
   Status run();
   void reset();
-
-  // Calls `row(*this)` for every result row; stops at the first error.
-  template <typename RowFn>
-  Status each(RowFn&& row) {
-    while (true) {
-      auto more = step();
-      if (!more) {
-        return more.error();
-      }
-      if (!*more) {
-        return {};
-      }
-      row(*this);
-    }
-  }
-
-  // Every row mapped by `map(*this)`.
-  template <typename MapFn>
-  auto all(MapFn&& map) -> Result<std::vector<std::invoke_result_t<MapFn, Statement&>>> {
-    std::vector<std::invoke_result_t<MapFn, Statement&>> rows;
-    if (auto done = each([&](Statement& row) { rows.push_back(map(row)); }); !done) {
-      return done.error();
-    }
-    return rows;
-  }
-
-  // The first row mapped by `map(*this)`, or nullopt when there is none.
-  template <typename MapFn>
-  auto first(MapFn&& map) -> Result<std::optional<std::invoke_result_t<MapFn, Statement&>>> {
-    using Row = std::invoke_result_t<MapFn, Statement&>;
-    auto more = step();
-    if (!more) {
-      return more.error();
-    }
-    if (!*more) {
-      return std::optional<Row>{};
-    }
-    return std::optional<Row>(map(*this));
-  }
 
   std::int64_t integer(int column) const;
   std::string text(int column) const;
