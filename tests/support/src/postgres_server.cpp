@@ -46,7 +46,8 @@ bool postgresRequested() {
   return storage != nullptr && std::string(storage) == "postgres";
 }
 
-PostgresServer::PostgresServer(Durability durability) : bin_(serverBinDir()) {
+PostgresServer::PostgresServer(Durability durability)
+    : bin_(serverBinDir()), durability_(durability) {
   const auto data = dir_.file("data");
   std::filesystem::create_directories(data);
   if (geteuid() == 0) {
@@ -70,20 +71,32 @@ PostgresServer::PostgresServer(Durability durability) : bin_(serverBinDir()) {
   for (int attempt = 0; attempt < 5 && !started_; ++attempt) {
     port_ = freeLoopbackPort();
     try {
-      run({bin_ + "/pg_ctl", "-D", data.string(), "-w", "-t", "60", "-l",
-           (data / "server.log").string(), "-o",
-           "-p " + std::to_string(port_) + " -k " + data.string() +
-               " -c listen_addresses=127.0.0.1 -c max_connections=50" +
-               (durability == Durability::Test ? " -c fsync=off" : ""),
-           "start"},
-          "pg_ctl start");
-      started_ = true;
+      start();
     } catch (const std::runtime_error&) {
       if (attempt == 4) {
         throw;
       }
     }
   }
+}
+
+void PostgresServer::start() {
+  const auto data = dir_.file("data");
+  run({bin_ + "/pg_ctl", "-D", data.string(), "-w", "-t", "60", "-l",
+       (data / "server.log").string(), "-o",
+       "-p " + std::to_string(port_) + " -k " + data.string() +
+           " -c listen_addresses=127.0.0.1 -c max_connections=50" +
+           (durability_ == Durability::Test ? " -c fsync=off" : ""),
+       "start"},
+      "pg_ctl start");
+  started_ = true;
+}
+
+void PostgresServer::restart() {
+  run({bin_ + "/pg_ctl", "-D", dir_.file("data").string(), "-m", "fast", "-w", "stop"},
+      "pg_ctl stop");
+  started_ = false;
+  start();
 }
 
 PostgresServer::~PostgresServer() {

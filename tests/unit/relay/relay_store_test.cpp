@@ -151,6 +151,25 @@ TEST_F(SqlStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
   EXPECT_EQ(store_->createApiKey("ten_nope", true, "").error().code, ErrorCode::NotFound);
 }
 
+TEST_F(SqlStoreTest, CarriesOnAfterTheDatabaseRestarts) {
+  if (!storage_.postgres()) {
+    GTEST_SKIP() << "a SQLite file has no server to restart";
+  }
+  const auto tenant = store_->createTenant("Acme").value();
+  storage_.server()->restart();
+  // The first call may find the connection gone (and says so); the store reconnects for the
+  // next one, and nothing stored before is lost.
+  auto found = store_->findTenant(tenant.id);
+  if (!found) {
+    EXPECT_EQ(found.error().code, ErrorCode::Unavailable) << found.error().toString();
+    found = store_->findTenant(tenant.id);
+  }
+  ASSERT_TRUE(found.ok()) << found.error().toString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->name, "Acme");
+  EXPECT_TRUE(store_->createTenant("Globex").ok());
+}
+
 TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
   const auto tenant = store_->createTenant("Acme").value();
   const auto site = store_->createSite(tenant.id, "plant-7").value();

@@ -33,16 +33,22 @@ class PostgresServer {
   // Creates an empty database and returns its URI.
   std::string createDatabase(const std::string& name);
 
+  // Stops the server (fast shutdown: clients are disconnected) and starts it again on the same
+  // port, as a database restart or failover looks to its clients.
+  void restart();
+
   // The server's log, for failure messages.
   std::string log() const;
 
  private:
   void run(std::vector<std::string> argv, const std::string& what);
+  void start();
 
   TempDir dir_{"punchlink-pg"};
   std::string bin_;
   std::uint16_t port_ = 0;
   bool started_ = false;
+  Durability durability_;
 };
 
 // Where a relay under test keeps its state: a SQLite file in `dir`, or, when the environment
