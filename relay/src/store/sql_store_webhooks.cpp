@@ -463,10 +463,12 @@ Status SqlStore::recordAttempt(std::int64_t delivery_id,
         if (auto done = update->run(); !done) {
           return done;
         }
+        // Written only when the streak changes: every node records attempts of the same
+        // endpoint, and a write per attempt would queue them all on the endpoint's row lock.
         auto streak = db_->prepare(
             delivered
-                ? "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE id = "
-                  "(SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)"
+                ? "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE failing_since_ms <> 0 "
+                  "AND id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)"
                 : "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE failing_since_ms = 0 "
                   "AND id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)");
         if (!streak) {
