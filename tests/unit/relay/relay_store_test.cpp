@@ -114,6 +114,18 @@ class SqlStoreTest : public ::testing::Test {
     return parsePunchBatch(batchJson(site, punches), site).value();
   }
 
+  // A webhook endpoint of `tenant` subscribed to `events` (a JSON array; empty: all).
+  bool addEndpoint(const std::string& tenant, const std::string& id, const std::string& events) {
+    WebhookEndpoint endpoint;
+    endpoint.id = id;
+    endpoint.tenant_id = tenant;
+    endpoint.url = "https://example.invalid/hook";
+    endpoint.secret = "whsec_x";
+    endpoint.events = events;
+    endpoint.created_at = endpoint.updated_at = "2026-01-01T00:00:00Z";
+    return store_->createWebhookEndpoint(endpoint).ok();
+  }
+
   UtcSeconds now() const {
     return std::chrono::floor<std::chrono::seconds>(parseRfc3339("2026-03-27T08:31:00Z").value());
   }
@@ -173,14 +185,7 @@ TEST_F(SqlStoreTest, CarriesOnAfterTheDatabaseRestarts) {
 TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
   const auto tenant = store_->createTenant("Acme").value();
   const auto site = store_->createSite(tenant.id, "plant-7").value();
-  WebhookEndpoint endpoint;
-  endpoint.id = "we_1";
-  endpoint.tenant_id = tenant.id;
-  endpoint.url = "https://example.invalid/hook";
-  endpoint.secret = "whsec_x";
-  endpoint.events = R"(["attendance.punch"])";
-  endpoint.created_at = "2026-01-01T00:00:00Z";
-  ASSERT_TRUE(store_->createWebhookEndpoint(endpoint).ok());
+  ASSERT_TRUE(addEndpoint(tenant.id, "we_1", R"(["attendance.punch"])"));
   const auto first =
       store_
           ->ingest(site, batch("plant-7", json::array({punchJson(kHexA), punchJson(kHexB)})), now())
@@ -200,13 +205,7 @@ TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) 
 TEST_F(SqlStoreTest, CommandOutcomesAndDeviceStatusChangesBecomeEvents) {
   const auto tenant = store_->createTenant("Acme").value();
   const auto site = store_->createSite(tenant.id, "plant-7").value();
-  WebhookEndpoint endpoint;
-  endpoint.id = "whk_1";
-  endpoint.tenant_id = tenant.id;
-  endpoint.url = "https://example.invalid/hook";
-  endpoint.secret = "whsec_x";
-  endpoint.created_at = endpoint.updated_at = "2026-01-01T00:00:00Z";
-  ASSERT_TRUE(store_->createWebhookEndpoint(endpoint).ok());
+  ASSERT_TRUE(addEndpoint(tenant.id, "whk_1", "[]"));
   ASSERT_TRUE(store_->upsertUser({tenant.id, "EMP_9", "Nina", "", 0, 0, 1, "", ""}).ok());
   for (const auto& [id, type] : {std::pair{"cmd_ok", "enroll_user"}, {"cmd_bad", "delete_user"}}) {
     CommandRecord command;
