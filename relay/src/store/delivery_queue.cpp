@@ -31,6 +31,9 @@ Result<DeliveryQueue> DeliveryQueue::prepare(sql::Database& db,
                                              const std::string& tenant_id,
                                              const std::string& event_type) {
   DeliveryQueue queue(db, tenant_id, event_type);
+  if (auto appending = db.appendingRows(); !appending) {
+    return appending.error();
+  }
   auto endpoints =
       db.prepare("SELECT id, events FROM webhook_endpoints WHERE tenant_id = ? AND enabled = 1");
   if (!endpoints) {

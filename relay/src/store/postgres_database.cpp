@@ -13,8 +13,10 @@ namespace {
 
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
-// pg_advisory_lock key for schema migrations ("punchlnk" in ASCII).
+// pg_advisory_lock keys: schema migrations ("punchlnk" in ASCII), and the order in which
+// id-ordered rows become visible (one more).
 constexpr std::string_view kSchemaLockKey = "8103509043785378667";
+constexpr std::string_view kAppendOrderKey = "8103509043785378668";
 
 struct ClearResult {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -121,6 +123,18 @@ class PostgresDatabase final : public Database {
   }
 
   std::int64_t changes() const override { return changes_; }
+
+  Status appendingRows() override {
+    return exec("SELECT pg_advisory_xact_lock_shared(" + std::string(kAppendOrderKey) + ")");
+  }
+
+  Status beginOrderedRead() override {
+    return exec("SELECT pg_advisory_lock(" + std::string(kAppendOrderKey) + ")");
+  }
+
+  void endOrderedRead() override {
+    (void)exec("SELECT pg_advisory_unlock(" + std::string(kAppendOrderKey) + ")");
+  }
 
   Status lockSchema() override {
     return exec("SELECT pg_advisory_lock(" + std::string(kSchemaLockKey) + ")");

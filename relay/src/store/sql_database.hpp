@@ -99,6 +99,16 @@ class Database {
     return runTransaction(body, durability);
   }
 
+  // Keyset pages read punches.seq and webhook_deliveries.id in order. With several writers an
+  // id is taken before its transaction commits, so a reader could see id 200 while 100 is still
+  // to commit, and page past it for good. A transaction that adds such rows calls
+  // appendingRows() (shared among writers, held to its end); a page read runs between
+  // beginOrderedRead() and endOrderedRead(), which first waits for those transactions, so it
+  // sees every id below the ones it sees. No-ops on SQLite, whose one writer commits in order.
+  virtual Status appendingRows() = 0;
+  virtual Status beginOrderedRead() = 0;
+  virtual void endOrderedRead() = 0;
+
   // Held while migrating, so nodes starting together apply each migration once.
   virtual Status lockSchema() = 0;
   virtual void unlockSchema() = 0;

@@ -516,6 +516,9 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
   }
   const std::int64_t now_ms = epochMillis(now);
   auto status = db_->transaction([&]() -> Status {
+    if (auto appending = db_->appendingRows(); !appending) {
+      return appending;
+    }
     // The tenant's subscribed endpoints, read once per batch, inside the transaction.
     auto deliveries = DeliveryQueue::prepare(*db_, site.tenant_id, "attendance.punch");
     if (!deliveries) {
@@ -914,9 +917,14 @@ Result<std::vector<StoredPunch>> SqlStore::listPunches(const std::string& tenant
     statement->bind(index++, value);
   }
   statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
-  return statement->all([](sql::Statement& row) {
+  if (auto ordered = db_->beginOrderedRead(); !ordered) {
+    return ordered.error();
+  }
+  auto page = statement->all([](sql::Statement& row) {
     return StoredPunch{row.integer(0), row.text(1), row.text(2)};
   });
+  db_->endOrderedRead();
+  return page;
 }
 
 Status SqlStore::upsertUser(const UserRecord& user) {

@@ -574,7 +574,11 @@ Result<std::vector<Delivery>> SqlStore::listDeliveries(const std::string& tenant
     statement->bind(index++, *filter.event_id);
   }
   statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
+  if (auto ordered = db_->beginOrderedRead(); !ordered) {
+    return ordered.error();
+  }
   auto out = statement->all(deliveryFrom);
+  db_->endOrderedRead();
   if (!out) {
     return out.error();
   }

@@ -51,6 +51,12 @@ class SqliteDatabase final : public Database {
 
   std::int64_t changes() const override { return db_.changes(); }
 
+  Status appendingRows() override { return {}; }
+
+  Status beginOrderedRead() override { return {}; }
+
+  void endOrderedRead() override {}
+
   // One process owns the file (the relay's SQLite store is single-node).
   Status lockSchema() override { return {}; }
 

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <future>
+
 namespace punchlink::relay {
 namespace {
 
@@ -180,6 +182,46 @@ TEST_F(SqlStoreTest, CarriesOnAfterTheDatabaseRestarts) {
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->name, "Acme");
   EXPECT_TRUE(store_->createTenant("Globex").ok());
+}
+
+TEST_F(SqlStoreTest, APageWaitsForPunchesWhoseSeqWasTakenBeforeItsOwn) {
+  if (!storage_.postgres()) {
+    GTEST_SKIP() << "one SQLite writer commits in seq order";
+  }
+  const auto tenant = store_->createTenant("Acme").value();
+  const auto site = store_->createSite(tenant.id, "plant-7").value();
+  // Another node's ingest takes seq 1 and has not committed yet...
+  auto other = sql::open(storage_.location()).value();
+  std::future<Result<std::vector<StoredPunch>>> page;
+  ASSERT_TRUE(
+      other
+          ->transaction([&]() -> Status {
+            if (auto appending = other->appendingRows(); !appending) {
+              return appending;
+            }
+            auto insert = other->prepare(
+                "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, "
+                "timestamp, payload, received_at) VALUES (?, ?, 'plant-7', 'SN1', 'EMP_1', "
+                "'2026-03-27T08:30:12Z', '{}', '2026-03-27T08:30:12Z')");
+            insert->bind(1, "evt_" + kHexA).bind(2, tenant.id);
+            if (auto done = insert->run(); !done) {
+              return done;
+            }
+            // ...while this node stores seq 2 and a client reads a page.
+            EXPECT_TRUE(
+                store_->ingest(site, batch("plant-7", json::array({punchJson(kHexB)})), now())
+                    .ok());
+            page = std::async(std::launch::async,
+                              [&] { return store_->listPunches(tenant.id, PunchFilter{}); });
+            // Returning now would show seq 2 without seq 1: a cursor past 2 would skip 1
+            // for good. The page waits for the other transaction instead.
+            EXPECT_EQ(page.wait_for(std::chrono::milliseconds{500}), std::future_status::timeout);
+            return {};
+          })
+          .ok());
+  const auto rows = page.get().value();
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_LT(rows[0].seq, rows[1].seq);
 }
 
 TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
