@@ -105,7 +105,8 @@ class SqlStore final : public Store {
       const std::map<std::string, std::size_t>& per_endpoint_capacity,
       std::size_t default_capacity) override;
   Status releaseLeases(const std::string& owner) override;
-  Status recordAttempt(std::int64_t delivery_id,
+  Status recordAttempt(const std::string& owner,
+                       std::int64_t delivery_id,
                        const DeliveryAttempt& attempt,
                        const AttemptOutcome& outcome,
                        std::int64_t now_ms) override;

@@ -415,38 +415,24 @@ Status SqlStore::releaseLeases(const std::string& owner) {
   return statement->run();
 }
 
-Status SqlStore::recordAttempt(std::int64_t delivery_id,
+Status SqlStore::recordAttempt(const std::string& owner,
+                               std::int64_t delivery_id,
                                const DeliveryAttempt& attempt,
                                const AttemptOutcome& outcome,
                                std::int64_t now_ms) {
   const std::lock_guard lock(mutex_);
   return db_->transaction(
       [&]() -> Status {
-        auto log = db_->prepare(
-            "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
-            "error, "
-            "response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(delivery_id, attempt) DO NOTHING");
-        if (!log) {
-          return log.error();
-        }
-        log->bind(1, delivery_id)
-            .bind(2, attempt.attempt)
-            .bind(3, attempt.at)
-            .bind(4, attempt.status_code)
-            .bind(5, attempt.latency_ms)
-            .bind(6, attempt.error)
-            .bind(7, attempt.response_excerpt);
-        if (auto done = log->run(); !done) {
-          return done;
-        }
         const bool delivered = outcome.kind == AttemptOutcome::Kind::Delivered;
         const char* state = delivered                                     ? "delivered"
                             : outcome.kind == AttemptOutcome::Kind::Retry ? "queued"
                                                                           : "failed";
+        // Only while the lease is still this node's: a node that stalled past its lease must
+        // not overwrite the outcome of the node that took the delivery over, nor free its lease.
         auto update = db_->prepare(
             "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
-            "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? WHERE id = ?");
+            "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? "
+            "WHERE id = ? AND state = 'delivering' AND lease_owner = ?");
         if (!update) {
           return update.error();
         }
@@ -459,8 +445,33 @@ Status SqlStore::recordAttempt(std::int64_t delivery_id,
             .bind(5, delivered                ? std::string()
                      : outcome.reason.empty() ? attempt.error
                                               : outcome.reason)
-            .bind(6, delivery_id);
+            .bind(6, delivery_id)
+            .bind(7, owner);
         if (auto done = update->run(); !done) {
+          return done;
+        }
+        if (db_->changes() == 0) {
+          return makeError(ErrorCode::Conflict,
+                           "the lease on delivery dlv_" + std::to_string(delivery_id) +
+                               " lapsed before its attempt was recorded; the node that holds it "
+                               "now decides its outcome",
+                           "attempts must end well within the lease (2 x attempt_timeout + 30 s)");
+        }
+        auto log = db_->prepare(
+            "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
+            "error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(delivery_id, attempt) DO NOTHING");
+        if (!log) {
+          return log.error();
+        }
+        log->bind(1, delivery_id)
+            .bind(2, attempt.attempt)
+            .bind(3, attempt.at)
+            .bind(4, attempt.status_code)
+            .bind(5, attempt.latency_ms)
+            .bind(6, attempt.error)
+            .bind(7, attempt.response_excerpt);
+        if (auto done = log->run(); !done) {
           return done;
         }
         // Written only when the streak changes: every node records attempts of the same

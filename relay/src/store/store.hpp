@@ -333,8 +333,10 @@ class Store {
   // Returns `owner`'s leases to the queue (at start-up after a crash: nothing is lost).
   virtual Status releaseLeases(const std::string& owner) = 0;
   // Appends the attempt to the delivery's log and applies the outcome; updates the endpoint's
-  // failure streak (failing_since_ms) from the attempt.
-  virtual Status recordAttempt(std::int64_t delivery_id,
+  // failure streak (failing_since_ms) from the attempt. Conflict if `owner` no longer holds the
+  // delivery's lease (it lapsed and another node took it): then nothing is written.
+  virtual Status recordAttempt(const std::string& owner,
+                               std::int64_t delivery_id,
                                const DeliveryAttempt& attempt,
                                const AttemptOutcome& outcome,
                                std::int64_t now_ms) = 0;

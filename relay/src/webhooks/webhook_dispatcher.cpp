@@ -187,7 +187,8 @@ void WebhookDispatcher::deliver(const Store::ClaimedDelivery& claimed) {
         break;
     }
   }
-  if (auto recorded = store_.recordAttempt(delivery.id, attempt, decision.outcome, now_ms);
+  if (auto recorded =
+          store_.recordAttempt(options_.node_id, delivery.id, attempt, decision.outcome, now_ms);
       !recorded) {
     // The lease lapses and the delivery is attempted again: at least once, never lost.
     logger_.limited(

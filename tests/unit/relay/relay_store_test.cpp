@@ -2,6 +2,7 @@
 #include "ingest/punch_batch.hpp"
 #include "store/sql_store.hpp"
 
+#include <punchlink/common/clock.hpp>
 #include <punchlink/testing/postgres_server.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
@@ -222,6 +223,38 @@ TEST_F(SqlStoreTest, APageWaitsForPunchesWhoseSeqWasTakenBeforeItsOwn) {
   const auto rows = page.get().value();
   ASSERT_EQ(rows.size(), 2U);
   EXPECT_LT(rows[0].seq, rows[1].seq);
+}
+
+TEST_F(SqlStoreTest, DeliveriesAreLeasedToOneNodeAndOnlyItRecordsTheOutcome) {
+  const auto tenant = store_->createTenant("Acme").value();
+  const auto site = store_->createSite(tenant.id, "plant-7").value();
+  ASSERT_TRUE(addEndpoint(tenant.id, "whk_1", "[]"));
+  ASSERT_TRUE(store_->ingest(site, batch("plant-7", json::array({punchJson(kHexA)})), now()).ok());
+  const std::int64_t t0 = epochMillis(now()) + 1000;
+  const auto claimed = store_->claimDueDeliveries("node-a", t0, 60'000, 10, {}, 2).value();
+  ASSERT_EQ(claimed.size(), 1U);
+  const std::int64_t id = claimed[0].delivery.id;
+  // Leased: no other node gets it until the lease lapses.
+  EXPECT_TRUE(store_->claimDueDeliveries("node-b", t0 + 59'000, 60'000, 10, {}, 2).value().empty());
+  const auto taken_over = store_->claimDueDeliveries("node-b", t0 + 60'000, 60'000, 10, {}, 2);
+  ASSERT_EQ(taken_over.value().size(), 1U);
+  // Node a stalled past its lease: its late record must not override node b's attempt.
+  DeliveryAttempt attempt{1, "2026-03-27T08:31:01.000Z", 500, 3, "HTTP 500", ""};
+  const AttemptOutcome retry{AttemptOutcome::Kind::Retry, t0 + 70'000, ""};
+  const auto late = store_->recordAttempt("node-a", id, attempt, retry, t0 + 61'000);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, ErrorCode::Conflict);
+  attempt.status_code = 200;
+  attempt.error.clear();
+  ASSERT_TRUE(store_
+                  ->recordAttempt("node-b", id, attempt, {AttemptOutcome::Kind::Delivered, 0, ""},
+                                  t0 + 61'000)
+                  .ok());
+  const auto delivery = store_->findDelivery(tenant.id, "whk_1", id).value();
+  ASSERT_TRUE(delivery.has_value());
+  EXPECT_EQ(delivery->state, "delivered");
+  ASSERT_EQ(delivery->attempts.size(), 1U);
+  EXPECT_EQ(delivery->attempts[0].status_code, 200);
 }
 
 TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
