@@ -1140,6 +1140,23 @@ Result<IdempotencyClaim> SqlStore::claimIdempotencyKey(const std::string& key_id
     if (auto done = expire->run(); !done) {
       return done;
     }
+    // A placeholder (status 0) claims the key, so a concurrent retry cannot run it twice; on
+    // another node at the same moment the insert waits for that one's commit and does nothing.
+    auto insert = db_->prepare(
+        "INSERT INTO idempotency_keys(key_id, idempotency_key, request_hash, status, response, "
+        "created_at) VALUES (?, ?, ?, 0, '', ?) "
+        "ON CONFLICT(key_id, idempotency_key) DO NOTHING");
+    if (!insert) {
+      return insert.error();
+    }
+    insert->bind(1, key_id).bind(2, idempotency_key).bind(3, request_hash).bind(4, now);
+    if (auto done = insert->run(); !done) {
+      return done;
+    }
+    if (db_->changes() == 1) {
+      claim.kind = IdempotencyClaim::Kind::Claimed;
+      return {};
+    }
     auto existing = db_->prepare(
         "SELECT request_hash, status, response FROM idempotency_keys "
         "WHERE key_id = ? AND idempotency_key = ?");
@@ -1153,25 +1170,16 @@ Result<IdempotencyClaim> SqlStore::claimIdempotencyKey(const std::string& key_id
     if (!row) {
       return row.error();
     }
-    if (row->has_value()) {
-      claim = **row;
-      if (claim.request_hash != request_hash) {
-        claim.kind = IdempotencyClaim::Kind::Mismatch;
-      } else if (claim.status == 0) {
-        claim.kind = IdempotencyClaim::Kind::InProgress;
-      }
-      return {};
+    // Gone again already (its request failed with a 5xx and freed it): still in progress as
+    // far as this request can tell; the client's retry runs it.
+    claim =
+        row->value_or(IdempotencyClaim{IdempotencyClaim::Kind::InProgress, request_hash, 0, ""});
+    if (claim.request_hash != request_hash) {
+      claim.kind = IdempotencyClaim::Kind::Mismatch;
+    } else if (claim.status == 0) {
+      claim.kind = IdempotencyClaim::Kind::InProgress;
     }
-    // A placeholder (status 0) claims the key, so a concurrent retry cannot run it twice.
-    auto insert = db_->prepare(
-        "INSERT INTO idempotency_keys(key_id, idempotency_key, request_hash, status, response, "
-        "created_at) VALUES (?, ?, ?, 0, '', ?)");
-    if (!insert) {
-      return insert.error();
-    }
-    insert->bind(1, key_id).bind(2, idempotency_key).bind(3, request_hash).bind(4, now);
-    claim.kind = IdempotencyClaim::Kind::Claimed;
-    return insert->run();
+    return {};
   });
   if (!status) {
     return status.error();
