@@ -507,15 +507,20 @@ Status SqlStore::disableWebhookEndpoint(const std::string& endpoint_id,
     if (!*endpoint || !(*endpoint)->enabled) {
       return {};
     }
+    // Only the node whose update turns it off records the event: two nodes giving up on the
+    // same endpoint at once make one endpoint.disabled, not two.
     auto statement = db_->prepare(
         "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? "
-        "WHERE id = ?");
+        "WHERE id = ? AND enabled = 1");
     if (!statement) {
       return statement.error();
     }
     statement->bind(1, reason).bind(2, nowText()).bind(3, endpoint_id);
     if (auto done = statement->run(); !done) {
       return done;
+    }
+    if (db_->changes() == 0) {
+      return {};
     }
     const std::string timestamp = formatRfc3339Millis(now_ms);
     const std::string event_id = derivedEventId({"endpoint.disabled", endpoint_id, timestamp});
@@ -645,15 +650,21 @@ Result<Delivery> SqlStore::resendDelivery(const std::string& tenant_id,
     return makeError(ErrorCode::Conflict, "the delivery is being attempted right now",
                      "look at it again in a moment");
   }
+  // Not while a node is attempting it (it may have claimed it since the read above): queued
+  // again under its lease, it could be attempted twice at once.
   auto statement = db_->prepare(
       "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
-      "delivered_at = '', last_error = '' WHERE id = ?");
+      "delivered_at = '', last_error = '' WHERE id = ? AND state <> 'delivering'");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, now_ms).bind(2, now_ms).bind(3, delivery_id);
   if (auto done = statement->run(); !done) {
     return done.error();
+  }
+  if (db_->changes() == 0) {
+    return makeError(ErrorCode::Conflict, "the delivery is being attempted right now",
+                     "look at it again in a moment");
   }
   auto updated = findDeliveryLocked(tenant_id, endpoint_id, delivery_id);
   if (!updated) {
