@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace punchlink::relay {
 
 namespace {
@@ -41,6 +43,15 @@ std::string stringField(
   if ((required && value.empty()) || value.size() > max) {
     if (problem.empty()) {
       problem = std::string(key) + " must be 1 to " + std::to_string(max) + " characters";
+    }
+    return {};
+  }
+  // Control characters have no place in ids and names, and PostgreSQL cannot store NUL: such a
+  // punch is rejected with a reason rather than failing its whole batch at the database.
+  if (std::any_of(value.begin(), value.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    if (problem.empty()) {
+      problem = std::string(key) + " must not contain control characters";
     }
     return {};
   }

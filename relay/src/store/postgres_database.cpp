@@ -4,6 +4,7 @@
 #include "store/sql_database.hpp"
 #include "store/sql_dialect.hpp"
 
+#include <array>
 #include <charconv>
 #include <libpq-fe.h>
 
@@ -44,6 +45,8 @@ class PostgresStatement final : public StatementImpl {
   void bind(int index, std::string_view text) override {
     slot(index) = std::string(text);
     types_[static_cast<std::size_t>(index - 1)] = kTextOid;
+    // libpq passes text parameters as C strings: a NUL would cut the value short unseen.
+    has_nul_ = has_nul_ || text.find('\0') != std::string_view::npos;
   }
 
   void bind(int index, std::int64_t value) override {
@@ -68,6 +71,7 @@ class PostgresStatement final : public StatementImpl {
     result_.reset();
     values_.clear();
     types_.clear();
+    has_nul_ = false;
   }
 
   std::int64_t integer(int column) const override {
@@ -102,6 +106,7 @@ class PostgresStatement final : public StatementImpl {
   std::vector<Oid> types_;
   ResultPtr result_;
   int row_ = -1;
+  bool has_nul_ = false;
 };
 
 class PostgresDatabase final : public Database {
@@ -169,10 +174,15 @@ class PostgresDatabase final : public Database {
 
  protected:
   Status runTransaction(const std::function<Status()>& body, Durability durability) override {
-    if (auto begun =
-            exec(durability == Durability::Relaxed ? "BEGIN; SET LOCAL synchronous_commit TO OFF"
-                                                   : "BEGIN");
-        !begun) {
+    const char* begin =
+        durability == Durability::Relaxed ? "BEGIN; SET LOCAL synchronous_commit TO OFF" : "BEGIN";
+    Status begun = exec(begin);
+    if (!begun && PQstatus(conn_.get()) != CONNECTION_OK) {
+      // The server went away since the last statement (a restart, a failover): nothing of this
+      // transaction has run yet, so it starts again on a new connection.
+      begun = exec(begin);
+    }
+    if (!begun) {
       return begun;
     }
     in_transaction_ = true;
@@ -232,6 +242,11 @@ class PostgresDatabase final : public Database {
 };
 
 Status PostgresStatement::execute() {
+  if (has_nul_) {
+    return makeError(ErrorCode::InvalidInput,
+                     "text with a NUL character cannot be stored in PostgreSQL",
+                     "remove control characters from the value");
+  }
   auto result = db_.execute(sql_, values_, types_);
   if (!result) {
     return result.error();
@@ -254,7 +269,19 @@ Result<bool> PostgresStatement::step() {
 }  // namespace
 
 Result<DatabasePtr> openPostgres(const std::string& uri) {
-  std::unique_ptr<PGconn, Finish> conn(PQconnectdb(uri.c_str()));
+  // Defaults the URI may override: a dead server or network is noticed within about a minute
+  // (TCP keepalives, tcp_user_timeout) instead of a statement blocking for good.
+  const std::array<const char*, 8> keywords = {"connect_timeout",
+                                               "keepalives_idle",
+                                               "keepalives_interval",
+                                               "keepalives_count",
+                                               "tcp_user_timeout",
+                                               "application_name",
+                                               "dbname",
+                                               nullptr};
+  const std::array<const char*, 8> values = {
+      "10", "30", "10", "3", "60000", "punchlink-relay", uri.c_str(), nullptr};
+  std::unique_ptr<PGconn, Finish> conn(PQconnectdbParams(keywords.data(), values.data(), 1));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
     const std::string why = conn ? trimmed(PQerrorMessage(conn.get())) : "out of memory";
     return makeError(ErrorCode::Unavailable, "cannot connect to PostgreSQL: " + why,

@@ -67,16 +67,19 @@ TEST(PunchBatch, RejectsBadPunchesOneByOneWithReasons) {
   no_user.erase("user_id");
   json bad_id = punchJson(kHexA);
   bad_id["event_id"] = "evt_XYZ";
-  const auto batch = parsePunchBatch(
-      batchJson(
-          "s", json::array({bad_time, no_user, bad_id, 42, punchJson("cccccccccccccccccccccccc")})),
-      "s");
+  json nul_user = punchJson("dddddddddddddddddddddddd");
+  nul_user["user_id"] = std::string("EMP\0X", 5);  // PostgreSQL text cannot hold it
+  const auto batch =
+      parsePunchBatch(batchJson("s", json::array({bad_time, no_user, bad_id, 42, nul_user,
+                                                  punchJson("cccccccccccccccccccccccc")})),
+                      "s");
   ASSERT_TRUE(batch.ok());
   EXPECT_EQ(batch->punches.size(), 1U);
-  ASSERT_EQ(batch->rejected.size(), 3U);
+  ASSERT_EQ(batch->rejected.size(), 4U);
   EXPECT_NE(batch->rejected[0].reason.find("timestamp"), std::string::npos);
   EXPECT_EQ(batch->rejected[1].reason, "user_id is missing");
   EXPECT_NE(batch->rejected[2].reason.find("24 hex digits"), std::string::npos);
+  EXPECT_EQ(batch->rejected[3].reason, "user_id must not contain control characters");
 }
 
 TEST(PunchBatch, SiteOfTopic) {
