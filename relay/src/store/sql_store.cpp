@@ -635,7 +635,12 @@ Status SqlStore::recordDeviceStatus(const Site& site,
                                     UtcSeconds now) {
   const std::lock_guard lock(mutex_);
   return db_->transaction([&]() -> Status {
-    auto before = db_->prepare("SELECT tenant_id, online FROM devices WHERE serial = ?");
+    // Every node takes every status message. On PostgreSQL the row stays locked until commit,
+    // so of two nodes recording the same change only the first sees it as a change and makes
+    // its event.
+    auto before =
+        db_->prepare(std::string("SELECT tenant_id, online FROM devices WHERE serial = ?") +
+                     (db_->dialect() == sql::Dialect::Postgres ? " FOR UPDATE" : ""));
     if (!before) {
       return before.error();
     }
@@ -717,7 +722,9 @@ Status SqlStore::recordAgentStatus(const Site& site,
         !done) {
       return done;
     }
-    auto offline = db_->prepare("UPDATE devices SET online = 0 WHERE serial = ?");
+    // Every node takes every status message: the node whose update turns a terminal offline
+    // records the event, the other finds it offline already.
+    auto offline = db_->prepare("UPDATE devices SET online = 0 WHERE serial = ? AND online = 1");
     if (!offline) {
       return offline.error();
     }
@@ -726,6 +733,9 @@ Status SqlStore::recordAgentStatus(const Site& site,
       offline->bind(1, serial);
       if (auto done = offline->run(); !done) {
         return done;
+      }
+      if (db_->changes() == 0) {
+        continue;
       }
       if (auto queued = queueDeviceEvent(site.tenant_id, serial, "device.offline", now); !queued) {
         return queued;
