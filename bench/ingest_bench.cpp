@@ -86,7 +86,7 @@ double runRound(const Options& options, int nodes) {
   testing::MosquittoFixture broker(broker_options);
 
   dir.write("relay-password", "relay-secret\n");
-  const auto configFor = [&](int node, std::uint16_t port) {
+  const auto config_for = [&](int node, std::uint16_t port) {
     return dir.write(
         "relay-" + std::to_string(node) + ".yaml",
         "storage: " + storage +
@@ -95,7 +95,7 @@ double runRound(const Options& options, int nodes) {
             "\n  username: relay\n  password_file: " + dir.file("relay-password").string() + "\n");
   };
   const auto admin = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv{options.relay, "--config", configFor(0, 1).string()};
+    std::vector<std::string> argv{options.relay, "--config", config_for(0, 1).string()};
     argv.insert(argv.end(), args.begin(), args.end());
     testing::ChildProcess process(argv, dir.file("admin.log"));
     if (process.waitForExit(60s) != 0) {
@@ -114,7 +114,7 @@ double runRound(const Options& options, int nodes) {
     const std::uint16_t port = testing::freeLoopbackPort();
     relays.push_back(std::make_unique<testing::ChildProcess>(
         std::vector<std::string>{options.relay, "serve", "--config",
-                                 configFor(node, port).string()},
+                                 config_for(node, port).string()},
         dir.file("relay-" + std::to_string(node) + ".log")));
     if (!testing::waitForPort(port, 20s)) {
       throw std::runtime_error("relay node did not start: " + relays.back()->log());
@@ -175,7 +175,8 @@ double runRound(const Options& options, int nodes) {
         json punches = json::array();
         for (int n = first; n < std::min(per_site, first + options.batch); ++n) {
           char id[40];
-          std::snprintf(id, sizeof id, "evt_%04x%04x%016x", nodes, i, static_cast<unsigned>(n));
+          (void)std::snprintf(id, sizeof id, "evt_%04x%04x%016x", nodes, i,
+                              static_cast<unsigned>(n));
           punches.push_back({{"event_id", id},
                              {"device_serial", "SN-" + siteName(i)},
                              {"user_id", "EMP_" + std::to_string(n % 500)},

@@ -10,7 +10,7 @@ std::string postgresPlaceholders(std::string_view sql) {
   out.reserve(sql.size() + 16);
   long largest = 0;
   std::size_t i = 0;
-  const auto copyUntil = [&](std::string_view end) {
+  const auto copy_until = [&](std::string_view end) {
     const std::size_t found = sql.find(end, i);
     const std::size_t stop = found == std::string_view::npos ? sql.size() : found + end.size();
     out.append(sql.substr(i, stop - i));
@@ -21,15 +21,16 @@ std::string postgresPlaceholders(std::string_view sql) {
     if (c == '\'' || c == '"') {
       out.push_back(c);
       ++i;
-      copyUntil(std::string_view(&sql[i - 1], 1));  // a doubled quote re-enters: same result
+      copy_until(std::string_view(&sql[i - 1], 1));  // a doubled quote re-enters: same result
     } else if (sql.substr(i, 2) == "--") {
-      copyUntil("\n");
+      copy_until("\n");
     } else if (sql.substr(i, 2) == "/*") {
-      copyUntil("*/");
+      copy_until("*/");
     } else if (c == '?') {
       ++i;
       std::size_t digits = 0;
-      while (i + digits < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + digits]))) {
+      while (i + digits < sql.size() &&
+             std::isdigit(static_cast<unsigned char>(sql[i + digits])) != 0) {
         ++digits;
       }
       long number = largest + 1;

@@ -525,7 +525,7 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
       return deliveries.error();
     }
     // The terminal's owner, name and location, if it is known.
-    const auto lookupDevice =
+    const auto lookup_device =
         [&](const std::string& serial) -> Result<std::optional<std::array<std::string, 3>>> {
       device_owner->reset();
       device_owner->bind(1, serial);
@@ -539,12 +539,12 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
     // saves a round trip per punch on PostgreSQL.
     std::map<std::string, std::optional<std::array<std::string, 3>>> devices;
     std::map<std::string, std::string> user_names;
-    const auto resolveDevice =
+    const auto resolve_device =
         [&](const IncomingPunch& punch) -> Result<std::optional<std::array<std::string, 3>>> {
       if (const auto known = devices.find(punch.device_serial); known != devices.end()) {
         return known->second;
       }
-      auto device = lookupDevice(punch.device_serial);
+      auto device = lookup_device(punch.device_serial);
       if (device && !*device) {
         // Unknown terminals are registered as pending, so no punch is refused for it. Another
         // node may register it at the same moment: then its row is the one that counts.
@@ -560,7 +560,7 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
         device = db_->changes() == 1
                      ? Result<std::optional<std::array<std::string, 3>>>(
                            std::array<std::string, 3>{site.tenant_id, punch.device_name, ""})
-                     : lookupDevice(punch.device_serial);
+                     : lookup_device(punch.device_serial);
       }
       if (device) {
         devices.emplace(punch.device_serial, *device);
@@ -568,7 +568,7 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
       return device;
     };
     for (const auto& punch : batch.punches) {
-      auto device = resolveDevice(punch);
+      auto device = resolve_device(punch);
       if (!device) {
         return device.error();
       }
