@@ -3,9 +3,11 @@
 #include <punchlink/testing/postgres_server.hpp>
 
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -39,6 +41,35 @@ std::string serverBinDir() {
   return found.back().string();
 }
 
+// A test killed from outside (a ctest timeout, SIGKILL) cannot stop its server, and pg_ctl
+// detaches it, so it would run on. Each server's folder names its test process; servers whose
+// test is gone are stopped and removed when the next one starts.
+void stopOrphanedServers(const std::string& bin, bool as_postgres) {
+  std::error_code ignored;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), ignored)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind("punchlink-pg-", 0) != 0) {
+      continue;
+    }
+    const std::string owner = readFile(entry.path() / "owner.pid");
+    const pid_t pid = static_cast<pid_t>(std::atol(owner.c_str()));
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) {
+      continue;  // still running, or not ours to judge
+    }
+    if (std::filesystem::exists(entry.path() / "data" / "postmaster.pid")) {
+      std::vector<std::string> argv{
+          bin + "/pg_ctl", "-D", (entry.path() / "data").string(), "-m", "immediate", "-w", "stop"};
+      if (as_postgres) {
+        argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
+      }
+      ChildProcess stop(argv, "/dev/null");
+      (void)stop.waitForExit(30s);
+    }
+    std::filesystem::remove_all(entry.path(), ignored);
+  }
+}
+
 }  // namespace
 
 bool postgresRequested() {
@@ -48,6 +79,8 @@ bool postgresRequested() {
 
 PostgresServer::PostgresServer(Durability durability)
     : bin_(serverBinDir()), durability_(durability) {
+  stopOrphanedServers(bin_, geteuid() == 0);
+  dir_.write("owner.pid", std::to_string(::getpid()));
   const auto data = dir_.file("data");
   std::filesystem::create_directories(data);
   if (geteuid() == 0) {
