@@ -285,8 +285,8 @@ Result<DatabasePtr> openPostgres(const std::string& uri) {
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
     const std::string why = conn ? trimmed(PQerrorMessage(conn.get())) : "out of memory";
     return makeError(ErrorCode::Unavailable, "cannot connect to PostgreSQL: " + why,
-                     "check storage: (postgres://user:password@host:port/database), that the "
-                     "server is running and that the user may connect");
+                     "check the storage: setting (postgres://user@host:port/database), that the "
+                     "server is running there and that pg_hba.conf lets this user connect");
   }
   // Notices (e.g. "relation already exists, skipping") are not for the relay's log.
   PQsetNoticeProcessor(

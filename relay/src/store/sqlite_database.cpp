@@ -82,11 +82,4 @@ Result<DatabasePtr> openSqlite(const std::string& path) {
   return DatabasePtr(std::make_unique<SqliteDatabase>(std::move(*db)));
 }
 
-Result<DatabasePtr> open(const std::string& location) {
-  if (location.rfind("postgres://", 0) == 0 || location.rfind("postgresql://", 0) == 0) {
-    return openPostgres(location);
-  }
-  return openSqlite(location.rfind("sqlite:", 0) == 0 ? location.substr(7) : location);
-}
-
 }  // namespace punchlink::relay::sql
