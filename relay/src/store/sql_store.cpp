@@ -516,10 +516,9 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
   }
   const std::int64_t now_ms = epochMillis(now);
   auto status = db_->transaction([&]() -> Status {
-    if (auto appending = db_->appendingRows(); !appending) {
-      return appending;
-    }
-    // The tenant's subscribed endpoints, read once per batch, inside the transaction.
+    // The tenant's subscribed endpoints, read once per batch, inside the transaction. Preparing
+    // the queue also joins the append barrier (sql::Database::appendingRows), which covers the
+    // punches' seq as well as the deliveries' ids.
     auto deliveries = DeliveryQueue::prepare(*db_, site.tenant_id, "attendance.punch");
     if (!deliveries) {
       return deliveries.error();
