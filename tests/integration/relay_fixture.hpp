@@ -146,17 +146,21 @@ class RelayFixture : public ::testing::Test {
   }
 
   std::int64_t storedPunches() {
-    auto db = sql::open(storage_.location());
-    if (!db) {
-      return -1;
+    // One connection for all the polls of a test (a PostgreSQL connection costs a handshake).
+    if (!stored_db_) {
+      auto db = sql::open(storage_.location());
+      if (!db) {
+        return -1;
+      }
+      stored_db_ = std::move(*db);
     }
     // event_id is UNIQUE, so counting distinct ids proves nothing; the same punch stored under a
     // second id would show as two rows with the same terminal, user and time.
-    auto statement = (*db)->prepare(
+    auto statement = stored_db_->prepare(
         "SELECT COUNT(*), COUNT(DISTINCT device_serial || '|' || user_id || '|' || timestamp) "
         "FROM punches");
     if (!statement || !statement->step().valueOr(false)) {
-      return -1;
+      return -1;  // not migrated yet, or the server unreachable (the next poll reconnects)
     }
     EXPECT_EQ(statement->integer(0), statement->integer(1)) << "a punch stored twice";
     return statement->integer(0);
@@ -195,6 +199,7 @@ class RelayFixture : public ::testing::Test {
   MosquittoFixture broker_;
   TempDir dir_{"punchlink-relay-test"};
   testing::RelayStorage storage_{dir_};
+  sql::DatabasePtr stored_db_;  // storedPunches()' connection, opened on first use
   std::filesystem::path relay_config_;
   std::uint16_t http_port_ = 0;
   std::filesystem::path https_ca_;
