@@ -106,11 +106,11 @@ TEST_F(ScaleOutTest, TwoNodesShareTheWorkAndSurviveTheDeathOfOne) {
   EXPECT_LT(repeated, 100U) << "only the killed node's attempts in flight may repeat";
 
   // The surviving node's view: nothing pending, nothing failed.
-  const auto metrics = testing::httpRequest({port_b, {}}, "GET", "/metrics", "", {}).body;
+  std::string metrics;
   EXPECT_TRUE(testing::eventually(
       [&] {
-        return testing::httpRequest({port_b, {}}, "GET", "/metrics", "", {})
-                   .body.find("punchlink_relay_webhook_deliveries{status=\"pending\"} 0\n") !=
+        metrics = testing::httpRequest({port_b, {}}, "GET", "/metrics", "", {}).body;
+        return metrics.find("punchlink_relay_webhook_deliveries{status=\"pending\"} 0\n") !=
                std::string::npos;
       },
       60s))

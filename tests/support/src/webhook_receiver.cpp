@@ -34,6 +34,7 @@ class ReceiverHandler final : public Poco::Net::HTTPRequestHandler {
     }
     Poco::StreamCopier::copyToString(request.stream(), webhook.body);
     const auto mode = receiver_.mode();
+    webhook.finished = webhook.at;  // dropped or hung: never answered
     if (mode == WebhookReceiver::Mode::Drop) {
       receiver_.record(std::move(webhook));
       dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().shutdown();

@@ -26,7 +26,7 @@ struct ReceivedWebhook {
   std::string body;
   int answered = 0;  // the status sent back; 0 when the connection was dropped or hung
   std::chrono::steady_clock::time_point at;        // the request arrived
-  std::chrono::steady_clock::time_point finished;  // the answer was sent (or the hang ended)
+  std::chrono::steady_clock::time_point finished;  // the answer was sent (`at` if none was)
 };
 
 class WebhookReceiver {
