@@ -120,7 +120,7 @@ class PostgresDatabase final : public Database {
       return ready;
     }
     const ResultPtr result(PQexec(conn_.get(), std::string(sql).c_str()));
-    return check(result.get(), "database error");
+    return check(result.get());
   }
 
   Result<Statement> prepare(std::string_view sql) override {
@@ -163,7 +163,7 @@ class PostgresDatabase final : public Database {
     }
     ResultPtr result(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
                                   types.data(), pointers.data(), nullptr, nullptr, 0));
-    if (auto ok = check(result.get(), "database error"); !ok) {
+    if (auto ok = check(result.get()); !ok) {
       return ok.error();
     }
     const char* changed = PQcmdTuples(result.get());
@@ -217,7 +217,7 @@ class PostgresDatabase final : public Database {
     return {};
   }
 
-  Status check(const PGresult* result, std::string_view what) {
+  Status check(const PGresult* result) {
     const ExecStatusType status = PQresultStatus(result);
     if (result != nullptr && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
       return {};
@@ -232,7 +232,7 @@ class PostgresDatabase final : public Database {
       message += std::string(" (SQLSTATE ") + state + ")";
     }
     return makeError(lost ? ErrorCode::Unavailable : ErrorCode::Internal,
-                     std::string(what) + ": " + message,
+                     "database error: " + message,
                      lost ? "check that the database server is running and reachable" : "");
   }
 
