@@ -520,11 +520,20 @@ TEST_F(WebhookTest, EndpointsLifecycleGoneAndHttps) {
       << attempts;
   ASSERT_EQ(api("DELETE", "/v1/webhooks/" + stranger_id, key_).status, 200);
 
-  // 410 Gone disables the endpoint, with the reason; enabling it again resumes deliveries.
+  // 410 Gone disables the endpoint, with the reason; enabling it again resumes deliveries. An
+  // operator's endpoint subscribed to endpoint.disabled alone hears of it, and of nothing else.
+  WebhookReceiver operations;
+  const auto [operations_id, operations_secret] =
+      createEndpoint(operations.url(), json::array({"endpoint.disabled"}));
   WebhookReceiver gone;
   gone.setMode(WebhookReceiver::Mode::Gone410);
   const auto [gone_id, gone_secret] = createEndpoint(gone.url());
   publishPunches(1);
+  ASSERT_TRUE(operations.waitFor([](const auto& got) { return !got.empty(); }, 15s)) << relayLog();
+  const json notice = json::parse(operations.received().at(0).body);
+  EXPECT_EQ(notice["event"], "endpoint.disabled");
+  EXPECT_EQ(notice["endpoint"]["id"], gone_id);
+  EXPECT_EQ(notice["endpoint"]["reason"], "the receiver answered 410 Gone");
   json endpoint;
   const auto deadline = std::chrono::steady_clock::now() + 15s;
   do {
@@ -542,8 +551,9 @@ TEST_F(WebhookTest, EndpointsLifecycleGoneAndHttps) {
       << relayLog();
 
   // Listing, updates, validation and tenant isolation.
+  EXPECT_EQ(operations.received().size(), 1U) << "only the one event it subscribed to";
   const json list = api("GET", "/v1/webhooks", key_).json();
-  ASSERT_EQ(list["data"].size(), 2U);
+  ASSERT_EQ(list["data"].size(), 3U);
   EXPECT_FALSE(list["data"][0].contains("secret"));
   const auto patched = api("PATCH", "/v1/webhooks/" + secure_id, key_,
                            R"({"events":["device.online"],"description":"HR"})");

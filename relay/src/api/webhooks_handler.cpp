@@ -1,5 +1,6 @@
 #include "webhooks_handler.hpp"
 
+#include "events/subscription.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/common/crypto.hpp>
@@ -7,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <charconv>
 #include <memory>
 
@@ -18,9 +18,6 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-constexpr std::array<std::string_view, 6> kEventTypes = {"attendance.punch",  "device.online",
-                                                         "device.offline",    "user.enrolled",
-                                                         "command.succeeded", "command.failed"};
 constexpr std::size_t kMaxUrlLength = 2048;
 constexpr std::int64_t kMaxOverlapSeconds = std::int64_t{7} * 24 * 3600;
 
@@ -110,22 +107,11 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
     changes.url = url;
   }
   if (body.contains("events") && !body["events"].is_null()) {
-    const json& events = body["events"];
-    bool valid = events.is_array();
-    for (const auto& event : valid ? events : json::array()) {
-      valid = valid && event.is_string() &&
-              std::find(kEventTypes.begin(), kEventTypes.end(), event.get<std::string>()) !=
-                  kEventTypes.end();
+    auto subscription = events::parseSubscription(body["events"].dump());
+    if (!subscription) {
+      return invalidField("events", subscription.error().message);
     }
-    if (!valid) {
-      std::string names;
-      for (const auto type : kEventTypes) {
-        names += (names.empty() ? "" : ", ") + std::string(type);
-      }
-      return invalidField("events",
-                          "expected an array of event types (" + names + "); empty means all");
-    }
-    changes.events = events.dump();
+    changes.events = std::move(*subscription);
   } else if (creating) {
     changes.events = "[]";
   }

@@ -1,36 +1,14 @@
 #include "delivery_queue.hpp"
 
+#include "events/subscription.hpp"
 #include "store/sql_support.hpp"
-
-#include <punchlink/common/crypto.hpp>
-
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
 
 namespace punchlink::relay {
 
-bool endpointWants(const std::string& events_json, const std::string& event_type) {
-  const auto events = nlohmann::json::parse(events_json, nullptr, false);
-  if (!events.is_array() || events.empty()) {
-    return true;
-  }
-  return std::ranges::any_of(
-      events, [&](const nlohmann::json& event) { return event == event_type || event == "*"; });
-}
-
-std::string derivedEventId(std::initializer_list<std::string_view> parts) {
-  std::string joined;
-  for (const auto part : parts) {
-    joined.append(part).push_back('|');
-  }
-  return "evt_" + crypto::toHex(crypto::sha256(joined)).substr(0, 24);
-}
-
 Result<DeliveryQueue> DeliveryQueue::prepare(sql::Database& db,
                                              const std::string& tenant_id,
-                                             const std::string& event_type) {
-  DeliveryQueue queue(db, tenant_id, event_type);
+                                             events::EventType type) {
+  DeliveryQueue queue(db, tenant_id, type);
   if (auto appending = db.appendingRows(); !appending) {
     return appending.error();
   }
@@ -41,7 +19,7 @@ Result<DeliveryQueue> DeliveryQueue::prepare(sql::Database& db,
   }
   endpoints->bind(1, tenant_id);
   if (auto done = endpoints->each([&](sql::Statement& row) {
-        if (endpointWants(row.text(1), event_type)) {
+        if (events::subscribes(row.text(1), type)) {
           queue.endpoint_ids_.push_back(row.text(0));
         }
       });
@@ -84,19 +62,17 @@ Result<std::size_t> DeliveryQueue::queue(const std::string& event_id,
   return queued;
 }
 
-Result<std::size_t> DeliveryQueue::record(const std::string& event_id,
-                                          const std::string& body,
-                                          std::int64_t now_ms) {
+Result<std::size_t> DeliveryQueue::record(const events::Event& event, std::int64_t now_ms) {
   auto insert = db_->prepare(
       "INSERT INTO events(event_id, tenant_id, event_type, body, created_at) "
       "VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING");
   if (!insert) {
     return insert.error();
   }
-  insert->bind(1, event_id)
+  insert->bind(1, event.id)
       .bind(2, tenant_id_)
       .bind(3, event_type_)
-      .bind(4, body)
+      .bind(4, event.body)
       .bind(5, formatRfc3339Millis(now_ms));
   if (auto done = insert->run(); !done) {
     return done.error();
@@ -104,7 +80,7 @@ Result<std::size_t> DeliveryQueue::record(const std::string& event_id,
   if (db_->changes() == 0) {
     return std::size_t{0};  // seen before: its deliveries were queued then
   }
-  return queue(event_id, body, now_ms);
+  return queue(event.id, event.body, now_ms);
 }
 
 }  // namespace punchlink::relay

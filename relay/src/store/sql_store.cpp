@@ -216,38 +216,6 @@ std::string configuredName(const std::string& status_json) {
 
 }  // namespace
 
-std::string attendanceWebhookBody(const IncomingPunch& punch,
-                                  const std::string& device_name,
-                                  const std::string& device_location,
-                                  const std::string& user_name) {
-  nlohmann::ordered_json device = {{"id", punch.device_serial}};
-  if (!device_name.empty()) {
-    device["name"] = device_name;
-  }
-  if (!device_location.empty()) {
-    device["location"] = device_location;
-  }
-  nlohmann::ordered_json user = {{"id", punch.user_id}};
-  if (!user_name.empty()) {
-    user["name"] = user_name;
-  }
-  nlohmann::ordered_json detail;
-  if (!punch.punch_type.empty()) {
-    detail["type"] = punch.punch_type;
-  }
-  if (!punch.method.empty()) {
-    detail["method"] = punch.method;
-  }
-  detail["timestamp"] = punch.timestamp;
-  const nlohmann::ordered_json body = {{"event", "attendance.punch"},
-                                       {"event_id", punch.event_id},
-                                       {"timestamp", punch.timestamp},
-                                       {"device", device},
-                                       {"user", user},
-                                       {"punch", detail}};
-  return body.dump();
-}
-
 Result<std::unique_ptr<SqlStore>> SqlStore::open(const std::string& location) {
   auto db = sql::open(location);
   if (!db) {
@@ -519,7 +487,8 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
     // The tenant's subscribed endpoints, read once per batch, inside the transaction. Preparing
     // the queue also joins the append barrier (sql::Database::appendingRows), which covers the
     // punches' seq as well as the deliveries' ids.
-    auto deliveries = DeliveryQueue::prepare(*db_, site.tenant_id, "attendance.punch");
+    auto deliveries =
+        DeliveryQueue::prepare(*db_, site.tenant_id, events::EventType::AttendancePunch);
     if (!deliveries) {
       return deliveries.error();
     }
@@ -611,9 +580,14 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
         }
         name = user_names.emplace(punch.user_id, found->value_or("")).first;
       }
-      auto queued = deliveries->queue(
-          punch.event_id, attendanceWebhookBody(punch, device_name, device_location, name->second),
-          now_ms);
+      const auto event =
+          events::attendancePunch({punch.event_id,
+                                   punch.timestamp,
+                                   {punch.device_serial, device_name, device_location},
+                                   {punch.user_id, name->second},
+                                   punch.punch_type,
+                                   punch.method});
+      auto queued = deliveries->queue(event.id, event.body, now_ms);
       if (!queued) {
         return queued.error();
       }
@@ -682,8 +656,7 @@ Status SqlStore::recordDeviceStatus(const Site& site,
     if (was_online == online) {
       return {};
     }
-    return queueDeviceEvent(site.tenant_id, serial, online ? "device.online" : "device.offline",
-                            now);
+    return queueDeviceEvent(site.tenant_id, serial, online, now);
   });
 }
 
@@ -736,7 +709,7 @@ Status SqlStore::recordAgentStatus(const Site& site,
       if (db_->changes() == 0) {
         continue;
       }
-      if (auto queued = queueDeviceEvent(site.tenant_id, serial, "device.offline", now); !queued) {
+      if (auto queued = queueDeviceEvent(site.tenant_id, serial, false, now); !queued) {
         return queued;
       }
     }

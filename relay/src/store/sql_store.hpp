@@ -153,19 +153,12 @@ class SqlStore final : public Store {
   Status loadAttempts(std::vector<Delivery>& deliveries);
   Status queueDeviceEvent(const std::string& tenant_id,
                           const std::string& serial,
-                          const std::string& event_type,
+                          bool online,
                           UtcSeconds now);
   Status queueCommandEvents(const std::string& command_id);
 
   std::mutex mutex_;
   sql::DatabasePtr db_;
 };
-
-// The webhook body of an attendance punch, exactly as DESIGN.md lays it out (compact JSON, keys
-// in order, optional fields omitted when unknown).
-std::string attendanceWebhookBody(const IncomingPunch& punch,
-                                  const std::string& device_name,
-                                  const std::string& device_location,
-                                  const std::string& user_name);
 
 }  // namespace punchlink::relay

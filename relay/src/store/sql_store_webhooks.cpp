@@ -6,8 +6,6 @@
 
 #include <punchlink/common/clock.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <set>
 
@@ -17,8 +15,6 @@ using sql_support::nowText;
 using sql_support::rfc3339;
 
 namespace {
-
-using nlohmann::ordered_json;
 
 constexpr std::string_view kSelectEndpoints =
     "SELECT id, tenant_id, url, description, events, enabled, disabled_reason, secret, "
@@ -69,7 +65,7 @@ Delivery deliveryFrom(sql::Statement& row) {
 
 Status SqlStore::queueDeviceEvent(const std::string& tenant_id,
                                   const std::string& serial,
-                                  const std::string& event_type,
+                                  bool online,
                                   UtcSeconds now) {
   auto device = db_->prepare("SELECT name, location FROM devices WHERE serial = ?");
   if (!device) {
@@ -82,24 +78,13 @@ Status SqlStore::queueDeviceEvent(const std::string& tenant_id,
   if (!names) {
     return names.error();
   }
-  ordered_json device_json = {{"id", serial}};
-  if (*names && !(*names)->first.empty()) {
-    device_json["name"] = (*names)->first;
-  }
-  if (*names && !(*names)->second.empty()) {
-    device_json["location"] = (*names)->second;
-  }
-  const std::string timestamp = rfc3339(now);
-  const std::string event_id = derivedEventId({event_type, serial, timestamp});
-  const ordered_json body = {{"event", event_type},
-                             {"event_id", event_id},
-                             {"timestamp", timestamp},
-                             {"device", device_json}};
-  auto queue = DeliveryQueue::prepare(*db_, tenant_id, event_type);
+  const auto event = events::deviceStatusChanged(
+      online, {serial, *names ? (*names)->first : "", *names ? (*names)->second : ""}, now);
+  auto queue = DeliveryQueue::prepare(*db_, tenant_id, event.type);
   if (!queue) {
     return queue.error();
   }
-  if (auto recorded = queue->record(event_id, body.dump(), epochMillis(now)); !recorded) {
+  if (auto recorded = queue->record(event, epochMillis(now)); !recorded) {
     return recorded.error();
   }
   return {};
@@ -116,12 +101,14 @@ Status SqlStore::queueCommandEvents(const std::string& command_id) {
   statement->bind(1, command_id);
 
   struct Row {
-    std::string tenant_id, type, device, user_id, state, error, updated_at, user_name;
+    std::string tenant_id;
+    events::CommandFacts facts;
   };
 
-  auto row = statement->first([](sql::Statement& r) {
-    return Row{r.text(0), r.text(1), r.text(2), r.text(3),
-               r.text(4), r.text(5), r.text(6), r.text(7)};
+  auto row = statement->first([&](sql::Statement& r) {
+    return Row{r.text(0),
+               {command_id, r.text(1), r.text(2), r.text(4) == "succeeded", r.text(3), r.text(7),
+                r.text(5), r.text(6)}};
   });
   if (!row) {
     return row.error();
@@ -131,46 +118,21 @@ Status SqlStore::queueCommandEvents(const std::string& command_id) {
   }
   const Row& command = **row;
   const std::int64_t now_ms = epochMillis(std::chrono::system_clock::now());
-  const auto record = [&](const std::string& event_type, ordered_json body) -> Status {
-    const std::string event_id = derivedEventId({event_type, command_id});
-    // Keys in the same order as the attendance body: event, event_id, timestamp, then detail.
-    ordered_json ordered = {
-        {"event", event_type}, {"event_id", event_id}, {"timestamp", command.updated_at}};
-    for (const auto& [key, value] : body.items()) {
-      if (!ordered.contains(key)) {
-        ordered[key] = value;
-      }
-    }
-    auto queue = DeliveryQueue::prepare(*db_, command.tenant_id, event_type);
+  const auto record = [&](const events::Event& event) -> Status {
+    auto queue = DeliveryQueue::prepare(*db_, command.tenant_id, event.type);
     if (!queue) {
       return queue.error();
     }
-    if (auto recorded = queue->record(event_id, ordered.dump(), now_ms); !recorded) {
+    if (auto recorded = queue->record(event, now_ms); !recorded) {
       return recorded.error();
     }
     return {};
   };
-  ordered_json detail = {{"id", command_id},
-                         {"type", command.type},
-                         {"device_id", command.device},
-                         {"status", command.state}};
-  if (!command.user_id.empty()) {
-    detail["user_id"] = command.user_id;
-  }
-  if (!command.error.empty()) {
-    detail["error"] = command.error;
-  }
-  if (auto done = record("command." + command.state, {{"command", detail}}); !done) {
+  if (auto done = record(events::commandFinished(command.facts)); !done) {
     return done;
   }
-  if (command.type == "enroll_user" && command.state == "succeeded") {
-    ordered_json user = {{"id", command.user_id}};
-    if (!command.user_name.empty()) {
-      user["name"] = command.user_name;
-    }
-    return record(
-        "user.enrolled",
-        {{"device", {{"id", command.device}}}, {"user", user}, {"command_id", command_id}});
+  if (command.facts.type == "enroll_user" && command.facts.succeeded) {
+    return record(events::userEnrolled(command.facts));
   }
   return {};
 }
@@ -508,7 +470,7 @@ Status SqlStore::disableWebhookEndpoint(const std::string& endpoint_id,
       return {};
     }
     // Only the node whose update turns it off records the event: two nodes giving up on the
-    // same endpoint at once make one endpoint.disabled, not two.
+    // same endpoint at once make one event, not two.
     auto statement = db_->prepare(
         "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? "
         "WHERE id = ? AND enabled = 1");
@@ -522,19 +484,15 @@ Status SqlStore::disableWebhookEndpoint(const std::string& endpoint_id,
     if (db_->changes() == 0) {
       return {};
     }
-    const std::string timestamp = formatRfc3339Millis(now_ms);
-    const std::string event_id = derivedEventId({"endpoint.disabled", endpoint_id, timestamp});
-    const ordered_json body = {
-        {"event", "endpoint.disabled"},
-        {"event_id", event_id},
-        {"timestamp", timestamp},
-        {"endpoint", {{"id", endpoint_id}, {"url", (*endpoint)->url}, {"reason", reason}}}};
-    // Recorded for the operator and the API; not delivered to the endpoint that just failed.
-    auto queue = DeliveryQueue::prepare(*db_, (*endpoint)->tenant_id, "endpoint.disabled");
+    const auto event = events::endpointDisabled(endpoint_id, (*endpoint)->url, reason,
+                                                UtcMillis{std::chrono::milliseconds{now_ms}});
+    // Recorded for the operator and the API, and delivered to the tenant's other endpoints
+    // subscribed to it; not to the endpoint that just failed.
+    auto queue = DeliveryQueue::prepare(*db_, (*endpoint)->tenant_id, event.type);
     if (!queue) {
       return queue.error();
     }
-    if (auto recorded = queue->record(event_id, body.dump(), now_ms); !recorded) {
+    if (auto recorded = queue->record(event, now_ms); !recorded) {
       return recorded.error();
     }
     return {};

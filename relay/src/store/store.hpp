@@ -217,7 +217,7 @@ class Store {
                                        UtcSeconds now) = 0;
 
   // The site's agent came online or went away (its last will). When it goes, its terminals are
-  // marked offline (device.offline events), since nothing reports on them any more.
+  // marked offline (each with its offline event), since nothing reports on them any more.
   virtual Status recordAgentStatus(const Site& site,
                                    const std::string& status_json,
                                    bool online,
@@ -341,7 +341,7 @@ class Store {
                                const AttemptOutcome& outcome,
                                std::int64_t now_ms) = 0;
   // An endpoint the dispatcher gives up on (410 Gone, failing too long): disabled with the
-  // reason, and an `endpoint.disabled` event recorded.
+  // reason, and an endpoint-disabled event recorded.
   virtual Status disableWebhookEndpoint(const std::string& endpoint_id,
                                         const std::string& reason,
                                         std::int64_t now_ms) = 0;

@@ -88,24 +88,6 @@ TEST(PunchBatch, SiteOfTopic) {
   EXPECT_EQ(siteOfTopic("other/v1/sites/x/punches"), "");
 }
 
-TEST(WebhookBody, MatchesTheDesignLayout) {
-  IncomingPunch punch;
-  punch.event_id = "evt_1a2b";
-  punch.device_serial = "DEVICE_12345";
-  punch.user_id = "EMP_001";
-  punch.timestamp = "2026-03-27T08:30:12Z";
-  punch.punch_type = "CheckIn";
-  punch.method = "Fingerprint";
-  EXPECT_EQ(
-      attendanceWebhookBody(punch, "Main Office Entrance", "Building A", "John Doe"),
-      R"({"event":"attendance.punch","event_id":"evt_1a2b","timestamp":"2026-03-27T08:30:12Z",)"
-      R"("device":{"id":"DEVICE_12345","name":"Main Office Entrance","location":"Building A"},)"
-      R"("user":{"id":"EMP_001","name":"John Doe"},)"
-      R"("punch":{"type":"CheckIn","method":"Fingerprint","timestamp":"2026-03-27T08:30:12Z"}})");
-  // Unknown optional fields are omitted, never null.
-  EXPECT_EQ(attendanceWebhookBody(punch, "", "", "").find("null"), std::string::npos);
-}
-
 class SqlStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {

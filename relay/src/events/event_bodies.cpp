@@ -1,0 +1,117 @@
+#include "events/event_bodies.hpp"
+
+#include <punchlink/common/crypto.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace punchlink::relay::events {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+// The head every body starts with, in this order.
+ordered_json head(EventType type, const std::string& id, std::string_view timestamp) {
+  return {{"event", eventTypeName(type)}, {"event_id", id}, {"timestamp", timestamp}};
+}
+
+ordered_json deviceJson(const DeviceRef& device) {
+  ordered_json out = {{"id", device.id}};
+  if (!device.name.empty()) {
+    out["name"] = device.name;
+  }
+  if (!device.location.empty()) {
+    out["location"] = device.location;
+  }
+  return out;
+}
+
+ordered_json userJson(const std::string& id, const std::string& name) {
+  ordered_json out = {{"id", id}};
+  if (!name.empty()) {
+    out["name"] = name;
+  }
+  return out;
+}
+
+Event finish(EventType type, std::string id, const ordered_json& body) {
+  // Names come from terminals and tenants: bytes that are not UTF-8 become U+FFFD rather than
+  // making the dump throw.
+  return {type, std::move(id), body.dump(-1, ' ', false, ordered_json::error_handler_t::replace)};
+}
+
+}  // namespace
+
+std::string derivedEventId(std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (const auto part : parts) {
+    joined.append(part).push_back('|');
+  }
+  return "evt_" + crypto::toHex(crypto::sha256(joined)).substr(0, 24);
+}
+
+Event attendancePunch(const PunchFacts& punch) {
+  ordered_json detail = ordered_json::object();
+  if (!punch.punch_type.empty()) {
+    detail["type"] = punch.punch_type;
+  }
+  if (!punch.method.empty()) {
+    detail["method"] = punch.method;
+  }
+  detail["timestamp"] = punch.timestamp;
+  ordered_json body = head(EventType::AttendancePunch, punch.event_id, punch.timestamp);
+  body["device"] = deviceJson(punch.device);
+  body["user"] = userJson(punch.user.id, punch.user.name);
+  body["punch"] = std::move(detail);
+  return finish(EventType::AttendancePunch, punch.event_id, body);
+}
+
+Event deviceStatusChanged(bool online, const DeviceRef& device, UtcSeconds at) {
+  const EventType type = online ? EventType::DeviceOnline : EventType::DeviceOffline;
+  const std::string timestamp = formatRfc3339(at);
+  std::string id = derivedEventId({eventTypeName(type), device.id, timestamp});
+  ordered_json body = head(type, id, timestamp);
+  body["device"] = deviceJson(device);
+  return finish(type, std::move(id), body);
+}
+
+Event commandFinished(const CommandFacts& command) {
+  const EventType type = command.succeeded ? EventType::CommandSucceeded : EventType::CommandFailed;
+  std::string id = derivedEventId({eventTypeName(type), command.id});
+  ordered_json detail = {{"id", command.id},
+                         {"type", command.type},
+                         {"device_id", command.device_id},
+                         {"status", command.succeeded ? "succeeded" : "failed"}};
+  if (!command.user_id.empty()) {
+    detail["user_id"] = command.user_id;
+  }
+  if (!command.error.empty()) {
+    detail["error"] = command.error;
+  }
+  ordered_json body = head(type, id, command.updated_at);
+  body["command"] = std::move(detail);
+  return finish(type, std::move(id), body);
+}
+
+Event userEnrolled(const CommandFacts& command) {
+  std::string id = derivedEventId({eventTypeName(EventType::UserEnrolled), command.id});
+  ordered_json body = head(EventType::UserEnrolled, id, command.updated_at);
+  body["device"] = {{"id", command.device_id}};
+  body["user"] = userJson(command.user_id, command.user_name);
+  body["command_id"] = command.id;
+  return finish(EventType::UserEnrolled, std::move(id), body);
+}
+
+Event endpointDisabled(std::string_view endpoint_id,
+                       std::string_view url,
+                       std::string_view reason,
+                       UtcMillis at) {
+  const std::string timestamp = formatRfc3339Millis(at);
+  std::string id =
+      derivedEventId({eventTypeName(EventType::EndpointDisabled), endpoint_id, timestamp});
+  ordered_json body = head(EventType::EndpointDisabled, id, timestamp);
+  body["endpoint"] = {{"id", endpoint_id}, {"url", url}, {"reason", reason}};
+  return finish(EventType::EndpointDisabled, std::move(id), body);
+}
+
+}  // namespace punchlink::relay::events

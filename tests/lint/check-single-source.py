@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""One source of truth per fact (docs/development.md): each webhook event type's name is spelled,
+as a string literal, in exactly one non-test source file (the event catalogue), so a type cannot be
+emitted, validated or documented from a second list that drifts.
+
+usage: check-single-source.py SOURCE_DIR
+"""
+import pathlib
+import re
+import sys
+
+root = pathlib.Path(sys.argv[1])
+catalogue = root / "relay/src/events/event_type.cpp"
+names = re.findall(r'\{EventType::\w+,\s*"([a-z_.]+)"', catalogue.read_text())
+if not names:
+    sys.exit(f"no event types found in {catalogue}: has the catalogue moved?")
+
+sources = [p for folder in ("agent", "relay", "common") for p in (root / folder).rglob("*")
+           if p.suffix in (".cpp", ".hpp", ".in", ".h") and p.is_file()]
+problems = []
+for name in names:
+    literal = f'"{name}"'
+    for path in sources:
+        if path != catalogue and literal in path.read_text(errors="replace"):
+            problems.append(f"{path.relative_to(root)} spells {literal}; name it through "
+                            f"events::EventType instead (relay/src/events/event_type.hpp)")
+for problem in problems:
+    print(problem)
+sys.exit(1 if problems else 0)
