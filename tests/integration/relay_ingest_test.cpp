@@ -350,6 +350,39 @@ TEST_F(RelayIngestTest, QueuedCommandsGoOutAfterABrokerOutageOverHttps) {
   EXPECT_EQ(commands[0]["type"], "enroll_user");
 }
 
+// A site that publishes a status of the wrong shape (a string where the contract has a number)
+// gets it ignored and logged; the relay keeps answering for every device.
+TEST_F(RelayIngestTest, MalformedDeviceStatusesAreRefusedAtIngest) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  const std::string key = createApiKey(tenant);
+  auto relay = startRelay();
+  auto site = siteClient("plant-1", "site-secret");
+  ASSERT_TRUE(site->connect(10s).ok());
+  site->start();
+  for (const auto& [serial, status] :
+       {std::pair{"SN-M1", json{{"serial", "SN-M1"}, {"online", true}, {"storage_percent", "31"}}},
+        std::pair{"SN-M2", json{{"serial", "SN-M2"}, {"online", true}, {"storage_percent", 31}}}}) {
+    ASSERT_TRUE(
+        site->publish({"punchlink/v1/sites/plant-1/devices/" + std::string(serial) + "/status",
+                       status.dump(), 1, true, "", ""},
+                      5s)
+            .ok());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         api("GET", "/v1/devices/SN-M2", key).status != 200) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const auto good = api("GET", "/v1/devices/SN-M2", key);
+  ASSERT_EQ(good.status, 200) << logs();
+  EXPECT_EQ(good.json()["storage"], "31%");
+  EXPECT_EQ(api("GET", "/v1/devices/SN-M1", key).status, 404);
+  const auto list = api("GET", "/v1/devices", key);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.json()["data"].size(), 1U);
+  EXPECT_NE(logs().find("storage_percent must be an integer"), std::string::npos) << logs();
+}
+
 TEST(RelayCli, ConfigErrorsAndVersion) {
   TempDir dir;
   const auto bad = dir.write("relay.yaml", "storage: /tmp/x.db\nbroker:\n  url: http://nope\n");

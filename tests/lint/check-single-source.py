@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""One source of truth per fact (docs/development.md): each webhook event type's name is spelled,
-as a string literal, in exactly one non-test source file (the event catalogue), so a type cannot be
-emitted, validated or documented from a second list that drifts.
+"""One source of truth per fact (docs/development.md), checked over the non-test sources:
+- each webhook event type's name is spelled, as a string literal, in exactly one file (the event
+  catalogue), so a type cannot be emitted, validated or documented from a second list that drifts;
+- the MQTT topic tree is spelled only in the contract module (common/.../contract/), which both
+  the agent and the relay use.
 
 usage: check-single-source.py SOURCE_DIR
 """
@@ -24,6 +26,13 @@ for name in names:
         if path != catalogue and literal in path.read_text(errors="replace"):
             problems.append(f"{path.relative_to(root)} spells {literal}; name it through "
                             f"events::EventType instead (relay/src/events/event_type.hpp)")
+contract_dirs = (root / "common/src/contract", root / "common/include/punchlink/contract")
+for path in sources:
+    if any(folder in path.parents for folder in contract_dirs):
+        continue
+    if "punchlink/v1/" in path.read_text(errors="replace"):
+        problems.append(f"{path.relative_to(root)} spells an MQTT topic; use "
+                        f"common/include/punchlink/contract/topics.hpp instead")
 for problem in problems:
     print(problem)
 sys.exit(1 if problems else 0)

@@ -4,12 +4,14 @@
 #include <punchlink/common/metrics_writer.hpp>
 #include <punchlink/common/signals.hpp>
 #include <punchlink/common/utc_time.hpp>
+#include <punchlink/contract/agent_status.hpp>
+#include <punchlink/contract/command_result.hpp>
+#include <punchlink/contract/device_status.hpp>
 
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
-#include <nlohmann/json.hpp>
 
 namespace punchlink::agent {
 
@@ -64,11 +66,11 @@ Status AgentApp::start() {
   options.key_file = config_.uplink.key_file;
   options.verify_hostname = config_.uplink.verify_hostname;
   options.clean_start = false;
-  options.will = mqtt_client::MqttWill{
-      topics_.status(),
-      nlohmann::json{{"site_id", config_.site_id}, {"online", false}, {"reason", "connection lost"}}
-          .dump(),
-      1, true};
+  contract::AgentStatus will;
+  will.site_id = config_.site_id;
+  will.reason = "connection lost";
+  options.will =
+      mqtt_client::MqttWill{topics_.status(), contract::encodeAgentStatus(will), 1, true};
   auto client = mqtt_client::MqttClient::create(options, logger_.child("mqtt"));
   if (!client) {
     return client.error();
@@ -176,39 +178,38 @@ void AgentApp::periodic() {
 }
 
 std::string AgentApp::statusJson(bool online) {
-  nlohmann::ordered_json json = {
-      {"site_id", config_.site_id},
-      {"online", online},
-      {"agent_version", agentVersion()},
-      {"started_at", formatRfc3339(std::chrono::floor<std::chrono::seconds>(started_at_))},
-      {"broker_connected", mqtt_ && mqtt_->isConnected()}};
+  contract::AgentStatus status;
+  status.site_id = config_.site_id;
+  status.online = online;
+  status.agent_version = agentVersion();
+  status.started_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(started_at_));
+  status.broker_connected = mqtt_ && mqtt_->isConnected();
   if (outbox_) {
     if (auto stats = outbox_->stats()) {
-      nlohmann::ordered_json outbox = {
-          {"pending", stats->pending},       {"rows", stats->total},
-          {"size_bytes", stats->size_bytes}, {"max_size_bytes", config_.outbox.max_size},
-          {"alarm", stats->alarm},           {"full", stats->full}};
+      contract::OutboxStatus outbox{
+          stats->pending, stats->total, stats->size_bytes, config_.outbox.max_size,
+          stats->alarm,   stats->full,  std::nullopt};
       if (stats->oldest_pending_ms) {
-        outbox["oldest_pending_age_s"] = (nowMs() - *stats->oldest_pending_ms) / 1000;
+        outbox.oldest_pending_age_s = (nowMs() - *stats->oldest_pending_ms) / 1000;
       }
-      json["outbox"] = outbox;
+      status.outbox = outbox;
     }
   }
   if (uplink_) {
     const auto stats = uplink_->stats();
-    json["uplink"] = {{"batches_sent", stats.batches_sent},
-                      {"punches_sent", stats.punches_sent},
-                      {"punches_acked", stats.punches_acked},
-                      {"punches_rejected", stats.punches_rejected}};
+    status.uplink = contract::UplinkStatus{stats.batches_sent, stats.punches_sent,
+                                           stats.punches_acked, stats.punches_rejected};
   }
-  nlohmann::ordered_json devices = nlohmann::ordered_json::array();
   forEachTerminal([&](Terminal& device) {
-    const std::string status = device.statusJson();
-    devices.push_back(status.empty() ? nlohmann::ordered_json{{"name", device.name()}}
-                                     : nlohmann::ordered_json::parse(status, nullptr, false));
+    std::string device_status = device.statusJson();
+    if (device_status.empty()) {
+      contract::DeviceStatus named;
+      named.name = device.name();
+      device_status = contract::encodeDeviceStatus(named);
+    }
+    status.devices.push_back(std::move(device_status));
   });
-  json["devices"] = devices;
-  return json.dump();
+  return contract::encodeAgentStatus(status);
 }
 
 std::string AgentApp::metricsText() {
@@ -306,19 +307,15 @@ void AgentApp::forEachTerminal(const std::function<void(Terminal&)>& visit) {
 }
 
 void AgentApp::onCommand(const std::string& payload) {
-  auto command = parseCommand(payload);
+  auto command = contract::decodeCommand(payload);
   if (!command) {
     // Malformed: answer with a failure naming the problem (and the id, if it had one).
     logger_.warn("rejected a malformed command", {{"error", command.error().message}});
+    const auto header = contract::peekCommandHeader(payload);
     Command rejected;
     rejected.command_id = command.error().hint;
-    const auto doc = nlohmann::json::parse(payload, nullptr, false);
-    if (doc.is_object() && doc.contains("device") && doc["device"].is_string()) {
-      rejected.device = doc["device"].get<std::string>();
-    }
-    rejected.type_text = doc.is_object() && doc.contains("type") && doc["type"].is_string()
-                             ? doc["type"].get<std::string>()
-                             : "unknown";
+    rejected.device = header.device;
+    rejected.type_text = header.type.empty() ? "unknown" : header.type;
     publishCommandResult(rejected, {false, command.error().message, ""});
     return;
   }
@@ -349,13 +346,11 @@ void AgentApp::onCommand(const std::string& payload) {
 }
 
 void AgentApp::publishCommandResult(const Command& command, const CommandOutcome& outcome) {
-  const std::string json = commandResultJson(
-      command.command_id, command.device,
-      command.type_text.empty() || command.type_text == commandTypeName(command.type)
-          ? commandTypeName(command.type)
-          : command.type_text,
-      outcome.succeeded, outcome.error, outcome.result_json,
-      std::chrono::floor<std::chrono::seconds>(clock_.now()));
+  const std::string json = contract::encodeCommandResult(
+      {command.command_id, command.device,
+       command.type_text.empty() ? std::string(commandTypeName(command.type)) : command.type_text,
+       outcome.succeeded, outcome.error, outcome.result_json,
+       std::chrono::floor<std::chrono::seconds>(clock_.now())});
   if (!command.command_id.empty()) {
     (void)outbox_->saveCommandResult(command.command_id, json, nowMs());
     const std::lock_guard lock(commands_mutex_);

@@ -7,13 +7,13 @@
 #include "devices/device_session.hpp"
 #include "outbox/outbox.hpp"
 #include "push/push_listener.hpp"
-#include "uplink/topics.hpp"
 #include "uplink/uplink.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/common/service_notifier.hpp>
+#include <punchlink/contract/topics.hpp>
 
 #include <signal.h>
 
@@ -74,7 +74,7 @@ class AgentApp {
   AgentConfig config_;
   Logger logger_;
   const Clock& clock_;
-  SiteTopics topics_;
+  contract::SiteTopics topics_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<Uplink> uplink_;

@@ -403,7 +403,7 @@ void DeviceSession::runCommands() {
     const CommandOutcome outcome = execute(queued.command);
     logger_.info("command done", {{"device", config_.name},
                                   {"command_id", queued.command.command_id},
-                                  {"type", commandTypeName(queued.command.type)},
+                                  {"type", std::string(commandTypeName(queued.command.type))},
                                   {"status", outcome.succeeded ? "succeeded" : "failed"},
                                   {"error", outcome.error}});
     sinks_.results(queued.command, outcome);
@@ -464,9 +464,12 @@ CommandOutcome DeviceSession::execute(const Command& command) {
       const zk::UserRecord user{
           *uid, command.user.privilege, command.user.password, command.user.name, command.user.card,
           1,    command.user.user_id};
-      const Status written = command.user.templates.empty()
-                                 ? client_.writeUser(user)
-                                 : client_.writeUserWithTemplates(user, command.user.templates);
+      std::vector<zk::TemplateRecord> templates;
+      for (const auto& tmpl : command.user.templates) {
+        templates.push_back({*uid, tmpl.finger, tmpl.valid, tmpl.data});
+      }
+      const Status written = templates.empty() ? client_.writeUser(user)
+                                               : client_.writeUserWithTemplates(user, templates);
       if (!written) {
         return failed(written.error());
       }
@@ -533,7 +536,7 @@ CommandOutcome DeviceSession::execute(const Command& command) {
     case CommandType::QueryLogs:
     case CommandType::SetOptions:
       return {false,
-              commandTypeName(command.type) +
+              std::string(commandTypeName(command.type)) +
                   " is for push terminals; a ZK binary terminal's whole log is read at connect "
                   "and every resync_interval, and its options are not changed remotely",
               ""};

@@ -153,7 +153,7 @@ void PushTerminal::report(std::vector<Finished>& finished) {
   for (auto& done : finished) {
     logger_.info("command done", {{"device", config_.name},
                                   {"command_id", done.command.command_id},
-                                  {"type", commandTypeName(done.command.type)},
+                                  {"type", std::string(commandTypeName(done.command.type))},
                                   {"status", done.outcome.succeeded ? "succeeded" : "failed"},
                                   {"error", done.outcome.error}});
     if (sinks_.results) {

@@ -2,17 +2,16 @@
 
 #include "uplink/token_bucket.hpp"
 
-#include <punchlink/common/crypto.hpp>
 #include <punchlink/common/utc_time.hpp>
-
-#include <nlohmann/json.hpp>
+#include <punchlink/contract/ack.hpp>
+#include <punchlink/contract/punch_batch.hpp>
 
 namespace punchlink::agent {
 
 Uplink::Uplink(const UplinkConfig& config,
                std::string site_id,
                Outbox& outbox,
-               mqtt_client::MqttClient& mqtt,
+               mqtt_client::Publisher& mqtt,
                Logger logger,
                const Clock& clock)
     : config_(config),
@@ -59,31 +58,18 @@ UplinkStats Uplink::stats() const {
 }
 
 void Uplink::onAck(const std::string& payload) {
-  const auto doc = nlohmann::json::parse(payload, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("acked") ||
-      !doc["acked"].is_array()) {
+  auto ack = contract::decodeAck(payload);
+  if (!ack) {
     logger_.limited(LogLevel::Warning, "uplink-bad-ack", "ignoring malformed ack from the relay",
-                    {{"payload", payload.substr(0, 200)}});
+                    {{"error", ack.error().message}, {"payload", payload.substr(0, 200)}});
     return;
   }
-  std::vector<std::string> ids;
-  for (const auto& id : doc["acked"]) {
-    if (id.is_string()) {
-      ids.push_back(id.get<std::string>());
-    }
-  }
+  std::vector<std::string> ids = std::move(ack->acked);
   // Rejected punches are final too: the relay has looked at them and will never take them.
-  std::size_t rejected = 0;
-  if (doc.contains("rejected") && doc["rejected"].is_array()) {
-    for (const auto& item : doc["rejected"]) {
-      if (item.is_object() && item.contains("event_id") && item["event_id"].is_string()) {
-        ids.push_back(item["event_id"].get<std::string>());
-        ++rejected;
-        logger_.warn("relay rejected a punch",
-                     {{"event_id", item["event_id"].get<std::string>()},
-                      {"reason", item.value("reason", std::string("unknown"))}});
-      }
-    }
+  const std::size_t rejected = ack->rejected.size();
+  for (auto& item : ack->rejected) {
+    logger_.warn("relay rejected a punch", {{"event_id", item.event_id}, {"reason", item.reason}});
+    ids.push_back(std::move(item.event_id));
   }
   auto acked = outbox_.acknowledge(ids, nowMs());
   if (!acked) {
@@ -114,19 +100,19 @@ std::size_t Uplink::publishBatch(bool flush, std::size_t limit) {
   if (!flush && !full && !old_enough && !rows->front().resend) {
     return 0;
   }
-  std::string body = R"({"site_id":)" + nlohmann::json(site_id_).dump() + R"(,"batch_id":")";
   const std::string batch_id =
       site_id_ + "-" + std::to_string(nowMs()) + "-" + std::to_string(++batch_counter_);
-  body += batch_id + R"(","sent_at":")" +
-          formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now())) +
-          R"(","punches":[)";
   std::vector<std::string> ids;
+  std::vector<std::string> payloads;
   ids.reserve(rows->size());
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    body += (i == 0 ? "" : ",") + (*rows)[i].payload;
-    ids.push_back((*rows)[i].event_id);
+  payloads.reserve(rows->size());
+  for (auto& row : *rows) {
+    ids.push_back(std::move(row.event_id));
+    payloads.push_back(std::move(row.payload));
   }
-  body += "]}";
+  std::string body = contract::encodePunchBatch(
+      {site_id_, batch_id, formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now()))},
+      payloads);
   mqtt_client::MqttMessage message{topics_.punches(), std::move(body), 1, false, "", batch_id};
   if (auto published = mqtt_.publish(message, std::chrono::seconds{10}); !published) {
     logger_.limited(LogLevel::Warning, "uplink-publish", "cannot publish punches; will retry",

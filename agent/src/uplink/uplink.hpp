@@ -7,11 +7,11 @@
 
 #include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"
-#include "uplink/topics.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
-#include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/common/publisher.hpp>
+#include <punchlink/contract/topics.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -34,7 +34,7 @@ class Uplink {
   Uplink(const UplinkConfig& config,
          std::string site_id,
          Outbox& outbox,
-         mqtt_client::MqttClient& mqtt,
+         mqtt_client::Publisher& mqtt,
          Logger logger,
          const Clock& clock);
   ~Uplink();
@@ -62,9 +62,9 @@ class Uplink {
 
   UplinkConfig config_;
   std::string site_id_;
-  SiteTopics topics_;
+  contract::SiteTopics topics_;
   Outbox& outbox_;
-  mqtt_client::MqttClient& mqtt_;
+  mqtt_client::Publisher& mqtt_;
   Logger logger_;
   const Clock& clock_;
   std::mutex mutex_;

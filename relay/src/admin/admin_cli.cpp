@@ -1,6 +1,7 @@
 #include "admin_cli.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/contract/topics.hpp>
 
 namespace punchlink::relay {
 
@@ -142,7 +143,7 @@ int runAdminCommand(Store& store,
         << "Broker (Mosquitto):\n"
         << "  mosquitto_passwd -b /etc/mosquitto/punchlink.passwd " << site->id << " " << password
         << "\n"
-        << "  ACL (once for all sites): pattern readwrite punchlink/v1/sites/%u/#\n"
+        << "  ACL (once for all sites): pattern readwrite " << contract::siteAclPattern() << "\n"
         << "The password is shown only once.\n";
     return 0;
   }

@@ -1,5 +1,5 @@
-// How the REST layer hands a command to a site's agent: the relay publishes it over MQTT
-// (punchlink/v1/sites/<site>/commands); tests record it instead.
+// How the REST layer hands a command to a site's agent: the relay publishes it on the site's
+// commands topic (common/.../contract/topics.hpp); tests record it instead.
 #pragma once
 
 #include <punchlink/common/result.hpp>

@@ -5,6 +5,7 @@
 
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/utc_time.hpp>
+#include <punchlink/contract/device_status.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -141,25 +142,25 @@ std::optional<ApiResponse> optionalString(const json& body,
 }
 
 ordered_json deviceJson(const Device& device) {
-  const json status =
-      device.status_json.empty() ? json::object() : json::parse(device.status_json, nullptr, false);
   ordered_json out = {{"serial_number", device.serial},
                       {"name", device.name},
                       {"location", device.location},
                       {"status", device.online ? "online" : "offline"},
                       {"registration", device.registration}};
-  if (status.is_object()) {
-    if (status.contains("users")) {
-      out["users"] = status["users"];
+  // Statuses are checked against the contract when they arrive; one stored before that, or
+  // damaged since, only loses its details.
+  if (const auto status = contract::decodeDeviceStatus(device.status_json); status) {
+    if (status->users) {
+      out["users"] = *status->users;
     }
-    if (status.contains("logs")) {
-      out["logs"] = status["logs"];
+    if (status->logs) {
+      out["logs"] = *status->logs;
     }
-    if (status.contains("storage_percent")) {
-      out["storage"] = std::to_string(status["storage_percent"].get<int>()) + "%";
+    if (status->storage_percent) {
+      out["storage"] = std::to_string(*status->storage_percent) + "%";
     }
-    if (status.contains("firmware")) {
-      out["firmware"] = status["firmware"];
+    if (!status->firmware.empty()) {
+      out["firmware"] = status->firmware;
     }
   }
   out["last_seen"] =

@@ -1,6 +1,7 @@
 #include "users_handler.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/contract/command.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -14,8 +15,10 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-constexpr std::size_t kMaxTemplateBytes = 16 * 1024;
+using contract::CommandType;
+
 constexpr std::size_t kMaxBatchUsers = 500;
+constexpr std::size_t kMaxDepartmentLength = 100;
 
 struct UserSpec {
   std::string user_id;
@@ -24,7 +27,7 @@ struct UserSpec {
   std::string password;
   std::int64_t card = 0;
   std::int64_t privilege = 0;
-  json templates = json::array();
+  std::vector<contract::FingerTemplate> templates;
 };
 
 ordered_json commandJson(const CommandRecord& command) {
@@ -69,39 +72,39 @@ std::optional<ApiResponse> parseUser(const json& body,
     return std::nullopt;
   };
   if (require_id) {
-    if (auto error = text("user_id", 23, true, user.user_id)) {
+    if (auto error = text("user_id", contract::kMaxUserIdLength, true, user.user_id)) {
       return error;
     }
-    if (user.user_id == "0") {
+    if (!contract::isValidUserId(user.user_id)) {
       return invalidField(prefix + "user_id", "\"0\" is not a valid user id on terminals");
     }
   }
-  if (auto error = text("name", 23, false, user.name)) {
+  if (auto error = text("name", contract::kMaxUserNameBytes, false, user.name)) {
     return error;
   }
-  if (auto error = text("department", 100, false, user.department)) {
+  if (auto error = text("department", kMaxDepartmentLength, false, user.department)) {
     return error;
   }
-  if (auto error = text("password", 8, false, user.password)) {
+  if (auto error = text("password", contract::kMaxPasswordLength, false, user.password)) {
     return error;
   }
   if (body.contains("card") && !body["card"].is_null()) {
-    if (!body["card"].is_number_unsigned() || body["card"].get<std::uint64_t>() > 0xFFFFFFFFULL) {
+    if (!body["card"].is_number_unsigned() ||
+        body["card"].get<std::uint64_t>() > contract::kMaxCard) {
       return invalidField(prefix + "card", "expected a card number from 0 to 4294967295");
     }
     user.card = body["card"].get<std::int64_t>();
   }
   if (body.contains("privilege") && !body["privilege"].is_null()) {
-    const std::set<std::int64_t> allowed{0, 2, 6, 14};
     if (!body["privilege"].is_number_integer() ||
-        allowed.count(body["privilege"].get<std::int64_t>()) == 0) {
+        !contract::isValidPrivilege(body["privilege"].get<std::int64_t>())) {
       return invalidField(prefix + "privilege",
                           "expected 0 (user), 2 (enroller), 6 (manager) or 14 (admin)");
     }
     user.privilege = body["privilege"].get<std::int64_t>();
   }
   if (body.contains("templates") && !body["templates"].is_null()) {
-    if (!body["templates"].is_array() || body["templates"].size() > 10) {
+    if (!body["templates"].is_array() || body["templates"].size() > contract::kMaxTemplates) {
       return invalidField(prefix + "templates",
                           "expected a list of at most 10 {type, data, index}");
     }
@@ -117,7 +120,8 @@ std::optional<ApiResponse> parseUser(const json& body,
                             "only \"fingerprint\" templates can be written to ZK terminals");
       }
       if (!item.contains("index") || !item["index"].is_number_integer() ||
-          item["index"].get<int>() < 0 || item["index"].get<int>() > 9 ||
+          item["index"].get<std::int64_t>() < 0 ||
+          item["index"].get<std::int64_t>() > contract::kMaxFingerIndex ||
           !indexes.insert(item["index"].get<int>()).second) {
         return invalidField(where + ".index", "expected a finger index from 0 to 9, used once");
       }
@@ -125,11 +129,15 @@ std::optional<ApiResponse> parseUser(const json& body,
         return invalidField(where + ".data", "expected the template as standard base64");
       }
       auto data = crypto::base64Decode(item["data"].get<std::string>());
-      if (!data || data->empty() || data->size() > kMaxTemplateBytes) {
-        return invalidField(where + ".data",
-                            "expected 1 to 16384 bytes of template as standard base64");
+      if (!data || data->empty() || data->size() > contract::kMaxTemplateBytes) {
+        return invalidField(where + ".data", "expected 1 to " +
+                                                 std::to_string(contract::kMaxTemplateBytes) +
+                                                 " bytes of template as standard base64");
       }
-      user.templates.push_back({{"index", item["index"]}, {"data", item["data"]}});
+      contract::FingerTemplate tmpl;
+      tmpl.finger = static_cast<std::uint8_t>(item["index"].get<int>());
+      tmpl.data.assign(data->begin(), data->end());
+      user.templates.push_back(std::move(tmpl));
     }
   }
   return std::nullopt;
@@ -154,26 +162,23 @@ std::variant<Device, ApiResponse> reachableDevice(Store& store,
   return **device;
 }
 
-// Records a command and hands it to the site's agent; it stays "queued" if that fails.
+// Records a command (its type and parameters set) and hands it to the site's agent; it stays
+// "queued" if that fails.
 Result<CommandRecord> sendCommand(Store& store,
                                   CommandSender& sender,
                                   const Device& device,
-                                  const std::string& type,
-                                  const std::string& user_id,
-                                  json params) {
+                                  contract::Command message) {
+  message.command_id = "cmd_" + crypto::randomHexToken(10);
+  message.device = device.serial;
   CommandRecord command;
-  command.id = "cmd_" + crypto::randomHexToken(10);
+  command.id = message.command_id;
   command.tenant_id = device.tenant_id;
   command.site_id = device.site_id;
   command.device_serial = device.serial;
-  command.type = type;
-  command.user_id = user_id;
+  command.type = contract::commandTypeName(message.type);
+  command.user_id = message.user.user_id;
   command.state = "queued";
-  command.payload = json{{"command_id", command.id},
-                         {"device", device.serial},
-                         {"type", type},
-                         {"params", std::move(params)}}
-                        .dump();
+  command.payload = contract::encodeCommand(message);
   if (auto created = store.createCommand(command); !created) {
     return created.error();
   }
@@ -184,9 +189,17 @@ Result<CommandRecord> sendCommand(Store& store,
   return command;
 }
 
-json userParams(const UserSpec& user) {
-  return {{"user_id", user.user_id},   {"name", user.name}, {"privilege", user.privilege},
-          {"password", user.password}, {"card", user.card}, {"templates", user.templates}};
+// The command that writes `user` to a terminal.
+contract::Command userCommand(CommandType type, const UserSpec& user) {
+  contract::Command command;
+  command.type = type;
+  command.user.user_id = user.user_id;
+  command.user.name = user.name;
+  command.user.privilege = static_cast<std::uint8_t>(user.privilege);
+  command.user.password = user.password;
+  command.user.card = static_cast<std::uint32_t>(user.card);
+  command.user.templates = user.templates;
+  return command;
 }
 
 // Stores the user and sends the enrollment; the 201 body or the error response.
@@ -200,7 +213,7 @@ ApiResponse enroll(Store& store,
       !stored) {
     return errorResponse(stored.error());
   }
-  auto command = sendCommand(store, sender, device, "enroll_user", user.user_id, userParams(user));
+  auto command = sendCommand(store, sender, device, userCommand(CommandType::EnrollUser, user));
   if (!command) {
     return errorResponse(command.error());
   }
@@ -404,8 +417,8 @@ ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request)
     if (std::holds_alternative<ApiResponse>(device)) {
       continue;  // decommissioned since: nothing to update there
     }
-    auto command = sendCommand(store, sender, std::get<Device>(device), "update_user", user.user_id,
-                               userParams(user));
+    auto command = sendCommand(store, sender, std::get<Device>(device),
+                               userCommand(CommandType::UpdateUser, user));
     if (!command) {
       return errorResponse(command.error());
     }
@@ -445,8 +458,10 @@ ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request)
       }
       continue;
     }
-    auto command = sendCommand(store, sender, std::get<Device>(device), "delete_user", user_id,
-                               {{"user_id", user_id}});
+    contract::Command remove;
+    remove.type = CommandType::DeleteUser;
+    remove.user.user_id = user_id;
+    auto command = sendCommand(store, sender, std::get<Device>(device), std::move(remove));
     if (!command) {
       return errorResponse(command.error());
     }

@@ -4,6 +4,7 @@
 
 #include <punchlink/common/metrics_writer.hpp>
 #include <punchlink/common/signals.hpp>
+#include <punchlink/contract/topics.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -12,7 +13,7 @@ namespace punchlink::relay {
 std::string relayVersion() { return "0.1.0"; }
 
 Status MqttCommandSender::send(const std::string& site_id, const std::string& payload) {
-  return mqtt_.publish({"punchlink/v1/sites/" + site_id + "/commands", payload, 1, false, "", ""},
+  return mqtt_.publish({contract::SiteTopics(site_id).commands(), payload, 1, false, "", ""},
                        std::chrono::seconds{5});
 }
 
@@ -38,12 +39,14 @@ Status RelayApp::start() {
     return client.error();
   }
   mqtt_ = std::move(client.value());
-  ingest_ = std::make_unique<IngestConsumer>(*store_, *mqtt_, config_.broker.share_group,
-                                             logger_.child("ingest"), clock_);
+  ingest_ = std::make_unique<IngestConsumer>(*store_, *mqtt_, logger_.child("ingest"), clock_);
   mqtt_->setMessageHandler(
       [this](const mqtt_client::MqttMessage& message) { ingest_->onMessage(message); });
-  if (auto subscribed = ingest_->subscribe(); !subscribed) {
-    return subscribed;
+  // Kept by the client and made again after every reconnect that lost the session.
+  for (const auto& filter : IngestConsumer::subscriptions(config_.broker.share_group)) {
+    if (auto subscribed = mqtt_->subscribe(filter, 1, std::chrono::seconds{5}); !subscribed) {
+      return subscribed;
+    }
   }
   const WebhookConfig& hooks = config_.webhooks;
   webhooks::WebhookHttpOptions http_options;

@@ -25,12 +25,12 @@ namespace punchlink::relay {
 // Publishes commands to a site's agent over MQTT.
 class MqttCommandSender final : public api::CommandSender {
  public:
-  explicit MqttCommandSender(mqtt_client::MqttClient& mqtt) : mqtt_(mqtt) {}
+  explicit MqttCommandSender(mqtt_client::Publisher& mqtt) : mqtt_(mqtt) {}
 
   Status send(const std::string& site_id, const std::string& payload) override;
 
  private:
-  mqtt_client::MqttClient& mqtt_;
+  mqtt_client::Publisher& mqtt_;
 };
 
 class RelayApp {

@@ -1,41 +1,27 @@
 #include "ingest_consumer.hpp"
 
-#include "ingest/punch_batch.hpp"
-
-#include <nlohmann/json.hpp>
+#include <punchlink/contract/ack.hpp>
+#include <punchlink/contract/agent_status.hpp>
+#include <punchlink/contract/command_result.hpp>
+#include <punchlink/contract/device_status.hpp>
+#include <punchlink/contract/punch_batch.hpp>
+#include <punchlink/contract/topics.hpp>
 
 namespace punchlink::relay {
 
+using contract::TopicKind;
+
 IngestConsumer::IngestConsumer(Store& store,
-                               mqtt_client::MqttClient& mqtt,
-                               std::string share_group,
+                               mqtt_client::Publisher& acks,
                                Logger logger,
                                const Clock& clock)
-    : store_(store),
-      mqtt_(mqtt),
-      share_group_(std::move(share_group)),
-      logger_(std::move(logger)),
-      clock_(clock) {}
+    : store_(store), acks_(acks), logger_(std::move(logger)), clock_(clock) {}
 
-Status IngestConsumer::subscribe() {
-  // Punch batches through a shared subscription: with several relay nodes each batch goes to one.
-  if (auto done = mqtt_.subscribe("$share/" + share_group_ + "/punchlink/v1/sites/+/punches", 1,
-                                  std::chrono::seconds{5});
-      !done) {
-    return done;
-  }
-  if (auto done =
-          mqtt_.subscribe("$share/" + share_group_ + "/punchlink/v1/sites/+/command-results", 1,
-                          std::chrono::seconds{5});
-      !done) {
-    return done;
-  }
-  // Status messages are retained and idempotent: every node takes them.
-  if (auto done = mqtt_.subscribe("punchlink/v1/sites/+/status", 1, std::chrono::seconds{5});
-      !done) {
-    return done;
-  }
-  return mqtt_.subscribe("punchlink/v1/sites/+/devices/+/status", 1, std::chrono::seconds{5});
+std::vector<std::string> IngestConsumer::subscriptions(std::string_view share_group) {
+  return {contract::everySiteShared(share_group, TopicKind::Punches),
+          contract::everySiteShared(share_group, TopicKind::CommandResults),
+          contract::everySite(TopicKind::AgentStatus),
+          contract::everySite(TopicKind::DeviceStatus)};
 }
 
 IngestStats IngestConsumer::stats() const {
@@ -43,45 +29,52 @@ IngestStats IngestConsumer::stats() const {
 }
 
 void IngestConsumer::onMessage(const mqtt_client::MqttMessage& message) {
-  const std::string site_id = siteOfTopic(message.topic);
-  if (site_id.empty()) {
+  const auto topic = contract::parseTopic(message.topic);
+  if (!topic) {
     return;
   }
-  if (message.topic.ends_with("/punches")) {
-    onPunches(site_id, message);
-  } else if (message.topic.ends_with("/command-results")) {
-    onCommandResult(site_id, message.payload);
-  } else if (message.topic.ends_with("/status") &&
-             message.topic.find("/devices/") != std::string::npos) {
-    onDeviceStatus(site_id, message.payload);
-  } else if (message.topic == "punchlink/v1/sites/" + site_id + "/status") {
-    onAgentStatus(site_id, message.payload);
+  switch (topic->kind) {
+    case TopicKind::Punches:
+      onPunches(topic->site_id, message);
+      break;
+    case TopicKind::CommandResults:
+      onCommandResult(topic->site_id, message.payload);
+      break;
+    case TopicKind::DeviceStatus:
+      onDeviceStatus(topic->site_id, message.payload);
+      break;
+    case TopicKind::AgentStatus:
+      onAgentStatus(topic->site_id, message.payload);
+      break;
+    case TopicKind::Acks:
+    case TopicKind::Commands:
+      break;  // the relay's own messages to agents
   }
 }
 
 void IngestConsumer::onAgentStatus(const std::string& site_id, const std::string& payload) {
-  const auto doc = nlohmann::json::parse(payload, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("online") ||
-      !doc["online"].is_boolean()) {
+  const auto status = contract::decodeAgentStatus(payload);
+  if (!status) {
     logger_.limited(LogLevel::Warning, "ingest-agent/" + site_id,
-                    "ignoring a malformed agent status", {{"site", site_id}});
+                    "ignoring a malformed agent status",
+                    {{"site", site_id}, {"error", status.error().message}});
     return;
   }
   auto site = store_.findSite(site_id);
   if (!site || !site->has_value()) {
     return;  // an unregistered site: its punches are refused and logged already
   }
-  const bool online = doc["online"].get<bool>();
-  if (auto recorded = store_.recordAgentStatus(
-          **site, payload, online, std::chrono::floor<std::chrono::seconds>(clock_.now()));
+  // Kept as decoded and encoded again: what the relay stores has the contract's shape.
+  if (auto recorded =
+          store_.recordAgentStatus(**site, contract::encodeAgentStatus(*status), status->online,
+                                   std::chrono::floor<std::chrono::seconds>(clock_.now()));
       !recorded) {
     logger_.limited(LogLevel::Warning, "ingest-agent-store", "cannot record agent status",
                     {{"error", recorded.error().toString()}});
     return;
   }
-  if (!online) {
-    logger_.info("site's agent went offline",
-                 {{"site", site_id}, {"reason", doc.value("reason", std::string())}});
+  if (!status->online) {
+    logger_.info("site's agent went offline", {{"site", site_id}, {"reason", status->reason}});
   }
   notifyDeliveries();
 }
@@ -89,7 +82,7 @@ void IngestConsumer::onAgentStatus(const std::string& site_id, const std::string
 void IngestConsumer::onPunches(const std::string& site_id,
                                const mqtt_client::MqttMessage& message) {
   ++batches_;
-  auto batch = parsePunchBatch(message.payload, site_id);
+  auto batch = contract::decodePunchBatch(message.payload, site_id);
   if (!batch) {
     ++refused_;
     logger_.limited(LogLevel::Warning, "ingest-bad/" + site_id, "refused a punch batch",
@@ -121,18 +114,15 @@ void IngestConsumer::onPunches(const std::string& site_id,
   stored_ += outcome->stored_new;
   duplicates_ += outcome->acked.size() - outcome->stored_new;
   rejected_ += outcome->rejected.size();
-  nlohmann::json rejected = nlohmann::json::array();
   for (const auto& item : outcome->rejected) {
-    rejected.push_back({{"event_id", item.event_id}, {"reason", item.reason}});
     logger_.limited(LogLevel::Warning, "ingest-rejected/" + site_id, "rejected a punch",
                     {{"site", site_id}, {"event_id", item.event_id}, {"reason", item.reason}});
   }
   // Acknowledge only now, after the commit.
-  const nlohmann::json ack = {
-      {"batch_id", batch->batch_id}, {"acked", outcome->acked}, {"rejected", rejected}};
-  if (auto sent = mqtt_.publish(
-          {"punchlink/v1/sites/" + site_id + "/acks", ack.dump(), 1, false, "", batch->batch_id},
-          std::chrono::seconds{10});
+  const std::string ack = contract::encodeAck({batch->batch_id, outcome->acked, outcome->rejected});
+  if (auto sent =
+          acks_.publish({contract::SiteTopics(site_id).acks(), ack, 1, false, "", batch->batch_id},
+                        std::chrono::seconds{10});
       !sent) {
     logger_.limited(LogLevel::Warning, "ingest-ack", "cannot send an ack; the agent will resend",
                     {{"site", site_id}, {"error", sent.error().toString()}});
@@ -145,25 +135,17 @@ void IngestConsumer::onPunches(const std::string& site_id,
 }
 
 void IngestConsumer::onCommandResult(const std::string& site_id, const std::string& payload) {
-  const auto doc = nlohmann::json::parse(payload, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("command_id") ||
-      !doc["command_id"].is_string() || !doc.contains("status") || !doc["status"].is_string()) {
+  const auto result = contract::decodeCommandResult(payload);
+  if (!result) {
     logger_.limited(LogLevel::Warning, "ingest-result/" + site_id,
                     "ignoring a malformed command result",
-                    {{"site", site_id}, {"payload", payload.substr(0, 200)}});
+                    {{"site", site_id}, {"error", result.error().message}});
     return;
   }
-  const std::string status = doc["status"].get<std::string>();
-  if (status != "succeeded" && status != "failed") {
-    return;
-  }
-  const std::string error = doc.contains("error") && doc["error"].is_string()
-                                ? doc["error"].get<std::string>()
-                                : std::string();
-  const std::string result = doc.contains("result") ? doc["result"].dump() : std::string();
   // Scoped by site: an agent can only finish commands that were sent to its own site.
-  if (auto updated = store_.updateCommand(site_id, doc["command_id"].get<std::string>(), status,
-                                          error, result);
+  if (auto updated = store_.updateCommand(site_id, result->command_id,
+                                          result->succeeded ? "succeeded" : "failed", result->error,
+                                          result->result_json);
       !updated) {
     logger_.limited(LogLevel::Warning, "ingest-result-store", "cannot record a command result",
                     {{"error", updated.error().toString()}});
@@ -173,20 +155,23 @@ void IngestConsumer::onCommandResult(const std::string& site_id, const std::stri
 }
 
 void IngestConsumer::onDeviceStatus(const std::string& site_id, const std::string& payload) {
-  const auto doc = nlohmann::json::parse(payload, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("serial") ||
-      !doc["serial"].is_string() || doc["serial"].get<std::string>().empty() ||
-      doc["serial"].get<std::string>().size() > 64) {
+  const auto status = contract::decodeDeviceStatus(payload);
+  if (!status) {
+    logger_.limited(LogLevel::Warning, "ingest-status/" + site_id,
+                    "ignoring a malformed device status",
+                    {{"site", site_id}, {"error", status.error().message}});
+    return;
+  }
+  if (status->serial.empty()) {
     return;  // status before the first connect names no serial yet
   }
   auto site = store_.findSite(site_id);
   if (!site || !site->has_value()) {
     return;
   }
-  const bool online = doc.value("online", false);
-  if (auto recorded =
-          store_.recordDeviceStatus(**site, doc["serial"].get<std::string>(), payload, online,
-                                    std::chrono::floor<std::chrono::seconds>(clock_.now()));
+  if (auto recorded = store_.recordDeviceStatus(
+          **site, status->serial, contract::encodeDeviceStatus(*status), status->online,
+          std::chrono::floor<std::chrono::seconds>(clock_.now()));
       !recorded) {
     logger_.limited(LogLevel::Warning, "ingest-status", "cannot record device status",
                     {{"error", recorded.error().toString()}});

@@ -7,11 +7,14 @@
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
-#include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/common/publisher.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace punchlink::relay {
 
@@ -25,14 +28,13 @@ struct IngestStats {
 
 class IngestConsumer {
  public:
-  IngestConsumer(Store& store,
-                 mqtt_client::MqttClient& mqtt,
-                 std::string share_group,
-                 Logger logger,
-                 const Clock& clock);
+  // `acks` carries the acknowledgements back to the agents.
+  IngestConsumer(Store& store, mqtt_client::Publisher& acks, Logger logger, const Clock& clock);
 
-  // Subscribes (again after reconnects, through the client's subscription list).
-  Status subscribe();
+  // The topic filters to subscribe to (QoS 1). Punch batches and command results come through
+  // the MQTT 5 shared subscription `share_group`, so with several relay nodes each goes to one;
+  // statuses are retained and idempotent, so every node takes them.
+  static std::vector<std::string> subscriptions(std::string_view share_group);
 
   void onMessage(const mqtt_client::MqttMessage& message);
 
@@ -57,8 +59,7 @@ class IngestConsumer {
 
   Store& store_;
   std::function<void()> deliveries_queued_;
-  mqtt_client::MqttClient& mqtt_;
-  std::string share_group_;
+  mqtt_client::Publisher& acks_;
   Logger logger_;
   const Clock& clock_;
   std::atomic<std::uint64_t> batches_{0};

@@ -6,6 +6,7 @@
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/contract/topics.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -430,10 +431,7 @@ Result<Site> SqlStore::createSite(const std::string& tenant_id, const std::strin
     return makeError(ErrorCode::NotFound, "no tenant " + tenant_id,
                      "list tenants with: punchlink-relay tenants list");
   }
-  if (site_id.empty() || site_id.size() > 64 ||
-      site_id.find_first_not_of(
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-          std::string::npos) {
+  if (!contract::isValidSiteId(site_id)) {
     return makeError(ErrorCode::InvalidInput,
                      "site id must be 1-64 characters from a-z, A-Z, 0-9, '-', '_' and '.'");
   }
@@ -462,7 +460,9 @@ Result<std::optional<Site>> SqlStore::findSite(const std::string& site_id) {
   });
 }
 
-Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch, UtcSeconds now) {
+Result<IngestOutcome> SqlStore::ingest(const Site& site,
+                                       const contract::PunchBatch& batch,
+                                       UtcSeconds now) {
   const std::lock_guard lock(mutex_);
   IngestOutcome outcome;
   outcome.rejected = batch.rejected;
@@ -508,7 +508,7 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
     std::map<std::string, std::optional<std::array<std::string, 3>>> devices;
     std::map<std::string, std::string> user_names;
     const auto resolve_device =
-        [&](const IncomingPunch& punch) -> Result<std::optional<std::array<std::string, 3>>> {
+        [&](const contract::Punch& punch) -> Result<std::optional<std::array<std::string, 3>>> {
       if (const auto known = devices.find(punch.device_serial); known != devices.end()) {
         return known->second;
       }
@@ -535,7 +535,8 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
       }
       return device;
     };
-    for (const auto& punch : batch.punches) {
+    for (const auto& received : batch.punches) {
+      const contract::Punch& punch = received.punch;
       auto device = resolve_device(punch);
       if (!device) {
         return device.error();
@@ -556,7 +557,7 @@ Result<IngestOutcome> SqlStore::ingest(const Site& site, const PunchBatch& batch
           .bind(6, punch.timestamp)
           .bind(7, punch.punch_type)
           .bind(8, punch.method)
-          .bind(9, punch.payload)
+          .bind(9, received.payload)
           .bind(10, received_at);
       if (auto done = insert_punch->run(); !done) {
         return done;

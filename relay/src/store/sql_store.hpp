@@ -31,7 +31,9 @@ class SqlStore final : public Store {
   Result<std::optional<ApiKeyInfo>> authenticate(const std::string& secret) override;
   Result<Site> createSite(const std::string& tenant_id, const std::string& site_id) override;
   Result<std::optional<Site>> findSite(const std::string& site_id) override;
-  Result<IngestOutcome> ingest(const Site& site, const PunchBatch& batch, UtcSeconds now) override;
+  Result<IngestOutcome> ingest(const Site& site,
+                               const contract::PunchBatch& batch,
+                               UtcSeconds now) override;
   Status recordAgentStatus(const Site& site,
                            const std::string& status_json,
                            bool online,

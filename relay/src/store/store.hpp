@@ -2,10 +2,9 @@
 // SqlStore implements it on SQLite (the default) and on PostgreSQL (several relay nodes).
 #pragma once
 
-#include "ingest/punch_batch.hpp"
-
 #include <punchlink/common/result.hpp>
 #include <punchlink/common/utc_time.hpp>
+#include <punchlink/contract/punch_batch.hpp>
 
 #include <cstdint>
 #include <map>
@@ -182,7 +181,7 @@ struct IdempotencyClaim {
 
 struct IngestOutcome {
   std::vector<std::string> acked;  // committed now or before
-  std::vector<RejectedPunch> rejected;
+  std::vector<contract::RejectedPunch> rejected;
   std::size_t stored_new = 0;
   std::size_t deliveries_queued = 0;
 };
@@ -213,7 +212,7 @@ class Store {
   // unknown devices as pending, and queues the webhook deliveries the new punches cause.
   // Punches of devices that belong to another tenant are rejected.
   virtual Result<IngestOutcome> ingest(const Site& site,
-                                       const PunchBatch& batch,
+                                       const contract::PunchBatch& batch,
                                        UtcSeconds now) = 0;
 
   // The site's agent came online or went away (its last will). When it goes, its terminals are

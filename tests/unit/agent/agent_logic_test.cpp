@@ -1,5 +1,4 @@
-// Pure agent logic: command parsing, punch mapping, the token bucket.
-#include "commands/command.hpp"
+// Pure agent logic: punch mapping, the token bucket.
 #include "devices/punch_mapper.hpp"
 #include "uplink/token_bucket.hpp"
 
@@ -12,68 +11,6 @@ namespace punchlink::agent {
 namespace {
 
 using nlohmann::json;
-
-TEST(Command, ParsesEnrollWithTemplates) {
-  const auto command = parseCommand(R"({"command_id":"c1","device":"SN1","type":"enroll_user",
-      "expires_at":"2026-03-28T08:30:00Z",
-      "params":{"user_id":"EMP_001","name":"John Doe","privilege":14,"card":123,
-                "templates":[{"index":0,"data":"AQID"},{"index":9,"data":"BAU="}]}})");
-  ASSERT_TRUE(command.ok()) << command.error();
-  EXPECT_EQ(command->type, CommandType::EnrollUser);
-  EXPECT_EQ(command->user.user_id, "EMP_001");
-  EXPECT_EQ(command->user.privilege, 14);
-  ASSERT_EQ(command->user.templates.size(), 2U);
-  EXPECT_EQ(command->user.templates[1].finger, 9);
-  EXPECT_EQ(command->user.templates[1].data, (zk::Bytes{4, 5}));
-  EXPECT_EQ(formatRfc3339(*command->expires_at), "2026-03-28T08:30:00Z");
-}
-
-TEST(Command, RejectsMalformedPayloadsNamingTheField) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"not json", "not a JSON object"},
-      {"[1,2]", "not a JSON object"},
-      {R"({"device":"d","type":"unlock"})", "command_id is required"},
-      {R"({"command_id":7,"device":"d","type":"unlock"})", "command_id must be a string"},
-      {R"({"command_id":"c","type":"unlock"})", "device is required"},
-      {R"({"command_id":"c","device":"d","type":"fly"})", "\"fly\" is not one of"},
-      {R"({"command_id":"c","device":"d","type":"enroll_user","params":{}})",
-       "user_id is required"},
-      {R"({"command_id":"c","device":"d","type":"enroll_user","params":{"user_id":"0"}})",
-       "user_id must be 1-23 characters"},
-      {R"({"command_id":"c","device":"d","type":"enroll_user","params":{"user_id":"a",
-          "templates":[{"index":12,"data":"AQID"}]}})",
-       "index must be from 0 to 9"},
-      {R"({"command_id":"c","device":"d","type":"enroll_user","params":{"user_id":"a",
-          "templates":[{"index":1,"data":"!!"}]}})",
-       "templates[0].data"},
-      {R"({"command_id":"c","device":"d","type":"unlock","params":{"seconds":600}})",
-       "seconds must be from 1 to 60"},
-      {R"({"command_id":"c","device":"d","type":"set_time","params":{"time":"yesterday"}})",
-       "time: invalid timestamp"},
-      {R"({"command_id":"c","device":"d","type":"clear_attendance"})", "confirm = true"},
-  };
-  for (const auto& [payload, expected] : cases) {
-    const auto command = parseCommand(payload);
-    ASSERT_FALSE(command.ok()) << payload;
-    EXPECT_NE(command.error().message.find(expected), std::string::npos)
-        << payload << " → " << command.error().message;
-  }
-  // The id is kept when there was one, so the failure result can name it.
-  EXPECT_EQ(parseCommand(R"({"command_id":"c9","device":"d","type":"fly"})").error().hint, "c9");
-}
-
-TEST(Command, ResultJson) {
-  const auto utc = parseRfc3339("2026-03-27T08:30:02Z").value();
-  const json ok = json::parse(commandResultJson("c1", "SN1", "unlock", true, "", R"({"uid":3})",
-                                                std::chrono::floor<std::chrono::seconds>(utc)));
-  EXPECT_EQ(ok["status"], "succeeded");
-  EXPECT_EQ(ok["result"]["uid"], 3);
-  EXPECT_FALSE(ok.contains("error"));
-  const json failed = json::parse(commandResultJson("c2", "SN1", "unlock", false, "door jammed", "",
-                                                    std::chrono::floor<std::chrono::seconds>(utc)));
-  EXPECT_EQ(failed["status"], "failed");
-  EXPECT_EQ(failed["error"], "door jammed");
-}
 
 TEST(PunchMapper, ConvertsToUtcAndNamesTypeAndMethod) {
   const auto berlin = TimeZone::find("Europe/Berlin").value();

@@ -29,7 +29,7 @@ adms::IclockQuery query(const std::string& text) {
 }
 
 Command command(const std::string& payload) {
-  auto parsed = parseCommand(payload);
+  auto parsed = contract::decodeCommand(payload);
   EXPECT_TRUE(parsed.ok()) << payload;
   return parsed.valueOr(Command{});
 }
@@ -343,9 +343,14 @@ TEST(PushCommandPlan, RefusesWhatTheTerminalCannotDo) {
                              zone, "att", now);
   ASSERT_FALSE(far.ok());
   EXPECT_NE(far.error().message.find("takes its clock from the agent"), std::string::npos);
-  auto tab = planPushCommand(command(R"({"command_id":"a","device":"d","type":"enroll_user",)"
-                                     R"("params":{"user_id":"9","name":"a\tb"}})"),
-                             zone, "att", now);
+  // The contract's decoder refuses control characters already; the plan must not rely on it.
+  EXPECT_FALSE(contract::decodeCommand(R"({"command_id":"a","device":"d","type":"enroll_user",)"
+                                       R"("params":{"user_id":"9","name":"a\tb"}})")
+                   .ok());
+  Command with_tab = command(R"({"command_id":"a","device":"d","type":"enroll_user",)"
+                             R"("params":{"user_id":"9","name":"ab"}})");
+  with_tab.user.name = "a\tb";
+  auto tab = planPushCommand(with_tab, zone, "att", now);
   ASSERT_FALSE(tab.ok());
   EXPECT_NE(tab.error().message.find("cannot send this to a push terminal"), std::string::npos);
   auto key = planPushCommand(command(R"({"command_id":"a","device":"d","type":"set_options",)"

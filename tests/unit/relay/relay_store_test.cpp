@@ -1,5 +1,4 @@
 #include "admin/admin_cli.hpp"
-#include "ingest/punch_batch.hpp"
 #include "store/sql_store.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -42,52 +41,6 @@ std::string batchJson(const std::string& site, const json& punches) {
 const std::string kHexA = "aaaaaaaaaaaaaaaaaaaaaaaa";
 const std::string kHexB = "bbbbbbbbbbbbbbbbbbbbbbbb";
 
-TEST(PunchBatch, ValidBatch) {
-  const auto batch =
-      parsePunchBatch(batchJson("plant-7", json::array({punchJson(kHexA)})), "plant-7");
-  ASSERT_TRUE(batch.ok()) << batch.error();
-  ASSERT_EQ(batch->punches.size(), 1U);
-  EXPECT_EQ(batch->punches[0].timestamp, "2026-03-27T08:30:12Z");
-  EXPECT_TRUE(batch->rejected.empty());
-}
-
-TEST(PunchBatch, RefusesWholeBatchesThatCannotBeAcked) {
-  EXPECT_FALSE(parsePunchBatch("nope", "s").ok());
-  EXPECT_FALSE(parsePunchBatch(R"({"site_id":"s"})", "s").ok());
-  EXPECT_FALSE(parsePunchBatch(R"({"site_id":"s","batch_id":"b","punches":{}})", "s").ok());
-  const auto foreign = parsePunchBatch(batchJson("other-site", json::array()), "plant-7");
-  ASSERT_FALSE(foreign.ok());
-  EXPECT_EQ(foreign.error().code, ErrorCode::PermissionDenied);
-}
-
-TEST(PunchBatch, RejectsBadPunchesOneByOneWithReasons) {
-  json bad_time = punchJson(kHexA);
-  bad_time["timestamp"] = "yesterday";
-  json no_user = punchJson(kHexB);
-  no_user.erase("user_id");
-  json bad_id = punchJson(kHexA);
-  bad_id["event_id"] = "evt_XYZ";
-  json nul_user = punchJson("dddddddddddddddddddddddd");
-  nul_user["user_id"] = std::string("EMP\0X", 5);  // PostgreSQL text cannot hold it
-  const auto batch =
-      parsePunchBatch(batchJson("s", json::array({bad_time, no_user, bad_id, 42, nul_user,
-                                                  punchJson("cccccccccccccccccccccccc")})),
-                      "s");
-  ASSERT_TRUE(batch.ok());
-  EXPECT_EQ(batch->punches.size(), 1U);
-  ASSERT_EQ(batch->rejected.size(), 4U);
-  EXPECT_NE(batch->rejected[0].reason.find("timestamp"), std::string::npos);
-  EXPECT_EQ(batch->rejected[1].reason, "user_id is missing");
-  EXPECT_NE(batch->rejected[2].reason.find("24 hex digits"), std::string::npos);
-  EXPECT_EQ(batch->rejected[3].reason, "user_id must not contain control characters");
-}
-
-TEST(PunchBatch, SiteOfTopic) {
-  EXPECT_EQ(siteOfTopic("punchlink/v1/sites/plant-7/punches"), "plant-7");
-  EXPECT_EQ(siteOfTopic("punchlink/v1/sites/plant-7"), "");
-  EXPECT_EQ(siteOfTopic("other/v1/sites/x/punches"), "");
-}
-
 class SqlStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -98,8 +51,8 @@ class SqlStoreTest : public ::testing::Test {
     ASSERT_TRUE(store_->migrate().ok());  // idempotent
   }
 
-  PunchBatch batch(const std::string& site, const json& punches) {
-    return parsePunchBatch(batchJson(site, punches), site).value();
+  contract::PunchBatch batch(const std::string& site, const json& punches) {
+    return contract::decodePunchBatch(batchJson(site, punches), site).value();
   }
 
   // A webhook endpoint of `tenant` subscribed to `events` (a JSON array; empty: all).

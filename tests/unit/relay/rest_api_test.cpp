@@ -3,9 +3,9 @@
 
 #include "api/http_server.hpp"
 #include "api/openapi_document.hpp"
-#include "ingest/punch_batch.hpp"
 #include "store/sql_store.hpp"
 
+#include <punchlink/contract/punch_batch.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/ports.hpp>
@@ -108,7 +108,7 @@ class RestApiTest : public ::testing::Test {
                          {"punch_type", "CheckIn"},
                          {"method", "Fingerprint"}});
       if (punches.size() == 1000 || i == count - 1) {
-        const auto batch = parsePunchBatch(
+        const auto batch = contract::decodePunchBatch(
             json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", punches}}.dump(),
             "plant-7");
         ASSERT_TRUE(batch.ok());
@@ -269,6 +269,23 @@ TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_).body["data"].size(), 2U);  // + pending SN1
   EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", acme_key_).status, 200);
   EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).status, 404);
+}
+
+TEST_F(RestApiTest, AMalformedStoredStatusCostsItsDetailsNotTheList) {
+  // A status kept from before statuses were checked (ingest refuses these now): a string
+  // storage_percent made every GET /v1/devices of the tenant answer 500.
+  ASSERT_TRUE(store_
+                  ->recordDeviceStatus(
+                      site_, "SN-BAD",
+                      R"({"serial":"SN-BAD","online":true,"storage_percent":"31"})", true,
+                      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
+                  .ok());
+  const auto list = call("GET", "/v1/devices", acme_key_);
+  ASSERT_EQ(list.status, 200) << list.body.dump();
+  ASSERT_EQ(list.body["data"].size(), 1U);
+  EXPECT_EQ(list.body["data"][0]["status"], "online");
+  EXPECT_FALSE(list.body["data"][0].contains("storage"));
+  EXPECT_EQ(call("GET", "/v1/devices/SN-BAD", acme_key_).status, 200);
 }
 
 TEST_F(RestApiTest, EnrollmentBecomesACommandToTheSite) {

@@ -11,6 +11,7 @@
 
 #include <punchlink/common/backoff.hpp>
 #include <punchlink/common/log.hpp>
+#include <punchlink/common/publisher.hpp>
 #include <punchlink/common/result.hpp>
 
 #include <atomic>
@@ -33,16 +34,6 @@ class ssl_options;
 }  // namespace mqtt
 
 namespace punchlink::mqtt_client {
-
-struct MqttMessage {
-  std::string topic;
-  std::string payload;
-  int qos = 1;
-  bool retained = false;
-  // MQTT 5 request/response properties; empty when absent.
-  std::string response_topic;
-  std::string correlation_data;
-};
 
 struct MqttWill {
   std::string topic;
@@ -93,7 +84,7 @@ struct MqttClientStats {
 // to turn Paho's generic connect failure into an actionable message.
 std::string diagnoseTls(const MqttClientOptions& options, const std::string& paho_uri);
 
-class MqttClient {
+class MqttClient final : public Publisher {
  public:
   using MessageHandler = std::function<void(const MqttMessage&)>;
   // connected: true after every (re)connect, false after every loss; reason says why.
@@ -102,7 +93,7 @@ class MqttClient {
   // Validates the options (URI scheme, TLS files readable); no network activity yet.
   static Result<std::unique_ptr<MqttClient>> create(MqttClientOptions options, Logger logger);
 
-  ~MqttClient();
+  ~MqttClient() override;
   MqttClient(const MqttClient&) = delete;
   MqttClient& operator=(const MqttClient&) = delete;
   MqttClient(MqttClient&&) = delete;
@@ -121,14 +112,13 @@ class MqttClient {
   Status connect(std::chrono::milliseconds timeout);
 
   bool waitConnected(std::chrono::milliseconds timeout);
-  bool isConnected() const;
+  bool isConnected() const override;
 
   // Subscribes now (when connected) and again after any reconnect whose session the broker lost.
   Status subscribe(const std::string& filter, int qos, std::chrono::milliseconds timeout);
 
-  // Publishes and waits for the broker's acknowledgement (PUBACK for QoS 1). Unavailable when
-  // not connected; PermissionDenied when the broker's ACL refuses the topic.
-  Status publish(const MqttMessage& message, std::chrono::milliseconds timeout);
+  // Publisher
+  Status publish(const MqttMessage& message, std::chrono::milliseconds timeout) override;
 
   // Disconnects cleanly (the broker discards the will) and stops the threads. Idempotent.
   void stop(std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});

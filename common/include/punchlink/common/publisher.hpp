@@ -1,0 +1,32 @@
+// Publisher: what components that send MQTT messages need of a connection (the uplink, ingest's
+// acks, command sending), so they can be tested against an in-memory fake instead of a broker.
+// MqttClient implements it.
+#pragma once
+
+#include <punchlink/common/result.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace punchlink::mqtt_client {
+
+struct MqttMessage {
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  bool retained = false;
+  // MQTT 5 request/response properties; empty when absent.
+  std::string response_topic;
+  std::string correlation_data;
+};
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  virtual bool isConnected() const = 0;
+  // Publishes and waits for the broker's acknowledgement (PUBACK for QoS 1). Unavailable when
+  // not connected; PermissionDenied when the broker's ACL refuses the topic.
+  virtual Status publish(const MqttMessage& message, std::chrono::milliseconds timeout) = 0;
+};
+
+}  // namespace punchlink::mqtt_client
