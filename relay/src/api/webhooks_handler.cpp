@@ -1,5 +1,6 @@
 #include "webhooks_handler.hpp"
 
+#include "webhooks/endpoint_fields.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/common/crypto.hpp>
@@ -7,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <charconv>
 #include <memory>
 
@@ -18,10 +18,6 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-constexpr std::array<std::string_view, 6> kEventTypes = {"attendance.punch",  "device.online",
-                                                         "device.offline",    "user.enrolled",
-                                                         "command.succeeded", "command.failed"};
-constexpr std::size_t kMaxUrlLength = 2048;
 constexpr std::int64_t kMaxOverlapSeconds = std::int64_t{7} * 24 * 3600;
 
 ApiResponse notFound(const std::string& what) {
@@ -100,7 +96,7 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
   if (body.contains("url") || creating) {
     if (!body.contains("url") || !body["url"].is_string() ||
         body["url"].get<std::string>().empty() ||
-        body["url"].get<std::string>().size() > kMaxUrlLength) {
+        body["url"].get<std::string>().size() > webhooks::kMaxUrlLength) {
       return invalidField("url", "expected the receiver's https URL (at most 2048 characters)");
     }
     const std::string url = body["url"].get<std::string>();
@@ -113,24 +109,19 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
     const json& events = body["events"];
     bool valid = events.is_array();
     for (const auto& event : valid ? events : json::array()) {
-      valid = valid && event.is_string() &&
-              std::find(kEventTypes.begin(), kEventTypes.end(), event.get<std::string>()) !=
-                  kEventTypes.end();
+      valid = valid && event.is_string() && webhooks::isEventType(event.get<std::string>());
     }
     if (!valid) {
-      std::string names;
-      for (const auto type : kEventTypes) {
-        names += (names.empty() ? "" : ", ") + std::string(type);
-      }
-      return invalidField("events",
-                          "expected an array of event types (" + names + "); empty means all");
+      return invalidField("events", "expected an array of event types (" +
+                                        webhooks::eventTypeList() + "); empty means all");
     }
     changes.events = events.dump();
   } else if (creating) {
     changes.events = "[]";
   }
   if (body.contains("description") && !body["description"].is_null()) {
-    if (!body["description"].is_string() || body["description"].get<std::string>().size() > 500) {
+    if (!body["description"].is_string() ||
+        body["description"].get<std::string>().size() > webhooks::kMaxDescriptionLength) {
       return invalidField("description", "expected a string of at most 500 characters");
     }
     changes.description = body["description"].get<std::string>();
