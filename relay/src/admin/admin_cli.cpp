@@ -1,16 +1,43 @@
 #include "admin_cli.hpp"
 
+#include "admin/webhook_ensure.hpp"
+#include "webhooks/endpoint_fields.hpp"
+
 #include <punchlink/common/crypto.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
 
 namespace punchlink::relay {
 
 namespace {
+
+constexpr const char* kUsage =
+    "usage: punchlink-relay --config FILE tenants create NAME | tenants list\n"
+    "       punchlink-relay --config FILE keys create --tenant ID [--test] [--label TEXT]\n"
+    "       punchlink-relay --config FILE keys list --tenant ID | keys revoke KEY_ID\n"
+    "       punchlink-relay --config FILE sites create --tenant ID SITE_ID\n"
+    "       punchlink-relay --config FILE webhooks ensure --tenant ID --url URL\n"
+    "                       --secret-file PATH [--description TEXT] [--events TYPE,TYPE]\n"
+    "       punchlink-relay --config FILE migrate\n";
+
+// A secret file longer than this is not one the relay wrote: it is replaced.
+constexpr std::size_t kMaxSecretFileSize = 4096;
 
 // --name VALUE options and positional words, in order.
 struct Parsed {
   std::vector<std::string> words;
   std::vector<std::pair<std::string, std::string>> options;
   std::vector<std::string> flags;
+  std::string without_value;  // an option given last, with no value after it
 };
 
 Parsed parse(const std::vector<std::string>& args) {
@@ -21,6 +48,8 @@ Parsed parse(const std::vector<std::string>& args) {
     } else if (args[i].rfind("--", 0) == 0 && i + 1 < args.size()) {
       parsed.options.emplace_back(args[i], args[i + 1]);
       ++i;
+    } else if (args[i].rfind("--", 0) == 0) {
+      parsed.without_value = args[i];
     } else {
       parsed.words.push_back(args[i]);
     }
@@ -37,23 +66,197 @@ std::string option(const Parsed& parsed, const std::string& name) {
   return {};
 }
 
+bool hasOption(const Parsed& parsed, const std::string& name) {
+  return std::any_of(parsed.options.begin(), parsed.options.end(),
+                     [&](const auto& entry) { return entry.first == name; });
+}
+
+// What is wrong with the options of a command that takes `allowed` (and --test if
+// `test_flag`): an unknown, repeated or value-less option.
+std::optional<std::string> optionProblem(const Parsed& parsed,
+                                         std::initializer_list<std::string_view> allowed,
+                                         bool test_flag = false) {
+  if (!parsed.without_value.empty()) {
+    return parsed.without_value + " needs a value after it";
+  }
+  if (!test_flag && !parsed.flags.empty()) {
+    return "--test is only for keys create";
+  }
+  for (std::size_t i = 0; i < parsed.options.size(); ++i) {
+    const std::string& name = parsed.options[i].first;
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return "unknown option " + name + " for " + parsed.words[0] +
+             (parsed.words.size() > 1 ? " " + parsed.words[1] : "");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (parsed.options[j].first == name) {
+        return name + " is given twice; give it once";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 int fail(std::ostream& err, const Error& error) {
   err << "punchlink-relay: " << error.toString() << "\n";
   return 1;
 }
 
 int usage(std::ostream& err) {
-  err << "usage: punchlink-relay --config FILE tenants create NAME | tenants list\n"
-         "       punchlink-relay --config FILE keys create --tenant ID [--test] [--label TEXT]\n"
-         "       punchlink-relay --config FILE keys list --tenant ID | keys revoke KEY_ID\n"
-         "       punchlink-relay --config FILE sites create --tenant ID SITE_ID\n"
-         "       punchlink-relay --config FILE migrate\n";
+  err << kUsage;
   return 2;
+}
+
+int usage(std::ostream& err, const std::string& problem) {
+  err << "punchlink-relay: " << problem << "\n";
+  return usage(err);
+}
+
+// The secret in `path` (trailing whitespace trimmed); empty if there is no such file. A folder or
+// an unreadable file is an error: replacing it could hide a mistake in the path.
+Result<std::string> readSecretFile(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    return std::string();
+  }
+  if (status.type() != std::filesystem::file_type::regular) {
+    return makeError(ErrorCode::InvalidInput, "--secret-file " + path.string() + " is not a file",
+                     "name a file (it is created if missing)");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text(kMaxSecretFileSize + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad() || (!in.eof() && !in)) {
+    return makeError(ErrorCode::Unavailable, "cannot read secret file " + path.string(),
+                     "check its permissions, or delete it to get a new secret");
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
+                           text.back() == '\t')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+// Replaces `path` with the secret and a newline, mode 0600, in one rename: a reader (the demo
+// receiver re-reads the file when it changes) never sees half a secret.
+Status writeSecretFile(const std::filesystem::path& path, const std::string& secret) {
+  std::string temp = path.string() + ".XXXXXX";
+  const int fd = ::mkstemp(temp.data());  // creates the file with mode 0600
+  if (fd < 0) {
+    return makeError(ErrorCode::Unavailable,
+                     "cannot write secret file " + path.string() + ": " + errnoText(errno),
+                     "check that its folder is writable");
+  }
+  const std::string text = secret + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  const int write_errno = errno;
+  if (::close(fd) != 0 || !written || ::rename(temp.c_str(), path.c_str()) != 0) {
+    const int saved = written ? errno : write_errno;
+    ::unlink(temp.c_str());
+    return makeError(ErrorCode::Unavailable,
+                     "cannot write secret file " + path.string() + ": " + errnoText(saved),
+                     "check that its folder is writable and the disk has room");
+  }
+  return {};
+}
+
+// webhooks ensure: every argument is checked before anything is written.
+int webhooksEnsure(Store& store,
+                   const AdminOptions& options,
+                   const Parsed& parsed,
+                   std::ostream& out,
+                   std::ostream& err) {
+  if (auto problem = optionProblem(
+          parsed, {"--tenant", "--url", "--secret-file", "--description", "--events"})) {
+    return usage(err, *problem);
+  }
+  if (parsed.words.size() != 2) {
+    return usage(err, "webhooks ensure takes no words after it, only options (unexpected " +
+                          parsed.words[2] + ")");
+  }
+  WantedEndpoint wanted;
+  wanted.tenant_id = option(parsed, "--tenant");
+  if (wanted.tenant_id.empty()) {
+    return usage(err, "webhooks ensure needs --tenant ID (tenants list shows them)");
+  }
+  wanted.url = option(parsed, "--url");
+  if (wanted.url.empty() || wanted.url.size() > webhooks::kMaxUrlLength) {
+    return usage(err,
+                 "webhooks ensure needs --url with the receiver's URL (at most 2048 "
+                 "characters)");
+  }
+  if (auto allowed = webhooks::checkWebhookUrl(wanted.url, options.url_policy); !allowed) {
+    return usage(err, "--url " + wanted.url + ": " + allowed.error().toString());
+  }
+  const std::filesystem::path secret_file = option(parsed, "--secret-file");
+  if (secret_file.empty()) {
+    return usage(err,
+                 "webhooks ensure needs --secret-file PATH: the file that gets the endpoint's "
+                 "secret (mode 0600)");
+  }
+  if (const auto folder = secret_file.parent_path();
+      !folder.empty() && !std::filesystem::is_directory(folder)) {
+    return usage(err, "the folder of --secret-file " + secret_file.string() +
+                          " does not exist; create it first");
+  }
+  if (hasOption(parsed, "--description")) {
+    wanted.description = option(parsed, "--description");
+    if (wanted.description.empty() || wanted.description.size() > webhooks::kMaxDescriptionLength) {
+      return usage(err, "--description needs a text of 1 to 500 characters");
+    }
+  }
+  if (hasOption(parsed, "--events")) {
+    const std::string list = option(parsed, "--events");
+    for (std::size_t start = 0; start <= list.size();) {
+      const std::size_t comma = std::min(list.find(',', start), list.size());
+      const std::string name = list.substr(start, comma - start);
+      if (!webhooks::isEventType(name)) {
+        return usage(err, "--events: \"" + name + "\" is not an event type; expected a comma-" +
+                              "separated list of " + webhooks::eventTypeList() +
+                              " (leave --events out for all)");
+      }
+      if (std::find(wanted.events.begin(), wanted.events.end(), name) != wanted.events.end()) {
+        return usage(err, "--events names " + name + " twice; name it once");
+      }
+      wanted.events.push_back(name);
+      start = comma + 1;
+    }
+  }
+  auto known_secret = readSecretFile(secret_file);
+  if (!known_secret) {
+    return fail(err, known_secret.error());
+  }
+  auto ensured =
+      ensureWebhookEndpoint(store, wanted, *known_secret, std::chrono::system_clock::now());
+  if (!ensured) {
+    return fail(err, ensured.error());
+  }
+  if (ensured->created || ensured->secret_rotated) {
+    if (auto written = writeSecretFile(secret_file, ensured->secret); !written) {
+      return fail(err, written.error());
+    }
+  }
+  std::string done;
+  for (const auto& [happened, what] :
+       {std::pair{ensured->created, "created"}, std::pair{ensured->url_updated, "url updated"},
+        std::pair{ensured->events_updated, "events updated"},
+        std::pair{ensured->enabled, "enabled again"},
+        std::pair{ensured->secret_rotated, "secret rotated"}}) {
+    if (happened) {
+      done += (done.empty() ? "" : ", ") + std::string(what);
+    }
+  }
+  out << ensured->id << "\t" << (done.empty() ? "unchanged" : done) << "\n";
+  return 0;
 }
 
 }  // namespace
 
 int runAdminCommand(Store& store,
+                    const AdminOptions& options,
                     const std::vector<std::string>& args,
                     std::ostream& out,
                     std::ostream& err) {
@@ -63,6 +266,19 @@ int runAdminCommand(Store& store,
   }
   const std::string& noun = parsed.words[0];
   const std::string verb = parsed.words.size() > 1 ? parsed.words[1] : "";
+  if (noun == "webhooks" && verb == "ensure") {
+    return webhooksEnsure(store, options, parsed, out, err);
+  }
+  // A misspelt option is an error rather than quietly ignored.
+  const bool takes_tenant =
+      (noun == "keys" && verb == "list") || (noun == "sites" && verb == "create");
+  const auto problem = noun == "keys" && verb == "create"
+                           ? optionProblem(parsed, {"--tenant", "--label"}, true)
+                       : takes_tenant ? optionProblem(parsed, {"--tenant"})
+                                      : optionProblem(parsed, {});
+  if (problem) {
+    return usage(err, *problem);
+  }
   if (noun == "migrate" && parsed.words.size() == 1) {
     out << "database is up to date\n";  // migrations ran when the store was opened
     return 0;
