@@ -112,17 +112,11 @@ int usage(std::ostream& err, const std::string& problem) {
   return usage(err);
 }
 
-// The secret in `path` (trailing whitespace trimmed); empty if there is no such file. A folder or
-// an unreadable file is an error: replacing it could hide a mistake in the path.
+// The secret in `path` (trailing whitespace trimmed); empty if there is no such file.
 Result<std::string> readSecretFile(const std::filesystem::path& path) {
   std::error_code error;
-  const auto status = std::filesystem::status(path, error);
-  if (status.type() == std::filesystem::file_type::not_found) {
+  if (std::filesystem::status(path, error).type() == std::filesystem::file_type::not_found) {
     return std::string();
-  }
-  if (status.type() != std::filesystem::file_type::regular) {
-    return makeError(ErrorCode::InvalidInput, "--secret-file " + path.string() + " is not a file",
-                     "name a file (it is created if missing)");
   }
   std::ifstream in(path, std::ios::binary);
   std::string text(kMaxSecretFileSize + 1, '\0');
@@ -197,10 +191,18 @@ int webhooksEnsure(Store& store,
                  "webhooks ensure needs --secret-file PATH: the file that gets the endpoint's "
                  "secret (mode 0600)");
   }
+  std::error_code error;
   if (const auto folder = secret_file.parent_path();
-      !folder.empty() && !std::filesystem::is_directory(folder)) {
+      !folder.empty() && !std::filesystem::is_directory(folder, error)) {
     return usage(err, "the folder of --secret-file " + secret_file.string() +
                           " does not exist; create it first");
+  }
+  // Replacing a folder or a device there could hide a mistake in the path.
+  if (const auto type = std::filesystem::status(secret_file, error).type();
+      type != std::filesystem::file_type::not_found &&
+      type != std::filesystem::file_type::regular) {
+    return usage(err, "--secret-file " + secret_file.string() +
+                          " is not a file; name a file (it is created if missing)");
   }
   if (hasOption(parsed, "--description")) {
     wanted.description = option(parsed, "--description");
