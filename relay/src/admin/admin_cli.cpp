@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string_view>
+#include <variant>
 
 namespace punchlink::relay {
 
@@ -97,6 +98,20 @@ std::optional<std::string> optionProblem(const Parsed& parsed,
   return std::nullopt;
 }
 
+// What is wrong with the options of a command other than webhooks ensure: a misspelt option is
+// an error rather than quietly ignored.
+std::optional<std::string> commandOptionProblem(const Parsed& parsed) {
+  const std::string& noun = parsed.words[0];
+  const std::string verb = parsed.words.size() > 1 ? parsed.words[1] : "";
+  if (noun == "keys" && verb == "create") {
+    return optionProblem(parsed, {"--tenant", "--label"}, true);
+  }
+  if ((noun == "keys" && verb == "list") || (noun == "sites" && verb == "create")) {
+    return optionProblem(parsed, {"--tenant"});
+  }
+  return optionProblem(parsed, {});
+}
+
 int fail(std::ostream& err, const Error& error) {
   err << "punchlink-relay: " << error.toString() << "\n";
   return 1;
@@ -157,101 +172,133 @@ Status writeSecretFile(const std::filesystem::path& path, const std::string& sec
   return {};
 }
 
-// webhooks ensure: every argument is checked before anything is written.
+// The event types of `--events A,B`, or what is wrong with the list.
+std::variant<std::vector<std::string>, std::string> eventList(const std::string& list) {
+  std::vector<std::string> events;
+  for (std::size_t start = 0; start <= list.size();) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string name = list.substr(start, comma - start);
+    if (!webhooks::isEventType(name)) {
+      return "--events: \"" + name +
+             "\" is not an event type; expected a comma-separated list of " +
+             webhooks::eventTypeList() + " (leave --events out for all)";
+    }
+    if (std::find(events.begin(), events.end(), name) != events.end()) {
+      return "--events names " + name + " twice; name it once";
+    }
+    events.push_back(std::move(name));
+    start = comma + 1;
+  }
+  return events;
+}
+
+struct EnsureArgs {
+  WantedEndpoint wanted;
+  std::filesystem::path secret_file;
+};
+
+// The arguments of `webhooks ensure`, or what is wrong with them: all are checked before
+// anything is read or written.
+std::variant<EnsureArgs, std::string> ensureArgs(const Parsed& parsed,
+                                                 const webhooks::UrlPolicy& policy) {
+  if (auto problem = optionProblem(
+          parsed, {"--tenant", "--url", "--secret-file", "--description", "--events"})) {
+    return *problem;
+  }
+  if (parsed.words.size() != 2) {
+    return "webhooks ensure takes no words after it, only options (unexpected " + parsed.words[2] +
+           ")";
+  }
+  EnsureArgs args;
+  args.wanted.tenant_id = option(parsed, "--tenant");
+  if (args.wanted.tenant_id.empty()) {
+    return std::string("webhooks ensure needs --tenant ID (tenants list shows them)");
+  }
+  args.wanted.url = option(parsed, "--url");
+  if (args.wanted.url.empty() || args.wanted.url.size() > webhooks::kMaxUrlLength) {
+    return std::string(
+        "webhooks ensure needs --url with the receiver's URL (at most 2048 "
+        "characters)");
+  }
+  if (auto allowed = webhooks::checkWebhookUrl(args.wanted.url, policy); !allowed) {
+    return "--url " + args.wanted.url + ": " + allowed.error().toString();
+  }
+  args.secret_file = option(parsed, "--secret-file");
+  if (args.secret_file.empty()) {
+    return std::string(
+        "webhooks ensure needs --secret-file PATH: the file that gets the endpoint's secret "
+        "(mode 0600)");
+  }
+  std::error_code error;
+  if (const auto folder = args.secret_file.parent_path();
+      !folder.empty() && !std::filesystem::is_directory(folder, error)) {
+    return "the folder of --secret-file " + args.secret_file.string() +
+           " does not exist; create it first";
+  }
+  // Replacing a folder or a device there could hide a mistake in the path.
+  if (const auto type = std::filesystem::status(args.secret_file, error).type();
+      type != std::filesystem::file_type::not_found &&
+      type != std::filesystem::file_type::regular) {
+    return "--secret-file " + args.secret_file.string() +
+           " is not a file; name a file (it is created if missing)";
+  }
+  if (hasOption(parsed, "--description")) {
+    args.wanted.description = option(parsed, "--description");
+    if (args.wanted.description.empty() ||
+        args.wanted.description.size() > webhooks::kMaxDescriptionLength) {
+      return std::string("--description needs a text of 1 to 500 characters");
+    }
+  }
+  if (hasOption(parsed, "--events")) {
+    auto events = eventList(option(parsed, "--events"));
+    if (auto* problem = std::get_if<std::string>(&events)) {
+      return *problem;
+    }
+    args.wanted.events = std::move(std::get<std::vector<std::string>>(events));
+  }
+  return args;
+}
+
+// "created", "unchanged", or what changed: "url updated, secret rotated".
+std::string describe(const EnsuredEndpoint& ensured) {
+  std::string done;
+  for (const auto& [happened, what] :
+       {std::pair{ensured.created, "created"}, std::pair{ensured.url_updated, "url updated"},
+        std::pair{ensured.events_updated, "events updated"},
+        std::pair{ensured.enabled, "enabled again"},
+        std::pair{ensured.secret_rotated, "secret rotated"}}) {
+    if (happened) {
+      done += (done.empty() ? "" : ", ") + std::string(what);
+    }
+  }
+  return done.empty() ? "unchanged" : done;
+}
+
 int webhooksEnsure(Store& store,
                    const AdminOptions& options,
                    const Parsed& parsed,
                    std::ostream& out,
                    std::ostream& err) {
-  if (auto problem = optionProblem(
-          parsed, {"--tenant", "--url", "--secret-file", "--description", "--events"})) {
+  const auto checked = ensureArgs(parsed, options.url_policy);
+  if (const auto* problem = std::get_if<std::string>(&checked)) {
     return usage(err, *problem);
   }
-  if (parsed.words.size() != 2) {
-    return usage(err, "webhooks ensure takes no words after it, only options (unexpected " +
-                          parsed.words[2] + ")");
-  }
-  WantedEndpoint wanted;
-  wanted.tenant_id = option(parsed, "--tenant");
-  if (wanted.tenant_id.empty()) {
-    return usage(err, "webhooks ensure needs --tenant ID (tenants list shows them)");
-  }
-  wanted.url = option(parsed, "--url");
-  if (wanted.url.empty() || wanted.url.size() > webhooks::kMaxUrlLength) {
-    return usage(err,
-                 "webhooks ensure needs --url with the receiver's URL (at most 2048 "
-                 "characters)");
-  }
-  if (auto allowed = webhooks::checkWebhookUrl(wanted.url, options.url_policy); !allowed) {
-    return usage(err, "--url " + wanted.url + ": " + allowed.error().toString());
-  }
-  const std::filesystem::path secret_file = option(parsed, "--secret-file");
-  if (secret_file.empty()) {
-    return usage(err,
-                 "webhooks ensure needs --secret-file PATH: the file that gets the endpoint's "
-                 "secret (mode 0600)");
-  }
-  std::error_code error;
-  if (const auto folder = secret_file.parent_path();
-      !folder.empty() && !std::filesystem::is_directory(folder, error)) {
-    return usage(err, "the folder of --secret-file " + secret_file.string() +
-                          " does not exist; create it first");
-  }
-  // Replacing a folder or a device there could hide a mistake in the path.
-  if (const auto type = std::filesystem::status(secret_file, error).type();
-      type != std::filesystem::file_type::not_found &&
-      type != std::filesystem::file_type::regular) {
-    return usage(err, "--secret-file " + secret_file.string() +
-                          " is not a file; name a file (it is created if missing)");
-  }
-  if (hasOption(parsed, "--description")) {
-    wanted.description = option(parsed, "--description");
-    if (wanted.description.empty() || wanted.description.size() > webhooks::kMaxDescriptionLength) {
-      return usage(err, "--description needs a text of 1 to 500 characters");
-    }
-  }
-  if (hasOption(parsed, "--events")) {
-    const std::string list = option(parsed, "--events");
-    for (std::size_t start = 0; start <= list.size();) {
-      const std::size_t comma = std::min(list.find(',', start), list.size());
-      const std::string name = list.substr(start, comma - start);
-      if (!webhooks::isEventType(name)) {
-        return usage(err, "--events: \"" + name + "\" is not an event type; expected a comma-" +
-                              "separated list of " + webhooks::eventTypeList() +
-                              " (leave --events out for all)");
-      }
-      if (std::find(wanted.events.begin(), wanted.events.end(), name) != wanted.events.end()) {
-        return usage(err, "--events names " + name + " twice; name it once");
-      }
-      wanted.events.push_back(name);
-      start = comma + 1;
-    }
-  }
-  auto known_secret = readSecretFile(secret_file);
+  const auto& args = std::get<EnsureArgs>(checked);
+  auto known_secret = readSecretFile(args.secret_file);
   if (!known_secret) {
     return fail(err, known_secret.error());
   }
   auto ensured =
-      ensureWebhookEndpoint(store, wanted, *known_secret, std::chrono::system_clock::now());
+      ensureWebhookEndpoint(store, args.wanted, *known_secret, std::chrono::system_clock::now());
   if (!ensured) {
     return fail(err, ensured.error());
   }
   if (ensured->created || ensured->secret_rotated) {
-    if (auto written = writeSecretFile(secret_file, ensured->secret); !written) {
+    if (auto written = writeSecretFile(args.secret_file, ensured->secret); !written) {
       return fail(err, written.error());
     }
   }
-  std::string done;
-  for (const auto& [happened, what] :
-       {std::pair{ensured->created, "created"}, std::pair{ensured->url_updated, "url updated"},
-        std::pair{ensured->events_updated, "events updated"},
-        std::pair{ensured->enabled, "enabled again"},
-        std::pair{ensured->secret_rotated, "secret rotated"}}) {
-    if (happened) {
-      done += (done.empty() ? "" : ", ") + std::string(what);
-    }
-  }
-  out << ensured->id << "\t" << (done.empty() ? "unchanged" : done) << "\n";
+  out << ensured->id << "\t" << describe(*ensured) << "\n";
   return 0;
 }
 
@@ -271,14 +318,7 @@ int runAdminCommand(Store& store,
   if (noun == "webhooks" && verb == "ensure") {
     return webhooksEnsure(store, options, parsed, out, err);
   }
-  // A misspelt option is an error rather than quietly ignored.
-  const bool takes_tenant =
-      (noun == "keys" && verb == "list") || (noun == "sites" && verb == "create");
-  const auto problem = noun == "keys" && verb == "create"
-                           ? optionProblem(parsed, {"--tenant", "--label"}, true)
-                       : takes_tenant ? optionProblem(parsed, {"--tenant"})
-                                      : optionProblem(parsed, {});
-  if (problem) {
+  if (auto problem = commandOptionProblem(parsed)) {
     return usage(err, *problem);
   }
   if (noun == "migrate" && parsed.words.size() == 1) {
