@@ -22,8 +22,8 @@ int usage() {
       "usage: punchlink-relay serve --config FILE\n"
       "       punchlink-relay --check-config FILE\n"
       "       punchlink-relay --version\n"
-      "       punchlink-relay --config FILE <admin command>   (tenants, keys, sites, migrate;\n"
-      "                                                        see docs/relay.md)\n",
+      "       punchlink-relay --config FILE <admin command>   (tenants, keys, sites, webhooks,\n"
+      "                                                        migrate; see docs/relay.md)\n",
       stderr);
   return 2;
 }
@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (command[0] != "serve") {
-    return relay::runAdminCommand(**store, command, std::cout, std::cerr);
+    const relay::AdminOptions admin{
+        {config->webhooks.allow_http, config->webhooks.allow_private_networks}};
+    return relay::runAdminCommand(**store, admin, command, std::cout, std::cerr);
   }
   const sigset_t signals = blockTerminationSignals();
   SystemClock clock;

@@ -95,6 +95,7 @@ def main():
         return 1
     try:
         exercise(state, load_env(os.path.join(state, "stack.env")))
+        second_run(run, env, state, load_env(os.path.join(state, "stack.env")))
     finally:
         stopped = subprocess.run([run, "stop"], env=env, capture_output=True, text=True,
                                  timeout=120)
@@ -208,6 +209,39 @@ def exercise(state, stack):
         check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "device.offline"
                                        and e["device"]["id"] == serial], 30)),
               "device.offline fired for %s" % serial)
+
+
+def second_run(run, env, state, first):
+    """A second start reuses the state folder: the same tenant and webhook endpoint, which gets a
+    new secret when its secret file was lost and the new URL when PUNCHLINK_WEBHOOK_PORT changed."""
+    stopped = subprocess.run([run, "stop"], env=env, capture_output=True, text=True, timeout=120)
+    check(stopped.returncode == 0, "scripts/run.sh stop before the second run")
+    os.remove(first["PUNCHLINK_WEBHOOK_SECRET_FILE"])
+    env["PUNCHLINK_WEBHOOK_PORT"] = str(free_port())
+    started = subprocess.run([run, "--detach"], env=env, capture_output=True, text=True,
+                             timeout=300)
+    if not check(started.returncode == 0,
+                 "the second run starts" + (": " + started.stderr[-500:] if started.returncode else "")):
+        return
+    stack = load_env(os.path.join(state, "stack.env"))
+    url = "http://127.0.0.1:%s/webhooks/punchlink" % env["PUNCHLINK_WEBHOOK_PORT"]
+    check(stack["PUNCHLINK_TENANT_ID"] == first["PUNCHLINK_TENANT_ID"]
+          and stack["PUNCHLINK_API_KEY"] == first["PUNCHLINK_API_KEY"],
+          "the second run keeps the tenant and API key")
+    check(stack["PUNCHLINK_WEBHOOK_ID"] == first["PUNCHLINK_WEBHOOK_ID"]
+          and stack["PUNCHLINK_WEBHOOK_URL"] == url
+          and stack["PUNCHLINK_WEBHOOK_SECRET"] != first["PUNCHLINK_WEBHOOK_SECRET"],
+          "the second run keeps the webhook endpoint, with the new port's URL and a new secret")
+    status, listed = http("GET", stack["PUNCHLINK_API_URL"] + "/v1/webhooks",
+                          key=stack["PUNCHLINK_API_KEY"])
+    demo = [e for e in (listed or {}).get("data", []) if e["description"].startswith("punchlink demo")]
+    check(status == 200 and len(demo) == 1 and demo[0]["url"] == url and demo[0]["enabled"],
+          "one demo endpoint, at %s: %s" % (url, demo))
+    http("POST", stack["PUNCHLINK_ZKSIM_CONTROL_URL"] + "/punches",
+         {"user_id": "1005", "state": 0, "verify": 1, "time": "2026-07-03 08:00:00"})
+    check(bool(eventually(lambda: [e for e in events(stack) if e.get("event") == "attendance.punch"
+                                   and e["punch"]["timestamp"] == "2026-07-03T08:00:00Z"], 30)),
+          "the receiver verifies deliveries signed with the new secret")
 
 
 def seed_webhook_handler(stack, api, key, zk_control):

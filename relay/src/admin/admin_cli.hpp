@@ -2,11 +2,14 @@
 //   tenants create NAME | tenants list
 //   keys create --tenant ID [--test] [--label TEXT] | keys list --tenant ID | keys revoke KEY_ID
 //   sites create --tenant ID SITE_ID
+//   webhooks ensure --tenant ID --url URL --secret-file PATH [--description TEXT] [--events A,B]
 //   migrate
-// Output goes to `out`, errors to `err`; returns the process exit code.
+// Output goes to `out`, errors to `err`; returns the process exit code: 0, 1 when the command
+// failed, 2 for a usage error (an unknown, repeated or malformed argument).
 #pragma once
 
 #include "store/store.hpp"
+#include "webhooks/url_policy.hpp"
 
 #include <ostream>
 #include <string>
@@ -14,7 +17,13 @@
 
 namespace punchlink::relay {
 
+// What admin commands take from the relay's configuration.
+struct AdminOptions {
+  webhooks::UrlPolicy url_policy;  // webhooks.allow_http / allow_private_networks
+};
+
 int runAdminCommand(Store& store,
+                    const AdminOptions& options,
                     const std::vector<std::string>& args,
                     std::ostream& out,
                     std::ostream& err);

@@ -1,6 +1,7 @@
 #include "webhooks_handler.hpp"
 
 #include "events/subscription.hpp"
+#include "webhooks/endpoint_fields.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/common/crypto.hpp>
@@ -18,7 +19,6 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-constexpr std::size_t kMaxUrlLength = 2048;
 constexpr std::int64_t kMaxOverlapSeconds = std::int64_t{7} * 24 * 3600;
 
 ApiResponse notFound(const std::string& what) {
@@ -97,7 +97,7 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
   if (body.contains("url") || creating) {
     if (!body.contains("url") || !body["url"].is_string() ||
         body["url"].get<std::string>().empty() ||
-        body["url"].get<std::string>().size() > kMaxUrlLength) {
+        body["url"].get<std::string>().size() > webhooks::kMaxUrlLength) {
       return invalidField("url", "expected the receiver's https URL (at most 2048 characters)");
     }
     const std::string url = body["url"].get<std::string>();
@@ -116,7 +116,8 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
     changes.events = "[]";
   }
   if (body.contains("description") && !body["description"].is_null()) {
-    if (!body["description"].is_string() || body["description"].get<std::string>().size() > 500) {
+    if (!body["description"].is_string() ||
+        body["description"].get<std::string>().size() > webhooks::kMaxDescriptionLength) {
       return invalidField("description", "expected a string of at most 500 characters");
     }
     changes.description = body["description"].get<std::string>();

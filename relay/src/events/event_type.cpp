@@ -30,6 +30,14 @@ std::string_view eventTypeName(EventType type) noexcept {
   return found == kCatalogue.end() ? std::string_view() : found->name;
 }
 
+std::string eventTypeList() {
+  std::string names;
+  for (const auto& info : kCatalogue) {
+    names += (names.empty() ? "" : ", ") + std::string(info.name);
+  }
+  return names;
+}
+
 std::optional<EventType> eventTypeNamed(std::string_view name) noexcept {
   const auto* found = std::find_if(kCatalogue.begin(), kCatalogue.end(),
                                    [name](const EventTypeInfo& info) { return info.name == name; });

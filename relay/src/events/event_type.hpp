@@ -6,6 +6,7 @@
 #include <array>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace punchlink::relay::events {
@@ -30,6 +31,9 @@ struct EventTypeInfo {
 std::span<const EventTypeInfo> eventCatalogue() noexcept;
 
 std::string_view eventTypeName(EventType type) noexcept;
+
+// "attendance.punch, device.online, …": for messages that say what is accepted.
+std::string eventTypeList();
 
 // The type with this name, or nullopt for a name not in the catalogue.
 std::optional<EventType> eventTypeNamed(std::string_view name) noexcept;

@@ -6,18 +6,6 @@
 
 namespace punchlink::relay::events {
 
-namespace {
-
-std::string catalogueNames() {
-  std::string names;
-  for (const auto& info : eventCatalogue()) {
-    names += (names.empty() ? "" : ", ") + std::string(info.name);
-  }
-  return names;
-}
-
-}  // namespace
-
 Result<std::string> parseSubscription(std::string_view events_json) {
   const auto events = nlohmann::json::parse(events_json, nullptr, false);
   const bool valid =
@@ -25,8 +13,8 @@ Result<std::string> parseSubscription(std::string_view events_json) {
         return event.is_string() && eventTypeNamed(event.template get<std::string>());
       });
   if (!valid) {
-    return makeError(ErrorCode::InvalidInput, "expected an array of event types (" +
-                                                  catalogueNames() + "); empty means all");
+    return makeError(ErrorCode::InvalidInput,
+                     "expected an array of event types (" + eventTypeList() + "); empty means all");
   }
   return events.dump();
 }

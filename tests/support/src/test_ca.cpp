@@ -8,6 +8,18 @@ namespace punchlink::testing {
 
 namespace {
 
+// One way to make certificates for the tests and the demo stack (scripts/run.sh).
+constexpr const char* kMakeCaScript = PUNCHLINK_SOURCE_DIR "/scripts/make-ca.sh";
+
+// A single-quoted shell word: a quote inside becomes '\''.
+std::string quoted(const std::string& text) {
+  std::string word = "'";
+  for (const char c : text) {
+    word += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return word + "'";
+}
+
 void run(const std::string& command) {
   const std::string full = command + " 2>&1";
   FILE* pipe = ::popen(full.c_str(), "r");
@@ -24,27 +36,15 @@ void run(const std::string& command) {
   }
 }
 
-std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
-
 }  // namespace
 
 TestCa makeTestCa(const std::filesystem::path& dir, const std::string& name) {
-  TestCa ca{dir / (name + "-ca.crt"), dir / (name + "-ca.key"), dir / (name + "-server.crt"),
-            dir / (name + "-server.key")};
-  const auto csr = dir / (name + "-server.csr");
-  const auto ext = dir / (name + "-server.ext");
-  run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
-      "'/CN=punchlink test CA " +
-      name + "' -keyout " + quoted(ca.ca_key) + " -out " + quoted(ca.ca_cert));
-  run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=localhost' "
-      "-keyout " +
-      quoted(ca.server_key) + " -out " + quoted(csr));
-  run("printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > " +
-      quoted(ext));
-  run("openssl x509 -req -in " + quoted(csr) + " -CA " + quoted(ca.ca_cert) + " -CAkey " +
-      quoted(ca.ca_key) + " -CAcreateserial -days 2 -extfile " + quoted(ext) + " -out " +
-      quoted(ca.server_cert));
-  return ca;
+  const auto ca_prefix = dir / (name + "-ca");
+  const auto server_prefix = dir / (name + "-server");
+  run(quoted(kMakeCaScript) + " --days 2 --name " + quoted("punchlink test CA " + name) + " " +
+      quoted(ca_prefix.string()) + " " + quoted(server_prefix.string()));
+  return TestCa{dir / (name + "-ca.crt"), dir / (name + "-ca.key"), dir / (name + "-server.crt"),
+                dir / (name + "-server.key")};
 }
 
 }  // namespace punchlink::testing

@@ -294,24 +294,25 @@ TEST_F(SqlStoreTest, SitesAreUniqueAndValidated) {
 TEST_F(SqlStoreTest, AdminCommands) {
   std::ostringstream out;
   std::ostringstream err;
-  ASSERT_EQ(runAdminCommand(*store_, {"tenants", "create", "Acme"}, out, err), 0) << err.str();
+  ASSERT_EQ(runAdminCommand(*store_, {}, {"tenants", "create", "Acme"}, out, err), 0) << err.str();
   const std::string tenant_id = out.str().substr(0, out.str().find('\t'));
   out.str("");
-  ASSERT_EQ(runAdminCommand(*store_, {"keys", "create", "--tenant", tenant_id, "--label", "erp"},
-                            out, err),
+  ASSERT_EQ(runAdminCommand(*store_, {},
+                            {"keys", "create", "--tenant", tenant_id, "--label", "erp"}, out, err),
             0);
   EXPECT_NE(out.str().find("sk_live_"), std::string::npos);
   EXPECT_NE(out.str().find("shown only once"), std::string::npos);
   out.str("");
   ASSERT_EQ(
-      runAdminCommand(*store_, {"sites", "create", "--tenant", tenant_id, "plant-7"}, out, err), 0);
+      runAdminCommand(*store_, {}, {"sites", "create", "--tenant", tenant_id, "plant-7"}, out, err),
+      0);
   EXPECT_NE(out.str().find("mosquitto_passwd -b"), std::string::npos);
   EXPECT_NE(out.str().find("pattern readwrite punchlink/v1/sites/%u/#"), std::string::npos);
   out.str("");
-  ASSERT_EQ(runAdminCommand(*store_, {"tenants", "list"}, out, err), 0);
+  ASSERT_EQ(runAdminCommand(*store_, {}, {"tenants", "list"}, out, err), 0);
   EXPECT_NE(out.str().find("Acme"), std::string::npos);
-  EXPECT_EQ(runAdminCommand(*store_, {"keys", "create"}, out, err), 2);  // usage
-  EXPECT_EQ(runAdminCommand(*store_, {"keys", "create", "--tenant", "ten_nope"}, out, err), 1);
+  EXPECT_EQ(runAdminCommand(*store_, {}, {"keys", "create"}, out, err), 2);  // usage
+  EXPECT_EQ(runAdminCommand(*store_, {}, {"keys", "create", "--tenant", "ten_nope"}, out, err), 1);
   EXPECT_NE(err.str().find("no tenant ten_nope"), std::string::npos);
 }
 

@@ -1,5 +1,6 @@
-// A throwaway certificate authority and a server certificate for 127.0.0.1/localhost, made with
-// the openssl command at test time, so TLS tests verify a real chain without shipping keys.
+// A throwaway certificate authority and a server certificate for localhost/127.0.0.1/::1, made
+// at test time by scripts/make-ca.sh (the script scripts/run.sh uses), so TLS tests verify a real
+// chain without shipping keys.
 #pragma once
 
 #include <filesystem>
@@ -14,8 +15,9 @@ struct TestCa {
   std::filesystem::path server_key;
 };
 
-// Creates the files under `dir`, with names prefixed by `name` (so two CAs can share a folder).
-// Throws std::runtime_error with openssl's output if it fails.
+// Creates the files under `dir`, with names prefixed by `name` (so two CAs can share a folder);
+// files already there and still valid are kept. Throws std::runtime_error with the script's
+// output if it fails.
 TestCa makeTestCa(const std::filesystem::path& dir, const std::string& name = "test");
 
 }  // namespace punchlink::testing
