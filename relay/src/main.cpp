@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
     std::printf("%s is valid\n", config_path.c_str());
     return 0;
   }
-  auto store = relay::openStore(config->storage);
+  SystemClock clock;
+  auto store = relay::openStore(config->storage, clock);
   if (!store) {
     std::fprintf(stderr, "punchlink-relay: %s\n", store.error().toString().c_str());
     return 1;
@@ -73,10 +74,9 @@ int main(int argc, char** argv) {
   if (command[0] != "serve") {
     const relay::AdminOptions admin{
         {config->webhooks.allow_http, config->webhooks.allow_private_networks}};
-    return relay::runAdminCommand(**store, admin, command, std::cout, std::cerr);
+    return relay::runAdminCommand(**store, admin, clock, command, std::cout, std::cerr);
   }
   const sigset_t signals = blockTerminationSignals();
-  SystemClock clock;
   Logger logger("relay", config->log_level, StderrSink::detect(), clock);
   relay::RelayApp app(std::move(config.value()), std::move(store.value()), logger, clock);
   if (auto started = app.start(); !started) {

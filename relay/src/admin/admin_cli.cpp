@@ -2,9 +2,11 @@
 
 #include "admin/webhook_ensure.hpp"
 #include "events/event_type.hpp"
+#include "tenancy/tenancy.hpp"
 #include "webhooks/endpoint_fields.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/common/utc_time.hpp>
 #include <punchlink/contract/topics.hpp>
 
 #include <fcntl.h>
@@ -279,6 +281,7 @@ std::string describe(const EnsuredEndpoint& ensured) {
 
 int webhooksEnsure(Store& store,
                    const AdminOptions& options,
+                   UtcMillis now,
                    const Parsed& parsed,
                    std::ostream& out,
                    std::ostream& err) {
@@ -292,7 +295,7 @@ int webhooksEnsure(Store& store,
     return fail(err, known_secret.error());
   }
   auto ensured =
-      ensureWebhookEndpoint(store, args.wanted, *known_secret, std::chrono::system_clock::now());
+      ensureWebhookEndpoint(store.tenants(), store.endpoints(), args.wanted, *known_secret, now);
   if (!ensured) {
     return fail(err, ensured.error());
   }
@@ -309,6 +312,7 @@ int webhooksEnsure(Store& store,
 
 int runAdminCommand(Store& store,
                     const AdminOptions& options,
+                    const Clock& clock,
                     const std::vector<std::string>& args,
                     std::ostream& out,
                     std::ostream& err) {
@@ -317,9 +321,10 @@ int runAdminCommand(Store& store,
     return usage(err);
   }
   const std::string& noun = parsed.words[0];
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock.now());
   const std::string verb = parsed.words.size() > 1 ? parsed.words[1] : "";
   if (noun == "webhooks" && verb == "ensure") {
-    return webhooksEnsure(store, options, parsed, out, err);
+    return webhooksEnsure(store, options, now, parsed, out, err);
   }
   if (auto problem = commandOptionProblem(parsed)) {
     return usage(err, *problem);
@@ -329,7 +334,7 @@ int runAdminCommand(Store& store,
     return 0;
   }
   if (noun == "tenants" && verb == "create" && parsed.words.size() == 3) {
-    auto tenant = store.createTenant(parsed.words[2]);
+    auto tenant = tenancy::createTenant(store.tenants(), parsed.words[2]);
     if (!tenant) {
       return fail(err, tenant.error());
     }
@@ -337,12 +342,13 @@ int runAdminCommand(Store& store,
     return 0;
   }
   if (noun == "tenants" && verb == "list" && parsed.words.size() == 2) {
-    auto tenants = store.listTenants();
+    auto tenants = store.tenants().listTenants();
     if (!tenants) {
       return fail(err, tenants.error());
     }
     for (const auto& tenant : *tenants) {
-      out << tenant.id << "\t" << tenant.name << "\t" << tenant.created_at << "\n";
+      out << tenant.id << "\t" << tenant.name << "\t"
+          << formatRfc3339(std::chrono::floor<std::chrono::seconds>(tenant.created_at)) << "\n";
     }
     return 0;
   }
@@ -352,7 +358,8 @@ int runAdminCommand(Store& store,
       return usage(err);
     }
     const bool test = !parsed.flags.empty();
-    auto key = store.createApiKey(tenant, !test, option(parsed, "--label"));
+    auto key = tenancy::createApiKey(store.tenants(), store.apiKeys(), tenant, !test,
+                                     option(parsed, "--label"), now);
     if (!key) {
       return fail(err, key.error());
     }
@@ -367,18 +374,22 @@ int runAdminCommand(Store& store,
     if (tenant.empty()) {
       return usage(err);
     }
-    auto keys = store.listApiKeys(tenant);
+    auto keys = store.apiKeys().listApiKeys(tenant);
     if (!keys) {
       return fail(err, keys.error());
     }
     for (const auto& key : *keys) {
       out << key.id << "\t" << key.prefix << "…\t" << key.mode << "\t" << key.label << "\t"
-          << (key.revoked_at ? "revoked " + *key.revoked_at : "active") << "\n";
+          << (key.revoked_at
+                  ? "revoked " +
+                        formatRfc3339(std::chrono::floor<std::chrono::seconds>(*key.revoked_at))
+                  : "active")
+          << "\n";
     }
     return 0;
   }
   if (noun == "keys" && verb == "revoke" && parsed.words.size() == 3) {
-    if (auto revoked = store.revokeApiKey(parsed.words[2]); !revoked) {
+    if (auto revoked = store.apiKeys().revokeApiKey(parsed.words[2], now); !revoked) {
       return fail(err, revoked.error());
     }
     out << "revoked " << parsed.words[2] << "\n";
@@ -389,7 +400,7 @@ int runAdminCommand(Store& store,
     if (tenant.empty()) {
       return usage(err);
     }
-    auto site = store.createSite(tenant, parsed.words[2]);
+    auto site = tenancy::createSite(store.tenants(), tenant, parsed.words[2]);
     if (!site) {
       return fail(err, site.error());
     }

@@ -22,8 +22,10 @@ struct AdminOptions {
   webhooks::UrlPolicy url_policy;  // webhooks.allow_http / allow_private_networks
 };
 
+// `clock` stamps what the commands create.
 int runAdminCommand(Store& store,
                     const AdminOptions& options,
+                    const Clock& clock,
                     const std::vector<std::string>& args,
                     std::ostream& out,
                     std::ostream& err);

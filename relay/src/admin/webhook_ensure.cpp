@@ -35,11 +35,12 @@ std::optional<std::vector<std::string>> sortedEvents(const std::string& events_j
 
 }  // namespace
 
-Result<EnsuredEndpoint> ensureWebhookEndpoint(Store& store,
+Result<EnsuredEndpoint> ensureWebhookEndpoint(Tenants& tenants,
+                                              WebhookEndpoints& store,
                                               const WantedEndpoint& wanted,
                                               const std::string& known_secret,
-                                              std::chrono::system_clock::time_point now) {
-  auto tenant = store.findTenant(wanted.tenant_id);
+                                              UtcMillis now) {
+  auto tenant = tenants.findTenant(wanted.tenant_id);
   if (!tenant) {
     return tenant.error();
   }
@@ -47,7 +48,7 @@ Result<EnsuredEndpoint> ensureWebhookEndpoint(Store& store,
     return makeError(ErrorCode::NotFound, "no tenant " + wanted.tenant_id,
                      "list tenants with: punchlink-relay --config FILE tenants list");
   }
-  auto endpoints = store.listWebhookEndpoints(wanted.tenant_id);
+  auto endpoints = store.listEndpoints(wanted.tenant_id);
   if (!endpoints) {
     return endpoints.error();
   }
@@ -64,9 +65,9 @@ Result<EnsuredEndpoint> ensureWebhookEndpoint(Store& store,
     endpoint.description = wanted.description;
     endpoint.events = events_json;
     endpoint.secret = webhooks::generateSecret();
-    endpoint.created_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(now));
+    endpoint.created_at = std::chrono::floor<std::chrono::seconds>(now);
     endpoint.updated_at = endpoint.created_at;
-    if (auto created = store.createWebhookEndpoint(endpoint); !created) {
+    if (auto created = store.createEndpoint(endpoint); !created) {
       return created.error();
     }
     ensured.id = endpoint.id;
@@ -92,14 +93,13 @@ Result<EnsuredEndpoint> ensureWebhookEndpoint(Store& store,
     ensured.enabled = true;
   }
   if (ensured.url_updated || ensured.events_updated || ensured.enabled) {
-    if (auto updated = store.updateWebhookEndpoint(wanted.tenant_id, match->id, changes);
-        !updated) {
+    if (auto updated = store.updateEndpoint(wanted.tenant_id, match->id, changes, now); !updated) {
       return updated.error();
     }
   }
   if (known_secret != match->secret) {
     const std::string secret = webhooks::generateSecret();
-    auto rotated = store.rotateWebhookSecret(wanted.tenant_id, match->id, secret, epochMillis(now));
+    auto rotated = store.rotateSecret(wanted.tenant_id, match->id, secret, now, now);
     if (!rotated) {
       return rotated.error();
     }

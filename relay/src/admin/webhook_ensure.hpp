@@ -2,7 +2,8 @@
 // if the tenant has none that matches, so a script (scripts/run.sh) can run it on every start.
 #pragma once
 
-#include "store/store.hpp"
+#include "store/tenants.hpp"
+#include "store/webhook_endpoints.hpp"
 
 #include <punchlink/common/result.hpp>
 
@@ -36,9 +37,10 @@ struct EnsuredEndpoint {
 // endpoint's current secret, the secret is rotated with no overlap, since the old one is lost
 // or stale. The URL must have been checked against the relay's URL policy. Errors: NotFound for
 // an unknown tenant, or the store's.
-Result<EnsuredEndpoint> ensureWebhookEndpoint(Store& store,
+Result<EnsuredEndpoint> ensureWebhookEndpoint(Tenants& tenants,
+                                              WebhookEndpoints& endpoints,
                                               const WantedEndpoint& wanted,
                                               const std::string& known_secret,
-                                              std::chrono::system_clock::time_point now);
+                                              UtcMillis now);
 
 }  // namespace punchlink::relay

@@ -2,6 +2,7 @@
 
 #include "api/openapi_document.hpp"
 #include "api/users_handler.hpp"
+#include "tenancy/tenancy.hpp"
 
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/utc_time.hpp>
@@ -20,13 +21,18 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 struct Guard {
-  Store& store;
+  ApiKeys& keys;
+  ApiGuardStore& store;
   const Clock& clock;
   ApiOptions options;
 };
 
-std::int64_t unixSeconds(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+std::string seconds(UtcMillis time) {
+  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
+}
+
+UtcMillis nowOf(const Clock& clock) {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(clock.now());
 }
 
 bool mutates(const std::string& method) {
@@ -48,9 +54,9 @@ ApiResponse withIdempotency(const Guard& guard,
   }
   const std::string request_hash =
       crypto::toHex(crypto::sha256(request.method + "\n" + request.path + "\n" + request.body));
-  const std::int64_t now = unixSeconds(guard.clock);
+  const UtcMillis now = nowOf(guard.clock);
   auto claim = guard.store.claimIdempotencyKey(key_id, *header, request_hash, now,
-                                               now - guard.options.idempotency_ttl.count());
+                                               now - guard.options.idempotency_ttl);
   if (!claim) {
     return errorResponse(claim.error());
   }
@@ -89,7 +95,7 @@ Router::Handler authenticated(const std::shared_ptr<Guard>& guard, Router::Handl
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
       return response;
     }
-    auto key = guard->store.authenticate(header->substr(kBearer.size()));
+    auto key = tenancy::authenticate(guard->keys, header->substr(kBearer.size()));
     if (!key) {
       return errorResponse(key.error());
     }
@@ -100,9 +106,10 @@ Router::Handler authenticated(const std::shared_ptr<Guard>& guard, Router::Handl
     }
     request.tenant_id = (*key)->tenant_id;
 
-    const std::int64_t now = unixSeconds(guard->clock);
+    const std::int64_t now =
+        std::chrono::floor<std::chrono::seconds>(nowOf(guard->clock)).time_since_epoch().count();
     const std::int64_t window = now - now % 60;
-    auto hits = guard->store.hitRateLimit((*key)->id, window);
+    auto hits = guard->store.hitRateLimit((*key)->id, UtcMillis{std::chrono::seconds{window}});
     if (!hits) {
       return errorResponse(hits.error());
     }
@@ -164,13 +171,13 @@ ordered_json deviceJson(const Device& device) {
     }
   }
   out["last_seen"] =
-      device.last_seen.empty() ? ordered_json(nullptr) : ordered_json(device.last_seen);
+      device.last_seen ? ordered_json(seconds(*device.last_seen)) : ordered_json(nullptr);
   out["site"] = device.site_id.empty() ? ordered_json(nullptr) : ordered_json(device.site_id);
-  out["created_at"] = device.created_at;
+  out["created_at"] = seconds(device.created_at);
   return out;
 }
 
-ApiResponse listLogs(Store& store, ApiRequest& request) {
+ApiResponse listLogs(PunchLedger& punches, ApiRequest& request) {
   PunchFilter filter;
   const auto limit = pageLimit(request);
   if (const auto* error = std::get_if<ApiResponse>(&limit)) {
@@ -192,7 +199,7 @@ ApiResponse listLogs(Store& store, ApiRequest& request) {
       if (std::string_view(name) == "end_date" && text->size() == 10) {
         time += std::chrono::hours{24};
       }
-      *target = formatRfc3339(time);
+      *target = time;
     }
   }
   filter.user_id = query("user_id");
@@ -204,7 +211,7 @@ ApiResponse listLogs(Store& store, ApiRequest& request) {
     }
     filter.after_seq = *seq;
   }
-  auto rows = store.listPunches(request.tenant_id, filter);
+  auto rows = punches.listPunches(request.tenant_id, filter);
   if (!rows) {
     return errorResponse(rows.error());
   }
@@ -222,13 +229,13 @@ ApiResponse listLogs(Store& store, ApiRequest& request) {
         item["local_time"] = punch.value("local_time", "");
         item["state"] = punch.value("state", 0);
         item["verify"] = punch.value("verify", 0);
-        item["received_at"] = row.received_at;
+        item["received_at"] = seconds(row.received_at);
         return item;
       },
       [](const StoredPunch& row) { return encodeSeqCursor(row.seq); });
 }
 
-ApiResponse createDevice(Store& store, ApiRequest& request) {
+ApiResponse createDevice(DeviceRegistry& devices, ApiRequest& request) {
   auto parsed = jsonObjectBody(request);
   if (auto* error = std::get_if<ApiResponse>(&parsed)) {
     return *error;
@@ -247,8 +254,8 @@ ApiResponse createDevice(Store& store, ApiRequest& request) {
   if (auto error = optionalString(body, "location", 200, location)) {
     return *error;
   }
-  auto device = store.registerDevice(request.tenant_id, body["serial_number"].get<std::string>(),
-                                     name.value_or(""), location.value_or(""));
+  auto device = devices.registerDevice(request.tenant_id, body["serial_number"].get<std::string>(),
+                                       name.value_or(""), location.value_or(""));
   if (!device) {
     return errorResponse(device.error());
   }
@@ -260,37 +267,30 @@ ApiResponse createDevice(Store& store, ApiRequest& request) {
 
 }  // namespace
 
-Router makeRestApi(Store& store,
+Router makeRestApi(RestApiParts parts,
                    CommandSender& sender,
                    const Clock& clock,
                    ApiOptions options,
                    ServiceProbes probes) {
   Router router;
-  const auto guard = std::make_shared<Guard>(Guard{store, clock, options});
-  router.add("POST", "/v1/users", authenticated(guard, [&store, &sender](ApiRequest& request) {
-               return createUser(store, sender, request);
-             }));
-  router.add("POST", "/v1/users/batch",
-             authenticated(guard, [&store, &sender](ApiRequest& request) {
-               return createUsersBatch(store, sender, request);
-             }));
-  router.add("GET", "/v1/users", authenticated(guard, [&store](ApiRequest& request) {
-               return listUsers(store, request);
-             }));
-  router.add("GET", "/v1/users/{user_id}", authenticated(guard, [&store](ApiRequest& request) {
-               return getUser(store, request);
-             }));
-  router.add("PUT", "/v1/users/{user_id}",
-             authenticated(guard, [&store, &sender](ApiRequest& request) {
-               return updateUser(store, sender, request);
-             }));
-  router.add("DELETE", "/v1/users/{user_id}",
-             authenticated(guard, [&store, &sender](ApiRequest& request) {
-               return deleteUser(store, sender, request);
-             }));
-  router.add("GET", "/v1/commands/{id}", authenticated(guard, [&store](ApiRequest& request) {
-               return getCommand(store, request);
-             }));
+  const auto guard = std::make_shared<Guard>(Guard{parts.keys, parts.guard, clock, options});
+  const auto users = std::make_shared<UsersApi>(
+      UsersApi{parts.devices, parts.users, parts.commands, parts.tracker, sender, clock});
+  const auto route = [&](const char* method, const char* pattern,
+                         ApiResponse (*handler)(UsersApi&, ApiRequest&)) {
+    router.add(method, pattern, authenticated(guard, [users, handler](ApiRequest& request) {
+                 return handler(*users, request);
+               }));
+  };
+  route("POST", "/v1/users", &createUser);
+  route("POST", "/v1/users/batch", &createUsersBatch);
+  route("GET", "/v1/users", &listUsers);
+  route("GET", "/v1/users/{user_id}", &getUser);
+  route("PUT", "/v1/users/{user_id}", &updateUser);
+  route("DELETE", "/v1/users/{user_id}", &deleteUser);
+  route("GET", "/v1/commands/{id}", &getCommand);
+  DeviceRegistry& devices = parts.devices;
+  PunchLedger& punches = parts.punches;
   router.add("GET", "/healthz", [health = std::move(probes.health)](ApiRequest&) {
     ApiResponse response;
     response.body = health();
@@ -302,27 +302,27 @@ Router makeRestApi(Store& store,
   router.add("GET", "/v1/openapi.json", [](ApiRequest&) {
     return textResponse("application/json", std::string(openApiDocument()));
   });
-  router.add("GET", "/v1/logs", authenticated(guard, [&store](ApiRequest& request) {
-               return listLogs(store, request);
+  router.add("GET", "/v1/logs", authenticated(guard, [&punches](ApiRequest& request) {
+               return listLogs(punches, request);
              }));
-  router.add("POST", "/v1/devices", authenticated(guard, [&store](ApiRequest& request) {
-               return createDevice(store, request);
+  router.add("POST", "/v1/devices", authenticated(guard, [&devices](ApiRequest& request) {
+               return createDevice(devices, request);
              }));
-  router.add("GET", "/v1/devices", authenticated(guard, [&store](ApiRequest& request) {
-               auto devices = store.listDevices(request.tenant_id);
-               if (!devices) {
-                 return errorResponse(devices.error());
+  router.add("GET", "/v1/devices", authenticated(guard, [&devices](ApiRequest& request) {
+               auto listed = devices.listDevices(request.tenant_id);
+               if (!listed) {
+                 return errorResponse(listed.error());
                }
                ApiResponse response;
                ordered_json data = ordered_json::array();
-               for (const auto& device : *devices) {
+               for (const auto& device : *listed) {
                  data.push_back(deviceJson(device));
                }
                response.body = {{"data", data}};
                return response;
              }));
-  router.add("GET", "/v1/devices/{serial}", authenticated(guard, [&store](ApiRequest& request) {
-               auto device = store.findDevice(request.tenant_id, request.params["serial"]);
+  router.add("GET", "/v1/devices/{serial}", authenticated(guard, [&devices](ApiRequest& request) {
+               auto device = devices.findDevice(request.tenant_id, request.params["serial"]);
                if (!device) {
                  return errorResponse(device.error());
                }
@@ -333,7 +333,7 @@ Router makeRestApi(Store& store,
                response.body = deviceJson(**device);
                return response;
              }));
-  router.add("PATCH", "/v1/devices/{serial}", authenticated(guard, [&store](ApiRequest& request) {
+  router.add("PATCH", "/v1/devices/{serial}", authenticated(guard, [&devices](ApiRequest& request) {
                auto parsed = jsonObjectBody(request);
                if (auto* error = std::get_if<ApiResponse>(&parsed)) {
                  return *error;
@@ -347,8 +347,8 @@ Router makeRestApi(Store& store,
                if (auto error = optionalString(body, "location", 200, location)) {
                  return *error;
                }
-               auto device =
-                   store.updateDevice(request.tenant_id, request.params["serial"], name, location);
+               auto device = devices.updateDevice(request.tenant_id, request.params["serial"], name,
+                                                  location);
                if (!device) {
                  return errorResponse(device.error());
                }
@@ -356,8 +356,9 @@ Router makeRestApi(Store& store,
                response.body = deviceJson(*device);
                return response;
              }));
-  router.add("DELETE", "/v1/devices/{serial}", authenticated(guard, [&store](ApiRequest& request) {
-               if (auto deleted = store.deleteDevice(request.tenant_id, request.params["serial"]);
+  router.add("DELETE", "/v1/devices/{serial}",
+             authenticated(guard, [&devices](ApiRequest& request) {
+               if (auto deleted = devices.deleteDevice(request.tenant_id, request.params["serial"]);
                    !deleted) {
                  return errorResponse(deleted.error());
                }
@@ -365,7 +366,7 @@ Router makeRestApi(Store& store,
                response.body = {{"serial_number", request.params["serial"]}, {"deleted", true}};
                return response;
              }));
-  addWebhookRoutes(router, store, clock, options.webhooks,
+  addWebhookRoutes(router, {parts.endpoints, parts.deliveries, clock}, options.webhooks,
                    [&guard](Router::Handler handler) { return authenticated(guard, handler); });
   return router;
 }

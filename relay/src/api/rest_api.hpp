@@ -5,6 +5,7 @@
 #include "api/command_sender.hpp"
 #include "api/router.hpp"
 #include "api/webhooks_handler.hpp"
+#include "commands/command_tracker.hpp"
 #include "store/store.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -27,8 +28,21 @@ struct ServiceProbes {
   std::function<std::string()> metrics;            // GET /metrics, Prometheus text format
 };
 
-// `clock` times rate-limit windows and idempotency-key expiry.
-Router makeRestApi(Store& store,
+// The store parts the routes use.
+struct RestApiParts {
+  ApiKeys& keys;
+  ApiGuardStore& guard;
+  DeviceRegistry& devices;
+  PunchLedger& punches;
+  UserDirectory& users;
+  CommandLog& commands;
+  CommandTracker& tracker;
+  WebhookEndpoints& endpoints;
+  DeliveryLog& deliveries;
+};
+
+// `clock` times rate-limit windows, idempotency-key expiry and the rows handlers create.
+Router makeRestApi(RestApiParts parts,
                    CommandSender& sender,
                    const Clock& clock,
                    ApiOptions options,

@@ -1,6 +1,7 @@
 #include "users_handler.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/common/utc_time.hpp>
 #include <punchlink/contract/command.hpp>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,10 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 using contract::CommandType;
+
+std::string secondsText(UtcMillis time) {
+  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
+}
 
 constexpr std::size_t kMaxBatchUsers = 500;
 constexpr std::size_t kMaxDepartmentLength = 100;
@@ -44,8 +49,8 @@ ordered_json commandJson(const CommandRecord& command) {
   if (!command.result.empty()) {
     out["result"] = ordered_json::parse(command.result, nullptr, false);
   }
-  out["created_at"] = command.created_at;
-  out["updated_at"] = command.updated_at;
+  out["created_at"] = secondsText(command.created_at);
+  out["updated_at"] = secondsText(command.updated_at);
   return out;
 }
 
@@ -143,11 +148,22 @@ std::optional<ApiResponse> parseUser(const json& body,
   return std::nullopt;
 }
 
+// Devices the user is on: written by an enrollment or update, not removed since.
+Result<std::vector<std::string>> enrolledDevices(UsersApi& api,
+                                                 const std::string& tenant_id,
+                                                 const std::string& user_id) {
+  return api.commands.enrolledDevices(
+      tenant_id, user_id,
+      {std::string(contract::commandTypeName(CommandType::EnrollUser)),
+       std::string(contract::commandTypeName(CommandType::UpdateUser))},
+      std::string(contract::commandTypeName(CommandType::DeleteUser)));
+}
+
 // The tenant's device that a command can reach (it needs a site), or the error response.
-std::variant<Device, ApiResponse> reachableDevice(Store& store,
+std::variant<Device, ApiResponse> reachableDevice(UsersApi& api,
                                                   const std::string& tenant_id,
                                                   const std::string& serial) {
-  auto device = store.findDevice(tenant_id, serial);
+  auto device = api.devices.findDevice(tenant_id, serial);
   if (!device) {
     return errorResponse(device.error());
   }
@@ -164,10 +180,7 @@ std::variant<Device, ApiResponse> reachableDevice(Store& store,
 
 // Records a command (its type and parameters set) and hands it to the site's agent; it stays
 // "queued" if that fails.
-Result<CommandRecord> sendCommand(Store& store,
-                                  CommandSender& sender,
-                                  const Device& device,
-                                  contract::Command message) {
+Result<CommandRecord> sendCommand(UsersApi& api, const Device& device, contract::Command message) {
   message.command_id = "cmd_" + crypto::randomHexToken(10);
   message.device = device.serial;
   CommandRecord command;
@@ -179,11 +192,13 @@ Result<CommandRecord> sendCommand(Store& store,
   command.user_id = message.user.user_id;
   command.state = "queued";
   command.payload = contract::encodeCommand(message);
-  if (auto created = store.createCommand(command); !created) {
+  command.created_at = api.now();
+  command.updated_at = command.created_at;
+  if (auto created = api.commands.createCommand(command); !created) {
     return created.error();
   }
-  if (sender.send(command.site_id, command.payload)) {
-    (void)store.updateCommand(command.site_id, command.id, "sent", "", "");
+  if (api.sender.send(command.site_id, command.payload)) {
+    (void)api.tracker.transition(command.site_id, command.id, "sent", "", "", api.now());
     command.state = "sent";
   }
   return command;
@@ -203,17 +218,15 @@ contract::Command userCommand(CommandType type, const UserSpec& user) {
 }
 
 // Stores the user and sends the enrollment; the 201 body or the error response.
-ApiResponse enroll(Store& store,
-                   CommandSender& sender,
-                   const Device& device,
-                   const UserSpec& user) {
-  if (auto stored = store.upsertUser({device.tenant_id, user.user_id, user.name, user.department,
-                                      user.card, user.privilege,
-                                      static_cast<std::int64_t>(user.templates.size()), "", ""});
+ApiResponse enroll(UsersApi& api, const Device& device, const UserSpec& user) {
+  if (auto stored = api.users.upsertUser(
+          {device.tenant_id, user.user_id, user.name, user.department, user.card, user.privilege,
+           static_cast<std::int64_t>(user.templates.size())},
+          api.now());
       !stored) {
     return errorResponse(stored.error());
   }
-  auto command = sendCommand(store, sender, device, userCommand(CommandType::EnrollUser, user));
+  auto command = sendCommand(api, device, userCommand(CommandType::EnrollUser, user));
   if (!command) {
     return errorResponse(command.error());
   }
@@ -227,8 +240,8 @@ ApiResponse enroll(Store& store,
 }
 
 // The tenant's user named in the path, or the 404 (or store error) to return.
-std::variant<UserRecord, ApiResponse> existingUser(Store& store, ApiRequest& request) {
-  auto user = store.findUser(request.tenant_id, request.params["user_id"]);
+std::variant<UserRecord, ApiResponse> existingUser(UsersApi& api, ApiRequest& request) {
+  auto user = api.users.findUser(request.tenant_id, request.params["user_id"]);
   if (!user) {
     return errorResponse(user.error());
   }
@@ -254,7 +267,7 @@ std::string deviceIdOf(const json& body) {
 
 }  // namespace
 
-ApiResponse createUser(Store& store, CommandSender& sender, ApiRequest& request) {
+ApiResponse createUser(UsersApi& api, ApiRequest& request) {
   const auto body = objectBody(request);
   if (!body) {
     return invalidField("body", "expected a JSON object");
@@ -267,14 +280,14 @@ ApiResponse createUser(Store& store, CommandSender& sender, ApiRequest& request)
   if (auto error = parseUser(*body, "", true, user)) {
     return *error;
   }
-  auto device = reachableDevice(store, request.tenant_id, device_id);
+  auto device = reachableDevice(api, request.tenant_id, device_id);
   if (auto* error = std::get_if<ApiResponse>(&device)) {
     return *error;
   }
-  return enroll(store, sender, std::get<Device>(device), user);
+  return enroll(api, std::get<Device>(device), user);
 }
 
-ApiResponse createUsersBatch(Store& store, CommandSender& sender, ApiRequest& request) {
+ApiResponse createUsersBatch(UsersApi& api, ApiRequest& request) {
   const auto body = objectBody(request);
   if (!body) {
     return invalidField("body", "expected a JSON object");
@@ -287,7 +300,7 @@ ApiResponse createUsersBatch(Store& store, CommandSender& sender, ApiRequest& re
       (*body)["users"].size() > kMaxBatchUsers) {
     return invalidField("users", "expected a list of 1 to 500 users");
   }
-  auto device = reachableDevice(store, request.tenant_id, device_id);
+  auto device = reachableDevice(api, request.tenant_id, device_id);
   if (auto* error = std::get_if<ApiResponse>(&device)) {
     return *error;
   }
@@ -303,7 +316,7 @@ ApiResponse createUsersBatch(Store& store, CommandSender& sender, ApiRequest& re
     } else if (auto error = parseUser(item, "users[" + std::to_string(i) + "].", true, user)) {
       outcome = *error;
     } else {
-      outcome = enroll(store, sender, std::get<Device>(device), user);
+      outcome = enroll(api, std::get<Device>(device), user);
     }
     ordered_json result = {{"index", i}, {"status", outcome.status}};
     if (item.is_object() && item.contains("user_id")) {
@@ -328,14 +341,14 @@ ApiResponse createUsersBatch(Store& store, CommandSender& sender, ApiRequest& re
   return response;
 }
 
-ApiResponse listUsers(Store& store, ApiRequest& request) {
+ApiResponse listUsers(UsersApi& api, ApiRequest& request) {
   const auto page = pageLimit(request);
   if (const auto* error = std::get_if<ApiResponse>(&page)) {
     return *error;
   }
   const std::size_t limit = std::get<std::size_t>(page);
   const auto cursor = request.query.find("cursor");
-  auto users = store.listUsers(
+  auto users = api.users.listUsers(
       request.tenant_id, cursor == request.query.end() ? std::string() : cursor->second, limit);
   if (!users) {
     return errorResponse(users.error());
@@ -347,18 +360,18 @@ ApiResponse listUsers(Store& store, ApiRequest& request) {
                             {"name", user.name},
                             {"department", user.department},
                             {"templates", user.template_count},
-                            {"updated_at", user.updated_at}};
+                            {"updated_at", secondsText(user.updated_at)}};
       },
       [](const UserRecord& user) { return user.user_id; });
 }
 
-ApiResponse getUser(Store& store, ApiRequest& request) {
-  auto found = existingUser(store, request);
+ApiResponse getUser(UsersApi& api, ApiRequest& request) {
+  auto found = existingUser(api, request);
   if (auto* error = std::get_if<ApiResponse>(&found)) {
     return *error;
   }
   const UserRecord& user = std::get<UserRecord>(found);
-  auto commands = store.commandsForUser(request.tenant_id, user.user_id);
+  auto commands = api.commands.commandsForUser(request.tenant_id, user.user_id);
   if (!commands) {
     return errorResponse(commands.error());
   }
@@ -366,7 +379,7 @@ ApiResponse getUser(Store& store, ApiRequest& request) {
   for (const auto& command : *commands) {
     history.push_back(commandJson(command));
   }
-  auto devices = store.enrolledDevices(request.tenant_id, user.user_id);
+  auto devices = enrolledDevices(api, request.tenant_id, user.user_id);
   ApiResponse response;
   response.body = {{"user_id", user.user_id},
                    {"name", user.name},
@@ -376,17 +389,17 @@ ApiResponse getUser(Store& store, ApiRequest& request) {
                    {"templates", user.template_count},
                    {"devices", devices ? ordered_json(*devices) : ordered_json::array()},
                    {"commands", history},
-                   {"created_at", user.created_at},
-                   {"updated_at", user.updated_at}};
+                   {"created_at", secondsText(user.created_at)},
+                   {"updated_at", secondsText(user.updated_at)}};
   return response;
 }
 
-ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request) {
+ApiResponse updateUser(UsersApi& api, ApiRequest& request) {
   const auto body = objectBody(request);
   if (!body) {
     return invalidField("body", "expected a JSON object");
   }
-  auto found = existingUser(store, request);
+  auto found = existingUser(api, request);
   if (auto* error = std::get_if<ApiResponse>(&found)) {
     return *error;
   }
@@ -401,24 +414,25 @@ ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request)
   if (auto error = parseUser(*body, "", false, user)) {
     return *error;
   }
-  if (auto stored = store.upsertUser({request.tenant_id, user.user_id, user.name, user.department,
-                                      user.card, user.privilege,
-                                      static_cast<std::int64_t>(user.templates.size()), "", ""});
+  if (auto stored = api.users.upsertUser(
+          {request.tenant_id, user.user_id, user.name, user.department, user.card, user.privilege,
+           static_cast<std::int64_t>(user.templates.size())},
+          api.now());
       !stored) {
     return errorResponse(stored.error());
   }
-  auto devices = store.enrolledDevices(request.tenant_id, user.user_id);
+  auto devices = enrolledDevices(api, request.tenant_id, user.user_id);
   if (!devices) {
     return errorResponse(devices.error());
   }
   ordered_json commands = ordered_json::array();
   for (const auto& serial : *devices) {
-    auto device = reachableDevice(store, request.tenant_id, serial);
+    auto device = reachableDevice(api, request.tenant_id, serial);
     if (std::holds_alternative<ApiResponse>(device)) {
       continue;  // decommissioned since: nothing to update there
     }
-    auto command = sendCommand(store, sender, std::get<Device>(device),
-                               userCommand(CommandType::UpdateUser, user));
+    auto command =
+        sendCommand(api, std::get<Device>(device), userCommand(CommandType::UpdateUser, user));
     if (!command) {
       return errorResponse(command.error());
     }
@@ -433,9 +447,9 @@ ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request)
   return response;
 }
 
-ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request) {
+ApiResponse deleteUser(UsersApi& api, ApiRequest& request) {
   const std::string user_id = request.params["user_id"];
-  if (auto found = existingUser(store, request); std::holds_alternative<ApiResponse>(found)) {
+  if (auto found = existingUser(api, request); std::holds_alternative<ApiResponse>(found)) {
     return std::get<ApiResponse>(found);
   }
   std::vector<std::string> targets;
@@ -443,7 +457,7 @@ ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request)
   if (only != request.query.end() && !only->second.empty()) {
     targets.push_back(only->second);
   } else {
-    auto devices = store.enrolledDevices(request.tenant_id, user_id);
+    auto devices = enrolledDevices(api, request.tenant_id, user_id);
     if (!devices) {
       return errorResponse(devices.error());
     }
@@ -451,7 +465,7 @@ ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request)
   }
   ordered_json commands = ordered_json::array();
   for (const auto& serial : targets) {
-    auto device = reachableDevice(store, request.tenant_id, serial);
+    auto device = reachableDevice(api, request.tenant_id, serial);
     if (auto* error = std::get_if<ApiResponse>(&device)) {
       if (only != request.query.end()) {
         return *error;  // the one device asked for must exist
@@ -461,7 +475,7 @@ ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request)
     contract::Command remove;
     remove.type = CommandType::DeleteUser;
     remove.user.user_id = user_id;
-    auto command = sendCommand(store, sender, std::get<Device>(device), std::move(remove));
+    auto command = sendCommand(api, std::get<Device>(device), std::move(remove));
     if (!command) {
       return errorResponse(command.error());
     }
@@ -470,15 +484,15 @@ ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request)
   }
   // Removed from every device: the user record goes too (its command history stays).
   if (only == request.query.end() || only->second.empty()) {
-    (void)store.deleteUser(request.tenant_id, user_id);
+    (void)api.users.deleteUser(request.tenant_id, user_id);
   }
   ApiResponse response;
   response.body = {{"user_id", user_id}, {"commands", commands}};
   return response;
 }
 
-ApiResponse getCommand(Store& store, ApiRequest& request) {
-  auto command = store.findCommand(request.tenant_id, request.params["id"]);
+ApiResponse getCommand(UsersApi& api, ApiRequest& request) {
+  auto command = api.commands.findCommand(request.tenant_id, request.params["id"]);
   if (!command) {
     return errorResponse(command.error());
   }

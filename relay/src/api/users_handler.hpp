@@ -4,16 +4,35 @@
 
 #include "api/command_sender.hpp"
 #include "api/router.hpp"
-#include "store/store.hpp"
+#include "commands/command_tracker.hpp"
+#include "store/command_log.hpp"
+#include "store/device_registry.hpp"
+#include "store/user_directory.hpp"
+
+#include <punchlink/common/clock.hpp>
 
 namespace punchlink::relay::api {
 
-ApiResponse createUser(Store& store, CommandSender& sender, ApiRequest& request);
-ApiResponse createUsersBatch(Store& store, CommandSender& sender, ApiRequest& request);
-ApiResponse listUsers(Store& store, ApiRequest& request);
-ApiResponse getUser(Store& store, ApiRequest& request);
-ApiResponse updateUser(Store& store, CommandSender& sender, ApiRequest& request);
-ApiResponse deleteUser(Store& store, CommandSender& sender, ApiRequest& request);
-ApiResponse getCommand(Store& store, ApiRequest& request);
+// What the user and command routes work with.
+struct UsersApi {
+  DeviceRegistry& devices;
+  UserDirectory& users;
+  CommandLog& commands;
+  CommandTracker& tracker;
+  CommandSender& sender;
+  const Clock& clock;
+
+  UtcMillis now() const {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(clock.now());
+  }
+};
+
+ApiResponse createUser(UsersApi& api, ApiRequest& request);
+ApiResponse createUsersBatch(UsersApi& api, ApiRequest& request);
+ApiResponse listUsers(UsersApi& api, ApiRequest& request);
+ApiResponse getUser(UsersApi& api, ApiRequest& request);
+ApiResponse updateUser(UsersApi& api, ApiRequest& request);
+ApiResponse deleteUser(UsersApi& api, ApiRequest& request);
+ApiResponse getCommand(UsersApi& api, ApiRequest& request);
 
 }  // namespace punchlink::relay::api

@@ -29,19 +29,23 @@ ordered_json nullable(const std::string& text) {
   return text.empty() ? ordered_json(nullptr) : ordered_json(text);
 }
 
-ordered_json endpointJson(const WebhookEndpoint& endpoint, std::int64_t now_ms) {
+ordered_json seconds(UtcMillis time) {
+  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
+}
+
+ordered_json endpointJson(const WebhookEndpoint& endpoint, UtcMillis now) {
   ordered_json out = {{"id", endpoint.id},
                       {"url", endpoint.url},
                       {"description", endpoint.description},
                       {"events", ordered_json::parse(endpoint.events, nullptr, false)},
                       {"enabled", endpoint.enabled},
                       {"disabled_reason", nullable(endpoint.disabled_reason)},
-                      {"created_at", endpoint.created_at},
-                      {"updated_at", endpoint.updated_at}};
+                      {"created_at", seconds(endpoint.created_at)},
+                      {"updated_at", seconds(endpoint.updated_at)}};
   out["secret_rotation"] =
-      endpoint.previous_secret_expires_ms > now_ms
+      endpoint.previous_secret_expires > now
           ? ordered_json{{"previous_secret_expires_at",
-                          formatRfc3339Millis(endpoint.previous_secret_expires_ms)}}
+                          formatRfc3339Millis(endpoint.previous_secret_expires)}}
           : ordered_json(nullptr);
   return out;
 }
@@ -55,7 +59,7 @@ ordered_json deliveryJson(const Delivery& delivery) {
   for (const auto& attempt : delivery.attempts) {
     attempts.push_back(
         {{"attempt", attempt.attempt},
-         {"at", attempt.at},
+         {"at", formatRfc3339Millis(attempt.at)},
          {"status_code",
           attempt.status_code == 0 ? ordered_json(nullptr) : ordered_json(attempt.status_code)},
          {"latency_ms", attempt.latency_ms},
@@ -68,11 +72,13 @@ ordered_json deliveryJson(const Delivery& delivery) {
           {"event_type", delivery.event_type},
           {"status", publicStatus(delivery.state)},
           {"attempt_count", delivery.attempt_count},
-          {"created_at", delivery.created_at},
-          {"next_attempt_at", delivery.state == "queued" && delivery.due_ms > 0
-                                  ? ordered_json(formatRfc3339Millis(delivery.due_ms))
+          {"created_at", seconds(delivery.created_at)},
+          {"next_attempt_at", delivery.next_attempt
+                                  ? ordered_json(formatRfc3339Millis(*delivery.next_attempt))
                                   : ordered_json(nullptr)},
-          {"delivered_at", nullable(delivery.delivered_at)},
+          {"delivered_at", delivery.delivered_at
+                               ? ordered_json(formatRfc3339Millis(*delivery.delivered_at))
+                               : ordered_json(nullptr)},
           {"last_error", nullable(delivery.last_error)},
           {"attempts", attempts},
           {"payload", ordered_json::parse(delivery.body, nullptr, false)}};
@@ -134,8 +140,11 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
 
 class WebhooksHandler {
  public:
-  WebhooksHandler(Store& store, const Clock& clock, WebhookApiOptions options)
-      : store_(store), clock_(clock), options_(std::move(options)) {}
+  WebhooksHandler(WebhooksApi api, WebhookApiOptions options)
+      : endpoints_(api.endpoints),
+        deliveries_(api.deliveries),
+        clock_(api.clock),
+        options_(std::move(options)) {}
 
   ApiResponse create(ApiRequest& request) {
     auto parsed = jsonObjectBody(request);
@@ -154,26 +163,26 @@ class WebhooksHandler {
     endpoint.events = *fields.events;
     endpoint.description = fields.description.value_or("");
     endpoint.secret = webhooks::generateSecret();
-    endpoint.created_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now()));
+    endpoint.created_at = std::chrono::floor<std::chrono::seconds>(now());
     endpoint.updated_at = endpoint.created_at;
-    if (auto created = store_.createWebhookEndpoint(endpoint); !created) {
+    if (auto created = endpoints_.createEndpoint(endpoint); !created) {
       return errorResponse(created.error());
     }
     ApiResponse response;
     response.status = 201;
-    response.body = endpointJson(endpoint, nowMs());
+    response.body = endpointJson(endpoint, now());
     response.body["secret"] = endpoint.secret;  // shown once
     return response;
   }
 
   ApiResponse list(ApiRequest& request) {
-    auto endpoints = store_.listWebhookEndpoints(request.tenant_id);
+    auto endpoints = endpoints_.listEndpoints(request.tenant_id);
     if (!endpoints) {
       return errorResponse(endpoints.error());
     }
     ordered_json data = ordered_json::array();
     for (const auto& endpoint : *endpoints) {
-      data.push_back(endpointJson(endpoint, nowMs()));
+      data.push_back(endpointJson(endpoint, now()));
     }
     ApiResponse response;
     response.body = {{"data", data}};
@@ -186,7 +195,7 @@ class WebhooksHandler {
       return *error;
     }
     ApiResponse response;
-    response.body = endpointJson(std::get<WebhookEndpoint>(endpoint), nowMs());
+    response.body = endpointJson(std::get<WebhookEndpoint>(endpoint), now());
     return response;
   }
 
@@ -201,7 +210,8 @@ class WebhooksHandler {
       return *error;
     }
     // The store answers NotFound for an endpoint that is not the tenant's.
-    auto endpoint = store_.updateWebhookEndpoint(request.tenant_id, request.params["id"], changes);
+    auto endpoint =
+        endpoints_.updateEndpoint(request.tenant_id, request.params["id"], changes, now());
     if (!endpoint) {
       return errorResponse(endpoint.error());
     }
@@ -209,12 +219,12 @@ class WebhooksHandler {
       options_.deliveries_queued();  // its pending deliveries may go now
     }
     ApiResponse response;
-    response.body = endpointJson(*endpoint, nowMs());
+    response.body = endpointJson(*endpoint, now());
     return response;
   }
 
   ApiResponse remove(ApiRequest& request) {
-    if (auto deleted = store_.deleteWebhookEndpoint(request.tenant_id, request.params["id"]);
+    if (auto deleted = endpoints_.deleteEndpoint(request.tenant_id, request.params["id"]);
         !deleted) {
       return errorResponse(deleted.error());
     }
@@ -241,9 +251,9 @@ class WebhooksHandler {
       }
     }
     const std::string secret = webhooks::generateSecret();
-    const std::int64_t expires = nowMs() + overlap * 1000;
+    const UtcMillis expires = now() + std::chrono::seconds{overlap};
     auto endpoint =
-        store_.rotateWebhookSecret(request.tenant_id, request.params["id"], secret, expires);
+        endpoints_.rotateSecret(request.tenant_id, request.params["id"], secret, expires, now());
     if (!endpoint) {
       return errorResponse(endpoint.error());
     }
@@ -278,7 +288,7 @@ class WebhooksHandler {
       }
       filter.after_id = *after;
     }
-    auto rows = store_.listDeliveries(request.tenant_id, request.params["id"], filter);
+    auto rows = deliveries_.listDeliveries(request.tenant_id, request.params["id"], filter);
     if (!rows) {
       return errorResponse(rows.error());
     }
@@ -291,7 +301,7 @@ class WebhooksHandler {
     if (!id) {
       return notFound("no delivery " + request.params["delivery_id"]);
     }
-    auto found = store_.findDelivery(request.tenant_id, request.params["id"], *id);
+    auto found = deliveries_.findDelivery(request.tenant_id, request.params["id"], *id);
     if (!found) {
       return errorResponse(found.error());
     }
@@ -308,7 +318,7 @@ class WebhooksHandler {
     if (!id) {
       return notFound("no delivery " + request.params["delivery_id"]);
     }
-    auto delivery = store_.resendDelivery(request.tenant_id, request.params["id"], *id, nowMs());
+    auto delivery = deliveries_.resendDelivery(request.tenant_id, request.params["id"], *id, now());
     if (!delivery) {
       return errorResponse(delivery.error());
     }
@@ -336,9 +346,9 @@ class WebhooksHandler {
     if (auto found = existing(request); std::holds_alternative<ApiResponse>(found)) {
       return std::get<ApiResponse>(found);
     }
-    const std::int64_t since_ms = since->time_since_epoch().count();
+
     auto requeued =
-        store_.recoverDeliveries(request.tenant_id, request.params["id"], since_ms, nowMs());
+        deliveries_.recoverDeliveries(request.tenant_id, request.params["id"], *since, now());
     if (!requeued) {
       return errorResponse(requeued.error());
     }
@@ -348,16 +358,18 @@ class WebhooksHandler {
     ApiResponse response;
     response.status = 202;
     response.body = {{"endpoint_id", request.params["id"]},
-                     {"since", formatRfc3339Millis(since_ms)},
+                     {"since", formatRfc3339Millis(*since)},
                      {"requeued", *requeued}};
     return response;
   }
 
  private:
-  std::int64_t nowMs() const { return epochMillis(clock_.now()); }
+  UtcMillis now() const {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
+  }
 
   std::variant<WebhookEndpoint, ApiResponse> existing(ApiRequest& request) {
-    auto endpoint = store_.findWebhookEndpoint(request.tenant_id, request.params["id"]);
+    auto endpoint = endpoints_.findEndpoint(request.tenant_id, request.params["id"]);
     if (!endpoint) {
       return errorResponse(endpoint.error());
     }
@@ -367,7 +379,8 @@ class WebhooksHandler {
     return **endpoint;
   }
 
-  Store& store_;
+  WebhookEndpoints& endpoints_;
+  DeliveryLog& deliveries_;
   const Clock& clock_;
   WebhookApiOptions options_;
 };
@@ -375,11 +388,10 @@ class WebhooksHandler {
 }  // namespace
 
 void addWebhookRoutes(Router& router,
-                      Store& store,
-                      const Clock& clock,
+                      WebhooksApi api,
                       WebhookApiOptions options,
                       const std::function<Router::Handler(Router::Handler)>& wrap) {
-  auto handler = std::make_shared<WebhooksHandler>(store, clock, std::move(options));
+  auto handler = std::make_shared<WebhooksHandler>(api, std::move(options));
   const auto route = [&](const char* method, const char* pattern,
                          ApiResponse (WebhooksHandler::*member)(ApiRequest&)) {
     router.add(method, pattern, wrap([handler, member](ApiRequest& request) {

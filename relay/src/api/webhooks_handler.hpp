@@ -3,7 +3,8 @@
 #pragma once
 
 #include "api/router.hpp"
-#include "store/store.hpp"
+#include "store/delivery_queue.hpp"
+#include "store/webhook_endpoints.hpp"
 #include "webhooks/url_policy.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -19,10 +20,16 @@ struct WebhookApiOptions {
   std::function<void()> deliveries_queued;  // wakes the dispatcher after resend/recover
 };
 
+// What the webhook routes work with.
+struct WebhooksApi {
+  WebhookEndpoints& endpoints;
+  DeliveryLog& deliveries;
+  const Clock& clock;
+};
+
 // Adds the routes; `wrap` applies authentication, rate limits and idempotency to each handler.
 void addWebhookRoutes(Router& router,
-                      Store& store,
-                      const Clock& clock,
+                      WebhooksApi api,
                       WebhookApiOptions options,
                       const std::function<Router::Handler(Router::Handler)>& wrap);
 

@@ -39,7 +39,16 @@ Status RelayApp::start() {
     return client.error();
   }
   mqtt_ = std::move(client.value());
-  ingest_ = std::make_unique<IngestConsumer>(*store_, *mqtt_, logger_.child("ingest"), clock_);
+  Store& store = *store_;
+  tracker_ = std::make_unique<CommandTracker>(store.unitOfWork(), store.commands(), store.users(),
+                                              store.outbox());
+  punch_ingest_ = std::make_unique<PunchIngest>(store.unitOfWork(), store.sightings(),
+                                                store.punches(), store.users(), store.outbox());
+  status_ingest_ = std::make_unique<StatusIngest>(store.unitOfWork(), store.tenants(),
+                                                  store.sightings(), store.outbox());
+  ingest_ = std::make_unique<IngestConsumer>(
+      IngestTargets{store.tenants(), *punch_ingest_, *status_ingest_, *tracker_}, *mqtt_,
+      logger_.child("ingest"), clock_);
   mqtt_->setMessageHandler(
       [this](const mqtt_client::MqttMessage& message) { ingest_->onMessage(message); });
   // Kept by the client and made again after every reconnect that lost the session.
@@ -65,13 +74,15 @@ Status RelayApp::start() {
   dispatch.retry.max_age = hooks.max_age;
   dispatch.retry.disable_after = hooks.disable_after;
   dispatch.user_agent = "punchlink/" + relayVersion();
-  dispatcher_ = std::make_unique<webhooks::WebhookDispatcher>(*store_, *webhook_http_, clock_,
-                                                              logger_.child("webhooks"), dispatch);
+  dispatcher_ = std::make_unique<webhooks::WebhookDispatcher>(
+      webhooks::DispatcherStores{store.deliveryQueue(), store.endpoints(), store.outbox(),
+                                 store.unitOfWork()},
+      *webhook_http_, clock_, logger_.child("webhooks"), dispatch);
   ingest_->setDeliveriesQueuedHandler([this] { dispatcher_->poke(); });
 
   sender_ = std::make_unique<MqttCommandSender>(*mqtt_);
-  resender_ =
-      std::make_unique<CommandResender>(*store_, *sender_, clock_, logger_.child("commands"));
+  resender_ = std::make_unique<CommandResender>(store.commands(), *tracker_, *sender_, clock_,
+                                                logger_.child("commands"));
   mqtt_->setConnectionHandler([this](bool connected, const std::string&) {
     if (connected) {
       resender_->poke();
@@ -82,10 +93,12 @@ Status RelayApp::start() {
   api_options.webhooks.url_policy = http_options.policy;
   api_options.webhooks.rotation_overlap = hooks.rotation_overlap;
   api_options.webhooks.deliveries_queued = [this] { dispatcher_->poke(); };
-  router_ = std::make_unique<api::Router>(
-      api::makeRestApi(*store_, *sender_, clock_, api_options,
-                       {[this] { return nlohmann::ordered_json::parse(healthJson()); },
-                        [this] { return metricsText(); }}));
+  router_ = std::make_unique<api::Router>(api::makeRestApi(
+      {store.apiKeys(), store.apiGuard(), store.devices(), store.punches(), store.users(),
+       store.commands(), *tracker_, store.endpoints(), store.deliveryLog()},
+      *sender_, clock_, api_options,
+      {[this] { return nlohmann::ordered_json::parse(healthJson()); },
+       [this] { return metricsText(); }}));
   auto http = api::HttpServer::start(
       {config_.http.listen, config_.http.tls_cert_file, config_.http.tls_key_file}, *router_,
       logger_.child("http"));
@@ -176,7 +189,7 @@ std::string RelayApp::metricsText() const {
                    std::to_string(count));
     }
   }
-  if (auto counts = store_->deliveryCounts()) {
+  if (auto counts = store_->deliveryQueue().counts()) {
     out.family("punchlink_relay_webhook_deliveries",
                "Webhook deliveries in the store still to go (pending) or given up (failed)",
                "gauge");

@@ -4,9 +4,12 @@
 #include "api/command_sender.hpp"
 #include "api/http_server.hpp"
 #include "api/router.hpp"
-#include "app/command_resender.hpp"
+#include "commands/command_resender.hpp"
+#include "commands/command_tracker.hpp"
 #include "config/relay_config.hpp"
 #include "ingest/ingest_consumer.hpp"
+#include "ingest/punch_ingest.hpp"
+#include "ingest/status_ingest.hpp"
 #include "store/store.hpp"
 #include "webhooks/webhook_dispatcher.hpp"
 #include "webhooks/webhook_http_client.hpp"
@@ -56,6 +59,9 @@ class RelayApp {
   Logger logger_;
   const Clock& clock_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
+  std::unique_ptr<CommandTracker> tracker_;
+  std::unique_ptr<PunchIngest> punch_ingest_;
+  std::unique_ptr<StatusIngest> status_ingest_;
   std::unique_ptr<IngestConsumer> ingest_;
   std::unique_ptr<MqttCommandSender> sender_;
   std::unique_ptr<CommandResender> resender_;

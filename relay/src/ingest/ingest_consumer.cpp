@@ -11,11 +11,25 @@ namespace punchlink::relay {
 
 using contract::TopicKind;
 
-IngestConsumer::IngestConsumer(Store& store,
+IngestConsumer::IngestConsumer(IngestTargets targets,
                                mqtt_client::Publisher& acks,
                                Logger logger,
                                const Clock& clock)
-    : store_(store), acks_(acks), logger_(std::move(logger)), clock_(clock) {}
+    : targets_(targets), acks_(acks), logger_(std::move(logger)), clock_(clock) {}
+
+UtcMillis IngestConsumer::now() const {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
+}
+
+std::optional<Site> IngestConsumer::registeredSite(const std::string& site_id) {
+  auto site = targets_.tenants.findSite(site_id);
+  if (!site) {
+    logger_.limited(LogLevel::Warning, "ingest-site", "cannot look up a site",
+                    {{"site", site_id}, {"error", site.error().toString()}});
+    return std::nullopt;
+  }
+  return *site;
+}
 
 std::vector<std::string> IngestConsumer::subscriptions(std::string_view share_group) {
   return {contract::everySiteShared(share_group, TopicKind::Punches),
@@ -60,15 +74,12 @@ void IngestConsumer::onAgentStatus(const std::string& site_id, const std::string
                     {{"site", site_id}, {"error", status.error().message}});
     return;
   }
-  auto site = store_.findSite(site_id);
-  if (!site || !site->has_value()) {
+  const auto site = registeredSite(site_id);
+  if (!site) {
     return;  // an unregistered site: its punches are refused and logged already
   }
   // Kept as decoded and encoded again: what the relay stores has the contract's shape.
-  if (auto recorded =
-          store_.recordAgentStatus(**site, contract::encodeAgentStatus(*status), status->online,
-                                   std::chrono::floor<std::chrono::seconds>(clock_.now()));
-      !recorded) {
+  if (auto recorded = targets_.statuses.recordAgentStatus(*site, *status, now()); !recorded) {
     logger_.limited(LogLevel::Warning, "ingest-agent-store", "cannot record agent status",
                     {{"error", recorded.error().toString()}});
     return;
@@ -89,8 +100,8 @@ void IngestConsumer::onPunches(const std::string& site_id,
                     {{"site", site_id}, {"error", batch.error().message}});
     return;
   }
-  auto site = store_.findSite(site_id);
-  if (!site || !site->has_value()) {
+  const auto site = registeredSite(site_id);
+  if (!site) {
     // Not acked and not rejected: the agent keeps the punches and sends them again, so
     // registering the site later loses nothing.
     ++refused_;
@@ -101,8 +112,7 @@ void IngestConsumer::onPunches(const std::string& site_id,
          {"hint", "register it: punchlink-relay sites create --tenant <id> " + site_id}});
     return;
   }
-  const auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
-  auto outcome = store_.ingest(**site, *batch, now);
+  auto outcome = targets_.punches.ingest(*site, *batch, now());
   if (!outcome) {
     logger_.limited(LogLevel::Error, "ingest-store", "cannot store punches; the agent will resend",
                     {{"site", site_id}, {"error", outcome.error().toString()}});
@@ -143,9 +153,9 @@ void IngestConsumer::onCommandResult(const std::string& site_id, const std::stri
     return;
   }
   // Scoped by site: an agent can only finish commands that were sent to its own site.
-  if (auto updated = store_.updateCommand(site_id, result->command_id,
-                                          result->succeeded ? "succeeded" : "failed", result->error,
-                                          result->result_json);
+  if (auto updated = targets_.commands.transition(site_id, result->command_id,
+                                                  result->succeeded ? "succeeded" : "failed",
+                                                  result->error, result->result_json, now());
       !updated) {
     logger_.limited(LogLevel::Warning, "ingest-result-store", "cannot record a command result",
                     {{"error", updated.error().toString()}});
@@ -165,14 +175,11 @@ void IngestConsumer::onDeviceStatus(const std::string& site_id, const std::strin
   if (status->serial.empty()) {
     return;  // status before the first connect names no serial yet
   }
-  auto site = store_.findSite(site_id);
-  if (!site || !site->has_value()) {
+  const auto site = registeredSite(site_id);
+  if (!site) {
     return;
   }
-  if (auto recorded = store_.recordDeviceStatus(
-          **site, status->serial, contract::encodeDeviceStatus(*status), status->online,
-          std::chrono::floor<std::chrono::seconds>(clock_.now()));
-      !recorded) {
+  if (auto recorded = targets_.statuses.recordDeviceStatus(*site, *status, now()); !recorded) {
     logger_.limited(LogLevel::Warning, "ingest-status", "cannot record device status",
                     {{"error", recorded.error().toString()}});
     return;

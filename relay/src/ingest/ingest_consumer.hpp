@@ -3,7 +3,10 @@
 // agent (docs/mqtt-contract.md "acks"). Runs on the MQTT client's delivery thread.
 #pragma once
 
-#include "store/store.hpp"
+#include "commands/command_tracker.hpp"
+#include "ingest/punch_ingest.hpp"
+#include "ingest/status_ingest.hpp"
+#include "store/tenants.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -12,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +30,21 @@ struct IngestStats {
   std::uint64_t batches_refused = 0;  // malformed or from an unregistered site: not acked
 };
 
+// What ingest hands each kind of message to.
+struct IngestTargets {
+  Tenants& tenants;  // which site a message is from
+  PunchIngest& punches;
+  StatusIngest& statuses;
+  CommandTracker& commands;
+};
+
 class IngestConsumer {
  public:
   // `acks` carries the acknowledgements back to the agents.
-  IngestConsumer(Store& store, mqtt_client::Publisher& acks, Logger logger, const Clock& clock);
+  IngestConsumer(IngestTargets targets,
+                 mqtt_client::Publisher& acks,
+                 Logger logger,
+                 const Clock& clock);
 
   // The topic filters to subscribe to (QoS 1). Punch batches and command results come through
   // the MQTT 5 shared subscription `share_group`, so with several relay nodes each goes to one;
@@ -57,7 +72,11 @@ class IngestConsumer {
     }
   }
 
-  Store& store_;
+  // The site a message names, if it is registered.
+  std::optional<Site> registeredSite(const std::string& site_id);
+  UtcMillis now() const;
+
+  IngestTargets targets_;
   std::function<void()> deliveries_queued_;
   mqtt_client::Publisher& acks_;
   Logger logger_;

@@ -1,13 +1,16 @@
-// Queues webhook deliveries for an event inside the caller's transaction (the transactional
-// outbox): one row per enabled endpoint of the tenant subscribed to the event type.
+// Webhook deliveries. DeliveryQueue is the dispatcher's side (any tenant): leases due
+// deliveries and records attempts, safe with several relay nodes on one database. DeliveryLog is
+// the tenant's view for the REST API: the log, resend and recover.
 #pragma once
 
-#include "events/event_bodies.hpp"
-#include "store/sql_database.hpp"
+#include "store/records.hpp"
 
 #include <punchlink/common/result.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,32 +18,51 @@ namespace punchlink::relay {
 
 class DeliveryQueue {
  public:
-  // Reads the tenant's subscribed endpoints once (a batch of punches shares them).
-  static Result<DeliveryQueue> prepare(sql::Database& db,
-                                       const std::string& tenant_id,
-                                       events::EventType type);
+  virtual ~DeliveryQueue() = default;
+  // Marks up to `limit` due deliveries of enabled endpoints as `delivering`, leased to `owner`
+  // until `now + lease`, at most `per_endpoint_capacity[endpoint]` (or `default_capacity` for
+  // endpoints not listed) for each endpoint; a lapsed lease (a crashed node) is due again.
+  virtual Result<std::vector<ClaimedDelivery>> claimDue(
+      const std::string& owner,
+      UtcMillis now,
+      std::chrono::milliseconds lease,
+      std::size_t limit,
+      const std::map<std::string, std::size_t>& per_endpoint_capacity,
+      std::size_t default_capacity) = 0;
+  // Returns `owner`'s leases to the queue (at start-up after a crash: nothing is lost).
+  virtual Status releaseLeases(const std::string& owner) = 0;
+  // Appends the attempt to the delivery's log, applies the outcome and updates the endpoint's
+  // failure streak. Conflict if `owner` no longer holds the lease (it lapsed and another node
+  // took it): then nothing is written.
+  virtual Status recordAttempt(const std::string& owner,
+                               std::int64_t delivery_id,
+                               const DeliveryAttempt& attempt,
+                               const AttemptOutcome& outcome,
+                               UtcMillis now) = 0;
+  virtual Result<DeliveryCounts> counts() = 0;
+};
 
-  // Queues the event for every subscribed endpoint (once per endpoint and event id); returns
-  // how many deliveries are new.
-  Result<std::size_t> queue(const std::string& event_id,
-                            const std::string& body,
-                            std::int64_t now_ms);
-
-  // Records an event that is not a punch (punches have their own table) in the events table
-  // and, if it is new, queues its deliveries. Its type must be the queue's.
-  Result<std::size_t> record(const events::Event& event, std::int64_t now_ms);
-
-  bool hasEndpoints() const noexcept { return !endpoint_ids_.empty(); }
-
- private:
-  DeliveryQueue(sql::Database& db, std::string tenant_id, events::EventType type)
-      : db_(&db), tenant_id_(std::move(tenant_id)), event_type_(events::eventTypeName(type)) {}
-
-  sql::Database* db_;
-  std::string tenant_id_;
-  std::string event_type_;
-  std::vector<std::string> endpoint_ids_;
-  sql::Statement insert_;
+class DeliveryLog {
+ public:
+  virtual ~DeliveryLog() = default;
+  virtual Result<std::vector<Delivery>> listDeliveries(const std::string& tenant_id,
+                                                       const std::string& endpoint_id,
+                                                       const DeliveryFilter& filter) = 0;
+  virtual Result<std::optional<Delivery>> findDelivery(const std::string& tenant_id,
+                                                       const std::string& endpoint_id,
+                                                       std::int64_t delivery_id) = 0;
+  // Queues a delivery again now, with a fresh retry window; its event id and body stay.
+  // Conflict while a node is attempting it.
+  virtual Result<Delivery> resendDelivery(const std::string& tenant_id,
+                                          const std::string& endpoint_id,
+                                          std::int64_t delivery_id,
+                                          UtcMillis now) = 0;
+  // Queues again every failed delivery of the endpoint created at or after `since`.
+  virtual Result<std::int64_t> recoverDeliveries(const std::string& tenant_id,
+                                                 const std::string& endpoint_id,
+                                                 UtcMillis since,
+                                                 UtcMillis now) = 0;
+  virtual Result<std::int64_t> countDeliveries(const std::string& tenant_id) = 0;
 };
 
 }  // namespace punchlink::relay

@@ -38,6 +38,22 @@ class StatementImpl {
   virtual bool isNull(int column) const = 0;
 };
 
+class Statement;
+
+// Binding of the value types the store passes: text, integers, booleans (0/1), UTC times (Unix
+// milliseconds) and optionals (NULL when empty).
+void bindValue(Statement& statement, int index, std::string_view text);
+void bindValue(Statement& statement, int index, const std::string& text);
+void bindValue(Statement& statement, int index, const char* text);
+void bindValue(Statement& statement, int index, std::int64_t value);
+void bindValue(Statement& statement, int index, int value);
+void bindValue(Statement& statement, int index, std::size_t value);
+void bindValue(Statement& statement, int index, bool value);
+void bindValue(Statement& statement, int index, std::nullopt_t);
+
+template <typename T>
+void bindValue(Statement& statement, int index, const std::optional<T>& value);
+
 // A prepared statement: bind parameters (1-based), then step through rows or run it.
 class Statement : public RowQueries<Statement> {
  public:
@@ -60,6 +76,20 @@ class Statement : public RowQueries<Statement> {
     return *this;
   }
 
+  // Resets the statement and binds `values` to ?1, ?2, … in order.
+  template <typename... Values>
+  Statement& bindAll(const Values&... values) {
+    reset();
+    int index = 0;
+    (bindValue(*this, ++index, values), ...);
+    return *this;
+  }
+
+  // Runs with `values` bound (reset first) and returns the number of rows changed. For
+  // statements made by Database::query(), which knows the connection.
+  template <typename... Values>
+  Result<std::int64_t> runWith(const Values&... values);
+
   // true: a row is ready; false: no (more) rows.
   Result<bool> step() { return impl_->step(); }
 
@@ -76,8 +106,19 @@ class Statement : public RowQueries<Statement> {
   bool isNull(int column) const { return impl_->isNull(column); }
 
  private:
+  friend class Database;
   std::unique_ptr<StatementImpl> impl_;
+  class Database* db_ = nullptr;  // for runWith(): changes() is the connection's
 };
+
+template <typename T>
+void bindValue(Statement& statement, int index, const std::optional<T>& value) {
+  if (value) {
+    bindValue(statement, index, *value);
+  } else {
+    statement.bindNull(index);
+  }
+}
 
 // One connection; not thread-safe (the store serialises its use).
 class Database {
@@ -91,13 +132,48 @@ class Database {
   // Rows changed by the last INSERT/UPDATE/DELETE.
   virtual std::int64_t changes() const = 0;
 
+  // A statement prepared with `values` bound: `db.query("… WHERE id = ?", id).all(map)`.
+  template <typename... Values>
+  Result<Statement> query(std::string_view sql, const Values&... values) {
+    auto statement = prepare(sql);
+    if (!statement) {
+      return statement.error();
+    }
+    statement->db_ = this;
+    statement->bindAll(values...);
+    return statement;
+  }
+
+  // Runs a statement with `values` bound; the number of rows it changed.
+  template <typename... Values>
+  Result<std::int64_t> run(std::string_view sql, const Values&... values) {
+    auto statement = query(sql, values...);
+    if (!statement) {
+      return statement.error();
+    }
+    if (auto done = statement->run(); !done) {
+      return done.error();
+    }
+    return changes();
+  }
+
   // BEGIN … COMMIT around `body`; rolled back if `body` (or the commit) fails. On SQLite the
   // transaction takes the write lock at once (BEGIN IMMEDIATE), as every store transaction
-  // writes.
+  // writes. Called inside another transaction, `body` joins it (its durability is the outer
+  // one's): the store's parts compose into one atomic change.
   Status transaction(const std::function<Status()>& body,
                      Durability durability = Durability::Full) {
-    return runTransaction(body, durability);
+    if (depth_ > 0) {
+      return body();
+    }
+    ++depth_;
+    Status done = runTransaction(body, durability);
+    --depth_;
+    appending_ = false;
+    return done;
   }
+
+  bool inTransaction() const noexcept { return depth_ > 0; }
 
   // Keyset pages read punches.seq and webhook_deliveries.id in order. With several writers an
   // id is taken before its transaction commits, so a reader could see id 200 while 100 is still
@@ -109,13 +185,38 @@ class Database {
   virtual Status beginOrderedRead() = 0;
   virtual void endOrderedRead() = 0;
 
+  // appendingRows() once per transaction, however many parts of it add such rows.
+  Status joinAppendOrder() {
+    if (appending_) {
+      return {};
+    }
+    if (auto joined = appendingRows(); !joined) {
+      return joined;
+    }
+    appending_ = depth_ > 0;
+    return {};
+  }
+
   // Held while migrating, so nodes starting together apply each migration once.
   virtual Status lockSchema() = 0;
   virtual void unlockSchema() = 0;
 
  protected:
   virtual Status runTransaction(const std::function<Status()>& body, Durability durability) = 0;
+
+ private:
+  int depth_ = 0;
+  bool appending_ = false;  // joinAppendOrder() ran in the current transaction
 };
+
+template <typename... Values>
+Result<std::int64_t> Statement::runWith(const Values&... values) {
+  bindAll(values...);
+  if (auto done = run(); !done) {
+    return done.error();
+  }
+  return db_ != nullptr ? db_->changes() : 0;
+}
 
 using DatabasePtr = std::unique_ptr<Database>;
 

@@ -6,8 +6,6 @@
 
 namespace punchlink::relay::webhooks {
 
-namespace {}  // namespace
-
 bool isSuccess(int status) noexcept { return status >= 200 && status < 300; }
 
 std::string describeAttempt(const HttpAttemptResult& result) {
@@ -22,8 +20,8 @@ std::string describeAttempt(const HttpAttemptResult& result) {
 
 AttemptDecision decideAfterAttempt(const Delivery& delivery,
                                    const HttpAttemptResult& result,
-                                   std::int64_t now_ms,
-                                   std::int64_t failing_since_ms,
+                                   UtcMillis now,
+                                   std::optional<UtcMillis> failing_since,
                                    const RetryPolicy& policy,
                                    Backoff& backoff) {
   AttemptDecision decision;
@@ -43,17 +41,16 @@ AttemptDecision decideAfterAttempt(const Delivery& delivery,
   if ((result.status == 429 || result.status == 503) && result.retry_after) {
     delay = std::max<std::chrono::milliseconds>(delay, *result.retry_after);
   }
-  const std::int64_t due = now_ms + delay.count();
-  if (due - delivery.created_ms > policy.max_age.count()) {
+  const UtcMillis due = now + delay;
+  if (due - delivery.window_start > policy.max_age) {
     decision.outcome.kind = AttemptOutcome::Kind::Failed;
     decision.outcome.reason = "gave up after " + std::to_string(failures) + " attempts over " +
                               formatDuration(policy.max_age) + "; last: " + describeAttempt(result);
   } else {
     decision.outcome.kind = AttemptOutcome::Kind::Retry;
-    decision.outcome.next_due_ms = due;
+    decision.outcome.next_attempt = due;
   }
-  const std::int64_t streak_start = failing_since_ms == 0 ? now_ms : failing_since_ms;
-  if (now_ms - streak_start >= policy.disable_after.count()) {
+  if (now - failing_since.value_or(now) >= policy.disable_after) {
     decision.disable_endpoint = true;
     decision.disable_reason = "every attempt failed for " + formatDuration(policy.disable_after) +
                               "; last: " + describeAttempt(result);

@@ -2,12 +2,13 @@
 // Pure: the dispatcher feeds it the attempt's result and the clock, and stores the decision.
 #pragma once
 
-#include "store/store.hpp"
+#include "store/records.hpp"
 #include "webhooks/webhook_http_client.hpp"
 
 #include <punchlink/common/backoff.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace punchlink::relay::webhooks {
@@ -30,12 +31,13 @@ struct AttemptDecision {
 // True for 2xx: only those count as delivered (a 3xx is not followed).
 bool isSuccess(int status) noexcept;
 
-// `delivery` as it was before the attempt (attempt_count excludes it); `failing_since_ms` is the
-// endpoint's failure streak start before this attempt (0: none). `backoff` supplies the jitter.
+// `delivery` as it was before the attempt (attempt_count excludes it); `failing_since` is the
+// endpoint's failure streak start before this attempt (none: no streak). `backoff` supplies the
+// jitter.
 AttemptDecision decideAfterAttempt(const Delivery& delivery,
                                    const HttpAttemptResult& result,
-                                   std::int64_t now_ms,
-                                   std::int64_t failing_since_ms,
+                                   UtcMillis now,
+                                   std::optional<UtcMillis> failing_since,
                                    const RetryPolicy& policy,
                                    Backoff& backoff);
 

@@ -1,17 +1,18 @@
 #include "webhook_dispatcher.hpp"
 
+#include "events/event_bodies.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/common/utc_time.hpp>
 
 namespace punchlink::relay::webhooks {
 
-WebhookDispatcher::WebhookDispatcher(Store& store,
+WebhookDispatcher::WebhookDispatcher(DispatcherStores stores,
                                      WebhookHttpClient& http,
                                      const Clock& clock,
                                      Logger logger,
                                      DispatcherOptions options)
-    : store_(store),
+    : stores_(stores),
       http_(http),
       clock_(clock),
       logger_(std::move(logger)),
@@ -20,10 +21,12 @@ WebhookDispatcher::WebhookDispatcher(Store& store,
 
 WebhookDispatcher::~WebhookDispatcher() { stop(); }
 
-std::int64_t WebhookDispatcher::nowMs() const { return epochMillis(clock_.now()); }
+UtcMillis WebhookDispatcher::now() const {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
+}
 
 void WebhookDispatcher::start() {
-  if (auto released = store_.releaseLeases(options_.node_id); !released) {
+  if (auto released = stores_.queue.releaseLeases(options_.node_id); !released) {
     logger_.warn("cannot release this node's old leases; they are retried when they lapse",
                  {{"error", released.error().toString()}});
   }
@@ -60,7 +63,7 @@ void WebhookDispatcher::stop() {
   jobs_.clear();
   in_flight_.clear();
   in_flight_total_ = 0;
-  (void)store_.releaseLeases(options_.node_id);
+  (void)stores_.queue.releaseLeases(options_.node_id);
 }
 
 void WebhookDispatcher::poke() {
@@ -78,7 +81,7 @@ DispatcherStats WebhookDispatcher::stats() const {
 
 void WebhookDispatcher::schedule() {
   // A lease outlives any attempt: a node that dies mid-attempt loses it, and others retry.
-  const std::int64_t lease_ms = 2 * options_.attempt_timeout.count() + 30'000;
+  const std::chrono::milliseconds lease = 2 * options_.attempt_timeout + std::chrono::seconds{30};
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     const std::size_t free = options_.workers - std::min(options_.workers, in_flight_total_);
@@ -93,8 +96,8 @@ void WebhookDispatcher::schedule() {
             options_.per_endpoint_concurrency - std::min(options_.per_endpoint_concurrency, count);
       }
       lock.unlock();
-      auto claimed = store_.claimDueDeliveries(options_.node_id, nowMs(), lease_ms, free, capacity,
-                                               options_.per_endpoint_concurrency);
+      auto claimed = stores_.queue.claimDue(options_.node_id, now(), lease, free, capacity,
+                                            options_.per_endpoint_concurrency);
       lock.lock();
       if (!claimed) {
         logger_.limited(LogLevel::Error, "claim", "cannot read due webhook deliveries",
@@ -122,7 +125,7 @@ void WebhookDispatcher::work() {
     if (stopping_) {
       return;
     }
-    const Store::ClaimedDelivery job = std::move(jobs_.front());
+    const ClaimedDelivery job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
     deliver(job);
@@ -139,26 +142,45 @@ void WebhookDispatcher::work() {
   }
 }
 
-void WebhookDispatcher::deliver(const Store::ClaimedDelivery& claimed) {
+Status WebhookDispatcher::disableEndpoint(const std::string& endpoint_id,
+                                          const std::string& reason,
+                                          UtcMillis at) {
+  return stores_.work.transaction([&]() -> Status {
+    auto disabled = stores_.endpoints.disableEndpoint(endpoint_id, reason, at);
+    if (!disabled || !*disabled) {
+      return disabled ? Status{} : Status(disabled.error());  // disabled already: one event
+    }
+    // For the operator and the API, and the tenant's other endpoints subscribed to it; the
+    // endpoint just disabled is not sent it.
+    auto recorded = stores_.outbox.record(
+        (*disabled)->tenant_id, events::endpointDisabled(endpoint_id, (*disabled)->url, reason, at),
+        at);
+    return recorded ? Status{} : Status(recorded.error());
+  });
+}
+
+void WebhookDispatcher::deliver(const ClaimedDelivery& claimed) {
   const Delivery& delivery = claimed.delivery;
   const WebhookEndpoint& target = claimed.endpoint;
-  const std::int64_t started_ms = nowMs();
+  const UtcMillis started = now();
   std::vector<std::string> secrets{target.secret};
-  if (!target.previous_secret.empty() && target.previous_secret_expires_ms > started_ms) {
+  if (!target.previous_secret.empty() && target.previous_secret_expires > started) {
     secrets.push_back(target.previous_secret);
   }
-  auto headers = signRequest(secrets, delivery.event_id, delivery.event_type, started_ms / 1000,
-                             delivery.body, options_.user_agent);
+  auto headers =
+      signRequest(secrets, delivery.event_id, delivery.event_type,
+                  std::chrono::floor<std::chrono::seconds>(started).time_since_epoch().count(),
+                  delivery.body, options_.user_agent);
   HttpAttemptResult result;
   if (!headers) {
     result.error = "cannot sign: " + headers.error().message;
   } else {
     result = http_.post(target.url, headers->headers, delivery.body);
   }
-  const std::int64_t now_ms = nowMs();
+  const UtcMillis finished = now();
   DeliveryAttempt attempt;
   attempt.attempt = delivery.attempt_count + 1;
-  attempt.at = formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{started_ms}});
+  attempt.at = started;
   attempt.status_code = result.status;
   attempt.latency_ms = result.latency.count();
   attempt.error = describeAttempt(result);
@@ -166,7 +188,7 @@ void WebhookDispatcher::deliver(const Store::ClaimedDelivery& claimed) {
   AttemptDecision decision;
   {
     const std::lock_guard lock(mutex_);
-    decision = decideAfterAttempt(delivery, result, now_ms, target.failing_since_ms, options_.retry,
+    decision = decideAfterAttempt(delivery, result, finished, target.failing_since, options_.retry,
                                   jitter_);
     ++stats_.attempts;
     stats_.latency_ms_total += static_cast<std::uint64_t>(attempt.latency_ms);
@@ -187,8 +209,8 @@ void WebhookDispatcher::deliver(const Store::ClaimedDelivery& claimed) {
         break;
     }
   }
-  if (auto recorded =
-          store_.recordAttempt(options_.node_id, delivery.id, attempt, decision.outcome, now_ms);
+  if (auto recorded = stores_.queue.recordAttempt(options_.node_id, delivery.id, attempt,
+                                                  decision.outcome, finished);
       !recorded) {
     // The lease lapses and the delivery is attempted again: at least once, never lost.
     logger_.limited(
@@ -207,8 +229,7 @@ void WebhookDispatcher::deliver(const Store::ClaimedDelivery& claimed) {
                      {"error", attempt.error}});
   }
   if (decision.disable_endpoint) {
-    if (auto disabled =
-            store_.disableWebhookEndpoint(delivery.endpoint_id, decision.disable_reason, now_ms);
+    if (auto disabled = disableEndpoint(delivery.endpoint_id, decision.disable_reason, finished);
         !disabled) {
       logger_.error("cannot disable a failing webhook endpoint",
                     {{"endpoint", delivery.endpoint_id}, {"error", disabled.error().toString()}});

@@ -3,7 +3,10 @@
 // and a pool of workers sends, signs and records each attempt.
 #pragma once
 
-#include "store/store.hpp"
+#include "store/delivery_queue.hpp"
+#include "store/event_outbox.hpp"
+#include "store/unit_of_work.hpp"
+#include "store/webhook_endpoints.hpp"
 #include "webhooks/delivery_policy.hpp"
 #include "webhooks/webhook_http_client.hpp"
 
@@ -48,9 +51,17 @@ struct DispatcherStats {
   std::array<std::uint64_t, kLatencyBucketsMs.size()> latency_le{};
 };
 
+// The store parts the dispatcher uses.
+struct DispatcherStores {
+  DeliveryQueue& queue;
+  WebhookEndpoints& endpoints;  // to disable one that is gone or failing too long
+  EventOutbox& outbox;          // its endpoint-disabled event
+  UnitOfWork& work;
+};
+
 class WebhookDispatcher {
  public:
-  WebhookDispatcher(Store& store,
+  WebhookDispatcher(DispatcherStores stores,
                     WebhookHttpClient& http,
                     const Clock& clock,
                     Logger logger,
@@ -74,10 +85,12 @@ class WebhookDispatcher {
  private:
   void schedule();
   void work();
-  void deliver(const Store::ClaimedDelivery& claimed);
-  std::int64_t nowMs() const;
+  void deliver(const ClaimedDelivery& claimed);
+  // Disables the endpoint and records its endpoint-disabled event, in one transaction.
+  Status disableEndpoint(const std::string& endpoint_id, const std::string& reason, UtcMillis now);
+  UtcMillis now() const;
 
-  Store& store_;
+  DispatcherStores stores_;
   WebhookHttpClient& http_;
   const Clock& clock_;
   Logger logger_;
@@ -86,7 +99,7 @@ class WebhookDispatcher {
   mutable std::mutex mutex_;
   std::condition_variable scheduler_wake_;
   std::condition_variable worker_wake_;
-  std::deque<Store::ClaimedDelivery> jobs_;
+  std::deque<ClaimedDelivery> jobs_;
   std::map<std::string, std::size_t> in_flight_;  // per endpoint: queued here or being sent
   std::size_t in_flight_total_ = 0;
   bool poked_ = false;

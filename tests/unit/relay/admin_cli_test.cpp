@@ -1,7 +1,8 @@
 // The admin commands' argument checks and `webhooks ensure`, on a temporary store.
 #include "admin/admin_cli.hpp"
 
-#include "store/sql_store.hpp"
+#include "store/store.hpp"
+#include "tenancy/tenancy.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/testing/postgres_server.hpp>
@@ -23,11 +24,11 @@ const std::string kMarker = "punchlink demo receiver (scripts/demo_receiver.py)"
 class AdminCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqlStore::open(storage_.location());
+    auto store = openStore(storage_.location(), clock_);
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(store.value());
     ASSERT_TRUE(store_->migrate().ok());
-    tenant_ = store_->createTenant("Acme").value().id;
+    tenant_ = tenancy::createTenant(store_->tenants(), "Acme").value().id;
     options_.url_policy = {true, true};  // the demo relay's: plain http on loopback
   }
 
@@ -35,7 +36,7 @@ class AdminCliTest : public ::testing::Test {
   int run(const std::vector<std::string>& args) {
     out_.str("");
     err_.str("");
-    return runAdminCommand(*store_, options_, args, out_, err_);
+    return runAdminCommand(*store_, options_, clock_, args, out_, err_);
   }
 
   // `webhooks ensure` for the demo receiver at `url`, plus `extra` arguments.
@@ -56,7 +57,9 @@ class AdminCliTest : public ::testing::Test {
     return tab == std::string::npos ? "" : text.substr(tab + 1, text.size() - tab - 2);
   }
 
-  std::vector<WebhookEndpoint> endpoints() { return store_->listWebhookEndpoints(tenant_).value(); }
+  std::vector<WebhookEndpoint> endpoints() {
+    return store_->endpoints().listEndpoints(tenant_).value();
+  }
 
   std::string secretInFile() const {
     const std::string text = testing::readFile(secret_file_);
@@ -65,6 +68,7 @@ class AdminCliTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::RelayStorage storage_{dir_};
+  SystemClock clock_;
   StorePtr store_;
   AdminOptions options_;
   std::string tenant_;
@@ -136,8 +140,7 @@ TEST_F(AdminCliTest, EnsureRotatesTheSecretOfAnEndpointWhoseSecretFileIsLostOrSt
   ASSERT_EQ(endpoints().size(), 1U);  // a new secret, not a duplicate endpoint
   EXPECT_EQ(endpoints()[0].secret, second);
   // The old secret stops signing at once: whoever held it lost it.
-  EXPECT_LE(endpoints()[0].previous_secret_expires_ms,
-            epochMillis(std::chrono::system_clock::now()));
+  EXPECT_LE(endpoints()[0].previous_secret_expires, std::chrono::system_clock::now());
 
   dir_.write("webhook-secret", "whsec_not-this-one\n");
   ASSERT_EQ(ensure(kUrl), 0) << err_.str();
@@ -152,7 +155,11 @@ TEST_F(AdminCliTest, EnsureSetsEventsAndEnablesADisabledEndpoint) {
   EXPECT_EQ(printedOutcome(), "unchanged");  // the same set in another order
   EndpointChanges disable;
   disable.enabled = false;
-  ASSERT_TRUE(store_->updateWebhookEndpoint(tenant_, printedId(), disable).ok());
+  ASSERT_TRUE(
+      store_->endpoints()
+          .updateEndpoint(tenant_, printedId(), disable,
+                          std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now()))
+          .ok());
   ASSERT_EQ(ensure(kUrl), 0) << err_.str();
   EXPECT_EQ(printedOutcome(), "events updated, enabled again");
   EXPECT_EQ(endpoints()[0].events, "[]");

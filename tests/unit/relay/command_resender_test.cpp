@@ -1,7 +1,8 @@
 // Commands left "queued" by a broker outage go out once sending works again; stale ones fail.
-#include "app/command_resender.hpp"
+#include "commands/command_resender.hpp"
 
-#include "store/sql_store.hpp"
+#include "store/store.hpp"
+#include "tenancy/tenancy.hpp"
 
 #include <punchlink/common/utc_time.hpp>
 #include <punchlink/testing/eventually.hpp>
@@ -31,11 +32,13 @@ class SwitchableSender final : public api::CommandSender {
 class CommandResenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(SqlStore::open(storage_.location()).value());
-    ASSERT_TRUE(store_->migrate().ok());
-    tenant_ = store_->createTenant("Acme").value().id;
-    ASSERT_TRUE(store_->createSite(tenant_, "plant-1").ok());
     clock_.setWall(std::chrono::system_clock::now());
+    store_ = std::move(openStore(storage_.location(), clock_).value());
+    ASSERT_TRUE(store_->migrate().ok());
+    tenant_ = tenancy::createTenant(store_->tenants(), "Acme").value().id;
+    ASSERT_TRUE(tenancy::createSite(store_->tenants(), tenant_, "plant-1").ok());
+    tracker_ = std::make_unique<CommandTracker>(store_->unitOfWork(), store_->commands(),
+                                                store_->users(), store_->outbox());
   }
 
   void queue(const std::string& id, std::chrono::system_clock::time_point created) {
@@ -48,19 +51,20 @@ class CommandResenderTest : public ::testing::Test {
     command.user_id = "7";
     command.payload = R"({"command_id":")" + id + R"("})";
     command.state = "queued";
-    command.created_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(created));
+    command.created_at = std::chrono::floor<std::chrono::seconds>(created);
     command.updated_at = command.created_at;
-    ASSERT_TRUE(store_->createCommand(command).ok());
+    ASSERT_TRUE(store_->commands().createCommand(command).ok());
   }
 
   std::string state(const std::string& id) {
-    return store_->findCommand(tenant_, id).value().value().state;
+    return store_->commands().findCommand(tenant_, id).value().value().state;
   }
 
   testing::TempDir dir_;
   testing::RelayStorage storage_{dir_};
   testing::ManualClock clock_;
-  std::unique_ptr<SqlStore> store_;
+  StorePtr store_;
+  std::unique_ptr<CommandTracker> tracker_;
   std::string tenant_;
   SwitchableSender sender_;
   Logger logger_{"commands", LogLevel::Error, StderrSink::detect(), clock_};
@@ -69,7 +73,7 @@ class CommandResenderTest : public ::testing::Test {
 TEST_F(CommandResenderTest, QueuedCommandsGoOutOnceTheBrokerIsBack) {
   queue("cmd_a", clock_.now());
   queue("cmd_b", clock_.now());
-  CommandResender resender(*store_, sender_, clock_, logger_);
+  CommandResender resender(store_->commands(), *tracker_, sender_, clock_, logger_);
   EXPECT_EQ(resender.sweep(), 0U);  // broker still down: nothing lost, still queued
   EXPECT_EQ(state("cmd_a"), "queued");
   sender_.up = true;
@@ -84,7 +88,8 @@ TEST_F(CommandResenderTest, QueuedCommandsGoOutOnceTheBrokerIsBack) {
 TEST_F(CommandResenderTest, APokeSweepsWithoutWaitingForTheInterval) {
   queue("cmd_a", clock_.now());
   sender_.up = true;
-  CommandResender resender(*store_, sender_, clock_, logger_, {std::chrono::hours{1}});
+  CommandResender resender(store_->commands(), *tracker_, sender_, clock_, logger_,
+                           {std::chrono::hours{1}});
   resender.poke();
   // The sweep runs on the resender's thread; the interval (1 h) would never come in the test.
   EXPECT_TRUE(testing::eventually([&] { return state("cmd_a") == "sent"; }, std::chrono::seconds{2},
@@ -94,9 +99,9 @@ TEST_F(CommandResenderTest, APokeSweepsWithoutWaitingForTheInterval) {
 TEST_F(CommandResenderTest, CommandsQueuedTooLongFailWithAReason) {
   queue("cmd_old", clock_.now() - std::chrono::hours{25});
   sender_.up = true;
-  CommandResender resender(*store_, sender_, clock_, logger_);
+  CommandResender resender(store_->commands(), *tracker_, sender_, clock_, logger_);
   EXPECT_EQ(resender.sweep(), 0U);
-  const auto command = store_->findCommand(tenant_, "cmd_old").value().value();
+  const auto command = store_->commands().findCommand(tenant_, "cmd_old").value().value();
   EXPECT_EQ(command.state, "failed");
   EXPECT_EQ(command.error, "the site's agent could not be reached for 1d; send the request again");
   EXPECT_TRUE(sender_.sent.empty());

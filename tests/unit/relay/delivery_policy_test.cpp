@@ -9,7 +9,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::int64_t kStart = 1'800'000'000'000;
+const UtcMillis kStart{std::chrono::milliseconds{1'800'000'000'000}};
 
 RetryPolicy noJitter() {
   RetryPolicy policy;
@@ -20,7 +20,7 @@ RetryPolicy noJitter() {
 Delivery delivery(std::int64_t attempts) {
   Delivery d;
   d.attempt_count = attempts;
-  d.created_ms = kStart;
+  d.window_start = kStart;
   return d;
 }
 
@@ -34,15 +34,15 @@ TEST(DeliveryPolicy, AnyTwoHundredIsDeliveredAndNothingElseIs) {
   const RetryPolicy policy = noJitter();
   Backoff backoff(policy.backoff, 1);
   for (int code : {200, 201, 202, 204, 299}) {
-    EXPECT_EQ(
-        decideAfterAttempt(delivery(0), status(code), kStart, 0, policy, backoff).outcome.kind,
-        AttemptOutcome::Kind::Delivered)
+    EXPECT_EQ(decideAfterAttempt(delivery(0), status(code), kStart, std::nullopt, policy, backoff)
+                  .outcome.kind,
+              AttemptOutcome::Kind::Delivered)
         << code;
   }
   for (int code : {0, 301, 302, 400, 401, 404, 500, 502}) {
-    EXPECT_EQ(
-        decideAfterAttempt(delivery(0), status(code), kStart, 0, policy, backoff).outcome.kind,
-        AttemptOutcome::Kind::Retry)
+    EXPECT_EQ(decideAfterAttempt(delivery(0), status(code), kStart, std::nullopt, policy, backoff)
+                  .outcome.kind,
+              AttemptOutcome::Kind::Retry)
         << code;
   }
 }
@@ -53,9 +53,9 @@ TEST(DeliveryPolicy, RetriesDoubleFromOneSecondUpToTheCap) {
   std::vector<std::int64_t> delays;
   for (std::int64_t attempts : {0, 1, 2, 3, 12, 13, 40}) {
     const auto decision =
-        decideAfterAttempt(delivery(attempts), status(500), kStart, 0, policy, backoff);
+        decideAfterAttempt(delivery(attempts), status(500), kStart, std::nullopt, policy, backoff);
     ASSERT_EQ(decision.outcome.kind, AttemptOutcome::Kind::Retry);
-    delays.push_back(decision.outcome.next_due_ms - kStart);
+    delays.push_back((decision.outcome.next_attempt - kStart).count());
   }
   EXPECT_EQ(delays,
             (std::vector<std::int64_t>{1000, 2000, 4000, 8000, 3'600'000, 3'600'000, 3'600'000}));
@@ -65,10 +65,11 @@ TEST(DeliveryPolicy, JitterOnlyShortensTheDelay) {
   RetryPolicy policy;  // 20 % jitter
   Backoff backoff(policy.backoff, 7);
   for (int i = 0; i < 100; ++i) {
-    const auto due = decideAfterAttempt(delivery(3), status(503), kStart, 0, policy, backoff)
-                         .outcome.next_due_ms;
-    EXPECT_GE(due - kStart, 6400);
-    EXPECT_LE(due - kStart, 8000);
+    const auto due =
+        decideAfterAttempt(delivery(3), status(503), kStart, std::nullopt, policy, backoff)
+            .outcome.next_attempt;
+    EXPECT_GE(due - kStart, 6400ms);
+    EXPECT_LE(due - kStart, 8000ms);
   }
 }
 
@@ -77,14 +78,17 @@ TEST(DeliveryPolicy, RetryAfterIsHonouredFor429And503) {
   Backoff backoff(policy.backoff, 1);
   HttpAttemptResult busy = status(429);
   busy.retry_after = 120s;
-  EXPECT_EQ(decideAfterAttempt(delivery(0), busy, kStart, 0, policy, backoff).outcome.next_due_ms,
-            kStart + 120'000);
+  EXPECT_EQ(decideAfterAttempt(delivery(0), busy, kStart, std::nullopt, policy, backoff)
+                .outcome.next_attempt,
+            kStart + 120'000ms);
   busy.status = 503;
-  EXPECT_EQ(decideAfterAttempt(delivery(0), busy, kStart, 0, policy, backoff).outcome.next_due_ms,
-            kStart + 120'000);
+  EXPECT_EQ(decideAfterAttempt(delivery(0), busy, kStart, std::nullopt, policy, backoff)
+                .outcome.next_attempt,
+            kStart + 120'000ms);
   busy.status = 500;  // only 429 and 503 carry a meaningful Retry-After
-  EXPECT_EQ(decideAfterAttempt(delivery(0), busy, kStart, 0, policy, backoff).outcome.next_due_ms,
-            kStart + 1000);
+  EXPECT_EQ(decideAfterAttempt(delivery(0), busy, kStart, std::nullopt, policy, backoff)
+                .outcome.next_attempt,
+            kStart + 1000ms);
 }
 
 TEST(DeliveryPolicy, GivesUpOnceTheNextAttemptWouldBePastTheMaximumAge) {
@@ -92,10 +96,12 @@ TEST(DeliveryPolicy, GivesUpOnceTheNextAttemptWouldBePastTheMaximumAge) {
   policy.max_age = 10s;
   Backoff backoff(policy.backoff, 1);
   // Attempts at 0, +1, +3, +7 s; the next would be +15 s: past 10 s.
-  auto decision = decideAfterAttempt(delivery(2), status(500), kStart + 3000, 0, policy, backoff);
+  auto decision =
+      decideAfterAttempt(delivery(2), status(500), kStart + 3000ms, std::nullopt, policy, backoff);
   EXPECT_EQ(decision.outcome.kind, AttemptOutcome::Kind::Retry);
-  EXPECT_EQ(decision.outcome.next_due_ms, kStart + 7000);
-  decision = decideAfterAttempt(delivery(3), status(500), kStart + 7000, 0, policy, backoff);
+  EXPECT_EQ(decision.outcome.next_attempt, kStart + 7000ms);
+  decision =
+      decideAfterAttempt(delivery(3), status(500), kStart + 7000ms, std::nullopt, policy, backoff);
   EXPECT_EQ(decision.outcome.kind, AttemptOutcome::Kind::Failed);
   EXPECT_EQ(decision.outcome.reason, "gave up after 4 attempts over 10s; last: HTTP 500");
 }
@@ -103,7 +109,8 @@ TEST(DeliveryPolicy, GivesUpOnceTheNextAttemptWouldBePastTheMaximumAge) {
 TEST(DeliveryPolicy, GoneDisablesTheEndpoint) {
   const RetryPolicy policy = noJitter();
   Backoff backoff(policy.backoff, 1);
-  const auto decision = decideAfterAttempt(delivery(0), status(410), kStart, 0, policy, backoff);
+  const auto decision =
+      decideAfterAttempt(delivery(0), status(410), kStart, std::nullopt, policy, backoff);
   EXPECT_EQ(decision.outcome.kind, AttemptOutcome::Kind::Failed);
   EXPECT_TRUE(decision.disable_endpoint);
   EXPECT_EQ(decision.disable_reason, "the receiver answered 410 Gone");
@@ -116,9 +123,10 @@ TEST(DeliveryPolicy, AnEndpointFailingLongerThanTheLimitIsDisabled) {
   HttpAttemptResult refused;
   refused.error = "Connection refused";
   auto decision =
-      decideAfterAttempt(delivery(0), refused, kStart + 3'599'000, kStart, policy, backoff);
+      decideAfterAttempt(delivery(0), refused, kStart + 3'599'000ms, kStart, policy, backoff);
   EXPECT_FALSE(decision.disable_endpoint);
-  decision = decideAfterAttempt(delivery(0), refused, kStart + 3'600'000, kStart, policy, backoff);
+  decision =
+      decideAfterAttempt(delivery(0), refused, kStart + 3'600'000ms, kStart, policy, backoff);
   EXPECT_TRUE(decision.disable_endpoint);
   EXPECT_EQ(decision.disable_reason, "every attempt failed for 1h; last: Connection refused");
   EXPECT_EQ(decision.outcome.kind, AttemptOutcome::Kind::Retry);  // kept for re-enabling

@@ -3,7 +3,9 @@
 
 #include "api/http_server.hpp"
 #include "api/openapi_document.hpp"
-#include "store/sql_store.hpp"
+#include "ingest/punch_ingest.hpp"
+#include "store/store.hpp"
+#include "tenancy/tenancy.hpp"
 
 #include <punchlink/contract/punch_batch.hpp>
 #include <punchlink/testing/http_client.hpp>
@@ -36,18 +38,39 @@ class RecordingSender final : public CommandSender {
 class RestApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(SqlStore::open(storage_.location()).value());
+    clock_.setWall(std::chrono::system_clock::now());
+    store_ = std::move(openStore(storage_.location(), clock_).value());
     ASSERT_TRUE(store_->migrate().ok());
-    acme_ = store_->createTenant("Acme").value().id;
-    globex_ = store_->createTenant("Globex").value().id;
-    acme_key_ = store_->createApiKey(acme_, true, "").value().secret;
-    globex_key_ = store_->createApiKey(globex_, true, "").value().secret;
-    site_ = store_->createSite(acme_, "plant-7").value();
-    router_ = makeRestApi(*store_, sender_, clock_, options_, probes());
+    tracker_ = std::make_unique<CommandTracker>(store_->unitOfWork(), store_->commands(),
+                                                store_->users(), store_->outbox());
+    Tenants& tenants = store_->tenants();
+    acme_ = tenancy::createTenant(tenants, "Acme").value().id;
+    globex_ = tenancy::createTenant(tenants, "Globex").value().id;
+    acme_key_ =
+        tenancy::createApiKey(tenants, store_->apiKeys(), acme_, true, "", now()).value().secret;
+    globex_key_ =
+        tenancy::createApiKey(tenants, store_->apiKeys(), globex_, true, "", now()).value().secret;
+    site_ = tenancy::createSite(tenants, acme_, "plant-7").value();
+    router_ = makeRestApi(parts(), sender_, clock_, options_, probes());
     http_port_ = testing::freeLoopbackPort();
     server_ = std::move(
         HttpServer::start({"127.0.0.1:" + std::to_string(http_port_), "", ""}, router_, logger_)
             .value());
+  }
+
+  RestApiParts parts() {
+    return {store_->apiKeys(), store_->apiGuard(),  store_->devices(),
+            store_->punches(), store_->users(),     store_->commands(),
+            *tracker_,         store_->endpoints(), store_->deliveryLog()};
+  }
+
+  UtcMillis now() const {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
+  }
+
+  // A terminal's status as a site reported it (stored as given, as ingest would after checking).
+  void reportStatus(const std::string& serial, const std::string& status_json) {
+    ASSERT_TRUE(store_->sightings().recordStatus(site_, serial, status_json, "", true, now()).ok());
   }
 
   static ServiceProbes probes() {
@@ -112,11 +135,9 @@ class RestApiTest : public ::testing::Test {
             json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", punches}}.dump(),
             "plant-7");
         ASSERT_TRUE(batch.ok());
-        ASSERT_TRUE(
-            store_
-                ->ingest(site_, *batch,
-                         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
-                .ok());
+        PunchIngest ingest(store_->unitOfWork(), store_->sightings(), store_->punches(),
+                           store_->users(), store_->outbox());
+        ASSERT_TRUE(ingest.ingest(site_, *batch, now()).ok());
         punches = json::array();
       }
     }
@@ -124,7 +145,8 @@ class RestApiTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::RelayStorage storage_{dir_};
-  std::unique_ptr<SqlStore> store_;
+  StorePtr store_;
+  std::unique_ptr<CommandTracker> tracker_;
   RecordingSender sender_;
   testing::ManualClock clock_;
   ApiOptions options_;
@@ -238,14 +260,9 @@ TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
   EXPECT_EQ(call("POST", "/v1/devices", acme_key_, R"({"serial_number":"AKJD193840129"})").status,
             409);
 
-  ASSERT_TRUE(store_
-                  ->recordDeviceStatus(
-                      site_, "AKJD193840129",
-                      R"({"serial":"AKJD193840129","online":true,"users":243,"logs":15847,)"
-                      R"("storage_percent":34,"firmware":"Ver 6.60"})",
-                      true,
-                      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
-                  .ok());
+  reportStatus("AKJD193840129",
+               R"({"serial":"AKJD193840129","online":true,"users":243,"logs":15847,)"
+               R"("storage_percent":34,"firmware":"Ver 6.60"})");
   response = call("GET", "/v1/devices/AKJD193840129", acme_key_);
   ASSERT_EQ(response.status, 200);
   EXPECT_EQ(response.body["status"], "online");
@@ -274,12 +291,7 @@ TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
 TEST_F(RestApiTest, AMalformedStoredStatusCostsItsDetailsNotTheList) {
   // A status kept from before statuses were checked (ingest refuses these now): a string
   // storage_percent made every GET /v1/devices of the tenant answer 500.
-  ASSERT_TRUE(store_
-                  ->recordDeviceStatus(
-                      site_, "SN-BAD",
-                      R"({"serial":"SN-BAD","online":true,"storage_percent":"31"})", true,
-                      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
-                  .ok());
+  reportStatus("SN-BAD", R"({"serial":"SN-BAD","online":true,"storage_percent":"31"})");
   const auto list = call("GET", "/v1/devices", acme_key_);
   ASSERT_EQ(list.status, 200) << list.body.dump();
   ASSERT_EQ(list.body["data"].size(), 1U);
@@ -314,10 +326,11 @@ TEST_F(RestApiTest, EnrollmentBecomesACommandToTheSite) {
   EXPECT_EQ(call("GET", "/v1/commands/" + command_id, globex_key_).status, 404);
 
   // The agent's result moves it on; a late duplicate cannot move it back.
-  ASSERT_TRUE(store_->updateCommand("plant-7", command_id, "succeeded", "", R"({"uid":3})").ok());
-  ASSERT_TRUE(store_->updateCommand("plant-7", command_id, "failed", "late", "").ok());
+  ASSERT_TRUE(
+      tracker_->transition("plant-7", command_id, "succeeded", "", R"({"uid":3})", now()).ok());
+  ASSERT_TRUE(tracker_->transition("plant-7", command_id, "failed", "late", "", now()).ok());
   // Another site's agent cannot finish this site's command.
-  ASSERT_TRUE(store_->updateCommand("other-site", command_id, "failed", "spoof", "").ok());
+  ASSERT_TRUE(tracker_->transition("other-site", command_id, "failed", "spoof", "", now()).ok());
   response = call("GET", "/v1/commands/" + command_id, acme_key_);
   EXPECT_EQ(response.body["status"], "succeeded");
   EXPECT_EQ(response.body["result"]["uid"], 3);
@@ -372,7 +385,7 @@ TEST_F(RestApiTest, EnrollmentValidation) {
 
 TEST_F(RestApiTest, RateLimitPerKeyWithHeadersOnEveryResponse) {
   options_.rate_limit_per_minute = 5;
-  router_ = makeRestApi(*store_, sender_, clock_, options_, probes());
+  router_ = makeRestApi(parts(), sender_, clock_, options_, probes());
   clock_.setWall(std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'040}});
   for (int i = 1; i <= 5; ++i) {
     const auto response = call("GET", "/v1/devices", acme_key_);

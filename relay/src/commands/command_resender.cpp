@@ -1,7 +1,6 @@
 #include "command_resender.hpp"
 
 #include <punchlink/common/units.hpp>
-#include <punchlink/common/utc_time.hpp>
 
 namespace punchlink::relay {
 
@@ -9,12 +8,14 @@ namespace {
 constexpr std::size_t kSweepBatch = 500;
 }
 
-CommandResender::CommandResender(Store& store,
+CommandResender::CommandResender(CommandLog& commands,
+                                 CommandTracker& tracker,
                                  api::CommandSender& sender,
                                  const Clock& clock,
                                  Logger logger,
                                  CommandResendOptions options)
-    : store_(store),
+    : commands_(commands),
+      tracker_(tracker),
       sender_(sender),
       clock_(clock),
       logger_(std::move(logger)),
@@ -53,27 +54,26 @@ void CommandResender::run() {
 }
 
 std::size_t CommandResender::sweep() {
-  auto queued = store_.queuedCommands(kSweepBatch);
+  auto queued = commands_.queuedCommands(kSweepBatch);
   if (!queued) {
     logger_.warn("cannot read queued commands", {{"error", queued.error().toString()}});
     return 0;
   }
   std::size_t sent = 0;
-  const auto now = clock_.now();
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
   for (const auto& command : *queued) {
-    const auto created = parseRfc3339(command.created_at);
-    if (created && now - *created > options_.max_age) {
-      (void)store_.updateCommand(command.site_id, command.id, "failed",
-                                 "the site's agent could not be reached for " +
-                                     formatDuration(options_.max_age) + "; send the request again",
-                                 "");
+    if (now - command.created_at > options_.max_age) {
+      (void)tracker_.transition(command.site_id, command.id, "failed",
+                                "the site's agent could not be reached for " +
+                                    formatDuration(options_.max_age) + "; send the request again",
+                                "", now);
       logger_.warn("queued command expired", {{"command", command.id}});
       continue;
     }
     if (!sender_.send(command.site_id, command.payload)) {
       break;  // still disconnected: the next poke or sweep tries again
     }
-    (void)store_.updateCommand(command.site_id, command.id, "sent", "", "");
+    (void)tracker_.transition(command.site_id, command.id, "sent", "", "", now);
     logger_.info("queued command sent", {{"command", command.id}, {"site", command.site_id}});
     ++sent;
   }

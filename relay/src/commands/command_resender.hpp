@@ -3,7 +3,8 @@
 #pragma once
 
 #include "api/command_sender.hpp"
-#include "store/store.hpp"
+#include "commands/command_tracker.hpp"
+#include "store/command_log.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -24,7 +25,8 @@ struct CommandResendOptions {
 
 class CommandResender {
  public:
-  CommandResender(Store& store,
+  CommandResender(CommandLog& commands,
+                  CommandTracker& tracker,
                   api::CommandSender& sender,
                   const Clock& clock,
                   Logger logger,
@@ -44,7 +46,8 @@ class CommandResender {
  private:
   void run();
 
-  Store& store_;
+  CommandLog& commands_;
+  CommandTracker& tracker_;
   api::CommandSender& sender_;
   const Clock& clock_;
   Logger logger_;

@@ -1,0 +1,55 @@
+#include "commands/command_tracker.hpp"
+
+#include "events/event_bodies.hpp"
+
+#include <punchlink/contract/command.hpp>
+
+namespace punchlink::relay {
+
+Status CommandTracker::transition(const std::string& site_id,
+                                  const std::string& command_id,
+                                  const std::string& state,
+                                  const std::string& error,
+                                  const std::string& result,
+                                  UtcMillis now) {
+  return work_.transaction([&]() -> Status {
+    auto changed = commands_.transitionCommand(site_id, command_id, state, error, result, now);
+    if (!changed) {
+      return changed.error();
+    }
+    if (!*changed || (state != "succeeded" && state != "failed")) {
+      return {};
+    }
+    const CommandRecord& command = **changed;
+    events::CommandFacts facts{
+        command.id,
+        command.type,
+        command.device_serial,
+        command.state == "succeeded",
+        command.user_id,
+        "",
+        command.error,
+        formatRfc3339(std::chrono::floor<std::chrono::seconds>(command.updated_at))};
+    if (!command.user_id.empty()) {
+      auto user = users_.findUser(command.tenant_id, command.user_id);
+      if (!user) {
+        return user.error();
+      }
+      facts.user_name = *user ? (*user)->name : "";
+    }
+    if (auto recorded = outbox_.record(command.tenant_id, events::commandFinished(facts), now);
+        !recorded) {
+      return recorded.error();
+    }
+    if (facts.succeeded &&
+        contract::commandTypeNamed(command.type) == contract::CommandType::EnrollUser) {
+      if (auto recorded = outbox_.record(command.tenant_id, events::userEnrolled(facts), now);
+          !recorded) {
+        return recorded.error();
+      }
+    }
+    return {};
+  });
+}
+
+}  // namespace punchlink::relay

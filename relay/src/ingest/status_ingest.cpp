@@ -1,0 +1,85 @@
+#include "ingest/status_ingest.hpp"
+
+#include "events/event_bodies.hpp"
+
+namespace punchlink::relay {
+
+Status StatusIngest::recordChange(const std::string& tenant_id,
+                                  const std::string& serial,
+                                  bool online,
+                                  UtcMillis now) {
+  auto device = devices_.ownerOf(serial);
+  if (!device) {
+    return device.error();
+  }
+  const events::DeviceRef ref{serial, *device ? (*device)->name : "",
+                              *device ? (*device)->location : ""};
+  auto recorded = outbox_.record(
+      tenant_id,
+      events::deviceStatusChanged(online, ref, std::chrono::floor<std::chrono::seconds>(now)), now);
+  return recorded ? Status{} : Status(recorded.error());
+}
+
+Status StatusIngest::recordDeviceStatus(const Site& site,
+                                        const contract::DeviceStatus& status,
+                                        UtcMillis now) {
+  return work_.transaction([&]() -> Status {
+    // Every node takes every status message. The row stays locked until commit (PostgreSQL),
+    // so of two nodes recording the same change only the first sees it as a change.
+    auto before = devices_.ownerOf(status.serial, true);
+    if (!before) {
+      return before.error();
+    }
+    if (*before && (*before)->tenant_id != site.tenant_id) {
+      return {};  // another tenant's terminal: never touched from this site
+    }
+    // A terminal first seen by its status (a push terminal calls before it has punches) takes
+    // its configured name from the status, as one first seen by a punch does.
+    if (auto recorded =
+            devices_.recordStatus(site, status.serial, contract::encodeDeviceStatus(status),
+                                  status.name, status.online, now);
+        !recorded) {
+      return recorded;
+    }
+    const bool was_online = *before && (*before)->online;
+    if (was_online == status.online) {
+      return {};
+    }
+    return recordChange(site.tenant_id, status.serial, status.online, now);
+  });
+}
+
+Status StatusIngest::recordAgentStatus(const Site& site,
+                                       const contract::AgentStatus& status,
+                                       UtcMillis now) {
+  return work_.transaction([&]() -> Status {
+    if (auto recorded = tenants_.recordAgentStatus(site, contract::encodeAgentStatus(status),
+                                                   status.online, now);
+        !recorded) {
+      return recorded;
+    }
+    if (status.online) {
+      return {};  // its terminals report their own state
+    }
+    auto serials = devices_.onlineAtSite(site);
+    if (!serials) {
+      return serials.error();
+    }
+    for (const auto& serial : *serials) {
+      // Every node takes every status message: the node whose update turns a terminal offline
+      // records the event, the other finds it offline already.
+      auto turned = devices_.markOffline(serial);
+      if (!turned) {
+        return turned.error();
+      }
+      if (*turned) {
+        if (auto recorded = recordChange(site.tenant_id, serial, false, now); !recorded) {
+          return recorded;
+        }
+      }
+    }
+    return {};
+  });
+}
+
+}  // namespace punchlink::relay

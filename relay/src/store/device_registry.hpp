@@ -1,0 +1,63 @@
+// Terminals. DeviceRegistry is the tenant's view (the REST API: always within one tenant, so
+// another tenant's device is "not found"); DeviceSightings is what sites report (ingest: by
+// serial, whatever tenant owns it), with the policy of what may change left to the caller.
+#pragma once
+
+#include "store/records.hpp"
+
+#include <punchlink/common/result.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace punchlink::relay {
+
+class DeviceRegistry {
+ public:
+  virtual ~DeviceRegistry() = default;
+  // A new device, or a pending one (seen in punches) of this tenant made registered. Conflict
+  // if the serial is registered already or belongs to another tenant.
+  virtual Result<Device> registerDevice(const std::string& tenant_id,
+                                        const std::string& serial,
+                                        const std::string& name,
+                                        const std::string& location) = 0;
+  virtual Result<std::vector<Device>> listDevices(const std::string& tenant_id) = 0;
+  virtual Result<std::optional<Device>> findDevice(const std::string& tenant_id,
+                                                   const std::string& serial) = 0;
+  virtual Result<Device> updateDevice(const std::string& tenant_id,
+                                      const std::string& serial,
+                                      const std::optional<std::string>& name,
+                                      const std::optional<std::string>& location) = 0;
+  virtual Status deleteDevice(const std::string& tenant_id, const std::string& serial) = 0;
+};
+
+class DeviceSightings {
+ public:
+  virtual ~DeviceSightings() = default;
+  // The terminal's owner and state, if any tenant has it. `for_update`: inside a transaction,
+  // held against other relay nodes until it ends (PostgreSQL row lock).
+  virtual Result<std::optional<DeviceOwner>> ownerOf(const std::string& serial,
+                                                     bool for_update = false) = 0;
+  // Registers an unknown terminal as pending for the tenant of `site`; false if it existed
+  // (another node may have registered it a moment ago).
+  virtual Result<bool> addPending(const Site& site,
+                                  const std::string& serial,
+                                  const std::string& name,
+                                  UtcMillis now) = 0;
+  // Records a status report for a terminal of `site`'s tenant (creating it as pending when
+  // new): status, online, last seen and site; `name` only if the device has none yet. Nothing
+  // changes for a terminal of another tenant.
+  virtual Status recordStatus(const Site& site,
+                              const std::string& serial,
+                              const std::string& status_json,
+                              const std::string& name,
+                              bool online,
+                              UtcMillis now) = 0;
+  // Serials of `site`'s terminals that are online.
+  virtual Result<std::vector<std::string>> onlineAtSite(const Site& site) = 0;
+  // Marks a terminal offline; false if it was offline already (another node did it).
+  virtual Result<bool> markOffline(const std::string& serial) = 0;
+};
+
+}  // namespace punchlink::relay

@@ -1,0 +1,193 @@
+// What the relay keeps, as plain values: the rows the store's interfaces take and return. Times
+// are UTC with millisecond precision (UtcMillis) everywhere across the store's boundary.
+#pragma once
+
+#include <punchlink/common/utc_time.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace punchlink::relay {
+
+struct Tenant {
+  std::string id;  // "ten_…"
+  std::string name;
+  UtcMillis created_at{};
+};
+
+struct ApiKeyInfo {
+  std::string id;  // "key_…"
+  std::string tenant_id;
+  std::string prefix;  // first characters of the secret, for recognising it in lists
+  std::string mode;    // live | test
+  std::string label;
+  UtcMillis created_at{};
+  std::optional<UtcMillis> revoked_at;
+};
+
+struct NewApiKey {
+  ApiKeyInfo info;
+  std::string secret;  // shown once; only its SHA-256 is stored
+};
+
+struct Site {
+  std::string id;
+  std::string tenant_id;
+  UtcMillis created_at{};
+};
+
+struct Device {
+  std::string serial;
+  std::string tenant_id;
+  std::string site_id;
+  std::string name;
+  std::string location;
+  std::string registration;  // registered | pending
+  std::string status_json;   // the agent's last status message, may be empty
+  bool online = false;
+  std::optional<UtcMillis> last_seen;
+  UtcMillis created_at{};
+};
+
+// A terminal as ingest sees it: by serial, whichever tenant owns it.
+struct DeviceOwner {
+  std::string tenant_id;
+  std::string name;
+  std::string location;
+  bool online = false;
+};
+
+struct PunchFilter {
+  std::optional<UtcMillis> from;  // inclusive
+  std::optional<UtcMillis> to;    // exclusive
+  std::optional<std::string> user_id;
+  std::optional<std::string> device_serial;
+  std::int64_t after_seq = 0;  // keyset cursor: rows with a larger seq
+  std::size_t limit = 100;
+};
+
+struct StoredPunch {
+  std::int64_t seq = 0;
+  std::string payload;  // the punch as the agent sent it
+  UtcMillis received_at{};
+};
+
+struct UserRecord {
+  std::string tenant_id;
+  std::string user_id;
+  std::string name;
+  std::string department;
+  std::int64_t card = 0;
+  std::int64_t privilege = 0;
+  std::int64_t template_count = 0;
+  UtcMillis created_at{};
+  UtcMillis updated_at{};
+};
+
+// A command sent to a terminal through its site's agent: queued → sent → succeeded | failed.
+struct CommandRecord {
+  std::string id;  // "cmd_…"
+  std::string tenant_id;
+  std::string site_id;
+  std::string device_serial;
+  std::string type;
+  std::string user_id;  // the user it concerns, if any
+  std::string payload;  // the command message as published
+  std::string state;
+  std::string error;
+  std::string result;  // JSON from the agent, may be empty
+  UtcMillis created_at{};
+  UtcMillis updated_at{};
+};
+
+// A webhook endpoint of a tenant. `events` is a JSON array of event types (empty: all).
+struct WebhookEndpoint {
+  std::string id;  // "whk_…"
+  std::string tenant_id;
+  std::string url;
+  std::string description;
+  std::string events = "[]";
+  bool enabled = true;
+  std::string disabled_reason;
+  std::string secret;           // "whsec_…"
+  std::string previous_secret;  // still signing until previous_secret_expires
+  UtcMillis previous_secret_expires{};
+  std::optional<UtcMillis> failing_since;  // empty: the last attempt succeeded (or none yet)
+  UtcMillis created_at{};
+  UtcMillis updated_at{};
+};
+
+struct EndpointChanges {
+  std::optional<std::string> url;
+  std::optional<std::string> events;
+  std::optional<std::string> description;
+  std::optional<bool> enabled;
+};
+
+// One HTTP attempt of a delivery, as the delivery log shows it.
+struct DeliveryAttempt {
+  std::int64_t attempt = 0;  // 1-based
+  UtcMillis at{};
+  std::int64_t status_code = 0;  // 0: no HTTP response (refused, timeout, TLS error)
+  std::int64_t latency_ms = 0;
+  std::string error;
+  std::string response_excerpt;
+};
+
+// A webhook delivery: one event to one endpoint. state: queued | delivering | delivered | failed.
+struct Delivery {
+  std::int64_t id = 0;
+  std::string tenant_id;
+  std::string endpoint_id;
+  std::string event_id;
+  std::string event_type;
+  std::string body;
+  std::string state;
+  std::int64_t attempt_count = 0;
+  std::optional<UtcMillis> next_attempt;  // when a queued delivery is due
+  UtcMillis window_start{};               // start of the retry window (reset by resend/recover)
+  UtcMillis created_at{};
+  std::optional<UtcMillis> delivered_at;
+  std::string last_error;
+  std::vector<DeliveryAttempt> attempts;  // filled by the delivery-log queries only
+};
+
+struct DeliveryFilter {
+  std::optional<std::string> status;  // pending | delivered | failed
+  std::optional<std::string> event_id;
+  std::int64_t after_id = 0;
+  std::size_t limit = 100;
+};
+
+// What a dispatcher does with a delivery after an attempt.
+struct AttemptOutcome {
+  enum class Kind { Delivered, Retry, Failed };
+  Kind kind = Kind::Retry;
+  UtcMillis next_attempt{};  // Retry
+  std::string reason;        // Failed: why it gave up
+};
+
+struct DeliveryCounts {
+  std::int64_t pending = 0;  // queued or being attempted
+  std::int64_t failed = 0;
+};
+
+// A claimed delivery with its endpoint as of the claim (URL, secrets, failure streak), so an
+// attempt needs no further read.
+struct ClaimedDelivery {
+  Delivery delivery;
+  WebhookEndpoint endpoint;
+};
+
+// The outcome of presenting an Idempotency-Key.
+struct IdempotencyClaim {
+  enum class Kind { Claimed, Stored, InProgress, Mismatch };
+  Kind kind = Kind::Claimed;  // Claimed: run the request, then finishIdempotencyKey()
+  std::string request_hash;
+  std::int64_t status = 0;  // Stored: the first response's status and body
+  std::string response;
+};
+
+}  // namespace punchlink::relay

@@ -1,0 +1,341 @@
+// Webhook deliveries over SQL: the dispatcher's queue (leases, attempts) and the tenant's log.
+#include "store/sql_endpoint_rows.hpp"
+#include "store/sql_parts.hpp"
+
+#include <algorithm>
+
+namespace punchlink::relay {
+
+using sql_rows::deliveryFrom;
+using sql_rows::endpointFrom;
+using sql_rows::kSelectDeliveries;
+using sql_rows::kSelectEndpoints;
+using sql_support::millisText;
+using sql_support::secondsText;
+using sql_support::unixMs;
+
+namespace {
+
+Status loadAttempts(sql::Database& db, std::vector<Delivery>& deliveries) {
+  auto rows = db.query(
+      "SELECT attempt, at, status_code, latency_ms, error, response_excerpt FROM "
+      "webhook_attempts WHERE delivery_id = ? ORDER BY attempt");
+  if (!rows) {
+    return rows.error();
+  }
+  for (auto& delivery : deliveries) {
+    rows->bindAll(delivery.id);
+    if (auto done = rows->each([&](sql::Statement& row) {
+          delivery.attempts.push_back({row.integer(0), sql_support::storedTime(row.text(1)),
+                                       row.integer(2), row.integer(3), row.text(4), row.text(5)});
+        });
+        !done) {
+      return done;
+    }
+  }
+  return {};
+}
+
+Result<std::optional<Delivery>> findIn(sql::Database& db,
+                                       const std::string& tenant_id,
+                                       const std::string& endpoint_id,
+                                       std::int64_t delivery_id) {
+  auto rows = db.query(
+      std::string(kSelectDeliveries) + "WHERE tenant_id = ? AND endpoint_id = ? AND id = ?",
+      tenant_id, endpoint_id, delivery_id);
+  if (!rows) {
+    return rows.error();
+  }
+  auto row = rows->first(deliveryFrom);
+  if (!row || !*row) {
+    return row;
+  }
+  std::vector<Delivery> one{std::move(**row)};
+  if (auto loaded = loadAttempts(db, one); !loaded) {
+    return loaded.error();
+  }
+  return std::optional<Delivery>(std::move(one.front()));
+}
+
+Error busy() {
+  return makeError(ErrorCode::Conflict, "the delivery is being attempted right now",
+                   "look at it again in a moment");
+}
+
+}  // namespace
+
+Result<std::vector<ClaimedDelivery>> SqlDeliveries::claimDue(
+    const std::string& owner,
+    UtcMillis now,
+    std::chrono::milliseconds lease,
+    std::size_t limit,
+    const std::map<std::string, std::size_t>& per_endpoint_capacity,
+    std::size_t default_capacity) {
+  // Leases are bookkeeping committed without waiting for fsync (Relaxed): what a power cut can
+  // take back is at most a lease, so the delivery is sent again, never lost; the delivery
+  // itself was committed with Full when it was queued.
+  return sql_.write(
+      [&](sql::Database& db) -> Result<std::vector<ClaimedDelivery>> {
+        // Endpoint by endpoint, so one endpoint's backlog can never crowd out the others.
+        auto endpoints = db.query(std::string(kSelectEndpoints) + "WHERE enabled = 1");
+        if (!endpoints) {
+          return endpoints.error();
+        }
+        auto enabled = endpoints->all(endpointFrom);
+        if (!enabled) {
+          return enabled.error();
+        }
+        // Several nodes claim at once on PostgreSQL: each skips the rows another is leasing
+        // right now instead of waiting for them, so no two nodes ever lease the same delivery.
+        // (SQLite's single writer lock does the same for one node.)
+        auto due =
+            db.query(std::string(kSelectDeliveries) +
+                     "WHERE endpoint_id = ? AND ((state = 'queued' AND due_ms <= ?) OR "
+                     "(state = 'delivering' AND lease_until_ms <= ?)) ORDER BY due_ms, id LIMIT ?" +
+                     (db.dialect() == sql::Dialect::Postgres ? " FOR UPDATE SKIP LOCKED" : ""));
+        auto leased = db.query(
+            "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, "
+            "lease_until_ms = ? WHERE id = ?");
+        if (!due) {
+          return due.error();
+        }
+        if (!leased) {
+          return leased.error();
+        }
+        std::vector<ClaimedDelivery> claimed;
+        for (const auto& endpoint : *enabled) {
+          if (claimed.size() >= limit) {
+            break;
+          }
+          const auto found = per_endpoint_capacity.find(endpoint.id);
+          const std::size_t capacity =
+              std::min(found == per_endpoint_capacity.end() ? default_capacity : found->second,
+                       limit - claimed.size());
+          if (capacity == 0) {
+            continue;
+          }
+          due->bindAll(endpoint.id, unixMs(now), unixMs(now), capacity);
+          const std::size_t first = claimed.size();
+          if (auto done = due->each([&](sql::Statement& row) {
+                claimed.push_back({deliveryFrom(row), endpoint});
+              });
+              !done) {
+            return done.error();
+          }
+          for (std::size_t i = first; i < claimed.size(); ++i) {
+            if (auto done = leased->runWith(owner, unixMs(now + lease), claimed[i].delivery.id);
+                !done) {
+              return done.error();
+            }
+            claimed[i].delivery.state = "delivering";
+          }
+        }
+        return claimed;
+      },
+      Durability::Relaxed);
+}
+
+Status SqlDeliveries::releaseLeases(const std::string& owner) {
+  auto done = sql_.with([&](sql::Database& db) {
+    return db.run(
+        "UPDATE webhook_deliveries SET state = 'queued', lease_owner = '', lease_until_ms = 0 "
+        "WHERE state = 'delivering' AND lease_owner = ?",
+        owner);
+  });
+  return done ? Status{} : Status(done.error());
+}
+
+Status SqlDeliveries::recordAttempt(const std::string& owner,
+                                    std::int64_t delivery_id,
+                                    const DeliveryAttempt& attempt,
+                                    const AttemptOutcome& outcome,
+                                    UtcMillis now) {
+  // Relaxed, as claims are: a lost record means one more attempt, never a lost delivery.
+  return sql_.write(
+      [&](sql::Database& db) -> Status {
+        const bool delivered = outcome.kind == AttemptOutcome::Kind::Delivered;
+        const char* state = delivered                                     ? "delivered"
+                            : outcome.kind == AttemptOutcome::Kind::Retry ? "queued"
+                                                                          : "failed";
+        const std::int64_t due =
+            outcome.kind == AttemptOutcome::Kind::Retry ? unixMs(outcome.next_attempt) : 0;
+        const std::string error = delivered                ? std::string()
+                                  : outcome.reason.empty() ? attempt.error
+                                                           : outcome.reason;
+        // Only while the lease is still this node's: a node that stalled past its lease must
+        // not overwrite the outcome of the node that took the delivery over, nor free its lease.
+        auto changed = db.run(
+            "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
+            "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? "
+            "WHERE id = ? AND state = 'delivering' AND lease_owner = ?",
+            state, attempt.attempt, due, delivered ? millisText(attempt.at) : std::string(), error,
+            delivery_id, owner);
+        if (!changed) {
+          return changed.error();
+        }
+        if (*changed == 0) {
+          return makeError(ErrorCode::Conflict,
+                           "the lease on delivery dlv_" + std::to_string(delivery_id) +
+                               " lapsed before its attempt was recorded; the node that holds it "
+                               "now decides its outcome",
+                           "attempts must end well within the lease (2 x attempt_timeout + 30 s)");
+        }
+        if (auto logged = db.run(
+                "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
+                "error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(delivery_id, attempt) DO NOTHING",
+                delivery_id, attempt.attempt, millisText(attempt.at), attempt.status_code,
+                attempt.latency_ms, attempt.error, attempt.response_excerpt);
+            !logged) {
+          return logged.error();
+        }
+        // Written only when the streak changes: every node records attempts of the same
+        // endpoint, and a write per attempt would queue them all on the endpoint's row lock.
+        auto streak = delivered ? db.run(
+                                      "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE "
+                                      "failing_since_ms <> 0 AND id = (SELECT endpoint_id FROM "
+                                      "webhook_deliveries WHERE id = ?)",
+                                      delivery_id)
+                                : db.run(
+                                      "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE "
+                                      "failing_since_ms = 0 AND id = (SELECT endpoint_id FROM "
+                                      "webhook_deliveries WHERE id = ?)",
+                                      unixMs(now), delivery_id);
+        return streak ? Status{} : Status(streak.error());
+      },
+      Durability::Relaxed);
+}
+
+Result<DeliveryCounts> SqlDeliveries::counts() {
+  return sql_.with([&](sql::Database& db) -> Result<DeliveryCounts> {
+    // Delivered rows only grow; they are counted by the dispatcher, not scanned here.
+    auto rows = db.query(
+        "SELECT state, COUNT(*) FROM webhook_deliveries "
+        "WHERE state IN ('queued', 'delivering', 'failed') GROUP BY state");
+    if (!rows) {
+      return rows.error();
+    }
+    DeliveryCounts counts;
+    if (auto done = rows->each([&](sql::Statement& row) {
+          (row.text(0) == "failed" ? counts.failed : counts.pending) += row.integer(1);
+        });
+        !done) {
+      return done.error();
+    }
+    return counts;
+  });
+}
+
+Result<std::vector<Delivery>> SqlDeliveries::listDeliveries(const std::string& tenant_id,
+                                                            const std::string& endpoint_id,
+                                                            const DeliveryFilter& filter) {
+  std::string sql =
+      std::string(kSelectDeliveries) + "WHERE tenant_id = ? AND endpoint_id = ? AND id > ?";
+  const bool pending = filter.status == "pending";
+  if (pending) {
+    sql += " AND state IN ('queued', 'delivering')";
+  } else if (filter.status) {
+    sql += " AND state = ?";
+  }
+  if (filter.event_id) {
+    sql += " AND event_id = ?";
+  }
+  sql += " ORDER BY id LIMIT ?";
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<Delivery>> {
+    auto rows = db.query(sql, tenant_id, endpoint_id, filter.after_id);
+    if (!rows) {
+      return rows.error();
+    }
+    int index = 4;
+    if (filter.status && !pending) {
+      rows->bind(index++, *filter.status);
+    }
+    if (filter.event_id) {
+      rows->bind(index++, *filter.event_id);
+    }
+    rows->bind(index, static_cast<std::int64_t>(filter.limit + 1));
+    if (auto ordered = db.beginOrderedRead(); !ordered) {
+      return ordered.error();
+    }
+    auto out = rows->all(deliveryFrom);
+    db.endOrderedRead();
+    if (!out) {
+      return out.error();
+    }
+    if (auto loaded = loadAttempts(db, *out); !loaded) {
+      return loaded.error();
+    }
+    return out;
+  });
+}
+
+Result<std::optional<Delivery>> SqlDeliveries::findDelivery(const std::string& tenant_id,
+                                                            const std::string& endpoint_id,
+                                                            std::int64_t delivery_id) {
+  return sql_.with(
+      [&](sql::Database& db) { return findIn(db, tenant_id, endpoint_id, delivery_id); });
+}
+
+Result<Delivery> SqlDeliveries::resendDelivery(const std::string& tenant_id,
+                                               const std::string& endpoint_id,
+                                               std::int64_t delivery_id,
+                                               UtcMillis now) {
+  return sql_.write([&](sql::Database& db) -> Result<Delivery> {
+    auto current = findIn(db, tenant_id, endpoint_id, delivery_id);
+    if (!current) {
+      return current.error();
+    }
+    if (!*current) {
+      return makeError(ErrorCode::NotFound, "no delivery dlv_" + std::to_string(delivery_id));
+    }
+    if ((*current)->state == "delivering") {
+      return busy();
+    }
+    // Not while a node is attempting it (it may have claimed it since the read above): queued
+    // again under its lease, it could be attempted twice at once.
+    auto changed = db.run(
+        "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
+        "delivered_at = '', last_error = '' WHERE id = ? AND state <> 'delivering'",
+        unixMs(now), unixMs(now), delivery_id);
+    if (!changed) {
+      return changed.error();
+    }
+    if (*changed == 0) {
+      return busy();
+    }
+    auto updated = findIn(db, tenant_id, endpoint_id, delivery_id);
+    if (!updated) {
+      return updated.error();
+    }
+    return std::move(updated->value());
+  });
+}
+
+Result<std::int64_t> SqlDeliveries::recoverDeliveries(const std::string& tenant_id,
+                                                      const std::string& endpoint_id,
+                                                      UtcMillis since,
+                                                      UtcMillis now) {
+  return sql_.with([&](sql::Database& db) {
+    return db.run(
+        "UPDATE webhook_deliveries SET state = 'queued', due_ms = ?, created_ms = ?, "
+        "last_error = '' WHERE tenant_id = ? AND endpoint_id = ? AND "
+        "state = 'failed' AND created_at >= ?",
+        unixMs(now), unixMs(now), tenant_id, endpoint_id, secondsText(since));
+  });
+}
+
+Result<std::int64_t> SqlDeliveries::countDeliveries(const std::string& tenant_id) {
+  return sql_.with([&](sql::Database& db) -> Result<std::int64_t> {
+    auto rows = db.query("SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ?", tenant_id);
+    if (!rows) {
+      return rows.error();
+    }
+    auto count = rows->first([](sql::Statement& row) { return row.integer(0); });
+    if (!count) {
+      return count.error();
+    }
+    return count->value_or(0);
+  });
+}
+
+}  // namespace punchlink::relay

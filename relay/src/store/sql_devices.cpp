@@ -1,0 +1,208 @@
+// Terminals over SQL: the tenant's registry and what sites report.
+#include "store/sql_parts.hpp"
+#include "store/sql_support.hpp"
+
+namespace punchlink::relay {
+
+using sql_support::secondsText;
+using sql_support::storedOptionalTime;
+using sql_support::storedTime;
+
+namespace {
+
+constexpr std::string_view kSelectDevices =
+    "SELECT serial, tenant_id, COALESCE(site_id, ''), name, location, registration, "
+    "COALESCE(status_json, ''), online, COALESCE(last_seen, ''), created_at FROM devices "
+    "WHERE tenant_id = ?";
+
+Device deviceFrom(sql::Statement& row) {
+  return Device{row.text(0),
+                row.text(1),
+                row.text(2),
+                row.text(3),
+                row.text(4),
+                row.text(5),
+                row.text(6),
+                row.integer(7) != 0,
+                storedOptionalTime(row.text(8)),
+                storedTime(row.text(9))};
+}
+
+Status done(const Result<std::int64_t>& changed) {
+  return changed ? Status{} : Status(changed.error());
+}
+
+}  // namespace
+
+Result<std::vector<Device>> SqlDevices::query(sql::Database& db,
+                                              const std::string& tenant_id,
+                                              const std::optional<std::string>& serial) {
+  auto rows = serial ? db.query(std::string(kSelectDevices) + " AND serial = ? ORDER BY serial",
+                                tenant_id, *serial)
+                     : db.query(std::string(kSelectDevices) + " ORDER BY serial", tenant_id);
+  if (!rows) {
+    return rows.error();
+  }
+  return rows->all(deviceFrom);
+}
+
+Result<Device> SqlDevices::registerDevice(const std::string& tenant_id,
+                                          const std::string& serial,
+                                          const std::string& name,
+                                          const std::string& location) {
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
+  return sql_.write([&](sql::Database& db) -> Result<Device> {
+    auto owner = db.query("SELECT tenant_id, registration FROM devices WHERE serial = ?", serial);
+    if (!owner) {
+      return owner.error();
+    }
+    auto row = owner->first([](sql::Statement& r) { return std::pair{r.text(0), r.text(1)}; });
+    if (!row) {
+      return row.error();
+    }
+    if (*row && ((*row)->first != tenant_id || (*row)->second == "registered")) {
+      return makeError(ErrorCode::Conflict, "device " + serial + " is already registered");
+    }
+    // A pending device (seen in punches before) becomes registered; otherwise a new row.
+    if (auto upserted = db.run(
+            "INSERT INTO devices(serial, tenant_id, name, location, registration, created_at) "
+            "VALUES (?, ?, ?, ?, 'registered', ?) ON CONFLICT(serial) DO UPDATE SET "
+            "name = excluded.name, location = excluded.location, registration = 'registered' "
+            "WHERE devices.tenant_id = excluded.tenant_id",
+            serial, tenant_id, name, location, secondsText(now));
+        !upserted) {
+      return upserted.error();
+    }
+    auto devices = query(db, tenant_id, serial);
+    if (!devices) {
+      return devices.error();
+    }
+    return devices->front();
+  });
+}
+
+Result<std::vector<Device>> SqlDevices::listDevices(const std::string& tenant_id) {
+  return sql_.with([&](sql::Database& db) { return query(db, tenant_id, std::nullopt); });
+}
+
+Result<std::optional<Device>> SqlDevices::findDevice(const std::string& tenant_id,
+                                                     const std::string& serial) {
+  auto devices = sql_.with([&](sql::Database& db) { return query(db, tenant_id, serial); });
+  if (!devices) {
+    return devices.error();
+  }
+  return devices->empty() ? std::optional<Device>{} : std::optional<Device>(devices->front());
+}
+
+Result<Device> SqlDevices::updateDevice(const std::string& tenant_id,
+                                        const std::string& serial,
+                                        const std::optional<std::string>& name,
+                                        const std::optional<std::string>& location) {
+  return sql_.write([&](sql::Database& db) -> Result<Device> {
+    auto changed = db.run(
+        "UPDATE devices SET name = COALESCE(?, name), location = COALESCE(?, location) "
+        "WHERE tenant_id = ? AND serial = ?",
+        name, location, tenant_id, serial);
+    if (!changed) {
+      return changed.error();
+    }
+    if (*changed == 0) {
+      return makeError(ErrorCode::NotFound, "no device " + serial);
+    }
+    auto devices = query(db, tenant_id, serial);
+    if (!devices) {
+      return devices.error();
+    }
+    return devices->front();
+  });
+}
+
+Status SqlDevices::deleteDevice(const std::string& tenant_id, const std::string& serial) {
+  auto changed = sql_.with([&](sql::Database& db) {
+    return db.run("DELETE FROM devices WHERE tenant_id = ? AND serial = ?", tenant_id, serial);
+  });
+  if (!changed) {
+    return changed.error();
+  }
+  if (*changed == 0) {
+    return makeError(ErrorCode::NotFound, "no device " + serial);
+  }
+  return {};
+}
+
+Result<std::optional<DeviceOwner>> SqlDevices::ownerOf(const std::string& serial, bool for_update) {
+  return sql_.with([&](sql::Database& db) -> Result<std::optional<DeviceOwner>> {
+    // On PostgreSQL the row stays locked until the caller's commit, so of two nodes recording
+    // the same change only the first sees it as a change.
+    auto rows = db.query(
+        std::string("SELECT tenant_id, name, location, online FROM devices WHERE serial = ?") +
+            (for_update && db.dialect() == sql::Dialect::Postgres ? " FOR UPDATE" : ""),
+        serial);
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->first([](sql::Statement& row) {
+      return DeviceOwner{row.text(0), row.text(1), row.text(2), row.integer(3) != 0};
+    });
+  });
+}
+
+Result<bool> SqlDevices::addPending(const Site& site,
+                                    const std::string& serial,
+                                    const std::string& name,
+                                    UtcMillis now) {
+  auto added = sql_.with([&](sql::Database& db) {
+    return db.run(
+        "INSERT INTO devices(serial, tenant_id, site_id, name, registration, created_at) "
+        "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT(serial) DO NOTHING",
+        serial, site.tenant_id, site.id, name, secondsText(now));
+  });
+  if (!added) {
+    return added.error();
+  }
+  return *added == 1;
+}
+
+Status SqlDevices::recordStatus(const Site& site,
+                                const std::string& serial,
+                                const std::string& status_json,
+                                const std::string& name,
+                                bool online,
+                                UtcMillis now) {
+  return sql_.with([&](sql::Database& db) {
+    // A name set through the API is kept; the WHERE leaves another tenant's row alone.
+    return done(
+        db.run("INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
+               "last_seen, created_at, name) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?) "
+               "ON CONFLICT(serial) DO UPDATE SET status_json = excluded.status_json, online = "
+               "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id, "
+               "name = CASE WHEN devices.name = '' THEN excluded.name ELSE devices.name END "
+               "WHERE devices.tenant_id = excluded.tenant_id",
+               serial, site.tenant_id, site.id, status_json, online, secondsText(now),
+               secondsText(now), name));
+  });
+}
+
+Result<std::vector<std::string>> SqlDevices::onlineAtSite(const Site& site) {
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<std::string>> {
+    auto rows =
+        db.query("SELECT serial FROM devices WHERE site_id = ? AND tenant_id = ? AND online = 1",
+                 site.id, site.tenant_id);
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->all([](sql::Statement& row) { return row.text(0); });
+  });
+}
+
+Result<bool> SqlDevices::markOffline(const std::string& serial) {
+  auto changed = sql_.with([&](sql::Database& db) {
+    return db.run("UPDATE devices SET online = 0 WHERE serial = ? AND online = 1", serial);
+  });
+  if (!changed) {
+    return changed.error();
+  }
+  return *changed == 1;
+}
+
+}  // namespace punchlink::relay

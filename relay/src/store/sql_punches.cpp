@@ -1,0 +1,93 @@
+// Stored punches over SQL.
+#include "store/sql_parts.hpp"
+#include "store/sql_support.hpp"
+
+namespace punchlink::relay {
+
+using sql_support::secondsText;
+using sql_support::storedTime;
+
+Result<bool> SqlPunches::appendPunch(const Site& site,
+                                     const contract::ReceivedPunch& received,
+                                     UtcMillis received_at) {
+  return sql_.write([&](sql::Database& db) -> Result<bool> {
+    // The punch's seq is taken now and committed later: keyset pages must wait for it.
+    if (auto joined = db.joinAppendOrder(); !joined) {
+      return joined.error();
+    }
+    const contract::Punch& punch = received.punch;
+    auto added = db.run(
+        "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
+        "punch_type, method, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(event_id) DO NOTHING",
+        punch.event_id, site.tenant_id, site.id, punch.device_serial, punch.user_id,
+        punch.timestamp, punch.punch_type, punch.method, received.payload,
+        secondsText(received_at));
+    if (!added) {
+      return added.error();
+    }
+    return *added == 1;
+  });
+}
+
+Result<std::vector<StoredPunch>> SqlPunches::listPunches(const std::string& tenant_id,
+                                                         const PunchFilter& filter) {
+  // Keyset pagination on seq: a page never shifts when new punches arrive, so paging through
+  // any number of rows gives no gaps and no repeats. Timestamps are RFC 3339 text to the second,
+  // which orders like the times it names.
+  std::string sql = "SELECT seq, payload, received_at FROM punches WHERE tenant_id = ? AND seq > ?";
+  std::vector<std::string> binds;
+  if (filter.from) {
+    sql += " AND timestamp >= ?";
+    binds.push_back(secondsText(*filter.from));
+  }
+  if (filter.to) {
+    sql += " AND timestamp < ?";
+    binds.push_back(secondsText(*filter.to));
+  }
+  if (filter.user_id) {
+    sql += " AND user_id = ?";
+    binds.push_back(*filter.user_id);
+  }
+  if (filter.device_serial) {
+    sql += " AND device_serial = ?";
+    binds.push_back(*filter.device_serial);
+  }
+  sql += " ORDER BY seq LIMIT ?";
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<StoredPunch>> {
+    auto statement = db.query(sql);
+    if (!statement) {
+      return statement.error();
+    }
+    statement->bind(1, tenant_id).bind(2, filter.after_seq);
+    int index = 3;
+    for (const auto& value : binds) {
+      statement->bind(index++, value);
+    }
+    statement->bind(index, static_cast<std::int64_t>(filter.limit + 1));
+    if (auto ordered = db.beginOrderedRead(); !ordered) {
+      return ordered.error();
+    }
+    auto page = statement->all([](sql::Statement& row) {
+      return StoredPunch{row.integer(0), row.text(1), storedTime(row.text(2))};
+    });
+    db.endOrderedRead();
+    return page;
+  });
+}
+
+Result<std::int64_t> SqlPunches::countPunches(const std::string& tenant_id) {
+  return sql_.with([&](sql::Database& db) -> Result<std::int64_t> {
+    auto rows = db.query("SELECT COUNT(*) FROM punches WHERE tenant_id = ?", tenant_id);
+    if (!rows) {
+      return rows.error();
+    }
+    auto count = rows->first([](sql::Statement& row) { return row.integer(0); });
+    if (!count) {
+      return count.error();
+    }
+    return count->value_or(0);
+  });
+}
+
+}  // namespace punchlink::relay
