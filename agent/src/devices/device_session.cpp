@@ -39,7 +39,7 @@ DeviceSession::DeviceSession(DeviceConfig config,
       sinks_(std::move(sinks)),
       logger_(std::move(logger)),
       clock_(clock),
-      client_(clientOptions(config_)),
+      client_(clientOptions(config_), clock_),
       backoff_({std::chrono::milliseconds{500}, std::chrono::milliseconds{60'000}, 2.0, 0.5}) {}
 
 DeviceSession::~DeviceSession() { stop(); }
