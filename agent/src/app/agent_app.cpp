@@ -106,8 +106,8 @@ Status AgentApp::start() {
                             [this](std::size_t) { uplink_->wake(); }};
   for (const auto& device : config_.devices) {
     if (device.protocol == DeviceProtocol::ZkBinary) {
-      devices_.push_back(std::make_unique<DeviceSession>(device, *outbox_, config_.status.interval,
-                                                         sinks, logger_.child("device"), clock_));
+      devices_.push_back(std::make_unique<zk_terminal::DeviceSession>(
+          device, *outbox_, config_.status.interval, sinks, logger_.child("device"), clock_));
     }
   }
   if (config_.servesPush()) {

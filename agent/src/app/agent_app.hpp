@@ -4,11 +4,11 @@
 
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
-#include "devices/device_session.hpp"
 #include "outbox/outbox.hpp"
 #include "push/push_listener.hpp"
 #include "uplink/topics.hpp"
 #include "uplink/uplink.hpp"
+#include "zk_terminal/device_session.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -78,7 +78,7 @@ class AgentApp {
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<Uplink> uplink_;
-  std::vector<std::unique_ptr<DeviceSession>> devices_;
+  std::vector<std::unique_ptr<zk_terminal::DeviceSession>> devices_;
   std::unique_ptr<PushListener> push_;
   std::unique_ptr<Poco::Net::HTTPServer> status_server_;
   std::mutex commands_mutex_;

@@ -1,6 +1,6 @@
 #include "push_terminal.hpp"
 
-#include "devices/punch_mapper.hpp"
+#include "terminals/punch_mapper.hpp"
 
 #include <punchlink/common/text.hpp>
 #include <punchlink/common/units.hpp>

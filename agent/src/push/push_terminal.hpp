@@ -8,9 +8,9 @@
 
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
-#include "devices/terminal.hpp"
 #include "outbox/outbox.hpp"
 #include "push/push_command_plan.hpp"
+#include "terminals/terminal.hpp"
 
 #include <punchlink/common/adms/adms_codec.hpp>
 #include <punchlink/common/clock.hpp>

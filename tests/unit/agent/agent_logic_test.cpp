@@ -1,6 +1,6 @@
 // Pure agent logic: command parsing, punch mapping, the token bucket.
 #include "commands/command.hpp"
-#include "devices/punch_mapper.hpp"
+#include "terminals/punch_mapper.hpp"
 #include "uplink/token_bucket.hpp"
 
 #include <punchlink/common/event_id.hpp>

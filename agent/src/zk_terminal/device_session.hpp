@@ -7,8 +7,8 @@
 
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
-#include "devices/terminal.hpp"
 #include "outbox/outbox.hpp"
+#include "terminals/terminal.hpp"
 #include "zk_net/zk_client.hpp"
 
 #include <punchlink/common/backoff.hpp>
@@ -26,7 +26,7 @@
 #include <string>
 #include <thread>
 
-namespace punchlink::agent {
+namespace punchlink::agent::zk_terminal {
 
 class DeviceSession final : public Terminal {
  public:
@@ -109,4 +109,4 @@ class DeviceSession final : public Terminal {
   std::jthread thread_;
 };
 
-}  // namespace punchlink::agent
+}  // namespace punchlink::agent::zk_terminal

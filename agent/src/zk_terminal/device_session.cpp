@@ -1,13 +1,13 @@
 #include "device_session.hpp"
 
-#include "devices/punch_mapper.hpp"
+#include "terminals/punch_mapper.hpp"
 
 #include <punchlink/common/event_id.hpp>
 #include <punchlink/common/utc_time.hpp>
 
 #include <nlohmann/json.hpp>
 
-namespace punchlink::agent {
+namespace punchlink::agent::zk_terminal {
 
 namespace {
 
@@ -541,4 +541,4 @@ CommandOutcome DeviceSession::execute(const Command& command) {
   return {false, "unsupported command", ""};
 }
 
-}  // namespace punchlink::agent
+}  // namespace punchlink::agent::zk_terminal
