@@ -1,8 +1,8 @@
-// DeviceSession: one supervised connection to one terminal, on its own thread, so a terminal
-// that misbehaves never stalls another. It connects with capped, jittered backoff; reads the
-// whole attendance log at connect and every resync interval (only records after its watermark
-// become new rows); takes real-time punches (or polls); reports status on change and
-// periodically; and runs the relay's commands queued for it while it is online.
+// DeviceSession: one supervised connection to one ZK terminal, on its own thread, so a terminal
+// that misbehaves never stalls another. It connects with capped, jittered backoff; at connect it
+// reads the terminal's identity, users, status and log; then it runs queued commands, re-reads
+// the log every poll or resync interval, refreshes the status and takes real-time punches. The
+// work itself is LogSync's, CommandExecutor's and DeviceStatus's.
 #pragma once
 
 #include "commands/command.hpp"
@@ -10,6 +10,10 @@
 #include "outbox/outbox.hpp"
 #include "terminals/terminal.hpp"
 #include "zk_net/zk_client.hpp"
+#include "zk_terminal/command_executor.hpp"
+#include "zk_terminal/device_status.hpp"
+#include "zk_terminal/log_sync.hpp"
+#include "zk_terminal/user_directory.hpp"
 
 #include <punchlink/common/backoff.hpp>
 #include <punchlink/common/clock.hpp>
@@ -19,10 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <functional>
-#include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 
@@ -30,20 +31,30 @@ namespace punchlink::agent::zk_terminal {
 
 class DeviceSession final : public Terminal {
  public:
+  // `connect` opens links to the terminal (tests pass an emulated one).
   DeviceSession(DeviceConfig config,
                 Outbox& outbox,
                 std::chrono::milliseconds status_interval,
                 TerminalSinks sinks,
                 Logger logger,
-                const Clock& clock);
+                const Clock& clock,
+                zk_net::ZkLinkFactory connect = zk_net::connectZkLink);
   ~DeviceSession() override;
   DeviceSession(const DeviceSession&) = delete;
   DeviceSession& operator=(const DeviceSession&) = delete;
   DeviceSession(DeviceSession&&) = delete;
   DeviceSession& operator=(DeviceSession&&) = delete;
 
+  // Starts the session's thread, which publishes the initial status and then runs step() until
+  // stop(). stop() joins it and disconnects.
   void start();
   void stop();
+
+  // One pass of the session's loop: connect (and sync) when offline, else run queued commands
+  // and whatever is due (log read, status refresh, one real-time punch). Returns how long to
+  // wait before the next pass (0 to go on at once; the backoff after a failure). The thread
+  // calls it; tests call it directly instead of start(), never both.
+  std::chrono::milliseconds step();
 
   void enqueue(Command command, std::chrono::system_clock::time_point expires) override;
 
@@ -63,49 +74,35 @@ class DeviceSession final : public Terminal {
 
   void run(const std::stop_token& stop);
   Status connectAndSync();
-  Status syncLog(const char* source);
-  Status readLogOnce(const DeviceWatermark& watermark,
-                     bool& watermark_matched,
-                     DeviceWatermark& next);
-  Status refreshStatus();
-  Status insertPunch(const std::string& user_id,
-                     LocalSeconds time,
-                     int state,
-                     int verify,
-                     std::uint32_t workcode,
-                     const char* source);
+  // The connected part of step(): how long to wait, or why the connection is given up.
+  Result<std::chrono::milliseconds> serve();
   void runCommands();
   void expireCommands();
-  CommandOutcome execute(const Command& command);
-  Result<std::uint16_t> uidOf(const std::string& user_id, bool allocate);
-  Status refreshUserIds();
-  std::string resolveUserId(const std::string& reported, std::uint16_t uid) const;
   void setOffline(const std::string& reason);
-  void publishStatus();
+  std::chrono::milliseconds syncInterval() const;
   bool sleepFor(const std::stop_token& stop, std::chrono::milliseconds duration);
 
   DeviceConfig config_;
   TimeZone zone_;
-  Outbox& outbox_;
   std::chrono::milliseconds status_interval_;
   TerminalSinks sinks_;
   Logger logger_;
   const Clock& clock_;
   zk_net::ZkClient client_;
   Backoff backoff_;
-  std::map<std::uint16_t, std::string> user_ids_;  // uid → user_id, for uid-only records
+  UserDirectory users_;
+  DeviceStatus status_;
+  LogSync log_;
+  CommandExecutor executor_;
 
-  mutable std::mutex mutex_;
+  // The loop's state between steps (device thread only).
+  bool session_up_ = false;
+  std::chrono::steady_clock::time_point next_status_;
+  std::chrono::steady_clock::time_point next_sync_;
+
+  std::mutex mutex_;
   std::condition_variable_any wake_;
   std::deque<Queued> commands_;
-  std::string serial_;
-  bool online_ = false;
-  std::string status_json_;
-  std::string offline_reason_ = "not connected yet";
-  zk_net::DeviceInfo info_;
-  zk::FreeSizes sizes_;
-  std::optional<std::int64_t> drift_seconds_;
-  std::optional<std::chrono::system_clock::time_point> last_seen_;
   std::jthread thread_;
 };
 
