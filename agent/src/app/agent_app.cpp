@@ -35,10 +35,14 @@ void AgentApp::serveStatus(Poco::Net::HTTPServerRequest& request,
   response.send() << body;
 }
 
-AgentApp::AgentApp(AgentConfig config, Logger logger, const Clock& clock)
+AgentApp::AgentApp(AgentConfig config,
+                   Logger logger,
+                   const Clock& clock,
+                   const ProtocolRegistry& protocols)
     : config_(std::move(config)),
       logger_(std::move(logger)),
       clock_(clock),
+      protocols_(protocols),
       topics_(config_.site_id) {}
 
 AgentApp::~AgentApp() { stop(); }
@@ -104,23 +108,20 @@ Status AgentApp::start() {
                               publishCommandResult(command, outcome);
                             },
                             [this](std::size_t) { uplink_->wake(); }};
-  for (const auto& device : config_.devices) {
-    if (device.protocol == DeviceProtocol::ZkBinary) {
-      devices_.push_back(std::make_unique<zk_terminal::DeviceSession>(
-          device, *outbox_, config_.status.interval, sinks, logger_.child("device"), clock_));
+  const TerminalContext context{*outbox_, sinks, logger_, clock_, config_.status.interval};
+  for (const auto& protocol : protocols_.all()) {
+    auto terminals = protocol->open(config_, context);
+    if (!terminals) {
+      return terminals.error();
     }
-  }
-  if (config_.servesPush()) {
-    push_ = std::make_unique<PushListener>(config_, *outbox_, sinks, logger_.child("push"), clock_);
-    if (auto listening = push_->start(); !listening) {
-      push_.reset();
-      return listening;
+    if (*terminals) {
+      terminals_.push_back(std::move(terminals.value()));
     }
   }
   mqtt_->start();
   uplink_->start();
-  for (auto& device : devices_) {
-    device->start();
+  for (auto& terminals : terminals_) {
+    terminals->start();
   }
   started_ = true;
   logger_.info("agent started", {{"site", config_.site_id},
@@ -288,20 +289,17 @@ void AgentApp::onMessage(const mqtt_client::MqttMessage& message) {
 }
 
 Terminal* AgentApp::findDevice(const std::string& key) {
-  for (auto& device : devices_) {
-    if (device->name() == key || (!key.empty() && device->serial() == key)) {
-      return device.get();
+  for (auto& terminals : terminals_) {
+    if (Terminal* found = terminals->find(key)) {
+      return found;
     }
   }
-  return push_ ? push_->find(key) : nullptr;
+  return nullptr;
 }
 
 void AgentApp::forEachTerminal(const std::function<void(Terminal&)>& visit) {
-  for (auto& device : devices_) {
-    visit(*device);
-  }
-  if (push_) {
-    push_->forEach(visit);
+  for (auto& terminals : terminals_) {
+    terminals->forEach(visit);
   }
 }
 
@@ -376,11 +374,8 @@ void AgentApp::stop() {
     return;
   }
   started_ = false;
-  for (auto& device : devices_) {
-    device->stop();
-  }
-  if (push_) {
-    push_->stop();
+  for (auto& terminals : terminals_) {
+    terminals->stop();
   }
   if (status_server_) {
     status_server_->stopAll(true);
@@ -389,8 +384,7 @@ void AgentApp::stop() {
   // A clean shutdown says so; the broker's last will covers crashes.
   publishRetained(topics_.status(), statusJson(false));
   mqtt_->stop();
-  devices_.clear();
-  push_.reset();
+  terminals_.clear();
   uplink_.reset();
   mqtt_.reset();
   outbox_.reset();

@@ -7,7 +7,7 @@ namespace {
 // The longest a pass waits for a real-time punch, so queued commands run soon after they come.
 constexpr std::chrono::milliseconds kMaxWait{500};
 
-zk_net::ZkClientOptions clientOptions(const DeviceConfig& config) {
+zk_net::ZkClientOptions clientOptions(const ZkDeviceConfig& config) {
   zk_net::ZkClientOptions options;
   options.host = config.host;
   options.port = config.port;
@@ -20,23 +20,25 @@ zk_net::ZkClientOptions clientOptions(const DeviceConfig& config) {
 
 }  // namespace
 
-DeviceSession::DeviceSession(DeviceConfig config,
+DeviceSession::DeviceSession(std::string name,
+                             ZkDeviceConfig config,
                              Outbox& outbox,
                              std::chrono::milliseconds status_interval,
                              TerminalSinks sinks,
                              Logger logger,
                              const Clock& clock,
                              zk_net::ZkLinkFactory connect)
-    : config_(std::move(config)),
-      zone_(deviceZone(config_)),
+    : name_(std::move(name)),
+      config_(std::move(config)),
+      zone_(configuredZone(config_.time_zone)),
       status_interval_(status_interval),
       sinks_(std::move(sinks)),
       logger_(std::move(logger)),
       clock_(clock),
       client_(clientOptions(config_), clock_, std::move(connect)),
       backoff_({std::chrono::milliseconds{500}, std::chrono::milliseconds{60'000}, 2.0, 0.5}),
-      status_(config_, zone_, sinks_.status, logger_, clock_),
-      log_(config_.name, zone_, outbox, sinks_.punches, logger_, clock_),
+      status_(name_, config_, zone_, sinks_.status, logger_, clock_),
+      log_(name_, zone_, outbox, sinks_.punches, logger_, clock_),
       executor_(zone_, users_, status_, log_, clock_) {}
 
 DeviceSession::~DeviceSession() { stop(); }
@@ -82,7 +84,7 @@ void DeviceSession::setOffline(const std::string& reason) {
   const bool changed = status_.setOffline(reason);
   client_.disconnect();
   if (changed) {
-    logger_.warn("terminal offline", {{"device", config_.name}, {"reason", reason}});
+    logger_.warn("terminal offline", {{"device", name_}, {"reason", reason}});
     status_.publish();
   }
 }
@@ -112,7 +114,7 @@ Status DeviceSession::connectAndSync() {
   }
   status_.setOnline();
   logger_.info("terminal online",
-               {{"device", config_.name}, {"serial", info->serial}, {"firmware", info->firmware}});
+               {{"device", name_}, {"serial", info->serial}, {"firmware", info->firmware}});
   status_.publish();
   return {};
 }
@@ -133,8 +135,8 @@ std::chrono::milliseconds DeviceSession::step() {
     expireCommands();
     if (auto connected = connectAndSync(); !connected) {
       setOffline(connected.error().toString());
-      logger_.limited(LogLevel::Warning, "connect/" + config_.name, "cannot reach terminal",
-                      {{"device", config_.name}, {"error", connected.error().toString()}});
+      logger_.limited(LogLevel::Warning, "connect/" + name_, "cannot reach terminal",
+                      {{"device", name_}, {"error", connected.error().toString()}});
       return backoff_.next();
     }
     backoff_.reset();
@@ -229,7 +231,7 @@ void DeviceSession::runCommands() {
       commands_.pop_front();
     }
     const CommandOutcome outcome = executor_.execute(client_, queued.command);
-    logger_.info("command done", {{"device", config_.name},
+    logger_.info("command done", {{"device", name_},
                                   {"command_id", queued.command.command_id},
                                   {"type", commandTypeName(queued.command.type)},
                                   {"status", outcome.succeeded ? "succeeded" : "failed"},

@@ -6,7 +6,6 @@
 #pragma once
 
 #include "commands/command.hpp"
-#include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"
 #include "terminals/terminal.hpp"
 #include "zk_net/zk_client.hpp"
@@ -14,6 +13,7 @@
 #include "zk_terminal/device_status.hpp"
 #include "zk_terminal/log_sync.hpp"
 #include "zk_terminal/user_directory.hpp"
+#include "zk_terminal/zk_device_config.hpp"
 
 #include <punchlink/common/backoff.hpp>
 #include <punchlink/common/clock.hpp>
@@ -32,7 +32,8 @@ namespace punchlink::agent::zk_terminal {
 class DeviceSession final : public Terminal {
  public:
   // `connect` opens links to the terminal (tests pass an emulated one).
-  DeviceSession(DeviceConfig config,
+  DeviceSession(std::string name,
+                ZkDeviceConfig config,
                 Outbox& outbox,
                 std::chrono::milliseconds status_interval,
                 TerminalSinks sinks,
@@ -58,7 +59,7 @@ class DeviceSession final : public Terminal {
 
   void enqueue(Command command, std::chrono::system_clock::time_point expires) override;
 
-  const std::string& name() const noexcept override { return config_.name; }
+  const std::string& name() const noexcept override { return name_; }
 
   // Known after the first connect.
   std::string serial() const override;
@@ -82,7 +83,8 @@ class DeviceSession final : public Terminal {
   std::chrono::milliseconds syncInterval() const;
   bool sleepFor(const std::stop_token& stop, std::chrono::milliseconds duration);
 
-  DeviceConfig config_;
+  std::string name_;
+  ZkDeviceConfig config_;
   TimeZone zone_;
   std::chrono::milliseconds status_interval_;
   TerminalSinks sinks_;

@@ -15,12 +15,14 @@ constexpr std::int64_t kDriftWarningSeconds = 120;
 
 }  // namespace
 
-DeviceStatus::DeviceStatus(DeviceConfig config,
+DeviceStatus::DeviceStatus(std::string name,
+                           ZkDeviceConfig config,
                            TimeZone zone,
                            Terminal::StatusSink sink,
                            Logger logger,
                            const Clock& clock)
-    : config_(std::move(config)),
+    : name_(std::move(name)),
+      config_(std::move(config)),
       zone_(std::move(zone)),
       sink_(std::move(sink)),
       logger_(std::move(logger)),
@@ -44,8 +46,8 @@ Status DeviceStatus::refresh(zk_net::ZkClient& client) {
     last_seen_ = now;
   }
   if (std::abs(drift.count()) > kDriftWarningSeconds) {
-    logger_.limited(LogLevel::Warning, "drift/" + config_.name, "terminal clock is off",
-                    {{"device", config_.name},
+    logger_.limited(LogLevel::Warning, "drift/" + name_, "terminal clock is off",
+                    {{"device", name_},
                      {"drift_s", std::to_string(drift.count())},
                      {"hint", "check the device's time_zone; a set_time command corrects it"}});
   }
@@ -73,10 +75,13 @@ bool DeviceStatus::setOffline(const std::string& reason) {
 }
 
 std::string DeviceStatus::buildJsonLocked() const {
-  nlohmann::ordered_json json = {
-      {"name", config_.name},          {"serial", serial_},    {"online", online_},
-      {"host", config_.host},          {"port", config_.port}, {"transport", config_.transport},
-      {"time_zone", config_.time_zone}};
+  nlohmann::ordered_json json = {{"name", name_},
+                                 {"serial", serial_},
+                                 {"online", online_},
+                                 {"host", config_.host},
+                                 {"port", config_.port},
+                                 {"transport", config_.transport},
+                                 {"time_zone", config_.time_zone}};
   if (!online_) {
     json["reason"] = offline_reason_;
   }
@@ -106,7 +111,7 @@ void DeviceStatus::publish() {
   std::string json;
   {
     const std::lock_guard lock(mutex_);
-    key = serial_.empty() ? config_.name : serial_;
+    key = serial_.empty() ? name_ : serial_;
     json_ = buildJsonLocked();
     json = json_;
   }

@@ -3,9 +3,9 @@
 // Thread-safe: the device thread writes, the app's threads read.
 #pragma once
 
-#include "config/agent_config.hpp"
 #include "terminals/terminal.hpp"
 #include "zk_net/zk_client.hpp"
+#include "zk_terminal/zk_device_config.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -23,7 +23,8 @@ namespace punchlink::agent::zk_terminal {
 class DeviceStatus {
  public:
   // `sink` (may be empty) receives every published status.
-  DeviceStatus(DeviceConfig config,
+  DeviceStatus(std::string name,
+               ZkDeviceConfig config,
                TimeZone zone,
                Terminal::StatusSink sink,
                Logger logger,
@@ -52,7 +53,8 @@ class DeviceStatus {
  private:
   std::string buildJsonLocked() const;
 
-  DeviceConfig config_;
+  std::string name_;
+  ZkDeviceConfig config_;
   TimeZone zone_;
   Terminal::StatusSink sink_;
   Logger logger_;

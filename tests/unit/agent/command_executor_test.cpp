@@ -11,9 +11,8 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-DeviceConfig deviceConfig() {
-  DeviceConfig config;
-  config.name = "door-1";
+ZkDeviceConfig deviceConfig() {
+  ZkDeviceConfig config;
   config.host = "10.7.0.21";
   config.time_zone = "Europe/Berlin";
   return config;
@@ -53,11 +52,14 @@ class CommandExecutorTest : public ::testing::Test, public ZkTerminalFixture {
   const TimeZone zone = TimeZone::find("Europe/Berlin").value();
   UserDirectory users;
   std::vector<json> published;
-  DeviceStatus status{deviceConfig(), zone,
+  DeviceStatus status{"door-1",
+                      deviceConfig(),
+                      zone,
                       [this](const std::string&, const std::string& text) {
                         published.push_back(json::parse(text));
                       },
-                      logger, clock};
+                      logger,
+                      clock};
   LogSync log{"door-1", zone, *outbox, {}, logger, clock};
   CommandExecutor executor{zone, users, status, log, clock};
 };

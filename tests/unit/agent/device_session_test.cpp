@@ -10,9 +10,8 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-DeviceConfig deviceConfig(DeviceMode mode = DeviceMode::Realtime) {
-  DeviceConfig config;
-  config.name = "door-1";
+ZkDeviceConfig deviceConfig(DeviceMode mode = DeviceMode::Realtime) {
+  ZkDeviceConfig config;
   config.host = "10.7.0.21";
   config.time_zone = "UTC";
   config.mode = mode;
@@ -28,7 +27,7 @@ class DeviceSessionTest : public ::testing::Test, public ZkTerminalFixture {
 
   std::unique_ptr<DeviceSession> makeSession(DeviceMode mode = DeviceMode::Realtime) {
     return std::make_unique<DeviceSession>(
-        deviceConfig(mode), *outbox, 60s,
+        "door-1", deviceConfig(mode), *outbox, 60s,
         TerminalSinks{[this](const std::string& key, const std::string& text) {
                         statuses.emplace_back(key, json::parse(text));
                       },

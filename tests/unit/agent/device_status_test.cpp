@@ -10,9 +10,8 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-DeviceConfig deviceConfig() {
-  DeviceConfig config;
-  config.name = "door-1";
+ZkDeviceConfig deviceConfig() {
+  ZkDeviceConfig config;
   config.host = "10.7.0.21";
   config.port = 4371;
   config.transport = "tcp";
@@ -49,11 +48,14 @@ class DeviceStatusTest : public ::testing::Test, public ZkTerminalFixture {
 
   const TimeZone zone = TimeZone::find("Europe/Berlin").value();
   std::vector<std::pair<std::string, std::string>> published;
-  DeviceStatus status{deviceConfig(), zone,
+  DeviceStatus status{"door-1",
+                      deviceConfig(),
+                      zone,
                       [this](const std::string& key, const std::string& text) {
                         published.emplace_back(key, text);
                       },
-                      logger, clock};
+                      logger,
+                      clock};
 };
 
 TEST_F(DeviceStatusTest, BeforeTheFirstConnectItIsKeyedByNameAndSaysWhy) {
