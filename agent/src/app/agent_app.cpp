@@ -1,39 +1,14 @@
 #include "agent_app.hpp"
 
-#include <punchlink/common/http_listener.hpp>
 #include <punchlink/common/metrics_writer.hpp>
 #include <punchlink/common/signals.hpp>
 #include <punchlink/common/utc_time.hpp>
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
 #include <nlohmann/json.hpp>
 
 namespace punchlink::agent {
 
 std::string agentVersion() { return "0.1.0"; }
-
-void AgentApp::serveStatus(Poco::Net::HTTPServerRequest& request,
-                           Poco::Net::HTTPServerResponse& response) {
-  std::string body;
-  std::string type = "application/json";
-  if (request.getURI() == "/healthz") {
-    body = R"({"status":"ok"})";
-  } else if (request.getURI() == "/status") {
-    body = statusJson(true);
-  } else if (request.getURI() == "/metrics") {
-    body = metricsText();
-    type = "text/plain; version=0.0.4; charset=utf-8";
-  } else {
-    response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-    body = R"({"error":"not found; try /status, /metrics or /healthz"})";
-  }
-  response.setContentType(type);
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
-}
 
 AgentApp::AgentApp(AgentConfig config,
                    Logger logger,
@@ -88,17 +63,12 @@ Status AgentApp::start() {
                                      logger_.child("uplink"), clock_);
 
   if (!config_.status.listen.empty()) {
-    try {
-      status_server_ = startHttpListener(
-          Poco::Net::ServerSocket{Poco::Net::SocketAddress(config_.status.listen)}, {2, true},
-          [this](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-            serveStatus(request, response);
-          });
-    } catch (const std::exception& error) {
-      return makeError(ErrorCode::Unavailable,
-                       "cannot listen for status on " + config_.status.listen + ": " + error.what(),
-                       "choose a free address in status.listen, or set it to \"\" to disable");
+    auto server = StatusServer::start(config_.status.listen, {[this] { return statusJson(true); },
+                                                              [this] { return metricsText(); }});
+    if (!server) {
+      return server.error();
     }
+    status_server_ = std::move(server.value());
   }
 
   const TerminalSinks sinks{[this](const std::string& key, const std::string& json) {
@@ -378,7 +348,7 @@ void AgentApp::stop() {
     terminals->stop();
   }
   if (status_server_) {
-    status_server_->stopAll(true);
+    status_server_->stop();
   }
   uplink_->stop(std::chrono::milliseconds{3000});
   // A clean shutdown says so; the broker's last will covers crashes.

@@ -5,6 +5,7 @@
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"
+#include "status/status_server.hpp"
 #include "terminals/protocol_registry.hpp"
 #include "terminals/terminal_protocol.hpp"
 #include "uplink/topics.hpp"
@@ -23,12 +24,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-namespace Poco::Net {
-class HTTPServer;
-class HTTPServerRequest;
-class HTTPServerResponse;
-}  // namespace Poco::Net
 
 namespace punchlink::agent {
 
@@ -63,8 +58,6 @@ class AgentApp {
   std::string statusJson(bool online);
 
  private:
-  // /healthz, /status and /metrics on status.listen.
-  void serveStatus(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   void onMessage(const mqtt_client::MqttMessage& message);
   void onConnection(bool connected);
   void onCommand(const std::string& payload);
@@ -84,7 +77,7 @@ class AgentApp {
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<Uplink> uplink_;
   std::vector<TerminalGroupPtr> terminals_;  // one per protocol that has terminals
-  std::unique_ptr<Poco::Net::HTTPServer> status_server_;
+  StatusServerPtr status_server_;            // /healthz, /status and /metrics on status.listen
   std::mutex commands_mutex_;
   std::set<std::string> commands_in_flight_;
   std::mutex outbox_alarm_mutex_;
