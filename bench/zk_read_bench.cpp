@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   options.transport =
       argc > 2 && std::string(argv[2]) == "udp" ? ZkTransport::Udp : ZkTransport::Tcp;
   options.timeout = std::chrono::seconds{10};
-  ZkClient client(options);
+  const punchlink::SystemClock clock;
+  ZkClient client(options, clock);
   if (auto connected = client.connect(); !connected) {
     std::fprintf(stderr, "%s\n", connected.error().toString().c_str());
     return 1;

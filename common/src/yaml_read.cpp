@@ -210,6 +210,12 @@ void YamlMap::finish() const {
 std::string YamlMap::oneOf(std::string_view key,
                            std::string_view fallback,
                            std::initializer_list<std::string_view> allowed) {
+  return oneOf(key, fallback, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+std::string YamlMap::oneOf(std::string_view key,
+                           std::string_view fallback,
+                           std::span<const std::string_view> allowed) {
   std::string value = get<std::string>(key, std::string(fallback));
   for (std::string_view option : allowed) {
     if (value == option) {

@@ -20,6 +20,12 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ZkSimProcess;
 
+// Real sockets wait in real time, so the client's deadlines come from the system clock.
+const Clock& systemClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 ZkClientOptions optionsFor(const ZkSimProcess& sim, ZkTransport transport) {
   ZkClientOptions options;
   options.host = "127.0.0.1";
@@ -35,7 +41,7 @@ TEST_P(ZkClientBothTransports, ReadsEverythingTheEmulatorHolds) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM,
                    {"--users", "40", "--logs", "3000", "--seed", "5", "--pacing-ms", "0",
                     "--serial", "CQZ7231560042", "--name", "Door A"});
-  ZkClient client(optionsFor(sim, GetParam()));
+  ZkClient client(optionsFor(sim, GetParam()), systemClock());
   ASSERT_TRUE(client.connect().ok()) << sim.log();
   EXPECT_NE(client.sessionId(), 0);
 
@@ -90,7 +96,7 @@ TEST_P(ZkClientBothTransports, ReadsEverythingTheEmulatorHolds) {
 
 TEST_P(ZkClientBothTransports, RealtimePunchesArriveAsEvents) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "3"});
-  ZkClient client(optionsFor(sim, GetParam()));
+  ZkClient client(optionsFor(sim, GetParam()), systemClock());
   ASSERT_TRUE(client.connect().ok());
   ASSERT_TRUE(client.registerPunchEvents().ok());
   const auto stored = sim.punch("1002", 1, 15);
@@ -115,7 +121,7 @@ TEST_P(ZkClientBothTransports, RealtimePunchesArriveAsEvents) {
 
 TEST_P(ZkClientBothTransports, WritesChangeTheDeviceState) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "2", "--logs", "5"});
-  ZkClient client(optionsFor(sim, GetParam()));
+  ZkClient client(optionsFor(sim, GetParam()), systemClock());
   ASSERT_TRUE(client.connect().ok());
 
   zk::UserRecord user{9, 0, "4321", "Jane Roe", 777, 1, "EMP_009"};
@@ -170,7 +176,7 @@ TEST(ZkClient, CommKeyIsRequiredAndChecked) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--comm-key", "123456"});
   auto options = optionsFor(sim, ZkTransport::Tcp);
   {
-    ZkClient client(options);
+    ZkClient client(options, systemClock());
     const auto refused = client.connect();
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, ErrorCode::PermissionDenied);
@@ -178,14 +184,14 @@ TEST(ZkClient, CommKeyIsRequiredAndChecked) {
   }
   {
     options.comm_key = 654321;
-    ZkClient client(options);
+    ZkClient client(options, systemClock());
     const auto refused = client.connect();
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.error().message.find("rejected the comm key"), std::string::npos);
     EXPECT_NE(refused.error().hint.find("comm_key"), std::string::npos);
   }
   options.comm_key = 123456;
-  ZkClient client(options);
+  ZkClient client(options, systemClock());
   ASSERT_TRUE(client.connect().ok());
   EXPECT_TRUE(client.deviceInfo().ok());
 }
@@ -195,7 +201,7 @@ TEST(ZkClient, UnreachableTerminalIsAClearError) {
   options.host = "127.0.0.1";
   options.port = 9;  // discard port: nothing listens
   options.timeout = 1s;
-  ZkClient client(options);
+  ZkClient client(options, systemClock());
   const auto refused = client.connect();
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::Unavailable);
@@ -207,7 +213,7 @@ TEST(ZkClient, FaultsAreReportedAndRecovered) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "2", "--logs", "10"});
   auto options = optionsFor(sim, ZkTransport::Tcp);
   options.timeout = 1s;
-  ZkClient client(options);
+  ZkClient client(options, systemClock());
   ASSERT_TRUE(client.connect().ok());
 
   // A corrupted reply is dropped by the client like FW drops bad packets: the request times out.
@@ -233,7 +239,7 @@ TEST(ZkClient, FaultsAreReportedAndRecovered) {
   EXPECT_TRUE(client.time().ok());
 
   sim.post("/faults", {{"refuse_auth", true}});
-  ZkClient refused(options);
+  ZkClient refused(options, systemClock());
   const auto status = refused.connect();
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::PermissionDenied);
@@ -242,7 +248,7 @@ TEST(ZkClient, FaultsAreReportedAndRecovered) {
 TEST(ZkClient, EventsDuringABulkReadAreKeptForLater) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM,
                    {"--users", "5", "--logs", "20000", "--pacing-ms", "5", "--psize", "1008"});
-  ZkClient client(optionsFor(sim, ZkTransport::Tcp));
+  ZkClient client(optionsFor(sim, ZkTransport::Tcp), systemClock());
   ASSERT_TRUE(client.connect().ok());
   ASSERT_TRUE(client.registerPunchEvents().ok());
   std::thread injector([&] {
@@ -267,7 +273,7 @@ TEST(ZkClient, ReadsAHundredThousandRecordsOverTcpAndUdp) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "100", "--logs", "100000", "--pacing-ms", "0",
                                       "--templates-per-user", "0"});
   for (auto transport : {ZkTransport::Tcp, ZkTransport::Udp}) {
-    ZkClient client(optionsFor(sim, transport));
+    ZkClient client(optionsFor(sim, transport), systemClock());
     ASSERT_TRUE(client.connect().ok());
     std::uint64_t seen = 0;
     zk::AttendanceRecord last;

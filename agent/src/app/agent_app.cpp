@@ -1,6 +1,5 @@
 #include "agent_app.hpp"
 
-#include <punchlink/common/http_listener.hpp>
 #include <punchlink/common/metrics_writer.hpp>
 #include <punchlink/common/signals.hpp>
 #include <punchlink/common/utc_time.hpp>
@@ -8,39 +7,18 @@
 #include <punchlink/contract/command_result.hpp>
 #include <punchlink/contract/device_status.hpp>
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-
 namespace punchlink::agent {
 
 std::string agentVersion() { return "0.1.0"; }
 
-void AgentApp::serveStatus(Poco::Net::HTTPServerRequest& request,
-                           Poco::Net::HTTPServerResponse& response) {
-  std::string body;
-  std::string type = "application/json";
-  if (request.getURI() == "/healthz") {
-    body = R"({"status":"ok"})";
-  } else if (request.getURI() == "/status") {
-    body = statusJson(true);
-  } else if (request.getURI() == "/metrics") {
-    body = metricsText();
-    type = "text/plain; version=0.0.4; charset=utf-8";
-  } else {
-    response.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-    body = R"({"error":"not found; try /status, /metrics or /healthz"})";
-  }
-  response.setContentType(type);
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
-}
-
-AgentApp::AgentApp(AgentConfig config, Logger logger, const Clock& clock)
+AgentApp::AgentApp(AgentConfig config,
+                   Logger logger,
+                   const Clock& clock,
+                   const ProtocolRegistry& protocols)
     : config_(std::move(config)),
       logger_(std::move(logger)),
       clock_(clock),
+      protocols_(protocols),
       topics_(config_.site_id) {}
 
 AgentApp::~AgentApp() { stop(); }
@@ -86,17 +64,12 @@ Status AgentApp::start() {
                                      logger_.child("uplink"), clock_);
 
   if (!config_.status.listen.empty()) {
-    try {
-      status_server_ = startHttpListener(
-          Poco::Net::ServerSocket{Poco::Net::SocketAddress(config_.status.listen)}, {2, true},
-          [this](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-            serveStatus(request, response);
-          });
-    } catch (const std::exception& error) {
-      return makeError(ErrorCode::Unavailable,
-                       "cannot listen for status on " + config_.status.listen + ": " + error.what(),
-                       "choose a free address in status.listen, or set it to \"\" to disable");
+    auto server = StatusServer::start(config_.status.listen, {[this] { return statusJson(true); },
+                                                              [this] { return metricsText(); }});
+    if (!server) {
+      return server.error();
     }
+    status_server_ = std::move(server.value());
   }
 
   const TerminalSinks sinks{[this](const std::string& key, const std::string& json) {
@@ -106,23 +79,20 @@ Status AgentApp::start() {
                               publishCommandResult(command, outcome);
                             },
                             [this](std::size_t) { uplink_->wake(); }};
-  for (const auto& device : config_.devices) {
-    if (device.protocol == DeviceProtocol::ZkBinary) {
-      devices_.push_back(std::make_unique<DeviceSession>(device, *outbox_, config_.status.interval,
-                                                         sinks, logger_.child("device"), clock_));
+  const TerminalContext context{*outbox_, sinks, logger_, clock_, config_.status.interval};
+  for (const auto& protocol : protocols_.all()) {
+    auto terminals = protocol->open(config_, context);
+    if (!terminals) {
+      return terminals.error();
     }
-  }
-  if (config_.servesPush()) {
-    push_ = std::make_unique<PushListener>(config_, *outbox_, sinks, logger_.child("push"), clock_);
-    if (auto listening = push_->start(); !listening) {
-      push_.reset();
-      return listening;
+    if (*terminals) {
+      terminals_.push_back(std::move(terminals.value()));
     }
   }
   mqtt_->start();
   uplink_->start();
-  for (auto& device : devices_) {
-    device->start();
+  for (auto& terminals : terminals_) {
+    terminals->start();
   }
   started_ = true;
   logger_.info("agent started", {{"site", config_.site_id},
@@ -289,20 +259,17 @@ void AgentApp::onMessage(const mqtt_client::MqttMessage& message) {
 }
 
 Terminal* AgentApp::findDevice(const std::string& key) {
-  for (auto& device : devices_) {
-    if (device->name() == key || (!key.empty() && device->serial() == key)) {
-      return device.get();
+  for (auto& terminals : terminals_) {
+    if (Terminal* found = terminals->find(key)) {
+      return found;
     }
   }
-  return push_ ? push_->find(key) : nullptr;
+  return nullptr;
 }
 
 void AgentApp::forEachTerminal(const std::function<void(Terminal&)>& visit) {
-  for (auto& device : devices_) {
-    visit(*device);
-  }
-  if (push_) {
-    push_->forEach(visit);
+  for (auto& terminals : terminals_) {
+    terminals->forEach(visit);
   }
 }
 
@@ -371,21 +338,17 @@ void AgentApp::stop() {
     return;
   }
   started_ = false;
-  for (auto& device : devices_) {
-    device->stop();
-  }
-  if (push_) {
-    push_->stop();
+  for (auto& terminals : terminals_) {
+    terminals->stop();
   }
   if (status_server_) {
-    status_server_->stopAll(true);
+    status_server_->stop();
   }
   uplink_->stop(std::chrono::milliseconds{3000});
   // A clean shutdown says so; the broker's last will covers crashes.
   publishRetained(topics_.status(), statusJson(false));
   mqtt_->stop();
-  devices_.clear();
-  push_.reset();
+  terminals_.clear();
   uplink_.reset();
   mqtt_.reset();
   outbox_.reset();

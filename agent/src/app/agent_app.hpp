@@ -1,12 +1,13 @@
-// AgentApp: the composition root. Builds the outbox, the MQTT client, the uplink, one session per
-// terminal and the local status listener; wires them; starts them; stops them in reverse order.
+// AgentApp: the composition root. Builds the outbox, the MQTT client, the uplink, every terminal
+// protocol's terminals and the local status listener; wires them; starts them; stops them.
 #pragma once
 
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
-#include "devices/device_session.hpp"
 #include "outbox/outbox.hpp"
-#include "push/push_listener.hpp"
+#include "status/status_server.hpp"
+#include "terminals/protocol_registry.hpp"
+#include "terminals/terminal_protocol.hpp"
 #include "uplink/uplink.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -24,25 +25,23 @@
 #include <string>
 #include <vector>
 
-namespace Poco::Net {
-class HTTPServer;
-class HTTPServerRequest;
-class HTTPServerResponse;
-}  // namespace Poco::Net
-
 namespace punchlink::agent {
 
 class AgentApp {
  public:
-  AgentApp(AgentConfig config, Logger logger, const Clock& clock);
+  // `protocols` (outliving the app) builds the terminals; the config was parsed with it.
+  AgentApp(AgentConfig config,
+           Logger logger,
+           const Clock& clock,
+           const ProtocolRegistry& protocols = builtinProtocols());
   ~AgentApp();
   AgentApp(const AgentApp&) = delete;
   AgentApp& operator=(const AgentApp&) = delete;
   AgentApp(AgentApp&&) = delete;
   AgentApp& operator=(AgentApp&&) = delete;
 
-  // Opens the outbox, binds the status and push listeners, starts MQTT, the uplink and the
-  // sessions.
+  // Opens the outbox, binds the status listener and whatever the terminals listen on, starts
+  // MQTT, the uplink and the terminals.
   // Errors are startup errors: the caller prints them and exits non-zero.
   Status start();
 
@@ -50,7 +49,7 @@ class AgentApp {
   // Runs until SIGTERM/SIGINT, pinging the systemd watchdog from this loop.
   void runUntilSignal(const sigset_t& signals, ServiceNotifier& notifier);
 
-  // Graceful stop: sessions first, then a bounded flush, the offline status, MQTT, the outbox.
+  // Graceful stop: terminals first, then a bounded flush, the offline status, MQTT, the outbox.
   void stop();
 
   // The status document served locally and published (retained) on the status topic.
@@ -59,8 +58,6 @@ class AgentApp {
   std::string statusJson(bool online);
 
  private:
-  // /healthz, /status and /metrics on status.listen.
-  void serveStatus(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   void onMessage(const mqtt_client::MqttMessage& message);
   void onConnection(bool connected);
   void onCommand(const std::string& payload);
@@ -74,13 +71,13 @@ class AgentApp {
   AgentConfig config_;
   Logger logger_;
   const Clock& clock_;
+  const ProtocolRegistry& protocols_;
   contract::SiteTopics topics_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<Uplink> uplink_;
-  std::vector<std::unique_ptr<DeviceSession>> devices_;
-  std::unique_ptr<PushListener> push_;
-  std::unique_ptr<Poco::Net::HTTPServer> status_server_;
+  std::vector<TerminalGroupPtr> terminals_;  // one per protocol that has terminals
+  StatusServerPtr status_server_;            // /healthz, /status and /metrics on status.listen
   std::mutex commands_mutex_;
   std::set<std::string> commands_in_flight_;
   std::mutex outbox_alarm_mutex_;

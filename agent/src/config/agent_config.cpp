@@ -1,13 +1,12 @@
 #include "agent_config.hpp"
 
-#include <punchlink/common/adms/adms_codec.hpp>
+#include "terminals/protocol_registry.hpp"
+
 #include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/units.hpp>
 
-#include <Poco/Net/IPAddress.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -76,83 +75,17 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
   uplink.drain_burst = map.getInRange<std::size_t>("drain_burst", 500, 1, 1'000'000);
 }
 
-void readTimeZone(YamlMap& map, const char* key, std::string& zone_name) {
-  zone_name = map.get<std::string>(key, zone_name);
-  if (auto zone = TimeZone::find(zone_name); !zone) {
-    map.fail(key, zone.error().toString());
-  }
-}
-
-void readPushDevice(YamlMap& map, DeviceConfig& device) {
-  device.serial = map.required<std::string>("serial");
-  if (!adms::isValidSerial(device.serial)) {
-    map.fail("serial",
-             "must be the terminal's serial number: 1-64 letters, digits, '-' or '_' (see the "
-             "terminal's System Info menu)");
-  }
-  device.host = map.get<std::string>("host", "");
-  // Requests are matched by their source address, which is never a name.
-  Poco::Net::IPAddress address;
-  if (!device.host.empty() && !Poco::Net::IPAddress::tryParse(device.host, address)) {
-    map.fail("host",
-             "must be the terminal's IP address (push requests are matched by source "
-             "address), e.g. 10.7.0.31; leave it out to accept any address");
-  }
-  readTimeZone(map, "time_zone", device.time_zone);
-}
-
-void readPush(YamlMap& map, PushConfig& push) {
-  push.listen = map.get<std::string>("listen", push.listen);
-  if (push.listen.empty()) {
-    map.fail("listen", "must be an address and port, e.g. \"0.0.0.0:8081\"");
-  }
-  push.accept_unknown = map.get("accept_unknown", push.accept_unknown);
-  readTimeZone(map, "unknown_time_zone", push.unknown_time_zone);
-  // The terminal reads both as whole seconds from 1 to 3600 (§2).
-  for (auto [key, value] : {std::pair{"delay", &push.delay}, {"error_delay", &push.error_delay}}) {
-    *value = map.getAtLeast(key, *value, std::chrono::seconds{1});
-    if (*value > std::chrono::hours{1}) {
-      map.fail(key, "must be at most 1h; terminals take 1 to 3600 seconds");
-    }
-  }
-  push.offline_after =
-      map.getAtLeast("offline_after", push.offline_after, std::chrono::milliseconds{1000});
-  if (push.offline_after <= push.delay) {
-    map.fail("offline_after",
-             "must be longer than delay, or terminals between two polls count as offline");
-  }
-  push.command_timeout =
-      map.getAtLeast("command_timeout", push.command_timeout, std::chrono::milliseconds{1000});
-  push.command_attempts = map.getInRange("command_attempts", push.command_attempts, 1, 100);
-  push.max_body = map.get("max_body", config::ByteSize{push.max_body}).bytes;
-  if (push.max_body < 64 * 1024) {
-    map.fail("max_body", "must be at least 64KiB; template and OPERLOG uploads are large");
-  }
-}
-
-void readDevice(YamlMap& map, DeviceConfig& device) {
+DeviceConfig readDevice(YamlMap& map, const ProtocolRegistry& protocols) {
+  DeviceConfig device;
   device.name = map.required<std::string>("name");
-  if (map.oneOf("protocol", "zk", {"zk", "push"}) == "push") {
-    device.protocol = DeviceProtocol::Push;
-    readPushDevice(map, device);
-    return;
-  }
-  device.host = map.required<std::string>("host");
-  device.port = map.getInRange<std::uint16_t>("port", 4370, 1, 65535);
-  device.transport = map.oneOf("transport", "tcp", {"tcp", "udp"});
-  device.comm_key = map.getInRange<std::uint32_t>("comm_key", 0, 0, 999'999);
-  readTimeZone(map, "time_zone", device.time_zone);
-  device.mode = map.oneOf("mode", "realtime", {"realtime", "poll"}) == "poll"
-                    ? DeviceMode::Poll
-                    : DeviceMode::Realtime;
-  device.poll_interval =
-      map.getAtLeast("poll_interval", device.poll_interval, std::chrono::milliseconds{1000});
-  device.resync_interval =
-      map.getAtLeast("resync_interval", device.resync_interval, std::chrono::milliseconds{60'000});
-  device.timeout = map.getAtLeast("timeout", device.timeout, std::chrono::milliseconds{100});
+  const std::vector<std::string> names = protocols.names();
+  device.protocol = map.oneOf("protocol", protocols.defaultProtocol().name(),
+                              std::vector<std::string_view>(names.begin(), names.end()));
+  device.settings = protocols.find(device.protocol)->parseDevice(map);
+  return device;
 }
 
-AgentConfig readConfig(YamlMap& root) {
+AgentConfig readConfig(YamlMap& root, const ProtocolRegistry& protocols) {
   AgentConfig config;
   config.schema_version = root.getInRange("schema_version", 1, 1, 1);
   config.site_id = root.required<std::string>("site_id");
@@ -180,7 +113,17 @@ AgentConfig readConfig(YamlMap& root) {
   });
   config.command_expiry =
       root.getAtLeast("command_expiry", config.command_expiry, std::chrono::milliseconds{1000});
-  root.optionalSection("push", [&](YamlMap& map) { readPush(map, config.push); });
+  for (const auto& protocol : protocols.all()) {
+    if (!protocol->hasSection()) {
+      continue;
+    }
+    ProtocolSettingsPtr settings;
+    if (!root.optionalSection(protocol->name(),
+                              [&](YamlMap& map) { settings = protocol->parseSection(&map); })) {
+      settings = protocol->parseSection(nullptr);
+    }
+    config.sections.push_back({std::string(protocol->name()), std::move(settings)});
+  }
   std::set<std::string> names;
   std::set<std::string> serials;
   if (root.has("devices") && !root.hasNonEmptyList("devices")) {
@@ -189,13 +132,13 @@ AgentConfig readConfig(YamlMap& root) {
   root.eachItem(
       "devices",
       [&](YamlMap& map, std::size_t) {
-        DeviceConfig device;
-        readDevice(map, device);
+        DeviceConfig device = readDevice(map, protocols);
         if (!names.insert(device.name).second) {
           map.fail("name", "\"" + device.name + "\" is used by another device; names are unique");
         }
-        if (!device.serial.empty() && !serials.insert(device.serial).second) {
-          map.fail("serial", "\"" + device.serial + "\" is listed twice; serials are unique");
+        const std::string serial = device.settings->configuredSerial();
+        if (!serial.empty() && !serials.insert(serial).second) {
+          map.fail("serial", "\"" + serial + "\" is listed twice; serials are unique");
         }
         config.devices.push_back(std::move(device));
       },
@@ -205,33 +148,47 @@ AgentConfig readConfig(YamlMap& root) {
 
 }  // namespace
 
-TimeZone deviceZone(const DeviceConfig& device) {
-  auto zone = TimeZone::find(device.time_zone);
+void readTimeZone(YamlMap& map, std::string_view key, std::string& zone_name) {
+  zone_name = map.get<std::string>(key, zone_name);
+  if (auto zone = TimeZone::find(zone_name); !zone) {
+    map.fail(key, zone.error().toString());
+  }
+}
+
+std::string yamlQuoted(const std::string& value) { return nlohmann::json(value).dump(); }
+
+TimeZone configuredZone(const std::string& zone_name) {
+  auto zone = TimeZone::find(zone_name);
   return zone ? zone.value() : TimeZone::find("UTC").value();
 }
 
-bool AgentConfig::servesPush() const {
-  return push.accept_unknown ||
-         std::any_of(devices.begin(), devices.end(), [](const DeviceConfig& device) {
-           return device.protocol == DeviceProtocol::Push;
-         });
+Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc,
+                                     const ProtocolRegistry& protocols) {
+  return config::parseYamlConfig(doc, [&](YamlMap& root) { return readConfig(root, protocols); });
 }
 
 Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc) {
-  return config::parseYamlConfig(doc, readConfig);
+  return parseAgentConfig(doc, builtinProtocols());
 }
 
-Result<AgentConfig> loadAgentConfig(const std::string& path) {
+Result<AgentConfig> loadAgentConfig(const std::string& path, const ProtocolRegistry& protocols) {
   auto doc = config::YamlDocument::loadFile(path);
   if (!doc) {
     return doc.error();
   }
-  return parseAgentConfig(*doc);
+  return parseAgentConfig(*doc, protocols);
+}
+
+Result<AgentConfig> loadAgentConfig(const std::string& path) {
+  return loadAgentConfig(path, builtinProtocols());
 }
 
 std::string describeAgentConfig(const AgentConfig& config) {
-  // Strings are printed as JSON strings, which YAML reads back unchanged.
-  const auto q = [](const std::string& value) { return nlohmann::json(value).dump(); };
+  return describeAgentConfig(config, builtinProtocols());
+}
+
+std::string describeAgentConfig(const AgentConfig& config, const ProtocolRegistry& protocols) {
+  const auto q = yamlQuoted;
   const auto secret = [](const std::string& value) {
     return value.empty() ? std::string("\"\"") : std::string("\"<redacted>\"");
   };
@@ -262,37 +219,18 @@ std::string describeAgentConfig(const AgentConfig& config) {
       << "status:\n"
       << "  listen: " << q(config.status.listen) << "\n"
       << "  interval: " << formatDuration(config.status.interval) << "\n"
-      << "command_expiry: " << formatDuration(config.command_expiry) << "\n"
-      << "push:\n"
-      << "  listen: " << q(config.push.listen) << "\n"
-      << "  accept_unknown: " << (config.push.accept_unknown ? "true" : "false") << "\n"
-      << "  unknown_time_zone: " << q(config.push.unknown_time_zone) << "\n"
-      << "  delay: " << formatDuration(config.push.delay) << "\n"
-      << "  error_delay: " << formatDuration(config.push.error_delay) << "\n"
-      << "  offline_after: " << formatDuration(config.push.offline_after) << "\n"
-      << "  command_timeout: " << formatDuration(config.push.command_timeout) << "\n"
-      << "  command_attempts: " << config.push.command_attempts << "\n"
-      << "  max_body: " << formatByteSize(config.push.max_body) << "\n"
-      << "devices:\n";
+      << "command_expiry: " << formatDuration(config.command_expiry) << "\n";
+  for (const auto& section : config.sections) {
+    out << section.protocol << ":\n";
+    section.settings->describe(out);
+  }
+  out << "devices:\n";
   for (const auto& device : config.devices) {
-    if (device.protocol == DeviceProtocol::Push) {
-      out << "  - name: " << q(device.name) << "\n"
-          << "    protocol: push\n"
-          << "    serial: " << q(device.serial) << "\n"
-          << "    host: " << q(device.host) << "\n"
-          << "    time_zone: " << q(device.time_zone) << "\n";
-      continue;
+    out << "  - name: " << q(device.name) << "\n";
+    if (device.protocol != protocols.defaultProtocol().name()) {
+      out << "    protocol: " << device.protocol << "\n";
     }
-    out << "  - name: " << q(device.name) << "\n"
-        << "    host: " << q(device.host) << "\n"
-        << "    port: " << device.port << "\n"
-        << "    transport: " << device.transport << "\n"
-        << "    comm_key: " << (device.comm_key == 0 ? "0" : "\"<redacted>\"") << "\n"
-        << "    time_zone: " << q(device.time_zone) << "\n"
-        << "    mode: " << (device.mode == DeviceMode::Poll ? "poll" : "realtime") << "\n"
-        << "    poll_interval: " << formatDuration(device.poll_interval) << "\n"
-        << "    resync_interval: " << formatDuration(device.resync_interval) << "\n"
-        << "    timeout: " << formatDuration(device.timeout) << "\n";
+    device.settings->describe(out);
   }
   return out.str();
 }

@@ -1,5 +1,6 @@
 // The agent's configuration: plain structs with defaults, parsed once from YAML (STYLE.md §6).
-// Every key is documented in docs/agent-config.md; packaging/agent.example.yaml shows them all.
+// Terminal protocols read their own keys (terminals/terminal_protocol.hpp); every key is in
+// docs/agent-config.md, and packaging/agent.example.yaml shows them all.
 #pragma once
 
 #include <punchlink/common/log.hpp>
@@ -9,7 +10,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace punchlink::agent {
@@ -43,38 +48,61 @@ struct StatusConfig {
   std::chrono::milliseconds interval{60'000};
 };
 
-enum class DeviceMode { Realtime, Poll };
+// What a terminal protocol read from one entry of `devices`, besides its name and protocol
+// (zk_terminal/zk_device_config.hpp, push/push_config.hpp). Only that protocol reads it.
+class DeviceSettings {
+ public:
+  DeviceSettings() = default;
+  virtual ~DeviceSettings() = default;
+  DeviceSettings(const DeviceSettings&) = default;
+  DeviceSettings& operator=(const DeviceSettings&) = default;
+  DeviceSettings(DeviceSettings&&) = default;
+  DeviceSettings& operator=(DeviceSettings&&) = default;
 
-// How the agent reaches a terminal: it connects to ZK binary ones; push ones call the agent.
-enum class DeviceProtocol { ZkBinary, Push };
+  // The serial number the file gives the terminal, "" when its protocol learns it from the
+  // terminal. Serials given are unique among the devices.
+  virtual std::string configuredSerial() const { return {}; }
+
+  // Its keys as --check-config prints them: YAML lines indented by four spaces, secrets redacted.
+  virtual void describe(std::ostream& out) const = 0;
+};
+
+// What a protocol read from its own top-level section, named after it (e.g. `push:`).
+class ProtocolSettings {
+ public:
+  ProtocolSettings() = default;
+  virtual ~ProtocolSettings() = default;
+  ProtocolSettings(const ProtocolSettings&) = default;
+  ProtocolSettings& operator=(const ProtocolSettings&) = default;
+  ProtocolSettings(ProtocolSettings&&) = default;
+  ProtocolSettings& operator=(ProtocolSettings&&) = default;
+
+  // The section's keys as YAML lines indented by two spaces, secrets redacted.
+  virtual void describe(std::ostream& out) const = 0;
+};
+
+using DeviceSettingsPtr = std::shared_ptr<const DeviceSettings>;
+using ProtocolSettingsPtr = std::shared_ptr<const ProtocolSettings>;
 
 struct DeviceConfig {
   std::string name;
-  DeviceProtocol protocol = DeviceProtocol::ZkBinary;
-  std::string serial;  // push: the SN it identifies itself with (required)
-  std::string host;    // zk: where to connect; push: the only address it may call from (optional)
-  std::uint16_t port = 4370;
-  std::string transport = "tcp";
-  std::uint32_t comm_key = 0;
-  std::string time_zone = "UTC";
-  DeviceMode mode = DeviceMode::Realtime;
-  std::chrono::milliseconds poll_interval{60'000};
-  std::chrono::milliseconds resync_interval{std::chrono::hours{1}};
-  std::chrono::milliseconds timeout{5'000};
+  std::string protocol;  // the name() of a registered TerminalProtocol
+  DeviceSettingsPtr settings;
+
+  // The settings as the type its protocol made. Only that protocol calls this, so another type
+  // (or none) is a programmer error: std::bad_cast or std::logic_error.
+  template <typename T>
+  const T& settingsAs() const {
+    if (!settings) {
+      throw std::logic_error("device " + name + " has no settings");
+    }
+    return dynamic_cast<const T&>(*settings);
+  }
 };
 
-// The iclock listener push terminals call (shared/reference/adms-push.md).
-struct PushConfig {
-  std::string listen = "0.0.0.0:8081";
-  // Serve serials that are not configured, as terminals named after their serial (discovery).
-  bool accept_unknown = false;
-  std::string unknown_time_zone = "UTC";
-  std::chrono::seconds delay{10};        // between getrequest polls, told to the terminals
-  std::chrono::seconds error_delay{30};  // before a terminal retries a refused request
-  std::chrono::milliseconds offline_after{60'000};    // no request for this long: offline
-  std::chrono::milliseconds command_timeout{60'000};  // no result: send again
-  int command_attempts = 5;                           // sends before a command fails
-  std::uint64_t max_body = 16ULL << 20U;              // larger uploads get 413
+struct ProtocolSection {
+  std::string protocol;
+  ProtocolSettingsPtr settings;
 };
 
 struct AgentConfig {
@@ -85,21 +113,48 @@ struct AgentConfig {
   OutboxConfig outbox;
   StatusConfig status;
   std::chrono::milliseconds command_expiry{std::chrono::hours{24}};
-  PushConfig push;
+  // The protocols' own sections, in registration order; a protocol with a section always has
+  // one here after parsing (its defaults when the file leaves it out).
+  std::vector<ProtocolSection> sections;
   std::vector<DeviceConfig> devices;
 
-  // The listener runs when a push terminal is configured or unknown ones are accepted.
-  bool servesPush() const;
+  // The section of `protocol` as the type it made, or nullptr.
+  template <typename T>
+  const T* section(std::string_view protocol) const {
+    for (const auto& entry : sections) {
+      if (entry.protocol == protocol) {
+        return dynamic_cast<const T*>(entry.settings.get());
+      }
+    }
+    return nullptr;
+  }
 };
 
-// The device's zone; config loading has checked the name, so this never fails for a loaded config.
-TimeZone deviceZone(const DeviceConfig& device);
+class ProtocolRegistry;
 
-// Parses and validates; errors carry file:line:col and the key path. Reads password_file.
+// For protocols' parsers: reads an IANA zone name at `key` (keeping `zone_name` as the default)
+// and fails there when the system does not know it.
+void readTimeZone(config::YamlMap& map, std::string_view key, std::string& zone_name);
+
+// A string for describe(): as a JSON string, which YAML reads back unchanged.
+std::string yamlQuoted(const std::string& value);
+
+// The zone of a name config loading has checked, so this never fails for a loaded config (UTC
+// otherwise).
+TimeZone configuredZone(const std::string& zone_name);
+
+// Parses and validates; errors carry file:line:col and the key path. Reads password_file. Each
+// device (and each protocol's section) is read by the protocol it names, from `protocols`; the
+// overloads without it use builtinProtocols().
 Result<AgentConfig> loadAgentConfig(const std::string& path);
+Result<AgentConfig> loadAgentConfig(const std::string& path, const ProtocolRegistry& protocols);
 Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc);
+Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc,
+                                     const ProtocolRegistry& protocols);
 
-// The effective configuration as YAML, with secrets replaced by "<redacted>".
+// The effective configuration as YAML, with secrets replaced by "<redacted>". A device's
+// `protocol` is printed when it is not the registry's default.
 std::string describeAgentConfig(const AgentConfig& config);
+std::string describeAgentConfig(const AgentConfig& config, const ProtocolRegistry& protocols);
 
 }  // namespace punchlink::agent

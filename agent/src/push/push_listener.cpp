@@ -32,22 +32,22 @@ void send(Poco::Net::HTTPServerResponse& response, const PushReply& reply, const
 
 }  // namespace
 
-PushListener::PushListener(const AgentConfig& config,
+PushListener::PushListener(PushConfig push,
+                           std::vector<Configured> terminals,
                            Outbox& outbox,
                            TerminalSinks sinks,
                            Logger logger,
                            const Clock& clock)
-    : config_(config),
+    : push_(std::move(push)),
       outbox_(outbox),
       sinks_(std::move(sinks)),
       logger_(std::move(logger)),
       clock_(clock) {
-  for (const auto& device : config_.devices) {
-    if (device.protocol == DeviceProtocol::Push) {
-      terminals_.emplace(
-          device.serial,
-          std::make_unique<PushTerminal>(device, config_.push, outbox_, sinks_, logger_, clock_));
-    }
+  for (auto& terminal : terminals) {
+    const std::string serial = terminal.device.serial;
+    terminals_.emplace(
+        serial, std::make_unique<PushTerminal>(std::move(terminal.name), std::move(terminal.device),
+                                               push_, outbox_, sinks_, logger_, clock_));
   }
 }
 
@@ -56,18 +56,17 @@ PushListener::~PushListener() { stop(); }
 Status PushListener::start() {
   const std::size_t configured = terminals_.size();  // before the server threads may add some
   try {
-    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(config_.push.listen)};
+    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(push_.listen)};
     server_ = startHttpListener(
         socket, {kMaxThreads, false},
         [this](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
           serve(request, response);
         });
   } catch (const std::exception& error) {
-    return makeError(
-        ErrorCode::Unavailable,
-        "cannot listen for push terminals on " + config_.push.listen + ": " + error.what(),
-        "choose a free address in push.listen (terminals' Server Address and Port "
-        "must point at it)");
+    return makeError(ErrorCode::Unavailable,
+                     "cannot listen for push terminals on " + push_.listen + ": " + error.what(),
+                     "choose a free address in push.listen (terminals' Server Address and Port "
+                     "must point at it)");
   }
   ticker_ = std::jthread([this](const std::stop_token& stop) {
     std::mutex mutex;
@@ -79,7 +78,7 @@ Status PushListener::start() {
     }
   });
   logger_.info("listening for push terminals",
-               {{"address", config_.push.listen}, {"terminals", std::to_string(configured)}});
+               {{"address", push_.listen}, {"terminals", std::to_string(configured)}});
   return {};
 }
 
@@ -126,14 +125,12 @@ PushTerminal* PushListener::terminalFor(const std::string& serial) {
   if (auto found = terminals_.find(serial); found != terminals_.end()) {
     return found->second.get();
   }
-  if (!config_.push.accept_unknown || discovered_ >= kMaxDiscovered) {
+  if (!push_.accept_unknown || discovered_ >= kMaxDiscovered) {
     return nullptr;
   }
-  DeviceConfig device;
-  device.name = serial;
-  device.protocol = DeviceProtocol::Push;
+  PushDeviceConfig device;
   device.serial = serial;
-  device.time_zone = config_.push.unknown_time_zone;
+  device.time_zone = push_.unknown_time_zone;
   ++discovered_;
   logger_.info("discovered a push terminal",
                {{"serial", serial},
@@ -141,7 +138,7 @@ PushTerminal* PushListener::terminalFor(const std::string& serial) {
                 {"hint", "add it to devices (protocol: push) to name it and set its time_zone"}});
   auto [inserted, added] = terminals_.emplace(
       serial,
-      std::make_unique<PushTerminal>(device, config_.push, outbox_, sinks_, logger_, clock_));
+      std::make_unique<PushTerminal>(serial, device, push_, outbox_, sinks_, logger_, clock_));
   return inserted->second.get();
 }
 
@@ -162,7 +159,7 @@ void PushListener::serve(Poco::Net::HTTPServerRequest& request,
 }
 
 PushReply PushListener::handleHttp(Poco::Net::HTTPServerRequest& request) {
-  const std::size_t max_body = static_cast<std::size_t>(config_.push.max_body);
+  const std::size_t max_body = static_cast<std::size_t>(push_.max_body);
   const std::string& uri = request.getURI();
   const auto question = uri.find('?');
   const std::string path = uri.substr(0, question);

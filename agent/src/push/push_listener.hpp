@@ -5,8 +5,8 @@
 // lets every terminal notice silence (offline) and expired commands.
 #pragma once
 
-#include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"
+#include "push/push_config.hpp"
 #include "push/push_terminal.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace Poco::Net {
 class HTTPServer;
@@ -33,7 +34,14 @@ class PushListener {
   // Discovery stops here, so random serials from the LAN cannot grow the registry without end.
   static constexpr std::size_t kMaxDiscovered = 1000;
 
-  PushListener(const AgentConfig& config,
+  // A push terminal listed under `devices`.
+  struct Configured {
+    std::string name;
+    PushDeviceConfig device;
+  };
+
+  PushListener(PushConfig push,
+               std::vector<Configured> terminals,
                Outbox& outbox,
                TerminalSinks sinks,
                Logger logger,
@@ -63,7 +71,7 @@ class PushListener {
   PushReply handleHttp(Poco::Net::HTTPServerRequest& request);
   PushTerminal* terminalFor(const std::string& serial);
 
-  const AgentConfig& config_;
+  const PushConfig push_;  // the terminals keep a reference to it
   Outbox& outbox_;
   TerminalSinks sinks_;
   Logger logger_;

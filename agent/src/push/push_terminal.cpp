@@ -1,6 +1,6 @@
 #include "push_terminal.hpp"
 
-#include "devices/punch_mapper.hpp"
+#include "terminals/punch_mapper.hpp"
 
 #include <punchlink/common/text.hpp>
 #include <punchlink/common/units.hpp>
@@ -72,15 +72,17 @@ std::string timeReply(const TimeZone& zone, UtcSeconds now) {
 
 }  // namespace
 
-PushTerminal::PushTerminal(DeviceConfig config,
+PushTerminal::PushTerminal(std::string name,
+                           PushDeviceConfig device,
                            const PushConfig& push,
                            Outbox& outbox,
                            TerminalSinks sinks,
                            Logger logger,
                            const Clock& clock)
-    : config_(std::move(config)),
+    : name_(std::move(name)),
+      device_(std::move(device)),
       push_(push),
-      zone_(deviceZone(config_)),
+      zone_(configuredZone(device_.time_zone)),
       outbox_(outbox),
       sinks_(std::move(sinks)),
       logger_(std::move(logger)),
@@ -101,11 +103,11 @@ std::string PushTerminal::statusJson() const {
 }
 
 std::string PushTerminal::statusJsonLocked() const {
-  nlohmann::ordered_json json = {{"name", config_.name},
-                                 {"serial", config_.serial},
+  nlohmann::ordered_json json = {{"name", name_},
+                                 {"serial", device_.serial},
                                  {"online", online_},
                                  {"protocol", "push"},
-                                 {"time_zone", config_.time_zone}};
+                                 {"time_zone", device_.time_zone}};
   if (!online_) {
     json["reason"] = offline_reason_;
   }
@@ -146,12 +148,12 @@ void PushTerminal::publishStatus() {
   if (!sinks_.status) {
     return;
   }
-  sinks_.status(config_.serial, statusJson());
+  sinks_.status(device_.serial, statusJson());
 }
 
 void PushTerminal::report(std::vector<Finished>& finished) {
   for (auto& done : finished) {
-    logger_.info("command done", {{"device", config_.name},
+    logger_.info("command done", {{"device", name_},
                                   {"command_id", done.command.command_id},
                                   {"type", std::string(commandTypeName(done.command.type))},
                                   {"status", done.outcome.succeeded ? "succeeded" : "failed"},
@@ -216,19 +218,18 @@ bool PushTerminal::markSeen(const std::string& address) {
   last_seen_ = clock_.now();
   address_ = address;
   if (came_online) {
-    logger_.info("push terminal online", {{"device", config_.name}, {"address", address}});
+    logger_.info("push terminal online", {{"device", name_}, {"address", address}});
   }
   return came_online;
 }
 
 PushReply PushTerminal::handle(const PushRequest& request) {
-  if (!config_.host.empty() && request.remote_address != config_.host) {
-    logger_.limited(LogLevel::Warning, "push-address/" + config_.serial,
-                    "refused a push request from an unexpected address",
-                    {{"device", config_.name},
-                     {"address", request.remote_address},
-                     {"expected", config_.host}});
-    return {403, "serial " + config_.serial + " may only call from " + config_.host + "\n"};
+  if (!device_.host.empty() && request.remote_address != device_.host) {
+    logger_.limited(
+        LogLevel::Warning, "push-address/" + device_.serial,
+        "refused a push request from an unexpected address",
+        {{"device", name_}, {"address", request.remote_address}, {"expected", device_.host}});
+    return {403, "serial " + device_.serial + " may only call from " + device_.host + "\n"};
   }
   std::vector<Finished> finished;
   PushReply reply;
@@ -278,7 +279,7 @@ PushReply PushTerminal::handle(const PushRequest& request) {
 }
 
 PushReply PushTerminal::handshake(const PushRequest& request) {
-  auto stamps = outbox_.uploadStamps(config_.serial);
+  auto stamps = outbox_.uploadStamps(device_.serial);
   if (!stamps) {
     return unavailable(stamps.error());
   }
@@ -303,11 +304,11 @@ PushReply PushTerminal::handshake(const PushRequest& request) {
   // Below 2.4.0, so the terminal does not negotiate encryption (§2.2).
   options.push_protocol_version = "2.3.0";
   options.push_options = true;
-  auto reply = adms::buildHandshakeReply(config_.serial, options);
+  auto reply = adms::buildHandshakeReply(device_.serial, options);
   if (!reply) {
     return {500, "cannot build the option block: " + reply.error().message + "\n"};
   }
-  logger_.info("push terminal handshake", {{"device", config_.name},
+  logger_.info("push terminal handshake", {{"device", name_},
                                            {"pushver", request.query.push_version},
                                            {"attlog_stamp", options.attlog_stamp}});
   return {200, *reply};
@@ -348,7 +349,7 @@ PushReply PushTerminal::upload(const PushRequest& request) {
   // them forever.
   const auto lines =
       static_cast<std::size_t>(std::count(request.body.begin(), request.body.end(), '\n'));
-  logger_.debug("push upload not kept", {{"device", config_.name}, {"table", table}});
+  logger_.debug("push upload not kept", {{"device", name_}, {"table", table}});
   return {200, adms::uploadReply(lines)};
 }
 
@@ -357,9 +358,9 @@ PushReply PushTerminal::uploadAttendance(const PushRequest& request) {
   if (!batch.errors.empty()) {
     // All or nothing: answering OK for part of a batch would lose the rest, and the terminal
     // resends whole batches.
-    logger_.limited(LogLevel::Warning, "push-attlog/" + config_.serial,
+    logger_.limited(LogLevel::Warning, "push-attlog/" + device_.serial,
                     "refused an ATTLOG upload with malformed lines",
-                    {{"device", config_.name},
+                    {{"device", name_},
                      {"errors", std::to_string(batch.errors.size() + batch.errors_omitted)},
                      {"first", adms::toString(batch.errors.front())}});
     return badRequest("ATTLOG upload refused, nothing stored:", batch.errors, batch.errors_omitted);
@@ -367,20 +368,19 @@ PushReply PushTerminal::uploadAttendance(const PushRequest& request) {
   std::vector<OutboxPunch> punches;
   punches.reserve(batch.records.size());
   for (const auto& record : batch.records) {
-    punches.push_back(
-        toOutboxPunch({config_.serial, config_.name, record.pin, record.time, record.status,
-                       record.verify, workcodeNumber(record.workcode), "push"},
-                      zone_));
+    punches.push_back(toOutboxPunch({device_.serial, name_, record.pin, record.time, record.status,
+                                     record.verify, workcodeNumber(record.workcode), "push"},
+                                    zone_));
   }
   // Rows a query asked for (CmdId) are old rows: they do not move the stream's stamp.
   std::optional<UploadStamp> stamp;
   if (request.query.cmd_id.empty() && !request.query.stamp.empty()) {
-    stamp = UploadStamp{config_.serial, "ATTLOG", request.query.stamp};
+    stamp = UploadStamp{device_.serial, "ATTLOG", request.query.stamp};
   }
   auto inserted = outbox_.insert(punches, nowMs(), stamp);
   if (!inserted) {
     logger_.error("cannot store pushed punches; the terminal will send them again",
-                  {{"device", config_.name}, {"error", inserted.error().toString()}});
+                  {{"device", name_}, {"error", inserted.error().toString()}});
     return unavailable(inserted.error());
   }
   if (!request.query.cmd_id.empty()) {
@@ -402,9 +402,9 @@ PushReply PushTerminal::uploadOperations(const PushRequest& request, const std::
     // would make the terminal send the same batch forever, and firmware uploads its tables in
     // turn, so its punches would wait behind it.
     noteError(table + " " + adms::toString(batch.errors.front()) + " (line skipped)");
-    logger_.limited(LogLevel::Warning, "push-operlog/" + config_.serial,
+    logger_.limited(LogLevel::Warning, "push-operlog/" + device_.serial,
                     "skipped malformed lines of an upload",
-                    {{"device", config_.name},
+                    {{"device", name_},
                      {"table", table},
                      {"lines", std::to_string(batch.errors.size() + batch.errors_omitted)},
                      {"first", adms::toString(batch.errors.front())}});
@@ -427,7 +427,7 @@ PushReply PushTerminal::uploadOperations(const PushRequest& request, const std::
   }
   if (!request.query.stamp.empty()) {
     if (auto saved =
-            outbox_.insert({}, nowMs(), UploadStamp{config_.serial, table, request.query.stamp});
+            outbox_.insert({}, nowMs(), UploadStamp{device_.serial, table, request.query.stamp});
         !saved) {
       return unavailable(saved.error());
     }
@@ -441,8 +441,8 @@ PushReply PushTerminal::poll(const PushRequest& request) {
     // its commands, or the terminal would look offline and never be served.
     if (auto info = adms::parseDeviceInfo(request.query.info); !info) {
       noteError("INFO ignored: " + info.error().message);
-      logger_.limited(LogLevel::Warning, "push-info/" + config_.serial, "ignored a malformed INFO",
-                      {{"device", config_.name}, {"error", info.error().message}});
+      logger_.limited(LogLevel::Warning, "push-info/" + device_.serial, "ignored a malformed INFO",
+                      {{"device", name_}, {"error", info.error().message}});
     } else {
       status_dirty_ = status_dirty_ || info_ != *info;
       info_ = std::move(info.value());
@@ -489,8 +489,7 @@ PushReply PushTerminal::poll(const PushRequest& request) {
     logger_.error("cannot encode push commands", {{"error", reply.error().toString()}});
     return {200, "OK"};
   }
-  logger_.debug("push commands sent",
-                {{"device", config_.name}, {"count", std::to_string(batch.size())}});
+  logger_.debug("push commands sent", {{"device", name_}, {"count", std::to_string(batch.size())}});
   return {200, *reply};
 }
 
@@ -503,7 +502,7 @@ PushReply PushTerminal::results(const PushRequest& request, std::vector<Finished
     const auto index = jobOfStep(result.id);
     if (!index) {
       logger_.debug("result for a command this agent is not waiting for",
-                    {{"device", config_.name}, {"id", result.id}});
+                    {{"device", name_}, {"id", result.id}});
       continue;
     }
     Job& job = jobs_[*index];
@@ -536,12 +535,12 @@ PushReply PushTerminal::results(const PushRequest& request, std::vector<Finished
     if (job.command.type == CommandType::ClearAttendance) {
       // The terminal numbers its records afresh; an old stamp would make it skip new ones
       // after its next reboot.
-      if (auto reset = outbox_.insert({}, nowMs(), UploadStamp{config_.serial, "ATTLOG", ""});
+      if (auto reset = outbox_.insert({}, nowMs(), UploadStamp{device_.serial, "ATTLOG", ""});
           !reset) {
         logger_.error(
             "cannot reset the ATTLOG stamp after clear_attendance; if the terminal "
             "reboots it may skip records until its numbers pass the old stamp",
-            {{"device", config_.name}, {"error", reset.error().toString()}});
+            {{"device", name_}, {"error", reset.error().toString()}});
       }
     }
     CommandOutcome outcome = pushOutcome(job.command, job.progress);
@@ -592,8 +591,7 @@ void PushTerminal::tick() {
           "no request for " + formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(
                                   push_.offline_after));
       went_offline = true;
-      logger_.warn("push terminal offline",
-                   {{"device", config_.name}, {"reason", offline_reason_}});
+      logger_.warn("push terminal offline", {{"device", name_}, {"reason", offline_reason_}});
     }
     failExpired(finished);
   }

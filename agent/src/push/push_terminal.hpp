@@ -7,10 +7,10 @@
 #pragma once
 
 #include "commands/command.hpp"
-#include "config/agent_config.hpp"
-#include "devices/terminal.hpp"
 #include "outbox/outbox.hpp"
 #include "push/push_command_plan.hpp"
+#include "push/push_config.hpp"
+#include "terminals/terminal.hpp"
 
 #include <punchlink/common/adms/adms_codec.hpp>
 #include <punchlink/common/clock.hpp>
@@ -43,16 +43,18 @@ struct PushReply {
 
 class PushTerminal final : public Terminal {
  public:
-  PushTerminal(DeviceConfig config,
+  // `push` must outlive the terminal.
+  PushTerminal(std::string name,
+               PushDeviceConfig device,
                const PushConfig& push,
                Outbox& outbox,
                TerminalSinks sinks,
                Logger logger,
                const Clock& clock);
 
-  const std::string& name() const noexcept override { return config_.name; }
+  const std::string& name() const noexcept override { return name_; }
 
-  std::string serial() const override { return config_.serial; }
+  std::string serial() const override { return device_.serial; }
 
   std::string statusJson() const override;
   bool online() const override;
@@ -106,7 +108,8 @@ class PushTerminal final : public Terminal {
   std::string statusJsonLocked() const;
   std::int64_t nowMs() const;
 
-  DeviceConfig config_;
+  std::string name_;
+  PushDeviceConfig device_;
   const PushConfig& push_;
   TimeZone zone_;
   Outbox& outbox_;

@@ -27,7 +27,8 @@ std::string commandName(std::uint16_t command) {
 
 }  // namespace
 
-ZkClient::ZkClient(ZkClientOptions options) : options_(std::move(options)) {}
+ZkClient::ZkClient(ZkClientOptions options, const Clock& clock, ZkLinkFactory connect)
+    : options_(std::move(options)), clock_(clock), connect_(std::move(connect)) {}
 
 ZkClient::~ZkClient() { disconnect(); }
 
@@ -62,7 +63,7 @@ Error ZkClient::deviceError(std::string_view what, const Packet& reply) const {
 
 Status ZkClient::connect() {
   disconnect();
-  auto link = connectZkLink(options_.transport, options_.host, options_.port, options_.timeout);
+  auto link = connect_(options_.transport, options_.host, options_.port, options_.timeout);
   if (!link) {
     return link.error();
   }
@@ -112,8 +113,7 @@ void ZkClient::disconnect() {
   const Packet exit{cmd::kExit, session_, nextReplyId(), {}};
   if (link_->send(exit)) {
     // Wait briefly for the ACK so the device frees the session before we close.
-    (void)receiveFor(exit.reply_id,
-                     std::chrono::steady_clock::now() + std::chrono::milliseconds{500});
+    (void)receiveFor(exit.reply_id, clock_.steadyNow() + std::chrono::milliseconds{500});
   }
   if (link_) {
     link_->close();
@@ -171,7 +171,7 @@ Result<Packet> ZkClient::request(std::uint16_t command, Bytes data) {
     if (auto sent = link_->send(packet); !sent) {
       return sent.error();
     }
-    auto reply = receiveFor(packet.reply_id, std::chrono::steady_clock::now() + options_.timeout);
+    auto reply = receiveFor(packet.reply_id, clock_.steadyNow() + options_.timeout);
     if (reply || reply.error().code != ErrorCode::DeadlineExceeded) {
       return reply;
     }
@@ -267,7 +267,7 @@ Result<Bytes> ZkClient::readChunk(std::uint32_t start, std::uint32_t size) {
     ChunkReceiver receiver(size);
     while (receiver.state() == ChunkReceiver::State::Waiting ||
            receiver.state() == ChunkReceiver::State::Receiving) {
-      auto reply = receiveFor(packet.reply_id, std::chrono::steady_clock::now() + options_.timeout);
+      auto reply = receiveFor(packet.reply_id, clock_.steadyNow() + options_.timeout);
       if (!reply) {
         last = reply.error();
         break;

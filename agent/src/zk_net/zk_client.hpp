@@ -1,11 +1,13 @@
 // ZkClient: the agent's connection to one terminal over the ZK binary protocol, with typed calls
 // for what the agent needs. Requests and replies are matched by reply id; real-time events that
 // arrive in between are acknowledged and queued for nextPunch(). One thread uses a client at a
-// time (the device loop that owns it).
+// time (the device loop that owns it). Time comes from the Clock it is given, links from its
+// ZkLinkFactory, so tests drive it with a manual clock and an emulated terminal.
 #pragma once
 
 #include "zk_link.hpp"
 
+#include <punchlink/common/clock.hpp>
 #include <punchlink/common/result.hpp>
 #include <punchlink/zk/zk_bulk.hpp>
 #include <punchlink/zk/zk_records.hpp>
@@ -47,7 +49,8 @@ struct DeviceInfo {
 
 class ZkClient {
  public:
-  explicit ZkClient(ZkClientOptions options);
+  // `clock` must outlive the client; request deadlines are taken from its steadyNow().
+  ZkClient(ZkClientOptions options, const Clock& clock, ZkLinkFactory connect = connectZkLink);
   ~ZkClient();
   ZkClient(const ZkClient&) = delete;
   ZkClient& operator=(const ZkClient&) = delete;
@@ -113,6 +116,8 @@ class ZkClient {
   std::uint32_t chunkSize() const;
 
   ZkClientOptions options_;
+  const Clock& clock_;
+  ZkLinkFactory connect_;
   ZkLinkPtr link_;
   std::uint16_t session_ = 0;
   std::uint16_t reply_id_ = 0;

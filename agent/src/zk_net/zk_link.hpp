@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,7 @@ namespace punchlink::agent::zk_net {
 
 enum class ZkTransport { Tcp, Udp };
 
+// A point on the steady timeline of the caller's Clock (Clock::steadyNow()).
 using Deadline = std::chrono::steady_clock::time_point;
 
 class ZkLink {
@@ -29,10 +31,18 @@ class ZkLink {
 
 using ZkLinkPtr = std::unique_ptr<ZkLink>;
 
-// Connects within `timeout`; errors name the address and say what to check.
+// Connects within `timeout`; errors name the address and say what to check. Its links wait on
+// sockets in real time, so the deadlines given to them must come from the system clock.
 Result<ZkLinkPtr> connectZkLink(ZkTransport transport,
                                 const std::string& host,
                                 std::uint16_t port,
                                 std::chrono::milliseconds timeout);
+
+// How a client opens its link: connectZkLink on the network; tests hand in an emulated
+// terminal instead (tests/zk-sim/sim_link.hpp).
+using ZkLinkFactory = std::function<Result<ZkLinkPtr>(ZkTransport transport,
+                                                      const std::string& host,
+                                                      std::uint16_t port,
+                                                      std::chrono::milliseconds timeout)>;
 
 }  // namespace punchlink::agent::zk_net

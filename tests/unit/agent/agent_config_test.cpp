@@ -3,6 +3,9 @@
 // docs/agent-config.md, secrets must not leak from --check-config, and errors must be located.
 #include "config/agent_config.hpp"
 
+#include "push/push_config.hpp"
+#include "zk_terminal/zk_device_config.hpp"
+
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -20,12 +23,20 @@ namespace punchlink::agent {
 namespace {
 
 using namespace std::chrono_literals;
+using zk_terminal::DeviceMode;
+using zk_terminal::ZkDeviceConfig;
 
 constexpr std::string_view kExamplePasswordLine = "  password_file: /etc/punchlink/broker-password";
 constexpr std::string_view kExamplePasswordPath = "/etc/punchlink/broker-password";
 
 std::string readSource(std::string_view relative) {
   return punchlink::testing::readFile(std::filesystem::path(PUNCHLINK_SOURCE_DIR) / relative);
+}
+
+const ZkDeviceConfig& zk(const DeviceConfig& device) { return device.settingsAs<ZkDeviceConfig>(); }
+
+const PushDeviceConfig& push(const DeviceConfig& device) {
+  return device.settingsAs<PushDeviceConfig>();
 }
 
 Result<AgentConfig> parse(std::string_view text) {
@@ -185,8 +196,9 @@ TEST(AgentConfig, ShippedExampleParses) {
   EXPECT_EQ(config.command_expiry, 24h);
 
   ASSERT_EQ(config.devices.size(), 3U);
-  const DeviceConfig& tcp = config.devices[0];
-  EXPECT_EQ(tcp.name, "main-entrance");
+  EXPECT_EQ(config.devices[0].name, "main-entrance");
+  EXPECT_EQ(config.devices[0].protocol, "zk");
+  const ZkDeviceConfig& tcp = zk(config.devices[0]);
   EXPECT_EQ(tcp.host, "10.7.0.21");
   EXPECT_EQ(tcp.port, 4370U);
   EXPECT_EQ(tcp.transport, "tcp");
@@ -196,8 +208,8 @@ TEST(AgentConfig, ShippedExampleParses) {
   EXPECT_EQ(tcp.resync_interval, 1h);
   EXPECT_EQ(tcp.timeout, 5s);
 
-  const DeviceConfig& udp = config.devices[1];
-  EXPECT_EQ(udp.name, "warehouse-gate");
+  EXPECT_EQ(config.devices[1].name, "warehouse-gate");
+  const ZkDeviceConfig& udp = zk(config.devices[1]);
   EXPECT_EQ(udp.host, "10.7.0.22");
   EXPECT_EQ(udp.transport, "udp");
   EXPECT_NE(udp.comm_key, 0U);
@@ -206,14 +218,14 @@ TEST(AgentConfig, ShippedExampleParses) {
   EXPECT_EQ(udp.poll_interval, 2min);
   EXPECT_EQ(udp.timeout, 10s);
 
-  const DeviceConfig& push = config.devices[2];
-  EXPECT_EQ(push.name, "lobby-face");
-  EXPECT_EQ(push.protocol, DeviceProtocol::Push);
-  EXPECT_EQ(push.serial, "CQZ7231560042");
-  EXPECT_EQ(push.host, "10.7.0.31");
-  EXPECT_TRUE(config.servesPush());
-  EXPECT_EQ(config.push.listen, "0.0.0.0:8081");
-  EXPECT_FALSE(config.push.accept_unknown);
+  EXPECT_EQ(config.devices[2].name, "lobby-face");
+  EXPECT_EQ(config.devices[2].protocol, "push");
+  const PushDeviceConfig& lobby = push(config.devices[2]);
+  EXPECT_EQ(lobby.serial, "CQZ7231560042");
+  EXPECT_EQ(lobby.host, "10.7.0.31");
+  EXPECT_TRUE(servesPush(config));
+  EXPECT_EQ(pushConfig(config).listen, "0.0.0.0:8081");
+  EXPECT_FALSE(pushConfig(config).accept_unknown);
 }
 
 // The example parses (above), and unknown keys are errors, so every key of the example is one the
@@ -247,11 +259,11 @@ TEST(AgentConfig, DefaultsApplyWhenKeysAreLeftOut) {
   EXPECT_EQ(config.outbox.path, "/var/lib/punchlink/outbox.db");
   EXPECT_EQ(config.status.listen, "127.0.0.1:8787");
   ASSERT_EQ(config.devices.size(), 1U);
-  EXPECT_EQ(config.devices[0].port, 4370U);
-  EXPECT_EQ(config.devices[0].transport, "tcp");
-  EXPECT_EQ(config.devices[0].comm_key, 0U);
-  EXPECT_EQ(config.devices[0].time_zone, "UTC");
-  EXPECT_EQ(config.devices[0].mode, DeviceMode::Realtime);
+  EXPECT_EQ(zk(config.devices[0]).port, 4370U);
+  EXPECT_EQ(zk(config.devices[0]).transport, "tcp");
+  EXPECT_EQ(zk(config.devices[0]).comm_key, 0U);
+  EXPECT_EQ(zk(config.devices[0]).time_zone, "UTC");
+  EXPECT_EQ(zk(config.devices[0]).mode, DeviceMode::Realtime);
 }
 
 TEST(AgentConfig, EmptyStatusListenDisablesTheListener) {
@@ -266,7 +278,7 @@ TEST(AgentConfig, DescriptionRedactsSecrets) {
                       "    host: 10.7.0.23\n");
   ASSERT_TRUE(parsed.ok()) << parsed.error().toString();
   ASSERT_EQ(parsed->uplink.password, "hunter2-secret");
-  ASSERT_EQ(parsed->devices.at(0).comm_key, 424242U);
+  ASSERT_EQ(zk(parsed->devices.at(0)).comm_key, 424242U);
 
   const std::string description = describeAgentConfig(*parsed);
   EXPECT_EQ(description.find("hunter2-secret"), std::string::npos) << description;
@@ -418,19 +430,19 @@ TEST(AgentConfig, PushTerminalsAndTheListener) {
                       "push:\n  listen: 0.0.0.0:8085\n  delay: 5s\n  max_body: 1MiB\n");
   ASSERT_TRUE(config.ok()) << config.error().toString();
   ASSERT_EQ(config->devices.size(), 2U);
-  EXPECT_EQ(config->devices[0].protocol, DeviceProtocol::ZkBinary);
-  const DeviceConfig& gate = config->devices[1];
-  EXPECT_EQ(gate.protocol, DeviceProtocol::Push);
+  EXPECT_EQ(config->devices[0].protocol, "zk");
+  EXPECT_EQ(config->devices[1].protocol, "push");
+  const PushDeviceConfig& gate = push(config->devices[1]);
   EXPECT_EQ(gate.serial, "CKJF202560310");
   EXPECT_EQ(gate.host, "10.7.0.30");
   EXPECT_EQ(gate.time_zone, "Asia/Kolkata");
-  EXPECT_EQ(config->push.listen, "0.0.0.0:8085");
-  EXPECT_EQ(config->push.delay, 5s);
-  EXPECT_EQ(config->push.max_body, 1U << 20U);
-  EXPECT_TRUE(config->servesPush());
+  EXPECT_EQ(pushConfig(*config).listen, "0.0.0.0:8085");
+  EXPECT_EQ(pushConfig(*config).delay, 5s);
+  EXPECT_EQ(pushConfig(*config).max_body, 1U << 20U);
+  EXPECT_TRUE(servesPush(*config));
   // No push terminal and no discovery: no listener.
-  EXPECT_FALSE(parse(minimalConfig())->servesPush());
-  EXPECT_TRUE(parse(minimalConfig() + "push:\n  accept_unknown: true\n")->servesPush());
+  EXPECT_FALSE(servesPush(*parse(minimalConfig())));
+  EXPECT_TRUE(servesPush(*parse(minimalConfig() + "push:\n  accept_unknown: true\n")));
   // --check-config shows the push settings and terminal.
   const std::string described = describeAgentConfig(*config);
   EXPECT_NE(described.find("push:\n  listen: \"0.0.0.0:8085\""), std::string::npos) << described;

@@ -1,5 +1,5 @@
 // Pure agent logic: punch mapping, the token bucket.
-#include "devices/punch_mapper.hpp"
+#include "terminals/punch_mapper.hpp"
 #include "uplink/token_bucket.hpp"
 
 #include <punchlink/common/event_id.hpp>

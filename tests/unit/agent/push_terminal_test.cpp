@@ -41,13 +41,11 @@ class PushTerminalTest : public ::testing::Test {
     push_.offline_after = 30s;
     push_.command_timeout = 20s;
     push_.command_attempts = 2;
-    DeviceConfig device;
-    device.name = "gate";
-    device.protocol = DeviceProtocol::Push;
+    PushDeviceConfig device;
     device.serial = kSerial;
     device.time_zone = "Asia/Kolkata";
     terminal_ = std::make_unique<PushTerminal>(
-        device, push_, *outbox_,
+        "gate", device, push_, *outbox_,
         TerminalSinks{[this](const std::string&, const std::string& status) {
                         statuses_.push_back(json::parse(status));
                       },
@@ -276,12 +274,10 @@ TEST_F(PushTerminalTest, CommandsExpireWhenTheTerminalDoesNotPoll) {
 }
 
 TEST_F(PushTerminalTest, PinnedHostRefusesOtherAddresses) {
-  DeviceConfig device;
-  device.name = "pinned";
-  device.protocol = DeviceProtocol::Push;
+  PushDeviceConfig device;
   device.serial = kSerial;
   device.host = "10.0.0.9";
-  PushTerminal pinned(device, push_, *outbox_, {}, logger_, clock_);
+  PushTerminal pinned("pinned", device, push_, *outbox_, {}, logger_, clock_);
   const auto reply = pinned.handle({adms::Endpoint::Cdata, true,
                                     query("SN=" + std::string(kSerial) + "&table=ATTLOG"),
                                     "1\t2026-03-01 09:00:00\t0\t1\n", "10.0.0.7"});

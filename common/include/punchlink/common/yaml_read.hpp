@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -122,6 +123,10 @@ class YamlMap {
   std::string oneOf(std::string_view key,
                     std::string_view fallback,
                     std::initializer_list<std::string_view> allowed);
+  // The same for a set known only at run time (e.g. the registered terminal protocols).
+  std::string oneOf(std::string_view key,
+                    std::string_view fallback,
+                    std::span<const std::string_view> allowed);
 
   std::vector<std::string> stringList(std::string_view key);
 

@@ -1,0 +1,53 @@
+#include "protocol_registry.hpp"
+
+#include "push/push_protocol.hpp"
+#include "zk_terminal/zk_protocol.hpp"
+
+#include <stdexcept>
+
+namespace punchlink::agent {
+
+void ProtocolRegistry::add(TerminalProtocolPtr protocol) {
+  if (!protocol || find(protocol->name()) != nullptr) {
+    throw std::logic_error("terminal protocols need distinct names");
+  }
+  protocols_.push_back(std::move(protocol));
+}
+
+const TerminalProtocol* ProtocolRegistry::find(std::string_view name) const {
+  for (const auto& protocol : protocols_) {
+    if (protocol->name() == name) {
+      return protocol.get();
+    }
+  }
+  return nullptr;
+}
+
+const TerminalProtocol& ProtocolRegistry::defaultProtocol() const {
+  if (protocols_.empty()) {
+    throw std::logic_error("no terminal protocol is registered");
+  }
+  return *protocols_.front();
+}
+
+std::vector<std::string> ProtocolRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& protocol : protocols_) {
+    out.emplace_back(protocol->name());
+  }
+  return out;
+}
+
+const ProtocolRegistry& builtinProtocols() {
+  // Listed here, not registered by static initializers in each folder: the linker drops object
+  // files of a static library that nothing references, and their order would be unspecified.
+  static const ProtocolRegistry registry = [] {
+    ProtocolRegistry protocols;
+    protocols.add(zk_terminal::makeZkProtocol());  // first: the default
+    protocols.add(makePushProtocol());
+    return protocols;
+  }();
+  return registry;
+}
+
+}  // namespace punchlink::agent

@@ -1,0 +1,123 @@
+#include "command_executor.hpp"
+
+#include <punchlink/common/utc_time.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace punchlink::agent::zk_terminal {
+
+namespace {
+
+CommandOutcome failed(const Error& error) { return {false, error.toString(), ""}; }
+
+CommandOutcome done(const Status& status) {
+  return status ? CommandOutcome{true, "", ""} : failed(status.error());
+}
+
+}  // namespace
+
+CommandExecutor::CommandExecutor(
+    TimeZone zone, UserDirectory& users, DeviceStatus& status, LogSync& log, const Clock& clock)
+    : zone_(std::move(zone)), users_(users), status_(status), log_(log), clock_(clock) {}
+
+CommandOutcome CommandExecutor::execute(zk_net::ZkClient& client, const Command& command) {
+  switch (command.type) {
+    case CommandType::EnrollUser:
+    case CommandType::UpdateUser:
+      return writeUser(client, command);
+    case CommandType::DeleteUser:
+      return deleteUser(client, command);
+    case CommandType::SetTime:
+      return setTime(client, command);
+    case CommandType::Unlock:
+      return done(client.unlock(command.unlock_for));
+    case CommandType::Restart:
+      return done(client.restart());
+    case CommandType::ReadUsers:
+      return readUsers(client);
+    case CommandType::ClearAttendance:
+      return clearAttendance(client);
+    case CommandType::QueryLogs:
+    case CommandType::SetOptions:
+      return {false,
+              std::string(commandTypeName(command.type)) +
+                  " is for push terminals; a ZK binary terminal's whole log is read at connect "
+                  "and every resync_interval, and its options are not changed remotely",
+              ""};
+  }
+  return {false, "unsupported command", ""};
+}
+
+CommandOutcome CommandExecutor::writeUser(zk_net::ZkClient& client, const Command& command) {
+  auto uid = users_.uidOf(client, command.user.user_id, command.type == CommandType::EnrollUser);
+  if (!uid) {
+    return failed(uid.error());
+  }
+  const zk::UserRecord user{
+      *uid, command.user.privilege, command.user.password, command.user.name, command.user.card,
+      1,    command.user.user_id};
+  // The terminal files templates under the uid it was given, not the message's user id.
+  std::vector<zk::TemplateRecord> templates;
+  for (const auto& tmpl : command.user.templates) {
+    templates.push_back({*uid, tmpl.finger, tmpl.valid, tmpl.data});
+  }
+  const Status written =
+      templates.empty() ? client.writeUser(user) : client.writeUserWithTemplates(user, templates);
+  if (!written) {
+    return failed(written.error());
+  }
+  users_.set(*uid, command.user.user_id);
+  return {true, "",
+          nlohmann::json{{"uid", *uid}, {"templates", command.user.templates.size()}}.dump()};
+}
+
+CommandOutcome CommandExecutor::deleteUser(zk_net::ZkClient& client, const Command& command) {
+  auto uid = users_.uidOf(client, command.user.user_id, false);
+  if (!uid) {
+    // Already absent: deleting is idempotent.
+    const bool absent = uid.error().code == ErrorCode::NotFound;
+    return {absent, absent ? "" : uid.error().toString(), R"({"deleted":false})"};
+  }
+  if (auto deleted = client.deleteUser(*uid); !deleted) {
+    return failed(deleted.error());
+  }
+  users_.erase(*uid);
+  return {true, "", R"({"deleted":true})"};
+}
+
+CommandOutcome CommandExecutor::setTime(zk_net::ZkClient& client, const Command& command) {
+  const UtcSeconds utc =
+      command.time.value_or(std::chrono::floor<std::chrono::seconds>(clock_.now()));
+  if (auto set = client.setTime(zone_.toLocal(utc)); !set) {
+    return failed(set.error());
+  }
+  // The drift in the status is what the command was for: show it corrected at once.
+  (void)status_.refresh(client);
+  status_.publish();
+  return {true, "", nlohmann::json{{"device_time", formatLocalTime(zone_.toLocal(utc))}}.dump()};
+}
+
+CommandOutcome CommandExecutor::readUsers(zk_net::ZkClient& client) {
+  nlohmann::json users = nlohmann::json::array();
+  auto read = client.readUsers([&](const zk::UserRecord& user) {
+    users.push_back({{"uid", user.uid},
+                     {"user_id", user.user_id},
+                     {"name", user.name},
+                     {"privilege", user.privilege},
+                     {"card", user.card}});
+  });
+  if (!read) {
+    return failed(read.error());
+  }
+  return {true, "", nlohmann::json{{"users", users}}.dump()};
+}
+
+CommandOutcome CommandExecutor::clearAttendance(zk_net::ZkClient& client) {
+  if (auto cleared = client.clearAttendance(); !cleared) {
+    return failed(cleared.error());
+  }
+  (void)log_.forget(status_.serial());  // the log starts again from nothing
+  return {true, "", ""};
+}
+
+}  // namespace punchlink::agent::zk_terminal

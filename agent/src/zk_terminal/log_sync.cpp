@@ -1,0 +1,141 @@
+#include "log_sync.hpp"
+
+#include "terminals/punch_mapper.hpp"
+
+#include <punchlink/common/event_id.hpp>
+
+#include <vector>
+
+namespace punchlink::agent::zk_terminal {
+
+namespace {
+
+// Rows per outbox transaction while a log is read, so a 100,000-record log is neither one huge
+// transaction nor 100,000 small ones.
+constexpr std::size_t kInsertBatch = 2000;
+
+}  // namespace
+
+LogSync::LogSync(std::string device_name,
+                 TimeZone zone,
+                 Outbox& outbox,
+                 Terminal::PunchSink punches,
+                 Logger logger,
+                 const Clock& clock)
+    : device_name_(std::move(device_name)),
+      zone_(std::move(zone)),
+      outbox_(outbox),
+      punches_(std::move(punches)),
+      logger_(std::move(logger)),
+      clock_(clock) {}
+
+Result<LogSync::Pass> LogSync::readPass(zk_net::ZkClient& client,
+                                        const std::string& serial,
+                                        const UserDirectory& users,
+                                        const DeviceWatermark& watermark) {
+  Pass pass;
+  pass.watermark_matched = watermark.log_count == 0;
+  std::vector<OutboxPunch> batch;
+  std::int64_t index = 0;
+  Status failure;
+  const auto flush = [&]() {
+    if (batch.empty() || !failure) {
+      return;
+    }
+    auto inserted = outbox_.insert(batch, epochMillis(clock_.now()));
+    if (!inserted) {
+      failure = inserted.error();
+    } else {
+      pass.inserted += *inserted;
+    }
+    batch.clear();
+  };
+  auto count = client.readAttendance([&](const zk::AttendanceRecord& record) {
+    const std::string user_id = users.resolve(record.user_id, record.uid);
+    const std::string event_id = makeEventId(serial, user_id, record.time);
+    // Records up to the watermark were handled by an earlier read; the last of them must match,
+    // else the log was cleared or rotated and everything is read again (a second pass).
+    if (!pass.watermark_matched && index < watermark.log_count) {
+      if (index == watermark.log_count - 1) {
+        pass.watermark_matched = event_id == watermark.last_event_id;
+      }
+      ++index;
+      pass.end = {index, event_id};
+      return;
+    }
+    const DevicePunch punch{serial,       device_name_,  user_id,         record.time,
+                            record.state, record.verify, record.workcode, "log"};
+    batch.push_back(toOutboxPunch(punch, zone_));
+    if (batch.size() >= kInsertBatch) {
+      flush();
+    }
+    ++index;
+    pass.end = {index, event_id};
+  });
+  flush();
+  if (!count) {
+    return count.error();
+  }
+  if (!failure) {
+    return failure.error();
+  }
+  if (pass.inserted > 0) {
+    logger_.info("collected punches from the terminal's log",
+                 {{"device", device_name_},
+                  {"new", std::to_string(pass.inserted)},
+                  {"log_size", std::to_string(*count)}});
+    if (punches_) {
+      punches_(pass.inserted);
+    }
+  }
+  return pass;
+}
+
+Result<std::size_t> LogSync::sync(zk_net::ZkClient& client,
+                                  const std::string& serial,
+                                  const UserDirectory& users,
+                                  const char* trigger) {
+  auto watermark = outbox_.watermark(serial);
+  if (!watermark) {
+    return watermark.error();
+  }
+  auto pass = readPass(client, serial, users, *watermark);
+  if (!pass) {
+    return pass.error();
+  }
+  std::size_t inserted = pass->inserted;
+  if (!pass->watermark_matched) {
+    logger_.info("terminal log changed since the last read (cleared or rotated); reading it all",
+                 {{"device", device_name_}, {"trigger", trigger}});
+    pass = readPass(client, serial, users, {});
+    if (!pass) {
+      return pass.error();
+    }
+    inserted += pass->inserted;
+  }
+  if (auto moved = outbox_.setWatermark(serial, pass->end); !moved) {
+    return moved.error();
+  }
+  return inserted;
+}
+
+Result<std::size_t> LogSync::insertRealtime(const std::string& serial,
+                                            const zk::RealtimePunch& punch,
+                                            const UserDirectory& users) {
+  const DevicePunch row{
+      serial,         device_name_, users.resolve(punch.user_id, punch.uid.value_or(0)),
+      punch.time,     punch.state,  punch.verify,
+      punch.workcode, "realtime"};
+  auto inserted = outbox_.insert({toOutboxPunch(row, zone_)}, epochMillis(clock_.now()));
+  if (!inserted) {
+    return inserted.error();
+  }
+  if (*inserted > 0 && punches_) {
+    punches_(*inserted);
+  }
+  return *inserted;
+}
+
+Status LogSync::forget(const std::string& serial) { return outbox_.setWatermark(serial, {}); }
+
+}  // namespace punchlink::agent::zk_terminal
