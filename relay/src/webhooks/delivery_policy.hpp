@@ -3,7 +3,7 @@
 #pragma once
 
 #include "store/records.hpp"
-#include "webhooks/webhook_http_client.hpp"
+#include "webhooks/webhook_sender.hpp"
 
 #include <punchlink/common/backoff.hpp>
 

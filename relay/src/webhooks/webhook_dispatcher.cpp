@@ -8,7 +8,7 @@
 namespace punchlink::relay::webhooks {
 
 WebhookDispatcher::WebhookDispatcher(DispatcherStores stores,
-                                     WebhookHttpClient& http,
+                                     WebhookSender& http,
                                      const Clock& clock,
                                      Logger logger,
                                      DispatcherOptions options)

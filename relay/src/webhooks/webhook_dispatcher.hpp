@@ -8,7 +8,7 @@
 #include "store/unit_of_work.hpp"
 #include "store/webhook_endpoints.hpp"
 #include "webhooks/delivery_policy.hpp"
-#include "webhooks/webhook_http_client.hpp"
+#include "webhooks/webhook_sender.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -62,7 +62,7 @@ struct DispatcherStores {
 class WebhookDispatcher {
  public:
   WebhookDispatcher(DispatcherStores stores,
-                    WebhookHttpClient& http,
+                    WebhookSender& http,
                     const Clock& clock,
                     Logger logger,
                     DispatcherOptions options);
@@ -91,7 +91,7 @@ class WebhookDispatcher {
   UtcMillis now() const;
 
   DispatcherStores stores_;
-  WebhookHttpClient& http_;
+  WebhookSender& http_;
   const Clock& clock_;
   Logger logger_;
   DispatcherOptions options_;

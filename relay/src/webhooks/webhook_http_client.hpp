@@ -3,6 +3,7 @@
 #pragma once
 
 #include "webhooks/url_policy.hpp"
+#include "webhooks/webhook_sender.hpp"
 
 #include <Poco/Net/Context.h>
 
@@ -20,14 +21,6 @@ class HTTPClientSession;
 
 namespace punchlink::relay::webhooks {
 
-struct HttpAttemptResult {
-  int status = 0;  // 0: no HTTP response (refused, reset, timeout, TLS failure)
-  std::chrono::milliseconds latency{0};
-  std::string error;    // why there was no usable response
-  std::string excerpt;  // the first bytes of the response body
-  std::optional<std::chrono::seconds> retry_after;
-};
-
 struct WebhookHttpOptions {
   std::chrono::milliseconds timeout{15'000};  // connect, send and each read
   std::string ca_file;                        // empty: the system's CA store
@@ -35,19 +28,19 @@ struct WebhookHttpOptions {
   std::size_t max_idle_per_origin = 8;
 };
 
-class WebhookHttpClient {
+class WebhookHttpClient final : public WebhookSender {
  public:
   explicit WebhookHttpClient(WebhookHttpOptions options);
-  ~WebhookHttpClient();
+  ~WebhookHttpClient() override;
   WebhookHttpClient(const WebhookHttpClient&) = delete;
   WebhookHttpClient& operator=(const WebhookHttpClient&) = delete;
   WebhookHttpClient(WebhookHttpClient&&) = delete;
   WebhookHttpClient& operator=(WebhookHttpClient&&) = delete;
 
-  // POSTs `body` with `headers`. Safe to call from several threads at once.
+  // WebhookSender
   HttpAttemptResult post(const std::string& url,
                          const std::vector<std::pair<std::string, std::string>>& headers,
-                         const std::string& body);
+                         const std::string& body) override;
 
  private:
   using Session = std::unique_ptr<Poco::Net::HTTPClientSession>;

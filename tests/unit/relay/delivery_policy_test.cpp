@@ -2,6 +2,8 @@
 // and endpoints disabled on 410 or a long failure streak.
 #include "webhooks/delivery_policy.hpp"
 
+#include "webhooks/webhook_http_client.hpp"
+
 #include <gtest/gtest.h>
 
 namespace punchlink::relay::webhooks {

@@ -1,0 +1,159 @@
+// The relay's ingest without a broker: MQTT messages handed to IngestConsumer as the client
+// would, a real store underneath, acks caught by a recording Publisher. Covers what each topic
+// leads to and what hostile sites cannot do.
+#include "ingest/ingest_consumer.hpp"
+
+#include "store/store.hpp"
+#include "tenancy/tenancy.hpp"
+
+#include <punchlink/contract/ack.hpp>
+#include <punchlink/contract/topics.hpp>
+#include <punchlink/testing/manual_clock.hpp>
+#include <punchlink/testing/postgres_server.hpp>
+#include <punchlink/testing/recording_publisher.hpp>
+#include <punchlink/testing/temp_dir.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace punchlink::relay {
+namespace {
+
+using nlohmann::json;
+
+class IngestConsumerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(openStore(storage_.location(), clock_).value());
+    ASSERT_TRUE(store_->migrate().ok());
+    Store& s = *store_;
+    acme_ = tenancy::createTenant(s.tenants(), "Acme").value().id;
+    globex_ = tenancy::createTenant(s.tenants(), "Globex").value().id;
+    ASSERT_TRUE(tenancy::createSite(s.tenants(), acme_, "plant-1").ok());
+    ASSERT_TRUE(tenancy::createSite(s.tenants(), globex_, "globex-1").ok());
+    tracker_ =
+        std::make_unique<CommandTracker>(s.unitOfWork(), s.commands(), s.users(), s.outbox());
+    punches_ = std::make_unique<PunchIngest>(s.unitOfWork(), s.sightings(), s.punches(), s.users(),
+                                             s.outbox());
+    statuses_ =
+        std::make_unique<StatusIngest>(s.unitOfWork(), s.tenants(), s.sightings(), s.outbox());
+    ingest_ = std::make_unique<IngestConsumer>(
+        IngestTargets{s.tenants(), *punches_, *statuses_, *tracker_}, acks_, logger_, clock_);
+  }
+
+  void deliver(const std::string& topic, const std::string& payload) {
+    ingest_->onMessage({topic, payload, 1, false, "", ""});
+  }
+
+  static json punch(int n, const std::string& serial = "SN1") {
+    char hex[25];
+    std::snprintf(hex, sizeof hex, "%024x", n);
+    return {{"event_id", std::string("evt_") + hex},
+            {"device_serial", serial},
+            {"user_id", "EMP_" + std::to_string(n)},
+            {"timestamp", "2026-03-27T08:30:12Z"}};
+  }
+
+  static std::string batch(const std::string& site, const json& punches) {
+    return json{{"site_id", site}, {"batch_id", site + "-1"}, {"punches", punches}}.dump();
+  }
+
+  std::int64_t stored(const std::string& tenant) {
+    return store_->punches().countPunches(tenant).value();
+  }
+
+  testing::TempDir dir_;
+  testing::RelayStorage storage_{dir_};
+  testing::ManualClock clock_;
+  testing::RecordingPublisher acks_;
+  Logger logger_{"ingest", LogLevel::Error, StderrSink::detect(), clock_};
+  StorePtr store_;
+  std::unique_ptr<CommandTracker> tracker_;
+  std::unique_ptr<PunchIngest> punches_;
+  std::unique_ptr<StatusIngest> statuses_;
+  std::unique_ptr<IngestConsumer> ingest_;
+  std::string acme_;
+  std::string globex_;
+};
+
+TEST_F(IngestConsumerTest, PunchesAreStoredThenAckedOnTheSitesTopic) {
+  deliver(contract::SiteTopics("plant-1").punches(),
+          batch("plant-1", json::array({punch(1), punch(2)})));
+  EXPECT_EQ(stored(acme_), 2);
+  const auto sent = acks_.messages();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(sent[0].topic, contract::SiteTopics("plant-1").acks());
+  EXPECT_EQ(sent[0].correlation_data, "plant-1-1");
+  const auto ack = contract::decodeAck(sent[0].payload).value();
+  EXPECT_EQ(ack.acked.size(), 2U);
+  EXPECT_TRUE(ack.rejected.empty());
+  EXPECT_EQ(ingest_->stats().punches_stored, 2U);
+}
+
+TEST_F(IngestConsumerTest, ABatchNamingAnotherSiteOrFromAnUnknownSiteIsNeitherStoredNorAcked) {
+  // A site's credentials let it publish only on its own topics; the batch claims the other.
+  deliver(contract::SiteTopics("plant-1").punches(), batch("globex-1", json::array({punch(1)})));
+  deliver(contract::SiteTopics("nowhere").punches(), batch("nowhere", json::array({punch(2)})));
+  EXPECT_EQ(stored(acme_), 0);
+  EXPECT_EQ(stored(globex_), 0);
+  EXPECT_TRUE(acks_.messages().empty());
+  EXPECT_EQ(ingest_->stats().batches_refused, 2U);
+}
+
+TEST_F(IngestConsumerTest, AnotherTenantsTerminalIsRejectedByReasonNotStored) {
+  deliver(contract::SiteTopics("plant-1").punches(), batch("plant-1", json::array({punch(1)})));
+  deliver(contract::SiteTopics("globex-1").punches(),
+          batch("globex-1", json::array({punch(2, "SN1")})));
+  EXPECT_EQ(stored(globex_), 0);
+  const auto ack = contract::decodeAck(acks_.messages().at(1).payload).value();
+  ASSERT_EQ(ack.rejected.size(), 1U);
+  EXPECT_NE(ack.rejected[0].reason.find("another tenant"), std::string::npos);
+}
+
+TEST_F(IngestConsumerTest, StatusesOfTheWrongShapeAreIgnoredAndGoodOnesRecorded) {
+  const contract::SiteTopics site("plant-1");
+  deliver(site.deviceStatus("SN-A"), R"({"serial":"SN-A","online":true,"users":"many"})");
+  deliver(site.deviceStatus("SN-B"), R"({"serial":"SN-B","online":true,"users":12})");
+  deliver(site.deviceStatus("door-1"), R"({"name":"door-1","online":false})");  // no serial yet
+  deliver(site.status(), R"({"site_id":"plant-1","online":"yes"})");
+  EXPECT_FALSE(store_->devices().findDevice(acme_, "SN-A").value().has_value());
+  const auto device = store_->devices().findDevice(acme_, "SN-B").value();
+  ASSERT_TRUE(device.has_value());
+  EXPECT_TRUE(device->online);
+  EXPECT_EQ(store_->devices().listDevices(acme_).value().size(), 1U);
+}
+
+TEST_F(IngestConsumerTest, ASiteCanOnlyFinishItsOwnSitesCommands) {
+  CommandRecord command;
+  command.id = "cmd_1";
+  command.tenant_id = acme_;
+  command.site_id = "plant-1";
+  command.device_serial = "SN1";
+  command.type = "unlock";
+  command.payload = "{}";
+  command.state = "sent";
+  ASSERT_TRUE(store_->commands().createCommand(command).ok());
+  deliver(contract::SiteTopics("globex-1").commandResults(),
+          R"({"command_id":"cmd_1","status":"failed","error":"spoofed"})");
+  EXPECT_EQ(store_->commands().findCommand(acme_, "cmd_1").value()->state, "sent");
+  deliver(contract::SiteTopics("plant-1").commandResults(),
+          R"({"command_id":"cmd_1","status":"succeeded"})");
+  EXPECT_EQ(store_->commands().findCommand(acme_, "cmd_1").value()->state, "succeeded");
+}
+
+TEST_F(IngestConsumerTest, TopicsOutsideTheTreeAndHostilePayloadsChangeNothing) {
+  for (const auto& [topic, payload] : std::vector<std::pair<std::string, std::string>>{
+           {"punchlink/v1/sites/plant-1/punches/extra", batch("plant-1", json::array({punch(1)}))},
+           {"other/topic", "{}"},
+           {contract::SiteTopics("plant-1").punches(), "not json"},
+           {contract::SiteTopics("plant-1").punches(), std::string(1 << 20, '[')},
+           {contract::SiteTopics("plant-1").commandResults(), "[]"},
+           {contract::SiteTopics("plant-1").acks(), "{}"}}) {
+    deliver(topic, payload);
+  }
+  EXPECT_EQ(stored(acme_), 0);
+  EXPECT_TRUE(acks_.messages().empty());
+}
+
+}  // namespace
+}  // namespace punchlink::relay

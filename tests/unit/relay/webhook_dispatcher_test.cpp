@@ -1,0 +1,224 @@
+// The webhook dispatcher without a network: a scripted receiver behind the WebhookSender seam,
+// a real store, and a manual clock, so retry schedules and leases are checked exactly.
+#include "webhooks/webhook_dispatcher.hpp"
+
+#include "ingest/punch_ingest.hpp"
+#include "store/store.hpp"
+#include "tenancy/tenancy.hpp"
+#include "webhooks/webhook_signature.hpp"
+
+#include <punchlink/testing/eventually.hpp>
+#include <punchlink/testing/manual_clock.hpp>
+#include <punchlink/testing/postgres_server.hpp>
+#include <punchlink/testing/temp_dir.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <mutex>
+
+namespace punchlink::relay::webhooks {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// Answers each URL with the statuses it is given, in turn (the last one repeats).
+class ScriptedReceiver final : public WebhookSender {
+ public:
+  struct Call {
+    std::string url;
+    std::map<std::string, std::string> headers;
+    std::string body;
+  };
+
+  HttpAttemptResult post(const std::string& url,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         const std::string& body) override {
+    const std::lock_guard lock(mutex_);
+    calls_.push_back({url, {headers.begin(), headers.end()}, body});
+    auto& script = scripts_[url];
+    HttpAttemptResult result;
+    result.status = script.empty() ? 200 : script.front();
+    if (script.size() > 1) {
+      script.erase(script.begin());
+    }
+    return result;
+  }
+
+  void answer(const std::string& url, std::vector<int> statuses) {
+    const std::lock_guard lock(mutex_);
+    scripts_[url] = std::move(statuses);
+  }
+
+  std::vector<Call> calls(const std::string& url) const {
+    const std::lock_guard lock(mutex_);
+    std::vector<Call> out;
+    for (const auto& call : calls_) {
+      if (call.url == url) {
+        out.push_back(call);
+      }
+    }
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Call> calls_;
+  std::map<std::string, std::vector<int>> scripts_;
+};
+
+class WebhookDispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_.setWall(std::chrono::system_clock::now());
+    store_ = std::move(openStore(storage_.location(), clock_).value());
+    ASSERT_TRUE(store_->migrate().ok());
+    tenant_ = tenancy::createTenant(store_->tenants(), "Acme").value().id;
+    site_ = tenancy::createSite(store_->tenants(), tenant_, "plant-1").value();
+    options_.node_id = "node-a";
+    options_.workers = 2;
+    options_.poll_interval = 20ms;
+    options_.retry.backoff.jitter = 0.0;
+    dispatcher_ = std::make_unique<WebhookDispatcher>(
+        DispatcherStores{store_->deliveryQueue(), store_->endpoints(), store_->outbox(),
+                         store_->unitOfWork()},
+        receiver_, clock_, logger_, options_);
+  }
+
+  void TearDown() override { dispatcher_->stop(); }
+
+  UtcMillis now() const {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
+  }
+
+  // An endpoint of the tenant; returns its secret.
+  std::string endpoint(const std::string& id, const std::string& url, const std::string& events) {
+    WebhookEndpoint endpoint;
+    endpoint.id = id;
+    endpoint.tenant_id = tenant_;
+    endpoint.url = url;
+    endpoint.events = events;
+    endpoint.secret = generateSecret();
+    endpoint.created_at = endpoint.updated_at = now();
+    EXPECT_TRUE(store_->endpoints().createEndpoint(endpoint).ok());
+    return endpoint.secret;
+  }
+
+  std::string punch() {
+    char hex[25];
+    std::snprintf(hex, sizeof hex, "%024x", ++next_);
+    const std::string id = std::string("evt_") + hex;
+    const json batch = {{"site_id", "plant-1"},
+                        {"batch_id", "b"},
+                        {"punches", json::array({{{"event_id", id},
+                                                  {"device_serial", "SN1"},
+                                                  {"user_id", "7"},
+                                                  {"timestamp", "2026-03-27T08:30:12Z"}}})}};
+    PunchIngest ingest(store_->unitOfWork(), store_->sightings(), store_->punches(),
+                       store_->users(), store_->outbox());
+    EXPECT_TRUE(
+        ingest.ingest(site_, contract::decodePunchBatch(batch.dump(), "plant-1").value(), now())
+            .ok());
+    dispatcher_->poke();
+    return id;
+  }
+
+  Delivery onlyDelivery(const std::string& endpoint_id) {
+    auto rows = store_->deliveryLog().listDeliveries(tenant_, endpoint_id, DeliveryFilter{});
+    EXPECT_EQ(rows.value().size(), 1U);
+    return rows.value().front();
+  }
+
+  bool stateIs(const std::string& endpoint_id, const std::string& state) {
+    return testing::eventually([&] { return onlyDelivery(endpoint_id).state == state; }, 5s, 5ms);
+  }
+
+  testing::TempDir dir_;
+  testing::RelayStorage storage_{dir_};
+  testing::ManualClock clock_;
+  Logger logger_{"webhooks", LogLevel::Error, StderrSink::detect(), clock_};
+  ScriptedReceiver receiver_;
+  DispatcherOptions options_;
+  StorePtr store_;
+  std::unique_ptr<WebhookDispatcher> dispatcher_;
+  std::string tenant_;
+  Site site_;
+  int next_ = 0;
+};
+
+TEST_F(WebhookDispatcherTest, DeliversSignedBodiesAndRecordsTheAttempt) {
+  const std::string secret = endpoint("whk_1", "https://hr.example/hook", "[]");
+  dispatcher_->start();
+  const std::string event_id = punch();
+  ASSERT_TRUE(stateIs("whk_1", "delivered"));
+  const auto calls = receiver_.calls("https://hr.example/hook");
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_EQ(calls[0].headers.at("X-Event-Id"), event_id);
+  EXPECT_EQ(calls[0].headers.at("X-Signature"), xSignature(secret, calls[0].body));
+  EXPECT_EQ(json::parse(calls[0].body)["event_id"], event_id);
+  const Delivery delivery = onlyDelivery("whk_1");
+  ASSERT_EQ(delivery.attempts.size(), 1U);
+  EXPECT_EQ(delivery.attempts[0].status_code, 200);
+  EXPECT_EQ(dispatcher_->stats().delivered, 1U);
+}
+
+TEST_F(WebhookDispatcherTest, FailuresAreRetriedOnTheScheduleNotBefore) {
+  endpoint("whk_1", "https://hr.example/hook", "[]");
+  receiver_.answer("https://hr.example/hook", {500, 503, 200});
+  dispatcher_->start();
+  punch();
+  ASSERT_TRUE(
+      testing::eventually([&] { return onlyDelivery("whk_1").attempts.size() == 1; }, 5s, 5ms));
+  const Delivery first = onlyDelivery("whk_1");
+  EXPECT_EQ(first.state, "queued");
+  ASSERT_TRUE(first.next_attempt.has_value());
+  EXPECT_EQ(*first.next_attempt - first.attempts[0].at, 1s);  // +1 s, no jitter here
+  // Not due until then: a claim at the same instant finds nothing.
+  DeliveryQueue& queue = store_->deliveryQueue();
+  EXPECT_TRUE(queue.claimDue("probe", now() + 999ms, 1h, 10, {}, 2).value().empty());
+  clock_.advance(1s);
+  dispatcher_->poke();
+  ASSERT_TRUE(
+      testing::eventually([&] { return onlyDelivery("whk_1").attempts.size() == 2; }, 5s, 5ms));
+  EXPECT_EQ(*onlyDelivery("whk_1").next_attempt - onlyDelivery("whk_1").attempts[1].at, 2s);
+  clock_.advance(2s);
+  dispatcher_->poke();
+  ASSERT_TRUE(stateIs("whk_1", "delivered"));
+  EXPECT_EQ(onlyDelivery("whk_1").attempts.size(), 3U);
+}
+
+TEST_F(WebhookDispatcherTest, GoneDisablesTheEndpointAndTellsTheTenantsOthersOnce) {
+  endpoint("whk_gone", "https://old.example/hook", "[]");
+  endpoint("whk_ops", "https://ops.example/hook", R"(["endpoint.disabled"])");
+  receiver_.answer("https://old.example/hook", {410});
+  dispatcher_->start();
+  punch();
+  ASSERT_TRUE(testing::eventually(
+      [&] { return receiver_.calls("https://ops.example/hook").size() == 1; }, 5s, 5ms));
+  const json notice = json::parse(receiver_.calls("https://ops.example/hook")[0].body);
+  EXPECT_EQ(notice["event"], "endpoint.disabled");
+  EXPECT_EQ(notice["endpoint"]["id"], "whk_gone");
+  const auto gone = store_->endpoints().findEndpoint(tenant_, "whk_gone").value();
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_FALSE(gone->enabled);
+  EXPECT_EQ(gone->disabled_reason, "the receiver answered 410 Gone");
+  // A disabled endpoint gets nothing more queued, not even the notice of its own disabling.
+  punch();
+  EXPECT_EQ(onlyDelivery("whk_gone").event_type, "attendance.punch");
+  EXPECT_EQ(receiver_.calls("https://old.example/hook").size(), 1U);
+  EXPECT_EQ(dispatcher_->stats().endpoints_disabled, 1U);
+}
+
+TEST_F(WebhookDispatcherTest, LeasesOfAStoppedNodeGoBackToTheQueue) {
+  endpoint("whk_1", "https://hr.example/hook", "[]");
+  punch();
+  // Leased by this node in an earlier life that crashed mid-attempt.
+  ASSERT_EQ(store_->deliveryQueue().claimDue("node-a", now(), 1h, 10, {}, 2).value().size(), 1U);
+  dispatcher_->start();  // releases node-a's old leases first
+  ASSERT_TRUE(stateIs("whk_1", "delivered"));
+}
+
+}  // namespace
+}  // namespace punchlink::relay::webhooks
