@@ -7,6 +7,7 @@
 #include <punchlink/common/utc_time.hpp>
 
 #include <nlohmann/json.hpp>
+#include <punchlink/contract/device_status.hpp>
 
 #include <algorithm>
 #include <variant>
@@ -103,45 +104,41 @@ std::string PushTerminal::statusJson() const {
 }
 
 std::string PushTerminal::statusJsonLocked() const {
-  nlohmann::ordered_json json = {{"name", name_},
-                                 {"serial", device_.serial},
-                                 {"online", online_},
-                                 {"protocol", "push"},
-                                 {"time_zone", device_.time_zone}};
+  contract::DeviceStatus status;
+  status.name = name_;
+  status.serial = device_.serial;
+  status.online = online_;
+  status.protocol = "push";
+  status.time_zone = device_.time_zone;
   if (!online_) {
-    json["reason"] = offline_reason_;
+    status.reason = offline_reason_;
   }
-  if (!address_.empty()) {
-    json["host"] = address_;
-  }
-  json["device_type"] = device_type_;
-  if (!push_version_.empty()) {
-    json["push_version"] = push_version_;
-  }
+  status.host = address_;
+  status.device_type = device_type_;
+  status.push_version = push_version_;
   if (info_) {
-    json["firmware"] = info_->firmware;
-    const auto put = [&](const char* key, const std::optional<std::uint32_t>& value) {
-      if (value) {
-        json[key] = *value;
-      }
+    status.firmware = info_->firmware;
+    const auto count = [](const std::optional<std::uint32_t>& value) {
+      return value ? std::optional<std::int64_t>(*value) : std::nullopt;
     };
-    put("users", info_->users);
-    put("fingers", info_->fingerprints);
-    put("logs", info_->attendance_records);
-    put("faces", info_->faces);
+    status.users = count(info_->users);
+    status.fingers = count(info_->fingerprints);
+    status.logs = count(info_->attendance_records);
+    status.faces = count(info_->faces);
   }
   if (auto name = options_.find("~DeviceName"); name != options_.end()) {
-    json["device_name"] = name->second;
+    status.device_name = name->second;
   }
   if (last_seen_) {
-    json["last_seen"] = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*last_seen_));
+    status.last_seen = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*last_seen_));
   }
   if (!last_error_.empty()) {
-    json["last_error"] = last_error_;
-    json["last_error_at"] = formatRfc3339(std::chrono::floor<std::chrono::seconds>(last_error_at_));
+    status.last_error = last_error_;
+    status.last_error_at =
+        formatRfc3339(std::chrono::floor<std::chrono::seconds>(last_error_at_));
   }
-  json["pending_commands"] = jobs_.size();
-  return json.dump();
+  status.pending_commands = static_cast<std::int64_t>(jobs_.size());
+  return contract::encodeDeviceStatus(status);
 }
 
 void PushTerminal::publishStatus() {

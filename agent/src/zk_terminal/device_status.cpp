@@ -2,7 +2,7 @@
 
 #include <punchlink/common/utc_time.hpp>
 
-#include <nlohmann/json.hpp>
+#include <punchlink/contract/device_status.hpp>
 
 #include <cstdlib>
 
@@ -75,35 +75,36 @@ bool DeviceStatus::setOffline(const std::string& reason) {
 }
 
 std::string DeviceStatus::buildJsonLocked() const {
-  nlohmann::ordered_json json = {{"name", name_},
-                                 {"serial", serial_},
-                                 {"online", online_},
-                                 {"host", config_.host},
-                                 {"port", config_.port},
-                                 {"transport", config_.transport},
-                                 {"time_zone", config_.time_zone}};
+  contract::DeviceStatus status;
+  status.name = name_;
+  status.serial = serial_;
+  status.online = online_;
+  status.host = config_.host;
+  status.port = config_.port;
+  status.transport = config_.transport;
+  status.time_zone = config_.time_zone;
   if (!online_) {
-    json["reason"] = offline_reason_;
+    status.reason = offline_reason_;
   }
   if (!info_.firmware.empty()) {
-    json["firmware"] = info_.firmware;
-    json["platform"] = info_.platform;
-    json["device_name"] = info_.name;
+    status.firmware = info_.firmware;
+    status.platform = info_.platform;
+    status.device_name = info_.name;
   }
   if (sizes_.records_capacity > 0) {
-    json["users"] = sizes_.users;
-    json["fingers"] = sizes_.fingers;
-    json["logs"] = sizes_.records;
-    json["log_capacity"] = sizes_.records_capacity;
-    json["storage_percent"] = sizes_.records * 100 / sizes_.records_capacity;
+    status.users = sizes_.users;
+    status.fingers = sizes_.fingers;
+    status.logs = sizes_.records;
+    status.log_capacity = sizes_.records_capacity;
+    // Some firmware reports more records than its capacity; the contract caps the share at 100.
+    status.storage_percent =
+        std::min<std::int64_t>(100, std::int64_t{sizes_.records} * 100 / sizes_.records_capacity);
   }
-  if (drift_seconds_) {
-    json["clock_drift_s"] = *drift_seconds_;
-  }
+  status.clock_drift_s = drift_seconds_;
   if (last_seen_) {
-    json["last_seen"] = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*last_seen_));
+    status.last_seen = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*last_seen_));
   }
-  return json.dump();
+  return contract::encodeDeviceStatus(status);
 }
 
 void DeviceStatus::publish() {
