@@ -12,7 +12,7 @@ import re
 import sys
 
 root = pathlib.Path(sys.argv[1])
-catalogue = root / "relay/src/events/event_type.cpp"
+catalogue = root / "relay/src/events/event_catalogue.cpp"
 names = re.findall(r'\{EventType::\w+,\s*"([a-z_.]+)"', catalogue.read_text())
 if not names:
     sys.exit(f"no event types found in {catalogue}: has the catalogue moved?")
@@ -25,7 +25,7 @@ for name in names:
     for path in sources:
         if path != catalogue and literal in path.read_text(errors="replace"):
             problems.append(f"{path.relative_to(root)} spells {literal}; name it through "
-                            f"events::EventType instead (relay/src/events/event_type.hpp)")
+                            f"events::EventType instead (relay/src/events/event_catalogue.hpp)")
 contract_dirs = (root / "common/src/contract", root / "common/include/punchlink/contract")
 for path in sources:
     if any(folder in path.parents for folder in contract_dirs):

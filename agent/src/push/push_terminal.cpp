@@ -5,9 +5,9 @@
 #include <punchlink/common/text.hpp>
 #include <punchlink/common/units.hpp>
 #include <punchlink/common/utc_time.hpp>
+#include <punchlink/contract/device_status.hpp>
 
 #include <nlohmann/json.hpp>
-#include <punchlink/contract/device_status.hpp>
 
 #include <algorithm>
 #include <variant>
@@ -134,8 +134,7 @@ std::string PushTerminal::statusJsonLocked() const {
   }
   if (!last_error_.empty()) {
     status.last_error = last_error_;
-    status.last_error_at =
-        formatRfc3339(std::chrono::floor<std::chrono::seconds>(last_error_at_));
+    status.last_error_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(last_error_at_));
   }
   status.pending_commands = static_cast<std::int64_t>(jobs_.size());
   return contract::encodeDeviceStatus(status);

@@ -1,7 +1,6 @@
 #include "device_status.hpp"
 
 #include <punchlink/common/utc_time.hpp>
-
 #include <punchlink/contract/device_status.hpp>
 
 #include <cstdlib>

@@ -1,7 +1,7 @@
 #include "admin_cli.hpp"
 
 #include "admin/webhook_ensure.hpp"
-#include "events/event_type.hpp"
+#include "events/event_catalogue.hpp"
 #include "tenancy/tenancy.hpp"
 #include "webhooks/endpoint_fields.hpp"
 

@@ -1,6 +1,6 @@
 #include "commands/command_tracker.hpp"
 
-#include "events/event_bodies.hpp"
+#include "events/event_catalogue.hpp"
 
 #include <punchlink/contract/command.hpp>
 

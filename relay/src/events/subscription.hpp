@@ -2,7 +2,7 @@
 // means every type. Parsed and checked here for the API, matched here for the delivery queue.
 #pragma once
 
-#include "events/event_type.hpp"
+#include "events/event_catalogue.hpp"
 
 #include <punchlink/common/result.hpp>
 

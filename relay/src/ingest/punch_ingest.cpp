@@ -1,6 +1,6 @@
 #include "ingest/punch_ingest.hpp"
 
-#include "events/event_bodies.hpp"
+#include "events/event_catalogue.hpp"
 
 #include <map>
 

@@ -1,6 +1,6 @@
 #include "ingest/status_ingest.hpp"
 
-#include "events/event_bodies.hpp"
+#include "events/event_catalogue.hpp"
 
 namespace punchlink::relay {
 

@@ -4,7 +4,7 @@
 // change and its deliveries commit together or not at all.
 #pragma once
 
-#include "events/event_bodies.hpp"
+#include "events/event_catalogue.hpp"
 
 #include <punchlink/common/result.hpp>
 #include <punchlink/common/utc_time.hpp>

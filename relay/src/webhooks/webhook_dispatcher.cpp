@@ -1,6 +1,6 @@
 #include "webhook_dispatcher.hpp"
 
-#include "events/event_bodies.hpp"
+#include "events/event_catalogue.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/common/utc_time.hpp>

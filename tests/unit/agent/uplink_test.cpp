@@ -6,6 +6,7 @@
 #include <punchlink/contract/ack.hpp>
 #include <punchlink/contract/punch_batch.hpp>
 #include <punchlink/contract/topics.hpp>
+#include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/recording_publisher.hpp>
 #include <punchlink/testing/temp_dir.hpp>
@@ -89,11 +90,11 @@ TEST_F(UplinkTest, PublishesTheOutboxInBatchesAndReleasesWhatTheRelayAcks) {
   // A rejection is final too: the relay has looked at the punch and will never take it.
   uplink.onAck(contract::encodeAck({"b", {}, {{ids[2], "device belongs to another tenant"}}}));
   EXPECT_EQ(pending(), 0);
+  uplink.stop(0ms);  // its thread counts a batch just after publishing it
   const auto stats = uplink.stats();
   EXPECT_EQ(stats.batches_sent, 2U);
   EXPECT_EQ(stats.punches_acked, 3U);
   EXPECT_EQ(stats.punches_rejected, 1U);
-  uplink.stop(0ms);
 }
 
 TEST_F(UplinkTest, HostileOrMalformedAcksReleaseNothing) {
@@ -131,6 +132,9 @@ TEST_F(UplinkTest, ABatchWhoseAckNeverCameIsSentAgainAfterTheAckTimeout) {
   uplink.start();
   uplink.wake();
   ASSERT_TRUE(broker_.waitFor(1, 5s));
+  // Marked sent (right after the publish returned) before the clock moves on.
+  ASSERT_TRUE(testing::eventually([&] { return outbox_->nextBatch(10, 0).value().empty(); }, 5s,
+                                  std::chrono::milliseconds{1}));
   clock_.advance(config_.ack_timeout + 1s);  // the ack was lost with a broker's queue
   uplink.wake();
   ASSERT_TRUE(broker_.waitFor(2, 5s));

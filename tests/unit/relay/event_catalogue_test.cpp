@@ -1,8 +1,8 @@
 // The event catalogue and its body builders: golden bodies byte for byte, subscriptions, and the
 // docs table and OpenAPI enum checked against the catalogue.
+#include "events/event_catalogue.hpp"
+
 #include "api/openapi_document.hpp"
-#include "events/event_bodies.hpp"
-#include "events/event_type.hpp"
 #include "events/subscription.hpp"
 
 #include <gtest/gtest.h>

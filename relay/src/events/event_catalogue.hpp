@@ -1,18 +1,50 @@
-// Webhook event bodies, one builder per event type, each returning the exact bytes that are
-// stored, signed and delivered: compact JSON with the keys in the order DESIGN.md gives
-// ("event", "event_id", "timestamp", then the detail), optional fields omitted when unknown, so
-// that JSON.stringify(JSON.parse(body)) === body. Pure: no clock, no store.
+// The event catalogue: every event type the relay emits, written once, with one builder per type
+// returning the exact body bytes that are stored, signed and delivered. The REST API validates
+// subscriptions against it and tests check docs/webhooks.md and docs/openapi.json against it.
+// Bodies are compact JSON with the keys in the order DESIGN.md gives ("event", "event_id",
+// "timestamp", then the detail), optional fields omitted when unknown, so that
+// JSON.stringify(JSON.parse(body)) === body. Pure: no clock, no store.
+//
+// A new event type: its enumerator and builder here, its catalogue row and builder in
+// event_catalogue.cpp, and the line of the service that records it.
 #pragma once
-
-#include "events/event_type.hpp"
 
 #include <punchlink/common/utc_time.hpp>
 
 #include <initializer_list>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace punchlink::relay::events {
+
+enum class EventType {
+  AttendancePunch,
+  DeviceOnline,
+  DeviceOffline,
+  UserEnrolled,
+  CommandSucceeded,
+  CommandFailed,
+  EndpointDisabled,
+};
+
+struct EventTypeInfo {
+  EventType type;
+  std::string_view name;  // as bodies, headers and subscriptions spell it
+  std::string_view when;  // one line for docs and error messages
+};
+
+// Every type, in the order the docs and the OpenAPI enum list them.
+std::span<const EventTypeInfo> eventCatalogue() noexcept;
+
+std::string_view eventTypeName(EventType type) noexcept;
+
+// "attendance.punch, device.online, …": for messages that say what is accepted.
+std::string eventTypeList();
+
+// The type with this name, or nullopt for a name not in the catalogue.
+std::optional<EventType> eventTypeNamed(std::string_view name) noexcept;
 
 // An event ready to be recorded and delivered.
 struct Event {
