@@ -34,8 +34,8 @@ Result<Ack> decodeAck(std::string_view payload) {
   if (!doc) {
     return doc.error();
   }
-  const auto acked = doc->find("acked");
-  if (acked == doc->end() || !acked->is_array()) {
+  const json* acked = detail::listMember(*doc, "acked");
+  if (acked == nullptr) {
     return makeError(ErrorCode::InvalidInput, "ack: acked must be a list of event ids");
   }
   Ack ack;
@@ -47,7 +47,7 @@ Result<Ack> decodeAck(std::string_view payload) {
       ack.acked.push_back(id.get<std::string>());
     }
   }
-  if (const auto rejected = doc->find("rejected"); rejected != doc->end() && rejected->is_array()) {
+  if (const json* rejected = detail::listMember(*doc, "rejected"); rejected != nullptr) {
     for (const auto& item : *rejected) {
       if (!item.is_object()) {
         continue;

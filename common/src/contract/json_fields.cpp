@@ -15,6 +15,14 @@ Result<json> parseObject(std::string_view payload, std::string_view what) {
   return doc;
 }
 
+const json* listMember(const json& object, const char* key) {
+  if (!object.contains(key)) {
+    return nullptr;
+  }
+  const json& value = object.at(key);
+  return value.is_array() ? &value : nullptr;
+}
+
 std::string dumpCompact(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }

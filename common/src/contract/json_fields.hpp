@@ -22,6 +22,10 @@ using json = nlohmann::ordered_json;
 // Parses a payload that must be a JSON object; InvalidInput naming `what` otherwise.
 Result<json> parseObject(std::string_view payload, std::string_view what);
 
+// The member `key` of `object` when it is present and a list; nullptr otherwise. Found through
+// at() rather than a find() iterator, which GCC 12's -Wnull-dereference misreads at -O2.
+const json* listMember(const json& object, const char* key);
+
 // Compact JSON for bytes that may not be UTF-8 (names typed on terminals): invalid sequences
 // become U+FFFD rather than making the dump throw.
 std::string dumpCompact(const json& value);

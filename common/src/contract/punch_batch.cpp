@@ -102,8 +102,8 @@ Result<PunchBatch> decodePunchBatch(std::string_view payload, std::string_view t
                                                       "\" but came on the topic of \"" +
                                                       std::string(topic_site) + "\"");
   }
-  const auto punches = doc->find("punches");
-  if (punches == doc->end() || !punches->is_array()) {
+  const json* punches = detail::listMember(*doc, "punches");
+  if (punches == nullptr) {
     return makeError(ErrorCode::InvalidInput, "punch batch: punches must be a list");
   }
   if (punches->size() > kMaxBatchPunches) {

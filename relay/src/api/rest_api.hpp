@@ -2,9 +2,9 @@
 // far. Every /v1 route requires `Authorization: Bearer <api key>` and sees only the key's tenant.
 #pragma once
 
-#include "api/command_sender.hpp"
 #include "api/router.hpp"
 #include "api/webhooks_handler.hpp"
+#include "commands/command_sender.hpp"
 #include "commands/command_tracker.hpp"
 #include "store/store.hpp"
 

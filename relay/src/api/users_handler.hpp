@@ -2,8 +2,8 @@
 // agents, whose state (queued → sent → succeeded | failed) shows on the command and on the user.
 #pragma once
 
-#include "api/command_sender.hpp"
 #include "api/router.hpp"
+#include "commands/command_sender.hpp"
 #include "commands/command_tracker.hpp"
 #include "store/command_log.hpp"
 #include "store/device_registry.hpp"

@@ -1,10 +1,10 @@
 // RelayApp: the composition root of `punchlink-relay serve`: store, MQTT ingest, HTTP listener.
 #pragma once
 
-#include "api/command_sender.hpp"
 #include "api/http_server.hpp"
 #include "api/router.hpp"
 #include "commands/command_resender.hpp"
+#include "commands/command_sender.hpp"
 #include "commands/command_tracker.hpp"
 #include "config/relay_config.hpp"
 #include "ingest/ingest_consumer.hpp"
@@ -26,7 +26,7 @@
 namespace punchlink::relay {
 
 // Publishes commands to a site's agent over MQTT.
-class MqttCommandSender final : public api::CommandSender {
+class MqttCommandSender final : public CommandSender {
  public:
   explicit MqttCommandSender(mqtt_client::Publisher& mqtt) : mqtt_(mqtt) {}
 

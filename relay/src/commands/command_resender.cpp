@@ -10,7 +10,7 @@ constexpr std::size_t kSweepBatch = 500;
 
 CommandResender::CommandResender(CommandLog& commands,
                                  CommandTracker& tracker,
-                                 api::CommandSender& sender,
+                                 CommandSender& sender,
                                  const Clock& clock,
                                  Logger logger,
                                  CommandResendOptions options)

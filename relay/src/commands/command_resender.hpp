@@ -2,7 +2,7 @@
 // unreachable leaves its command queued, and it goes out once the relay is connected again.
 #pragma once
 
-#include "api/command_sender.hpp"
+#include "commands/command_sender.hpp"
 #include "commands/command_tracker.hpp"
 #include "store/command_log.hpp"
 
@@ -27,7 +27,7 @@ class CommandResender {
  public:
   CommandResender(CommandLog& commands,
                   CommandTracker& tracker,
-                  api::CommandSender& sender,
+                  CommandSender& sender,
                   const Clock& clock,
                   Logger logger,
                   CommandResendOptions options = {});
@@ -48,7 +48,7 @@ class CommandResender {
 
   CommandLog& commands_;
   CommandTracker& tracker_;
-  api::CommandSender& sender_;
+  CommandSender& sender_;
   const Clock& clock_;
   Logger logger_;
   CommandResendOptions options_;

@@ -15,7 +15,7 @@
 namespace punchlink::relay {
 namespace {
 
-class SwitchableSender final : public api::CommandSender {
+class SwitchableSender final : public CommandSender {
  public:
   Status send(const std::string& site_id, const std::string& payload) override {
     if (!up) {

@@ -1,4 +1,4 @@
-// How the REST layer hands a command to a site's agent: the relay publishes it on the site's
+// How a command is handed to a site's agent: the relay publishes it on the site's
 // commands topic (common/.../contract/topics.hpp); tests record it instead.
 #pragma once
 
@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace punchlink::relay::api {
+namespace punchlink::relay {
 
 class CommandSender {
  public:
@@ -15,4 +15,4 @@ class CommandSender {
   virtual Status send(const std::string& site_id, const std::string& payload) = 0;
 };
 
-}  // namespace punchlink::relay::api
+}  // namespace punchlink::relay

@@ -1,0 +1,24 @@
+# Layered libraries: each component folder is a static library that names, as its link
+# dependencies, only the layers below it. punchlink_layer_check(<target>) links every object of
+# <target> (whole archive) into a throwaway program with nothing but those dependencies, so
+# code that reaches up into a layer it does not depend on fails the build with an undefined
+# reference instead of linking because the final program happens to contain everything.
+set(PUNCHLINK_LAYER_CHECK_MAIN ${CMAKE_CURRENT_LIST_DIR}/layer_check_main.cpp)
+
+function(punchlink_layer_check target)
+  add_executable(${target}_layer_check ${PUNCHLINK_LAYER_CHECK_MAIN})
+  target_link_libraries(${target}_layer_check PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,${target}>")
+endfunction()
+
+# punchlink_component(<name> <folder> SOURCES ... DEPENDS ... [PRIVATE ...]): the library
+# punchlink_<name> (alias punchlink::<name>) from <folder>'s sources, with its layer check.
+function(punchlink_component name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPENDS;PRIVATE")
+  add_library(punchlink_${name} STATIC ${arg_SOURCES})
+  add_library(punchlink::${name} ALIAS punchlink_${name})
+  target_include_directories(punchlink_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(punchlink_${name}
+    PUBLIC ${arg_DEPENDS}
+    PRIVATE punchlink::warnings ${arg_PRIVATE})
+  punchlink_layer_check(punchlink_${name})
+endfunction()
