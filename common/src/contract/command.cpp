@@ -217,10 +217,11 @@ std::string encodeCommand(const Command& command) {
 }
 
 CommandHeader peekCommandHeader(std::string_view payload) {
-  const json doc = json::parse(payload, nullptr, false);
-  if (!doc.is_object()) {
+  const auto parsed = detail::parseObject(payload, "command payload");
+  if (!parsed) {
     return {};
   }
+  const json& doc = *parsed;
   const auto field = [&](const char* key) {
     const auto found = doc.find(key);
     return found != doc.end() && found->is_string() &&

@@ -1,5 +1,6 @@
 #include "json_fields.hpp"
 
+#include <punchlink/common/untrusted_json.hpp>
 #include <punchlink/common/utc_time.hpp>
 
 #include <algorithm>
@@ -8,11 +9,14 @@
 namespace punchlink::contract::detail {
 
 Result<json> parseObject(std::string_view payload, std::string_view what) {
-  json doc = json::parse(payload, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  auto doc = parseUntrustedJson(payload);
+  if (!doc && doc.error().message != kNotJson) {
+    return makeError(ErrorCode::InvalidInput, std::string(what) + ": " + doc.error().message);
+  }
+  if (!doc || !doc->is_object()) {
     return makeError(ErrorCode::InvalidInput, std::string(what) + " is not a JSON object");
   }
-  return doc;
+  return std::move(*doc);
 }
 
 const json* listMember(const json& object, const char* key) {

@@ -1,6 +1,7 @@
 #include "api_types.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/common/untrusted_json.hpp>
 
 #include <charconv>
 
@@ -99,11 +100,14 @@ std::optional<std::int64_t> decodeSeqCursor(const std::string& cursor) {
 }
 
 std::variant<nlohmann::json, ApiResponse> jsonObjectBody(const ApiRequest& request) {
-  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  auto body = parseUntrustedJson(request.body, {kMaxBodyBytes, kMaxBodyDepth});
+  if (!body && body.error().message != kNotJson) {
+    return invalidField("body", "expected a JSON object; " + body.error().message);
+  }
+  if (!body || !body->is_object()) {
     return invalidField("body", "expected a JSON object");
   }
-  return body;
+  return nlohmann::json(*body);
 }
 
 }  // namespace punchlink::relay::api

@@ -14,6 +14,11 @@
 
 namespace punchlink::relay::api {
 
+// Request bodies: larger ones get 413 before they are read; JSON nested deeper is refused
+// before it is parsed into a tree (common/.../untrusted_json.hpp).
+constexpr std::size_t kMaxBodyBytes = std::size_t{1} << 20U;
+constexpr std::size_t kMaxBodyDepth = 32;
+
 struct ApiRequest {
   std::string method;
   std::string path;  // without the query string

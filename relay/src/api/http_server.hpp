@@ -18,8 +18,6 @@ class HTTPServer;
 
 namespace punchlink::relay::api {
 
-constexpr std::size_t kMaxBodyBytes = 1U << 20U;  // 1 MiB; larger bodies get 413
-
 struct HttpListenOptions {
   std::string listen;  // host:port
   // PEM files; both set = HTTPS only, both empty = plain HTTP.

@@ -77,12 +77,14 @@ std::optional<ApiResponse> parseUser(const json& body,
     return std::nullopt;
   };
   if (require_id) {
-    if (auto error = text("user_id", contract::kMaxUserIdLength, true, user.user_id)) {
+    std::string id;
+    if (auto error = text("user_id", contract::kMaxUserIdLength, true, id)) {
       return error;
     }
-    if (!contract::isValidUserId(user.user_id)) {
+    if (!contract::isValidUserId(id)) {
       return invalidField(prefix + "user_id", "\"0\" is not a valid user id on terminals");
     }
+    user.user_id = std::move(id);
   }
   if (auto error = text("name", contract::kMaxUserNameBytes, false, user.name)) {
     return error;
@@ -251,14 +253,6 @@ std::variant<UserRecord, ApiResponse> existingUser(UsersApi& api, ApiRequest& re
   return **user;
 }
 
-std::optional<json> objectBody(const ApiRequest& request) {
-  json body = json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return std::nullopt;
-  }
-  return body;
-}
-
 std::string deviceIdOf(const json& body) {
   return body.contains("device_id") && body["device_id"].is_string()
              ? body["device_id"].get<std::string>()
@@ -268,10 +262,11 @@ std::string deviceIdOf(const json& body) {
 }  // namespace
 
 ApiResponse createUser(UsersApi& api, ApiRequest& request) {
-  const auto body = objectBody(request);
-  if (!body) {
-    return invalidField("body", "expected a JSON object");
+  auto parsed = jsonObjectBody(request);
+  if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+    return *error;
   }
+  const json* body = &std::get<json>(parsed);
   const std::string device_id = deviceIdOf(*body);
   if (device_id.empty() || device_id.size() > 64) {
     return invalidField("device_id", "expected the serial number of one of your devices");
@@ -288,10 +283,11 @@ ApiResponse createUser(UsersApi& api, ApiRequest& request) {
 }
 
 ApiResponse createUsersBatch(UsersApi& api, ApiRequest& request) {
-  const auto body = objectBody(request);
-  if (!body) {
-    return invalidField("body", "expected a JSON object");
+  auto parsed = jsonObjectBody(request);
+  if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+    return *error;
   }
+  const json* body = &std::get<json>(parsed);
   const std::string device_id = deviceIdOf(*body);
   if (device_id.empty() || device_id.size() > 64) {
     return invalidField("device_id", "expected the serial number of one of your devices");
@@ -319,8 +315,9 @@ ApiResponse createUsersBatch(UsersApi& api, ApiRequest& request) {
       outcome = enroll(api, std::get<Device>(device), user);
     }
     ordered_json result = {{"index", i}, {"status", outcome.status}};
-    if (item.is_object() && item.contains("user_id")) {
-      result["user_id"] = item["user_id"];
+    // Only what was checked goes back: an invalid user_id is named by its index, not echoed.
+    if (!user.user_id.empty()) {
+      result["user_id"] = user.user_id;
     }
     if (outcome.status == 201) {
       ++created;
@@ -395,10 +392,11 @@ ApiResponse getUser(UsersApi& api, ApiRequest& request) {
 }
 
 ApiResponse updateUser(UsersApi& api, ApiRequest& request) {
-  const auto body = objectBody(request);
-  if (!body) {
-    return invalidField("body", "expected a JSON object");
+  auto parsed = jsonObjectBody(request);
+  if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+    return *error;
   }
+  const json* body = &std::get<json>(parsed);
   auto found = existingUser(api, request);
   if (auto* error = std::get_if<ApiResponse>(&found)) {
     return *error;

@@ -448,6 +448,28 @@ TEST(DeviceStatus, RefusesFieldsOfTheWrongShape) {
   EXPECT_EQ(encodeDeviceStatus(*ok), R"({"serial":"SN1","online":true})");
 }
 
+// ---- hostile nesting (each once crashed the relay through a recursive dump) ----
+
+TEST(Contract, DecodersRefuseDeeplyNestedPayloads) {
+  const std::string deep = std::string(60'000, '[') + std::string(60'000, ']');
+  const auto refused = [](const auto& decoded) {
+    return !decoded.ok() &&
+           decoded.error().message.find("nested deeper than 32 levels") != std::string::npos;
+  };
+  EXPECT_TRUE(refused(
+      decodeCommandResult(R"({"command_id":"c","status":"succeeded","result":)" + deep + "}")));
+  EXPECT_TRUE(refused(decodePunchBatch(
+      R"({"site_id":"s","batch_id":"b","punches":[{"event_id":"evt_aaaaaaaaaaaaaaaaaaaaaaaa",)"
+      R"("device_serial":"S","user_id":"1","timestamp":"2026-03-27T08:30:12Z","extra":)" +
+          deep + "}]}",
+      "s")));
+  EXPECT_TRUE(refused(decodeDeviceStatus(R"({"serial":"S","users":)" + deep + "}")));
+  EXPECT_TRUE(refused(decodeAgentStatus(R"({"online":true,"devices":)" + deep + "}")));
+  EXPECT_TRUE(refused(decodeAck(R"({"acked":)" + deep + "}")));
+  EXPECT_TRUE(refused(decodeCommand(R"({"command_id":"c","params":)" + deep + "}")));
+  EXPECT_TRUE(peekCommandHeader(R"({"command_id":"c","x":)" + deep + "}").command_id.empty());
+}
+
 // ---- docs/mqtt-contract.md ----
 
 std::string readDoc() {

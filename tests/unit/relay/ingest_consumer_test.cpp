@@ -141,6 +141,24 @@ TEST_F(IngestConsumerTest, ASiteCanOnlyFinishItsOwnSitesCommands) {
   EXPECT_EQ(store_->commands().findCommand(acme_, "cmd_1").value()->state, "succeeded");
 }
 
+TEST_F(IngestConsumerTest, DeeplyNestedPayloadsAreRefusedWithoutHarm) {
+  const std::string deep = std::string(60'000, '[') + std::string(60'000, ']');
+  const contract::SiteTopics site("plant-1");
+  json extra = punch(1);
+  const std::string with_extra = batch("plant-1", json::array({extra}));
+  deliver(site.punches(), with_extra.substr(0, with_extra.size() - 3) + R"(,"x":)" + deep + "}]}");
+  deliver(site.commandResults(),
+          R"({"command_id":"cmd_1","status":"failed","result":)" + deep + "}");
+  deliver(site.deviceStatus("SN1"), R"({"serial":"SN1","online":true,"users":)" + deep + "}");
+  deliver(site.status(), R"({"site_id":"plant-1","online":true,"devices":)" + deep + "}");
+  EXPECT_EQ(stored(acme_), 0);
+  EXPECT_TRUE(acks_.messages().empty());  // a batch that is not one cannot be acked
+  EXPECT_FALSE(store_->devices().findDevice(acme_, "SN1").value().has_value());
+  // Still working: the next good batch goes through.
+  deliver(site.punches(), batch("plant-1", json::array({punch(2)})));
+  EXPECT_EQ(stored(acme_), 1);
+}
+
 TEST_F(IngestConsumerTest, TopicsOutsideTheTreeAndHostilePayloadsChangeNothing) {
   for (const auto& [topic, payload] : std::vector<std::pair<std::string, std::string>>{
            {"punchlink/v1/sites/plant-1/punches/extra", batch("plant-1", json::array({punch(1)}))},

@@ -543,6 +543,41 @@ TEST_F(RestApiTest, MetricsAreServedAsPrometheusText) {
   EXPECT_EQ(reply.body, "punchlink_relay_up 1\n");
 }
 
+TEST_F(RestApiTest, DeeplyNestedBodiesAreRefusedAndTheRelayStaysUp) {
+  // 120 KB, 60,000 levels deep: once enough to crash the relay for every tenant.
+  const std::string deep = std::string(60'000, '[') + std::string(60'000, ']');
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/users/batch",
+            R"({"device_id":"SN1","users":[{"user_id":)" + deep + R"(,"name":"x"}]})"},
+           {"/v1/users", R"({"device_id":"SN1","user_id":)" + deep + "}"},
+           {"/v1/devices", R"({"serial_number":"SN1","name":)" + deep + "}"},
+           {"/v1/webhooks", R"({"url":"https://x.example/","events":)" + deep + "}"}}) {
+    const auto response = call("POST", path, acme_key_, body);
+    EXPECT_EQ(response.status, 400) << path;
+    EXPECT_EQ(response.body["field"], "body") << path;
+    EXPECT_NE(response.body["error"].get<std::string>().find("nested deeper than 32"),
+              std::string::npos)
+        << response.body.dump();
+  }
+  EXPECT_EQ(call("GET", "/v1/devices", acme_key_).status, 200);  // still serving
+}
+
+TEST_F(RestApiTest, ABatchEchoesOnlyUserIdsItChecked) {
+  ASSERT_EQ(call("POST", "/v1/devices", acme_key_, R"({"serial_number":"DOOR-E"})").status, 201);
+  reportStatus("DOOR-E", R"({"serial":"DOOR-E","online":true})");
+  const auto response =
+      call("POST", "/v1/users/batch", acme_key_,
+           R"({"device_id":"DOOR-E","users":[{"user_id":{"a":[1,2,3]}},{"user_id":"0"},)"
+           R"({"user_id":"E1","name":"Eve"}]})");
+  ASSERT_EQ(response.status, 200) << response.body.dump();
+  const auto& results = response.body["results"];
+  ASSERT_EQ(results.size(), 3U);
+  EXPECT_FALSE(results[0].contains("user_id"));
+  EXPECT_FALSE(results[1].contains("user_id"));
+  EXPECT_EQ(results[1]["field"], "users[1].user_id");
+  EXPECT_EQ(results[2]["user_id"], "E1");
+}
+
 TEST_F(RestApiTest, OversizedBodiesGet413) {
   const std::string huge(kMaxBodyBytes + 1, ' ');
   const auto response = call("POST", "/v1/devices", acme_key_, huge);
