@@ -76,8 +76,12 @@ double runRound(const Options& options, int nodes) {
   const std::string storage = postgres.createDatabase("bench");
 
   testing::MosquittoOptions broker_options;
-  broker_options.users.push_back({"relay", "relay-secret"});
-  broker_options.acl = "user relay\ntopic readwrite punchlink/#\n\n";
+  // Each node its own account: the broker makes usernames the client ids.
+  for (int node = 0; node <= 2; ++node) {
+    const std::string account = "relay-" + std::to_string(node);
+    broker_options.users.push_back({account, "relay-secret"});
+    broker_options.acl += "user " + account + "\ntopic readwrite punchlink/#\n\n";
+  }
   for (int i = 0; i < options.sites; ++i) {
     broker_options.users.push_back({siteName(i), "site-secret"});
   }
@@ -87,12 +91,12 @@ double runRound(const Options& options, int nodes) {
 
   dir.write("relay-password", "relay-secret\n");
   const auto config_for = [&](int node, std::uint16_t port) {
-    return dir.write(
-        "relay-" + std::to_string(node) + ".yaml",
-        "storage: " + storage +
-            "\nlog_level: warning\nhttp:\n  listen: 127.0.0.1:" + std::to_string(port) +
-            "\nbroker:\n  url: " + broker.url() + "\n  client_id: relay-" + std::to_string(node) +
-            "\n  username: relay\n  password_file: " + dir.file("relay-password").string() + "\n");
+    return dir.write("relay-" + std::to_string(node) + ".yaml",
+                     "storage: " + storage + "\nlog_level: warning\nhttp:\n  listen: 127.0.0.1:" +
+                         std::to_string(port) + "\nbroker:\n  url: " + broker.url() +
+                         "\n  client_id: relay-" + std::to_string(node) + "\n  username: relay-" +
+                         std::to_string(node) +
+                         "\n  password_file: " + dir.file("relay-password").string() + "\n");
   };
   const auto admin = [&](std::vector<std::string> args) {
     std::vector<std::string> argv{options.relay, "--config", config_for(0, 1).string()};

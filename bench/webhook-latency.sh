@@ -105,6 +105,9 @@ log_type notice
 # Small MQTT packets go out at once (each publish waits for its PUBACK).
 set_tcp_nodelay true
 allow_anonymous false
+# As packaging/mosquitto-punchlink.conf: ids are usernames, packets bounded.
+use_username_as_clientid true
+max_packet_size 8388608
 password_file $work/broker/passwd
 acl_file $work/broker/acl
 listener $mqtt_port 127.0.0.1

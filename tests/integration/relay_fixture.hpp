@@ -50,10 +50,16 @@ class RelayFixture : public ::testing::Test {
   static testing::MosquittoOptions brokerOptions() {
     testing::MosquittoOptions options;
     options.tls = true;
-    options.users = {
-        {"plant-1", "site-secret"}, {"plant-2", "site2-secret"}, {"relay", "relay-secret"}};
-    options.acl =
-        "user relay\ntopic readwrite punchlink/#\n\npattern readwrite punchlink/v1/sites/%u/#\n";
+    // The broker makes usernames the client ids, so each relay node has an account of its own.
+    options.users = {{"plant-1", "site-secret"},
+                     {"plant-2", "site2-secret"},
+                     {"relay", "relay-secret"},
+                     {"relay-a", "relay-secret"},
+                     {"relay-b", "relay-secret"}};
+    for (const char* account : {"relay", "relay-a", "relay-b"}) {
+      options.acl += std::string("user ") + account + "\ntopic readwrite punchlink/#\n\n";
+    }
+    options.acl += "pattern readwrite punchlink/v1/sites/%u/#\n";
     return options;
   }
 

@@ -383,6 +383,43 @@ TEST_F(RelayIngestTest, MalformedDeviceStatusesAreRefusedAtIngest) {
   EXPECT_NE(logs().find("storage_percent must be an integer"), std::string::npos) << logs();
 }
 
+// A site's credentials with the relay's client id: the broker keeps the relay's session, since
+// ids are usernames; the relay stays connected and keeps taking punches.
+TEST_F(RelayIngestTest, ASiteCannotTakeTheRelaysClientId) {
+  createTenantAndSite("plant-1");
+  auto relay = startRelay();
+  mqtt_client::MqttClientOptions hijack;
+  hijack.server_uri = broker_.url();
+  hijack.client_id = "punchlink-relay";  // the relay's default
+  hijack.username = "plant-1";
+  hijack.password = "site-secret";
+  hijack.ca_file = broker_.ca().ca_cert.string();
+  for (int round = 0; round < 3; ++round) {
+    auto client = mqtt_client::MqttClient::create(hijack, logger_).value();
+    ASSERT_TRUE(client->connect(10s).ok());
+    std::this_thread::sleep_for(300ms);
+    client->stop();
+  }
+  EXPECT_EQ(health()["broker_connected"], true) << logs();
+  auto site = siteClient("plant-1", "site-secret");
+  ASSERT_TRUE(site->connect(10s).ok());
+  site->start();
+  const json batch = {{"site_id", "plant-1"},
+                      {"batch_id", "b1"},
+                      {"punches", json::array({{{"event_id", "evt_0123456789abcdef01234567"},
+                                                {"device_serial", "SN-H1"},
+                                                {"user_id", "1"},
+                                                {"timestamp", "2026-03-27T08:30:12Z"}}})}};
+  ASSERT_TRUE(
+      site->publish({"punchlink/v1/sites/plant-1/punches", batch.dump(), 1, false, "", ""}, 5s)
+          .ok());
+  EXPECT_TRUE(waitForStored(1, 10s)) << logs();
+  // The relay never lost its connection to the broker.
+  EXPECT_EQ(testing::readFile(dir_.file("relay.log")).find("MQTT connection lost"),
+            std::string::npos)
+      << logs();
+}
+
 TEST(RelayCli, ConfigErrorsAndVersion) {
   TempDir dir;
   const auto bad = dir.write("relay.yaml", "storage: /tmp/x.db\nbroker:\n  url: http://nope\n");

@@ -18,12 +18,14 @@ constexpr int kPunches = 20'000;
 class ScaleOutTest : public RelayFixture {
  protected:
   // A node of the cluster: the fixture's relay.yaml on the shared database, with a port and a
-  // broker client id of its own.
+  // broker account (so client id) of its own.
   std::unique_ptr<ChildProcess> startNode(const std::string& name, std::uint16_t port) {
     std::string config = testing::readFile(relay_config_);
     const auto listen = "127.0.0.1:" + std::to_string(http_port_);
     config.replace(config.find(listen), listen.size(), "127.0.0.1:" + std::to_string(port));
-    config.replace(config.find("  username: relay\n"), 0, "  client_id: relay-" + name + "\n");
+    const std::string account = "  username: relay\n";
+    config.replace(config.find(account), account.size(),
+                   "  client_id: relay-" + name + "\n  username: relay-" + name + "\n");
     const auto file = dir_.write("relay-" + name + ".yaml", config);
     auto node = std::make_unique<ChildProcess>(
         std::vector<std::string>{PUNCHLINK_RELAY, "serve", "--config", file.string()},

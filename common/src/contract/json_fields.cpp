@@ -2,6 +2,7 @@
 
 #include <punchlink/common/untrusted_json.hpp>
 #include <punchlink/common/utc_time.hpp>
+#include <punchlink/contract/topics.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -9,7 +10,7 @@
 namespace punchlink::contract::detail {
 
 Result<json> parseObject(std::string_view payload, std::string_view what) {
-  auto doc = parseUntrustedJson(payload);
+  auto doc = parseUntrustedJson(payload, {kMaxPayloadBytes, kMaxPayloadDepth});
   if (!doc && doc.error().message != kNotJson) {
     return makeError(ErrorCode::InvalidInput, std::string(what) + ": " + doc.error().message);
   }

@@ -19,7 +19,11 @@ namespace punchlink::contract::detail {
 // received) keeps its keys in the order the sender wrote them.
 using json = nlohmann::ordered_json;
 
-// Parses a payload that must be a JSON object; InvalidInput naming `what` otherwise.
+// Payloads nest 3-4 levels; deeper ones are refused before a tree is built.
+inline constexpr std::size_t kMaxPayloadDepth = 32;
+
+// Parses a payload that must be a JSON object, within kMaxPayloadBytes and kMaxPayloadDepth;
+// InvalidInput naming `what` otherwise.
 Result<json> parseObject(std::string_view payload, std::string_view what);
 
 // The member `key` of `object` when it is present and a list; nullptr otherwise. Found through

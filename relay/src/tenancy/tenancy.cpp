@@ -42,6 +42,13 @@ Result<Site> createSite(Tenants& tenants,
     return makeError(ErrorCode::InvalidInput,
                      "site id must be 1-64 characters from a-z, A-Z, 0-9, '-', '_' and '.'");
   }
+  // A site's broker account is named after it, and the relay's accounts are "relay" and
+  // "relay-<node>": a site of that name would hold the relay's account and its client id.
+  if (site_id == "relay" || site_id.rfind("relay-", 0) == 0) {
+    return makeError(ErrorCode::InvalidInput,
+                     "site id \"" + site_id + "\" is reserved for the relay's broker accounts",
+                     "choose another name; \"relay\" and \"relay-…\" are the relay's");
+  }
   return tenants.createSite(tenant_id, site_id);
 }
 

@@ -94,6 +94,8 @@ void MosquittoFixture::writeConfig() {
   } else {
     conf += "allow_anonymous false\n";
     conf += "password_file " + dir_.file("passwd").string() + "\n";
+    // As the packaged config: ids are usernames, packets bounded.
+    conf += "use_username_as_clientid true\nmax_packet_size 8388608\n";
   }
   if (!options_.acl.empty()) {
     conf += "acl_file " + dir_.file("acl").string() + "\n";

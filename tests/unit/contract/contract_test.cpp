@@ -534,6 +534,26 @@ TEST(ContractDoc, TopicTableListsExactlyTheContractsTopics) {
   EXPECT_NE(doc.find("pattern readwrite " + siteAclPattern()), std::string::npos);
 }
 
+TEST(ContractDoc, ThePackagedBrokerConfigEnforcesTheConnectionRules) {
+  std::ifstream file(std::string(PUNCHLINK_SOURCE_DIR) + "/packaging/mosquitto-punchlink.conf");
+  ASSERT_TRUE(file);
+  std::map<std::string, std::string> settings;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    const auto space = line.find(' ');
+    settings[line.substr(0, space)] = space == std::string::npos ? "" : line.substr(space + 1);
+  }
+  // A site's account cannot take another client's id (the relay's above all).
+  EXPECT_EQ(settings["use_username_as_clientid"], "true");
+  // The largest payload fits in a packet, with room for the topic and properties.
+  ASSERT_TRUE(settings.count("max_packet_size"));
+  EXPECT_GE(std::stoull(settings["max_packet_size"]), kMaxPayloadBytes + 1024);
+  EXPECT_LE(std::stoull(settings["max_packet_size"]), kMaxPayloadBytes + 8192);
+}
+
 TEST(ContractDoc, EveryExampleDecodes) {
   const auto parts = sections(readDoc());
   const auto check = [&](const std::string& name, std::size_t expected, auto decode) {

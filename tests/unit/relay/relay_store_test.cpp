@@ -385,6 +385,14 @@ TEST_F(SqlStoreTest, SitesAreUniqueAndValidated) {
   EXPECT_EQ(tenancy::createSite(tenants, acme.id, "bad/site").error().code,
             ErrorCode::InvalidInput);
   EXPECT_EQ(tenancy::createSite(tenants, "ten_nope", "plant-8").error().code, ErrorCode::NotFound);
+  // The relay's broker accounts (and so client ids) are not site names.
+  for (const char* reserved : {"relay", "relay-2", "relay-a"}) {
+    const auto refused = tenancy::createSite(tenants, acme.id, reserved);
+    ASSERT_FALSE(refused.ok()) << reserved;
+    EXPECT_EQ(refused.error().code, ErrorCode::InvalidInput);
+    EXPECT_NE(refused.error().message.find("reserved"), std::string::npos);
+  }
+  EXPECT_TRUE(tenancy::createSite(tenants, acme.id, "relaystation").ok());
   EXPECT_EQ(tenants.findSite("plant-7").value()->tenant_id, acme.id);
   EXPECT_FALSE(tenants.findSite("nope").value().has_value());
 }

@@ -2,11 +2,16 @@
 // only place a topic is spelled. Pure.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace punchlink::contract {
+
+// The largest payload either side sends or accepts (a batch of kMaxBatchPunches fits); brokers
+// are configured with a max_packet_size just above it (packaging/mosquitto-punchlink.conf).
+inline constexpr std::size_t kMaxPayloadBytes = (std::size_t{8} << 20U) - 4096;
 
 enum class TopicKind {
   Punches,         // agent → relay: batches of punches
