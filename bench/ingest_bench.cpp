@@ -11,6 +11,7 @@
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
 #include <punchlink/testing/postgres_server.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -178,13 +179,15 @@ double runRound(const Options& options, int nodes) {
         }
         json punches = json::array();
         for (int n = first; n < std::min(per_site, first + options.batch); ++n) {
-          char id[40];
-          (void)std::snprintf(id, sizeof id, "evt_%04x%04x%016x", nodes, i,
-                              static_cast<unsigned>(n));
-          punches.push_back({{"event_id", id},
-                             {"device_serial", "SN-" + siteName(i)},
-                             {"user_id", "EMP_" + std::to_string(n % 500)},
+          // Ids as agents derive them (the relay checks); new for every round's serial.
+          const std::string serial = "SN-" + siteName(i) + "-r" + std::to_string(nodes);
+          const std::string user = "EMP_" + std::to_string(n % 500);
+          const std::string local_time = testing::nthLocalTime(n);
+          punches.push_back({{"event_id", testing::punchEventId(serial, user, local_time)},
+                             {"device_serial", serial},
+                             {"user_id", user},
                              {"timestamp", "2026-03-27T08:30:12Z"},
+                             {"local_time", local_time},
                              {"punch_type", "CheckIn"},
                              {"method", "Fingerprint"}});
         }

@@ -9,6 +9,7 @@
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/ports.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 #include <punchlink/testing/test_ca.hpp>
 #include <punchlink/testing/zk_sim_process.hpp>
 
@@ -79,16 +80,19 @@ TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
   });
   ASSERT_TRUE(client->connect(10s).ok());
   ASSERT_TRUE(client->subscribe("punchlink/v1/sites/plant-2/acks", 1, 5s).ok());
+  const std::string good_id = testing::punchEventId("SN-P2", "7", "2026-03-27 08:30:12");
   const json batch = {{"site_id", "plant-2"},
                       {"batch_id", "b-1"},
-                      {"punches", json::array({{{"event_id", "evt_0123456789abcdef01234567"},
+                      {"punches", json::array({{{"event_id", good_id},
                                                 {"device_serial", "SN-P2"},
                                                 {"user_id", "7"},
-                                                {"timestamp", "2026-03-27T08:30:12Z"}},
+                                                {"timestamp", "2026-03-27T08:30:12Z"},
+                                                {"local_time", "2026-03-27 08:30:12"}},
                                                {{"event_id", "evt_0123456789abcdef0123456X"},
                                                 {"device_serial", "SN-P2"},
                                                 {"user_id", "7"},
-                                                {"timestamp", "2026-03-27T08:30:13Z"}}})}};
+                                                {"timestamp", "2026-03-27T08:30:13Z"},
+                                                {"local_time", "2026-03-27 08:30:13"}}})}};
   const auto publish = [&](const std::string& payload) {
     ASSERT_TRUE(
         client->publish({"punchlink/v1/sites/plant-2/punches", payload, 1, false, "", ""}, 5s)
@@ -128,7 +132,7 @@ TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
   auto received = acks_when(1);
   ASSERT_EQ(received.size(), 1U) << logs();
   EXPECT_EQ(received[0]["batch_id"], "b-1");
-  EXPECT_EQ(received[0]["acked"], json::array({"evt_0123456789abcdef01234567"}));
+  EXPECT_EQ(received[0]["acked"], json::array({good_id}));
   ASSERT_EQ(received[0]["rejected"].size(), 1U);
   EXPECT_EQ(received[0]["rejected"][0]["event_id"], "evt_0123456789abcdef0123456X");
   EXPECT_EQ(storedPunches(), 1);
@@ -138,7 +142,7 @@ TEST_F(RelayIngestTest, UnregisteredSitesAreNotAckedUntilRegistered) {
   publish(batch.dump());
   received = acks_when(2);
   ASSERT_EQ(received.size(), 2U) << logs();
-  EXPECT_EQ(received[1]["acked"], json::array({"evt_0123456789abcdef01234567"}));
+  EXPECT_EQ(received[1]["acked"], json::array({good_id}));
   EXPECT_EQ(storedPunches(), 1);
   EXPECT_EQ(health()["ingest"]["punches_duplicate"], 1);
 }
@@ -159,10 +163,15 @@ TEST_F(RelayIngestTest, SeedGuideExamplesWork) {
                                                       {"EMP_001", "2026-04-01T08:00:00Z"}};
   int n = 0;
   for (const auto& [user, time] : rows) {
-    punches.push_back({{"event_id", "evt_00000000000000000000000" + std::to_string(++n)},
+    ++n;
+    // The terminal's zone is UTC here: its local time is the timestamp's.
+    std::string local_time = std::string(time).substr(0, 19);
+    local_time[10] = ' ';
+    punches.push_back({{"event_id", testing::punchEventId("AKJD193840129", user, local_time)},
                        {"device_serial", "AKJD193840129"},
                        {"user_id", user},
                        {"timestamp", time},
+                       {"local_time", local_time},
                        {"punch_type", n == 3 ? "CheckOut" : "CheckIn"},
                        {"method", "Fingerprint"}});
   }
@@ -404,12 +413,15 @@ TEST_F(RelayIngestTest, ASiteCannotTakeTheRelaysClientId) {
   auto site = siteClient("plant-1", "site-secret");
   ASSERT_TRUE(site->connect(10s).ok());
   site->start();
-  const json batch = {{"site_id", "plant-1"},
-                      {"batch_id", "b1"},
-                      {"punches", json::array({{{"event_id", "evt_0123456789abcdef01234567"},
-                                                {"device_serial", "SN-H1"},
-                                                {"user_id", "1"},
-                                                {"timestamp", "2026-03-27T08:30:12Z"}}})}};
+  const json batch = {
+      {"site_id", "plant-1"},
+      {"batch_id", "b1"},
+      {"punches",
+       json::array({{{"event_id", testing::punchEventId("SN-H1", "1", "2026-03-27 08:30:12")},
+                     {"device_serial", "SN-H1"},
+                     {"user_id", "1"},
+                     {"timestamp", "2026-03-27T08:30:12Z"},
+                     {"local_time", "2026-03-27 08:30:12"}}})}};
   ASSERT_TRUE(
       site->publish({"punchlink/v1/sites/plant-1/punches", batch.dump(), 1, false, "", ""}, 5s)
           .ok());

@@ -5,6 +5,7 @@
 #include "relay_fixture.hpp"
 
 #include <punchlink/testing/eventually.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 #include <punchlink/testing/webhook_receiver.hpp>
 
 #include <fstream>
@@ -54,13 +55,13 @@ class WebhookTest : public RelayFixture {
     json punches = json::array();
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
-      char hex[25];
-      std::snprintf(hex, sizeof hex, "%024x", ++punch_counter_);
-      ids.push_back(std::string("evt_") + hex);
+      const std::string local_time = testing::nthLocalTime(++punch_counter_);
+      ids.push_back(testing::punchEventId("SN-W1", user, local_time));
       punches.push_back({{"event_id", ids.back()},
                          {"device_serial", "SN-W1"},
                          {"user_id", user},
                          {"timestamp", "2026-03-27T08:30:12Z"},
+                         {"local_time", local_time},
                          {"punch_type", "CheckIn"},
                          {"method", "Fingerprint"}});
     }

@@ -1,5 +1,7 @@
 #include "json_fields.hpp"
 
+#include <punchlink/common/event_id.hpp>
+#include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/utc_time.hpp>
 #include <punchlink/contract/punch_batch.hpp>
 
@@ -24,7 +26,7 @@ Result<ReceivedPunch> decodePunch(const json& item) {
   punch.device_name = fields.text("device_name", 100);
   punch.user_id = fields.text("user_id", 64, true);
   const std::string timestamp = fields.text("timestamp", 40, true);
-  punch.local_time = fields.text("local_time", 40);
+  punch.local_time = fields.text("local_time", 40, true);
   punch.time_zone = fields.text("time_zone", 64);
   punch.punch_type = fields.text("punch_type", 20);
   punch.method = fields.text("method", 20);
@@ -126,6 +128,15 @@ Result<PunchBatch> decodePunchBatch(std::string_view payload, std::string_view t
     auto punch = decodePunch(item);
     if (!punch) {
       batch.rejected.push_back({event_id, punch.error().message});
+      continue;
+    }
+    // The id is derived from serial, user and local time (DESIGN.md "Identity of a punch"):
+    // one that is not cannot be a terminal's punch, only an attempt to shadow another.
+    const auto local = parseLocalTime(punch->punch.local_time);
+    if (!local ||
+        makeEventId(punch->punch.device_serial, punch->punch.user_id, *local) != event_id) {
+      batch.rejected.push_back(
+          {event_id, "event_id does not match device_serial, user_id and local_time"});
       continue;
     }
     punch->punch.event_id = event_id;

@@ -20,28 +20,35 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
     }
     // A batch mostly repeats one terminal and a few users: each is read once per batch, which
     // saves a round trip per punch on PostgreSQL.
-    std::map<std::string, std::optional<DeviceOwner>> owners;
+    std::map<std::string, DeviceState> devices;
     std::map<std::string, std::string> user_names;
-    const auto ownerOf = [&](const contract::Punch& punch) -> Result<std::optional<DeviceOwner>> {
-      if (const auto known = owners.find(punch.device_serial); known != owners.end()) {
+    const auto deviceOf = [&](const contract::Punch& punch) -> Result<DeviceState> {
+      if (const auto known = devices.find(punch.device_serial); known != devices.end()) {
         return known->second;
       }
-      auto owner = devices_.ownerOf(punch.device_serial);
-      if (owner && !*owner) {
-        // Unknown terminals are registered as pending, so no punch is refused for it. Another
-        // node may register it at the same moment: then its row is the one that counts.
+      auto device = devices_.find(site.tenant_id, punch.device_serial);
+      if (!device) {
+        return device.error();
+      }
+      if (!*device) {
+        // A terminal the tenant does not have yet is registered as pending, so no punch is
+        // refused for it. Another node may register it at the same moment: then its row is
+        // the one that counts.
         auto added = devices_.addPending(site, punch.device_serial, punch.device_name, now);
         if (!added) {
           return added.error();
         }
-        owner = *added ? Result<std::optional<DeviceOwner>>(
-                             DeviceOwner{site.tenant_id, punch.device_name, "", false})
-                       : devices_.ownerOf(punch.device_serial);
+        if (!*added) {
+          device = devices_.find(site.tenant_id, punch.device_serial);
+          if (!device) {
+            return device.error();
+          }
+        }
       }
-      if (owner) {
-        owners.emplace(punch.device_serial, *owner);
-      }
-      return owner;
+      const DeviceState state =
+          *device ? **device : DeviceState{site.id, punch.device_name, "", false};
+      devices.emplace(punch.device_serial, state);
+      return state;
     };
     const auto userName = [&](const std::string& user_id) -> Result<std::string> {
       if (const auto known = user_names.find(user_id); known != user_names.end()) {
@@ -55,14 +62,9 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
     };
     for (const auto& received : batch.punches) {
       const contract::Punch& punch = received.punch;
-      auto owner = ownerOf(punch);
-      if (!owner) {
-        return owner.error();
-      }
-      if (!*owner || (*owner)->tenant_id != site.tenant_id) {
-        outcome.rejected.push_back(
-            {punch.event_id, "device " + punch.device_serial + " belongs to another tenant"});
-        continue;
+      auto device = deviceOf(punch);
+      if (!device) {
+        return device.error();
       }
       auto added = punches_.appendPunch(site, received, now);
       if (!added) {
@@ -80,15 +82,16 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
       if (!name) {
         return name.error();
       }
-      auto queued = (*deliveries)
-                        ->queue(events::attendancePunch(
-                                    {punch.event_id,
-                                     punch.timestamp,
-                                     {punch.device_serial, (*owner)->name, (*owner)->location},
-                                     {punch.user_id, *name},
-                                     punch.punch_type,
-                                     punch.method}),
-                                now);
+      auto queued =
+          (*deliveries)
+              ->queue(
+                  events::attendancePunch({punch.event_id,
+                                           punch.timestamp,
+                                           {punch.device_serial, device->name, device->location},
+                                           {punch.user_id, *name},
+                                           punch.punch_type,
+                                           punch.method}),
+                  now);
       if (!queued) {
         return queued.error();
       }

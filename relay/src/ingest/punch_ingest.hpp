@@ -1,7 +1,7 @@
 // PunchIngest: what the relay does with a site's punch batch, in one transaction: stores the
-// new punches (idempotent by event id), registers unknown terminals as pending for the site's
-// tenant so no punch is refused for want of registration, rejects punches of terminals another
-// tenant owns, and queues the webhook deliveries the new punches cause.
+// new punches (idempotent by event id within the tenant), registers terminals the tenant does
+// not have yet as pending so no punch is refused for want of registration, and queues the
+// webhook deliveries the new punches cause. Nothing of another tenant is read or written.
 #pragma once
 
 #include "store/device_registry.hpp"

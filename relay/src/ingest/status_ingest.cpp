@@ -8,7 +8,7 @@ Status StatusIngest::recordChange(const std::string& tenant_id,
                                   const std::string& serial,
                                   bool online,
                                   UtcMillis now) {
-  auto device = devices_.ownerOf(serial);
+  auto device = devices_.find(tenant_id, serial);
   if (!device) {
     return device.error();
   }
@@ -26,12 +26,9 @@ Status StatusIngest::recordDeviceStatus(const Site& site,
   return work_.transaction([&]() -> Status {
     // Every node takes every status message. The row stays locked until commit (PostgreSQL),
     // so of two nodes recording the same change only the first sees it as a change.
-    auto before = devices_.ownerOf(status.serial, true);
+    auto before = devices_.find(site.tenant_id, status.serial, true);
     if (!before) {
       return before.error();
-    }
-    if (*before && (*before)->tenant_id != site.tenant_id) {
-      return {};  // another tenant's terminal: never touched from this site
     }
     // A terminal first seen by its status (a push terminal calls before it has punches) takes
     // its configured name from the status, as one first seen by a punch does.
@@ -68,7 +65,7 @@ Status StatusIngest::recordAgentStatus(const Site& site,
     for (const auto& serial : *serials) {
       // Every node takes every status message: the node whose update turns a terminal offline
       // records the event, the other finds it offline already.
-      auto turned = devices_.markOffline(serial);
+      auto turned = devices_.markOffline(site.tenant_id, serial);
       if (!turned) {
         return turned.error();
       }

@@ -1,7 +1,7 @@
 // StatusIngest: what the relay does with the statuses sites report, each in one transaction:
-// a terminal's status (never touching another tenant's terminal), its online/offline change as
-// an event, and an agent that went away taking its terminals offline with it (nothing vouches
-// for them any more; their retained statuses would say "online" forever).
+// a terminal's status (within the site's tenant), its online/offline change as an event, and an
+// agent that went away taking its terminals offline with it (nothing vouches for them any more;
+// their retained statuses would say "online" forever).
 #pragma once
 
 #include "store/device_registry.hpp"

@@ -1,6 +1,7 @@
-// Terminals. DeviceRegistry is the tenant's view (the REST API: always within one tenant, so
-// another tenant's device is "not found"); DeviceSightings is what sites report (ingest: by
-// serial, whatever tenant owns it), with the policy of what may change left to the caller.
+// Terminals, always within one tenant: a serial is unique per tenant, so two tenants may each
+// have a terminal of the same serial and neither can see, block or take the other's.
+// DeviceRegistry is the tenant's view for the REST API; DeviceSightings is what the tenant's
+// sites report (ingest), with the policy of what may change left to the caller.
 #pragma once
 
 #include "store/records.hpp"
@@ -17,7 +18,7 @@ class DeviceRegistry {
  public:
   virtual ~DeviceRegistry() = default;
   // A new device, or a pending one (seen in punches) of this tenant made registered. Conflict
-  // if the serial is registered already or belongs to another tenant.
+  // if this tenant has registered the serial already (another tenant's devices do not count).
   virtual Result<Device> registerDevice(const std::string& tenant_id,
                                         const std::string& serial,
                                         const std::string& name,
@@ -35,19 +36,19 @@ class DeviceRegistry {
 class DeviceSightings {
  public:
   virtual ~DeviceSightings() = default;
-  // The terminal's owner and state, if any tenant has it. `for_update`: inside a transaction,
+  // The tenant's terminal of this serial, if it has one. `for_update`: inside a transaction,
   // held against other relay nodes until it ends (PostgreSQL row lock).
-  virtual Result<std::optional<DeviceOwner>> ownerOf(const std::string& serial,
-                                                     bool for_update = false) = 0;
-  // Registers an unknown terminal as pending for the tenant of `site`; false if it existed
+  virtual Result<std::optional<DeviceState>> find(const std::string& tenant_id,
+                                                  const std::string& serial,
+                                                  bool for_update = false) = 0;
+  // Registers a terminal the tenant of `site` does not have as pending; false if it existed
   // (another node may have registered it a moment ago).
   virtual Result<bool> addPending(const Site& site,
                                   const std::string& serial,
                                   const std::string& name,
                                   UtcMillis now) = 0;
   // Records a status report for a terminal of `site`'s tenant (creating it as pending when
-  // new): status, online, last seen and site; `name` only if the device has none yet. Nothing
-  // changes for a terminal of another tenant.
+  // new): status, online, last seen and site; `name` only if the device has none yet.
   virtual Status recordStatus(const Site& site,
                               const std::string& serial,
                               const std::string& status_json,
@@ -57,7 +58,7 @@ class DeviceSightings {
   // Serials of `site`'s terminals that are online.
   virtual Result<std::vector<std::string>> onlineAtSite(const Site& site) = 0;
   // Marks a terminal offline; false if it was offline already (another node did it).
-  virtual Result<bool> markOffline(const std::string& serial) = 0;
+  virtual Result<bool> markOffline(const std::string& tenant_id, const std::string& serial) = 0;
 };
 
 }  // namespace punchlink::relay

@@ -51,9 +51,9 @@ struct Device {
   UtcMillis created_at{};
 };
 
-// A terminal as ingest sees it: by serial, whichever tenant owns it.
-struct DeviceOwner {
-  std::string tenant_id;
+// A terminal as ingest sees it: what its events name it by, and whether it is online.
+struct DeviceState {
+  std::string site_id;
   std::string name;
   std::string location;
   bool online = false;

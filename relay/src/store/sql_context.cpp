@@ -38,9 +38,10 @@ Status SqlContext::applyMigrations(UtcMillis now) {
     if (*row) {
       continue;
     }
-    const std::string ddl = db_->dialect() == sql::Dialect::Postgres
-                                ? sql::postgresSchema(all[i].sql)
-                                : std::string(all[i].sql);
+    const bool postgres = db_->dialect() == sql::Dialect::Postgres;
+    const std::string ddl = !postgres                     ? std::string(all[i].sql)
+                            : all[i].postgres_sql.empty() ? sql::postgresSchema(all[i].sql)
+                                                          : std::string(all[i].postgres_sql);
     auto status = db_->transaction([&]() -> Status {
       if (auto done = db_->exec(ddl); !done) {
         return done;

@@ -52,23 +52,24 @@ Result<Device> SqlDevices::registerDevice(const std::string& tenant_id,
                                           const std::string& location) {
   const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
   return sql_.write([&](sql::Database& db) -> Result<Device> {
-    auto owner = db.query("SELECT tenant_id, registration FROM devices WHERE serial = ?", serial);
-    if (!owner) {
-      return owner.error();
+    auto existing = db.query("SELECT registration FROM devices WHERE tenant_id = ? AND serial = ?",
+                             tenant_id, serial);
+    if (!existing) {
+      return existing.error();
     }
-    auto row = owner->first([](sql::Statement& r) { return std::pair{r.text(0), r.text(1)}; });
+    auto row = existing->first([](sql::Statement& r) { return r.text(0); });
     if (!row) {
       return row.error();
     }
-    if (*row && ((*row)->first != tenant_id || (*row)->second == "registered")) {
-      return makeError(ErrorCode::Conflict, "device " + serial + " is already registered");
+    if (*row && **row == "registered") {
+      return makeError(ErrorCode::Conflict, "device " + serial + " is already registered",
+                       "change it with PATCH /v1/devices/" + serial);
     }
     // A pending device (seen in punches before) becomes registered; otherwise a new row.
     if (auto upserted = db.run(
             "INSERT INTO devices(serial, tenant_id, name, location, registration, created_at) "
-            "VALUES (?, ?, ?, ?, 'registered', ?) ON CONFLICT(serial) DO UPDATE SET "
-            "name = excluded.name, location = excluded.location, registration = 'registered' "
-            "WHERE devices.tenant_id = excluded.tenant_id",
+            "VALUES (?, ?, ?, ?, 'registered', ?) ON CONFLICT(tenant_id, serial) DO UPDATE SET "
+            "name = excluded.name, location = excluded.location, registration = 'registered'",
             serial, tenant_id, name, location, secondsText(now));
         !upserted) {
       return upserted.error();
@@ -130,19 +131,22 @@ Status SqlDevices::deleteDevice(const std::string& tenant_id, const std::string&
   return {};
 }
 
-Result<std::optional<DeviceOwner>> SqlDevices::ownerOf(const std::string& serial, bool for_update) {
-  return sql_.with([&](sql::Database& db) -> Result<std::optional<DeviceOwner>> {
+Result<std::optional<DeviceState>> SqlDevices::find(const std::string& tenant_id,
+                                                    const std::string& serial,
+                                                    bool for_update) {
+  return sql_.with([&](sql::Database& db) -> Result<std::optional<DeviceState>> {
     // On PostgreSQL the row stays locked until the caller's commit, so of two nodes recording
     // the same change only the first sees it as a change.
-    auto rows = db.query(
-        std::string("SELECT tenant_id, name, location, online FROM devices WHERE serial = ?") +
-            (for_update && db.dialect() == sql::Dialect::Postgres ? " FOR UPDATE" : ""),
-        serial);
+    auto rows =
+        db.query(std::string("SELECT COALESCE(site_id, ''), name, location, online FROM devices "
+                             "WHERE tenant_id = ? AND serial = ?") +
+                     (for_update && db.dialect() == sql::Dialect::Postgres ? " FOR UPDATE" : ""),
+                 tenant_id, serial);
     if (!rows) {
       return rows.error();
     }
     return rows->first([](sql::Statement& row) {
-      return DeviceOwner{row.text(0), row.text(1), row.text(2), row.integer(3) != 0};
+      return DeviceState{row.text(0), row.text(1), row.text(2), row.integer(3) != 0};
     });
   });
 }
@@ -154,7 +158,7 @@ Result<bool> SqlDevices::addPending(const Site& site,
   auto added = sql_.with([&](sql::Database& db) {
     return db.run(
         "INSERT INTO devices(serial, tenant_id, site_id, name, registration, created_at) "
-        "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT(serial) DO NOTHING",
+        "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT(tenant_id, serial) DO NOTHING",
         serial, site.tenant_id, site.id, name, secondsText(now));
   });
   if (!added) {
@@ -170,14 +174,14 @@ Status SqlDevices::recordStatus(const Site& site,
                                 bool online,
                                 UtcMillis now) {
   return sql_.with([&](sql::Database& db) {
-    // A name set through the API is kept; the WHERE leaves another tenant's row alone.
+    // A name set through the API is kept.
     return done(
         db.run("INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
                "last_seen, created_at, name) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?) "
-               "ON CONFLICT(serial) DO UPDATE SET status_json = excluded.status_json, online = "
-               "excluded.online, last_seen = excluded.last_seen, site_id = excluded.site_id, "
-               "name = CASE WHEN devices.name = '' THEN excluded.name ELSE devices.name END "
-               "WHERE devices.tenant_id = excluded.tenant_id",
+               "ON CONFLICT(tenant_id, serial) DO UPDATE SET status_json = excluded.status_json, "
+               "online = excluded.online, last_seen = excluded.last_seen, site_id = "
+               "excluded.site_id, "
+               "name = CASE WHEN devices.name = '' THEN excluded.name ELSE devices.name END",
                serial, site.tenant_id, site.id, status_json, online, secondsText(now),
                secondsText(now), name));
   });
@@ -195,9 +199,10 @@ Result<std::vector<std::string>> SqlDevices::onlineAtSite(const Site& site) {
   });
 }
 
-Result<bool> SqlDevices::markOffline(const std::string& serial) {
+Result<bool> SqlDevices::markOffline(const std::string& tenant_id, const std::string& serial) {
   auto changed = sql_.with([&](sql::Database& db) {
-    return db.run("UPDATE devices SET online = 0 WHERE serial = ? AND online = 1", serial);
+    return db.run("UPDATE devices SET online = 0 WHERE tenant_id = ? AND serial = ? AND online = 1",
+                  tenant_id, serial);
   });
   if (!changed) {
     return changed.error();

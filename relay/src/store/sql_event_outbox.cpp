@@ -89,7 +89,7 @@ Result<std::size_t> SqlEventOutbox::record(const std::string& tenant_id,
   return sql_.write([&](sql::Database& db) -> Result<std::size_t> {
     auto added = db.run(
         "INSERT INTO events(event_id, tenant_id, event_type, body, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(tenant_id, event_id) DO NOTHING",
         event.id, tenant_id, events::eventTypeName(event.type), event.body, millisText(now));
     if (!added) {
       return added.error();

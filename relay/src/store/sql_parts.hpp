@@ -70,7 +70,9 @@ class SqlDevices final : public DeviceRegistry, public DeviceSightings {
   Status deleteDevice(const std::string& tenant_id, const std::string& serial) override;
 
   // DeviceSightings
-  Result<std::optional<DeviceOwner>> ownerOf(const std::string& serial, bool for_update) override;
+  Result<std::optional<DeviceState>> find(const std::string& tenant_id,
+                                          const std::string& serial,
+                                          bool for_update) override;
   Result<bool> addPending(const Site& site,
                           const std::string& serial,
                           const std::string& name,
@@ -82,7 +84,7 @@ class SqlDevices final : public DeviceRegistry, public DeviceSightings {
                       bool online,
                       UtcMillis now) override;
   Result<std::vector<std::string>> onlineAtSite(const Site& site) override;
-  Result<bool> markOffline(const std::string& serial) override;
+  Result<bool> markOffline(const std::string& tenant_id, const std::string& serial) override;
 
  private:
   Result<std::vector<Device>> query(sql::Database& db,

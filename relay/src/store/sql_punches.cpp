@@ -19,7 +19,7 @@ Result<bool> SqlPunches::appendPunch(const Site& site,
     auto added = db.run(
         "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
         "punch_type, method, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(event_id) DO NOTHING",
+        "ON CONFLICT(tenant_id, event_id) DO NOTHING",
         punch.event_id, site.tenant_id, site.id, punch.device_serial, punch.user_id,
         punch.timestamp, punch.punch_type, punch.method, received.payload,
         secondsText(received_at));

@@ -8,6 +8,7 @@
 #include <punchlink/contract/topics.hpp>
 #include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/manual_clock.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 #include <punchlink/testing/recording_publisher.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
@@ -34,12 +35,11 @@ class UplinkTest : public ::testing::Test {
     std::vector<OutboxPunch> punches;
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
-      char hex[25];
-      std::snprintf(hex, sizeof hex, "%024x", ++next_);
       contract::Punch punch;
-      punch.event_id = std::string("evt_") + hex;
       punch.device_serial = "SN1";
-      punch.user_id = std::to_string(next_);
+      punch.user_id = std::to_string(++next_);
+      punch.local_time = "2026-03-27 08:30:12";
+      punch.event_id = testing::punchEventId("SN1", punch.user_id, punch.local_time);
       punch.timestamp = "2026-03-27T08:30:12Z";
       punches.push_back({punch.event_id, "SN1", contract::encodePunch(punch)});
       ids.push_back(punch.event_id);
@@ -88,7 +88,8 @@ TEST_F(UplinkTest, PublishesTheOutboxInBatchesAndReleasesWhatTheRelayAcks) {
   uplink.onAck(contract::encodeAck({first.batch_id, {ids[0], ids[1]}, {}}));
   EXPECT_EQ(pending(), 1);
   // A rejection is final too: the relay has looked at the punch and will never take it.
-  uplink.onAck(contract::encodeAck({"b", {}, {{ids[2], "device belongs to another tenant"}}}));
+  uplink.onAck(contract::encodeAck(
+      {"b", {}, {{ids[2], "event_id does not match device_serial, user_id and local_time"}}}));
   EXPECT_EQ(pending(), 0);
   uplink.stop(0ms);  // its thread counts a batch just after publishing it
   const auto stats = uplink.stats();

@@ -1,5 +1,6 @@
 // The agent <-> relay MQTT contract: every payload's encoder and decoder (round trips, golden
 // bytes, hostile input) and docs/mqtt-contract.md checked against the module.
+#include <punchlink/common/event_id.hpp>
 #include <punchlink/contract/ack.hpp>
 #include <punchlink/contract/agent_status.hpp>
 #include <punchlink/contract/command.hpp>
@@ -79,14 +80,17 @@ TEST(Topics, SiteIds) {
 
 // ---- punches ----
 
-Punch samplePunch(const std::string& hex24 = "15a4c20895b89a8a87165f04") {
+// The n-th punch of user 1003 on the terminal, n seconds after the first; its id derived from
+// serial, user and local time as the relay checks it.
+Punch samplePunch(int n = 0) {
   Punch punch;
-  punch.event_id = "evt_" + hex24;
+  const auto local = *parseLocalTime("2026-03-27 08:30:12") + std::chrono::seconds{n};
+  punch.event_id = makeEventId("CQZ7231560042", "1003", local);
   punch.device_serial = "CQZ7231560042";
   punch.device_name = "door-1";
   punch.user_id = "1003";
   punch.timestamp = "2026-03-27T07:30:12Z";
-  punch.local_time = "2026-03-27 08:30:12";
+  punch.local_time = formatLocalTime(local);
   punch.time_zone = "Europe/Berlin";
   punch.state = 0;
   punch.verify = 1;
@@ -106,7 +110,7 @@ std::string batchOf(const std::string& site, const json& punches) {
 
 TEST(PunchBatch, EncodedPunchHasTheDocumentedKeyOrder) {
   EXPECT_EQ(encodePunch(samplePunch()),
-            R"({"event_id":"evt_15a4c20895b89a8a87165f04","device_serial":"CQZ7231560042",)"
+            R"({"event_id":"evt_7948d791613c1af3e4f12fd1","device_serial":"CQZ7231560042",)"
             R"("device_name":"door-1","user_id":"1003","timestamp":"2026-03-27T07:30:12Z",)"
             R"("local_time":"2026-03-27 08:30:12","time_zone":"Europe/Berlin","state":0,)"
             R"("verify":1,"method":"Fingerprint","workcode":0,"source":"realtime",)"
@@ -114,7 +118,7 @@ TEST(PunchBatch, EncodedPunchHasTheDocumentedKeyOrder) {
 }
 
 TEST(PunchBatch, RoundTrip) {
-  Punch second = samplePunch("aaaaaaaaaaaaaaaaaaaaaaaa");
+  Punch second = samplePunch(1);
   second.punch_type.clear();
   second.state = 255;
   second.workcode = 7;
@@ -159,21 +163,20 @@ TEST(PunchBatch, RefusesWholeBatchesThatCannotBeAcked) {
 }
 
 TEST(PunchBatch, RejectsBadPunchesOneByOneWithReasons) {
-  json bad_time = json::parse(encodePunch(samplePunch("aaaaaaaaaaaaaaaaaaaaaaaa")));
+  json bad_time = json::parse(encodePunch(samplePunch(1)));
   bad_time["timestamp"] = "yesterday";
-  json no_user = json::parse(encodePunch(samplePunch("bbbbbbbbbbbbbbbbbbbbbbbb")));
+  json no_user = json::parse(encodePunch(samplePunch(2)));
   no_user.erase("user_id");
   json bad_id = json::parse(encodePunch(samplePunch()));
   bad_id["event_id"] = "evt_XYZ";
-  json nul_user = json::parse(encodePunch(samplePunch("dddddddddddddddddddddddd")));
+  json nul_user = json::parse(encodePunch(samplePunch(4)));
   nul_user["user_id"] = std::string("EMP\0X", 5);  // PostgreSQL text cannot hold it
-  json bad_state = json::parse(encodePunch(samplePunch("eeeeeeeeeeeeeeeeeeeeeeee")));
+  json bad_state = json::parse(encodePunch(samplePunch(5)));
   bad_state["state"] = "zero";
-  const auto batch = decodePunchBatch(
-      batchOf("s",
-              json::array({bad_time, no_user, bad_id, 42, nul_user, bad_state,
-                           json::parse(encodePunch(samplePunch("cccccccccccccccccccccccc")))})),
-      "s");
+  const auto batch =
+      decodePunchBatch(batchOf("s", json::array({bad_time, no_user, bad_id, 42, nul_user, bad_state,
+                                                 json::parse(encodePunch(samplePunch(3)))})),
+                       "s");
   ASSERT_TRUE(batch.ok());
   EXPECT_EQ(batch->punches.size(), 1U);
   ASSERT_EQ(batch->rejected.size(), 5U);
@@ -185,8 +188,30 @@ TEST(PunchBatch, RejectsBadPunchesOneByOneWithReasons) {
   EXPECT_EQ(batch->rejected[4].reason, "state must be an integer");
 }
 
+TEST(PunchBatch, AnIdThatIsNotTheOnesOfItsSerialUserAndTimeIsRejected) {
+  // A site replaying ids it made up (or another tenant's) to shadow real punches.
+  json forged = json::parse(encodePunch(samplePunch()));
+  forged["event_id"] = "evt_" + std::string(24, 'a');
+  json moved = json::parse(encodePunch(samplePunch()));
+  moved["local_time"] = "2026-03-27 08:30:13";  // the id of another second
+  json no_local = json::parse(encodePunch(samplePunch()));
+  no_local.erase("local_time");
+  const auto batch = decodePunchBatch(
+      batchOf("s",
+              json::array({forged, moved, no_local, json::parse(encodePunch(samplePunch(1)))})),
+      "s");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->punches.size(), 1U);
+  ASSERT_EQ(batch->rejected.size(), 3U);
+  EXPECT_EQ(batch->rejected[0].reason,
+            "event_id does not match device_serial, user_id and local_time");
+  EXPECT_EQ(batch->rejected[1].reason,
+            "event_id does not match device_serial, user_id and local_time");
+  EXPECT_EQ(batch->rejected[2].reason, "local_time is required");
+}
+
 TEST(PunchBatch, EventIds) {
-  EXPECT_TRUE(isValidEventId("evt_15a4c20895b89a8a87165f04"));
+  EXPECT_TRUE(isValidEventId("evt_7948d791613c1af3e4f12fd1"));
   EXPECT_FALSE(isValidEventId("evt_15A4C20895B89A8A87165F04"));
   EXPECT_FALSE(isValidEventId("evt_15a4c20895b89a8a87165f0"));
   EXPECT_FALSE(isValidEventId("xyz_15a4c20895b89a8a87165f04"));
@@ -196,9 +221,9 @@ TEST(PunchBatch, EventIds) {
 
 TEST(Ack, RoundTrip) {
   const Ack ack{"b1",
-                {"evt_15a4c20895b89a8a87165f04"},
+                {"evt_7948d791613c1af3e4f12fd1"},
                 {{"evt_XYZ", "event_id must be evt_ and 24 hex digits"}}};
-  EXPECT_EQ(encodeAck(ack), R"({"batch_id":"b1","acked":["evt_15a4c20895b89a8a87165f04"],)"
+  EXPECT_EQ(encodeAck(ack), R"({"batch_id":"b1","acked":["evt_7948d791613c1af3e4f12fd1"],)"
                             R"("rejected":[{"event_id":"evt_XYZ",)"
                             R"("reason":"event_id must be evt_ and 24 hex digits"}]})");
   EXPECT_EQ(decodeAck(encodeAck(ack)).value(), ack);

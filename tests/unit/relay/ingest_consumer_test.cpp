@@ -10,6 +10,7 @@
 #include <punchlink/contract/topics.hpp>
 #include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/postgres_server.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 #include <punchlink/testing/recording_publisher.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
@@ -46,12 +47,13 @@ class IngestConsumerTest : public ::testing::Test {
   }
 
   static json punch(int n, const std::string& serial = "SN1") {
-    char hex[25];
-    std::snprintf(hex, sizeof hex, "%024x", n);
-    return {{"event_id", std::string("evt_") + hex},
+    const std::string user = "EMP_" + std::to_string(n);
+    const std::string local_time = testing::nthLocalTime(n);
+    return {{"event_id", testing::punchEventId(serial, user, local_time)},
             {"device_serial", serial},
-            {"user_id", "EMP_" + std::to_string(n)},
-            {"timestamp", "2026-03-27T08:30:12Z"}};
+            {"user_id", user},
+            {"timestamp", "2026-03-27T08:30:12Z"},
+            {"local_time", local_time}};
   }
 
   static std::string batch(const std::string& site, const json& punches) {
@@ -100,14 +102,23 @@ TEST_F(IngestConsumerTest, ABatchNamingAnotherSiteOrFromAnUnknownSiteIsNeitherSt
   EXPECT_EQ(ingest_->stats().batches_refused, 2U);
 }
 
-TEST_F(IngestConsumerTest, AnotherTenantsTerminalIsRejectedByReasonNotStored) {
-  deliver(contract::SiteTopics("plant-1").punches(), batch("plant-1", json::array({punch(1)})));
+TEST_F(IngestConsumerTest, ASiteCannotShadowAnotherTenantsPunches) {
+  // Globex's site publishes the ids Acme's terminal will send (they are predictable), on a
+  // terminal of the same serial: they are Globex's own, and Acme's still arrive.
   deliver(contract::SiteTopics("globex-1").punches(),
-          batch("globex-1", json::array({punch(2, "SN1")})));
-  EXPECT_EQ(stored(globex_), 0);
-  const auto ack = contract::decodeAck(acks_.messages().at(1).payload).value();
+          batch("globex-1", json::array({punch(1), punch(2)})));
+  EXPECT_EQ(stored(globex_), 2);
+  deliver(contract::SiteTopics("plant-1").punches(),
+          batch("plant-1", json::array({punch(1), punch(2)})));
+  EXPECT_EQ(stored(acme_), 2);
+  // Ids it invents to match nothing are rejected by reason.
+  json forged = punch(3);
+  forged["event_id"] = "evt_" + std::string(24, '0');
+  deliver(contract::SiteTopics("globex-1").punches(), batch("globex-1", json::array({forged})));
+  const auto ack = contract::decodeAck(acks_.messages().back().payload).value();
   ASSERT_EQ(ack.rejected.size(), 1U);
-  EXPECT_NE(ack.rejected[0].reason.find("another tenant"), std::string::npos);
+  EXPECT_EQ(ack.rejected[0].reason,
+            "event_id does not match device_serial, user_id and local_time");
 }
 
 TEST_F(IngestConsumerTest, StatusesOfTheWrongShapeAreIgnoredAndGoodOnesRecorded) {

@@ -6,12 +6,14 @@
 #include "ingest/status_ingest.hpp"
 #include "store/migrations.hpp"
 #include "store/sql_database.hpp"
+#include "store/sql_dialect.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenancy.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/postgres_server.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -24,13 +26,15 @@ namespace {
 
 using nlohmann::json;
 
-json punchJson(const std::string& hex24, const std::string& serial = "SN1") {
-  return {{"event_id", "evt_" + hex24},
+// The n-th punch of EMP_001 on `serial`, with the id the relay derives for it.
+json punchJson(int n, const std::string& serial = "SN1") {
+  const std::string local_time = testing::nthLocalTime(n);
+  return {{"event_id", testing::punchEventId(serial, "EMP_001", local_time)},
           {"device_serial", serial},
           {"device_name", "door-1"},
           {"user_id", "EMP_001"},
           {"timestamp", "2026-03-27T08:30:12Z"},
-          {"local_time", "2026-03-27 09:30:12"},
+          {"local_time", local_time},
           {"time_zone", "Europe/Berlin"},
           {"state", 0},
           {"verify", 1},
@@ -47,8 +51,7 @@ std::string batchJson(const std::string& site, const json& punches) {
       .dump();
 }
 
-const std::string kHexA = "aaaaaaaaaaaaaaaaaaaaaaaa";
-const std::string kHexB = "bbbbbbbbbbbbbbbbbbbbbbbb";
+const std::string kHexA = "aaaaaaaaaaaaaaaaaaaaaaaa";  // an id stored by hand, not by ingest
 
 class SqlStoreTest : public ::testing::Test {
  protected:
@@ -125,6 +128,69 @@ TEST(Migrations, AreNumberedFromOneWithoutGaps) {
     EXPECT_EQ(all[i].file.substr(0, 5), prefix) << all[i].file;
     EXPECT_FALSE(all[i].sql.empty()) << all[i].file;
   }
+}
+
+// A database made by the relay before migration 7 (keys across tenants): its rows survive the
+// change of keys, on both engines.
+TEST(Migrations, PerTenantKeysKeepEveryRowOfAnOlderDatabase) {
+  testing::TempDir dir;
+  testing::RelayStorage storage{dir};
+  {
+    auto db = sql::open(storage.location()).value();
+    ASSERT_TRUE(db->exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "applied_at TEXT NOT NULL)")
+                    .ok());
+    const auto all = sql::migrations();
+    for (std::size_t i = 0; i < 6; ++i) {
+      const std::string ddl = db->dialect() == sql::Dialect::Postgres
+                                  ? sql::postgresSchema(all[i].sql)
+                                  : std::string(all[i].sql);
+      ASSERT_TRUE(db->exec(ddl).ok()) << all[i].file;
+      ASSERT_TRUE(db->run("INSERT INTO schema_migrations VALUES (?, '2026-01-01T00:00:00Z')",
+                          static_cast<std::int64_t>(i + 1))
+                      .ok());
+    }
+    for (const char* sql :
+         {"INSERT INTO tenants VALUES ('ten_a', 'Acme', '2026-01-01T00:00:00Z')",
+          "INSERT INTO devices(serial, tenant_id, site_id, name, registration, created_at) "
+          "VALUES ('SN1', 'ten_a', 'plant-1', 'door', 'registered', '2026-01-01T00:00:00Z')",
+          "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
+          "payload, received_at) VALUES ('evt_1', 'ten_a', 'plant-1', 'SN1', 'E1', "
+          "'2026-01-01T08:00:00Z', '{}', '2026-01-01T08:00:01Z')",
+          "INSERT INTO events VALUES ('evt_2', 'ten_a', 'device.online', '{}', "
+          "'2026-01-01T08:00:00Z')"}) {
+      ASSERT_TRUE(db->exec(sql).ok()) << sql;
+    }
+  }
+  testing::ManualClock clock;
+  auto store = openStore(storage.location(), clock).value();
+  ASSERT_TRUE(store->migrate().ok());
+  EXPECT_EQ(store->punches().countPunches("ten_a").value(), 1);
+  const auto device = store->devices().findDevice("ten_a", "SN1").value();
+  ASSERT_TRUE(device.has_value());
+  EXPECT_EQ(device->name, "door");
+  // The same serial and punch id in another tenant are that tenant's own now.
+  auto db = sql::open(storage.location()).value();
+  ASSERT_TRUE(
+      db->exec("INSERT INTO tenants VALUES ('ten_b', 'Globex', '2026-01-02T00:00:00Z')").ok());
+  EXPECT_TRUE(db->exec("INSERT INTO devices(serial, tenant_id, registration, created_at) VALUES "
+                       "('SN1', 'ten_b', 'pending', '2026-01-02T00:00:00Z')")
+                  .ok());
+  EXPECT_TRUE(db->exec("INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, "
+                       "timestamp, payload, received_at) VALUES ('evt_1', 'ten_b', 'b', 'SN1', "
+                       "'E1', 't', '{}', 't')")
+                  .ok());
+  EXPECT_FALSE(db->exec("INSERT INTO punches(event_id, tenant_id, site_id, device_serial, "
+                        "user_id, timestamp, payload, received_at) VALUES ('evt_1', 'ten_a', 'a', "
+                        "'SN1', 'E1', 't', '{}', 't')")
+                   .ok());
+  // New punches still number after the old ones (keyset cursors stay ordered).
+  auto seqs = db->prepare("SELECT seq FROM punches ORDER BY seq")
+                  .value()
+                  .all([](sql::Statement& row) { return row.integer(0); })
+                  .value();
+  ASSERT_EQ(seqs.size(), 2U);
+  EXPECT_LT(seqs[0], seqs[1]);
 }
 
 TEST_F(SqlStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
@@ -204,7 +270,7 @@ TEST_F(SqlStoreTest, APageWaitsForPunchesWhoseSeqWasTakenBeforeItsOwn) {
                       return done;
                     }
                     // ...while this node stores seq 2 and a client reads a page.
-                    EXPECT_TRUE(ingest(plant, json::array({punchJson(kHexB)})).ok());
+                    EXPECT_TRUE(ingest(plant, json::array({punchJson(2)})).ok());
                     page = std::async(std::launch::async, [&] {
                       return store_->punches().listPunches(acme.id, PunchFilter{});
                     });
@@ -225,7 +291,7 @@ TEST_F(SqlStoreTest, DeliveriesAreLeasedToOneNodeAndOnlyItRecordsTheOutcome) {
   const auto acme = tenant("Acme");
   const auto plant = site(acme.id, "plant-7");
   ASSERT_TRUE(addEndpoint(acme.id, "whk_1", "[]"));
-  ASSERT_TRUE(ingest(plant, json::array({punchJson(kHexA)})).ok());
+  ASSERT_TRUE(ingest(plant, json::array({punchJson(1)})).ok());
   DeliveryQueue& queue = store_->deliveryQueue();
   const UtcMillis t0 = now() + milliseconds{1000};
   const milliseconds lease{60'000};
@@ -262,11 +328,11 @@ TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) 
   const auto acme = tenant("Acme");
   const auto plant = site(acme.id, "plant-7");
   ASSERT_TRUE(addEndpoint(acme.id, "we_1", R"(["attendance.punch"])"));
-  const auto first = ingest(plant, json::array({punchJson(kHexA), punchJson(kHexB)})).value();
+  const auto first = ingest(plant, json::array({punchJson(1), punchJson(2)})).value();
   EXPECT_EQ(first.stored_new, 2U);
   EXPECT_EQ(first.acked.size(), 2U);
   EXPECT_EQ(first.deliveries_queued, 2U);
-  const auto replay = ingest(plant, json::array({punchJson(kHexA)})).value();
+  const auto replay = ingest(plant, json::array({punchJson(1)})).value();
   EXPECT_EQ(replay.stored_new, 0U);
   EXPECT_EQ(replay.acked.size(), 1U);  // acked again: the agent must stop sending it
   EXPECT_EQ(replay.deliveries_queued, 0U);
@@ -280,7 +346,7 @@ TEST_F(SqlStoreTest, AFailedIngestStoresNothingOfTheBatch) {
   ASSERT_TRUE(addEndpoint(acme.id, "we_1", "[]"));
   // The second punch cannot be stored (PostgreSQL refuses NUL in text, SQLite a NULL user):
   // the first, already inserted in the same transaction, must go with it.
-  auto good = batch("plant-7", json::array({punchJson(kHexA), punchJson(kHexB)}));
+  auto good = batch("plant-7", json::array({punchJson(1), punchJson(2)}));
   good.punches[1].payload = std::string("{\0}", 3);
   good.punches[1].punch.user_id = std::string("EMP\0", 4);
   const auto outcome = punches_->ingest(plant, good, now());
@@ -358,23 +424,35 @@ TEST_F(SqlStoreTest, AnAgentThatGoesAwayTakesItsOnlineTerminalsOfflineOnce) {
   EXPECT_FALSE(store_->devices().findDevice(acme.id, "SN1").value()->online);
 }
 
-TEST_F(SqlStoreTest, DevicesOfAnotherTenantAreRejectedAndNeverTouched) {
+TEST_F(SqlStoreTest, SerialsAndPunchIdsArePerTenant) {
   const auto acme = tenant("Acme");
   const auto globex = tenant("Globex");
   const auto acme_site = site(acme.id, "acme-1");
   const auto globex_site = site(globex.id, "globex-1");
-  ASSERT_TRUE(ingest(acme_site, json::array({punchJson(kHexA, "SN-ACME")})).ok());
-  const auto outcome = ingest(globex_site, json::array({punchJson(kHexB, "SN-ACME")})).value();
-  EXPECT_EQ(outcome.stored_new, 0U);
-  ASSERT_EQ(outcome.rejected.size(), 1U);
-  EXPECT_NE(outcome.rejected[0].reason.find("another tenant"), std::string::npos);
-  EXPECT_EQ(store_->punches().countPunches(globex.id).value(), 0);
-  // Nor can its status be reported from the other tenant's site.
+  ASSERT_TRUE(addEndpoint(acme.id, "whk_acme", "[]"));
+  // Globex squats Acme's serial and replays Acme's punch ids (they are predictable) before
+  // Acme's terminal sends them.
+  ASSERT_TRUE(store_->devices().registerDevice(globex.id, "SN-ACME", "squatted", "").ok());
+  ASSERT_TRUE(
+      ingest(globex_site, json::array({punchJson(1, "SN-ACME"), punchJson(2, "SN-ACME")})).ok());
   ASSERT_TRUE(deviceStatus(globex_site, "SN-ACME", true).ok());
+  // Acme's punches are still new to Acme: stored, acked, delivered.
+  const auto outcome =
+      ingest(acme_site, json::array({punchJson(1, "SN-ACME"), punchJson(2, "SN-ACME")})).value();
+  EXPECT_EQ(outcome.stored_new, 2U);
+  EXPECT_TRUE(outcome.rejected.empty());
+  EXPECT_EQ(outcome.deliveries_queued, 2U);
+  EXPECT_EQ(store_->punches().countPunches(acme.id).value(), 2);
+  // Acme's device is its own: pending, offline, at its site; registering it is no conflict.
   const auto device = store_->devices().findDevice(acme.id, "SN-ACME").value();
   ASSERT_TRUE(device.has_value());
   EXPECT_FALSE(device->online);
   EXPECT_EQ(device->site_id, "acme-1");
+  EXPECT_EQ(device->registration, "pending");
+  EXPECT_TRUE(store_->devices().registerDevice(acme.id, "SN-ACME", "door", "").ok());
+  EXPECT_EQ(store_->devices().registerDevice(acme.id, "SN-ACME", "door", "").error().code,
+            ErrorCode::Conflict);  // only its own registration counts
+  EXPECT_EQ(store_->devices().findDevice(globex.id, "SN-ACME").value()->name, "squatted");
 }
 
 TEST_F(SqlStoreTest, SitesAreUniqueAndValidated) {

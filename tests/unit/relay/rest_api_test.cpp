@@ -12,6 +12,7 @@
 #include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/ports.hpp>
 #include <punchlink/testing/postgres_server.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <Poco/URI.h>
@@ -118,16 +119,17 @@ class RestApiTest : public ::testing::Test {
   void storePunches(int count, const std::string& serial = "SN1") {
     json punches = json::array();
     for (int i = 0; i < count; ++i) {
-      char hex[25];
-      std::snprintf(hex, sizeof hex, "%024x", next_id_++);
+      const std::string user = i % 2 == 0 ? "EMP_001" : "EMP_002";
+      const std::string local_time = testing::nthLocalTime(next_id_++);
       const int minute = i % 60;
       char timestamp[32];
       std::snprintf(timestamp, sizeof timestamp, "2026-03-%02dT08:%02d:00Z", 1 + (i / 60) % 28,
                     minute);
-      punches.push_back({{"event_id", std::string("evt_") + hex},
+      punches.push_back({{"event_id", testing::punchEventId(serial, user, local_time)},
                          {"device_serial", serial},
-                         {"user_id", i % 2 == 0 ? "EMP_001" : "EMP_002"},
+                         {"user_id", user},
                          {"timestamp", timestamp},
+                         {"local_time", local_time},
                          {"punch_type", "CheckIn"},
                          {"method", "Fingerprint"}});
       if (punches.size() == 1000 || i == count - 1) {
@@ -286,6 +288,21 @@ TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_).body["data"].size(), 2U);  // + pending SN1
   EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", acme_key_).status, 200);
   EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).status, 404);
+}
+
+TEST_F(RestApiTest, ASerialAnotherTenantUsesIsNeitherRevealedNorBlocked) {
+  ASSERT_EQ(call("POST", "/v1/devices", acme_key_,
+                 R"({"serial_number":"AKJD193840129","name":"Acme door"})")
+                .status,
+            201);
+  // Globex registering the same serial learns nothing of Acme's (no 409) and gets its own.
+  const auto squat = call("POST", "/v1/devices", globex_key_,
+                          R"({"serial_number":"AKJD193840129","name":"Globex door"})");
+  ASSERT_EQ(squat.status, 201) << squat.body.dump();
+  EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).body["name"], "Acme door");
+  EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", globex_key_).body["name"], "Globex door");
+  EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", globex_key_).status, 200);
+  EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).status, 200);
 }
 
 TEST_F(RestApiTest, AMalformedStoredStatusCostsItsDetailsNotTheList) {

@@ -10,6 +10,7 @@
 #include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/manual_clock.hpp>
 #include <punchlink/testing/postgres_server.hpp>
+#include <punchlink/testing/punch_ids.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -107,15 +108,15 @@ class WebhookDispatcherTest : public ::testing::Test {
   }
 
   std::string punch() {
-    char hex[25];
-    std::snprintf(hex, sizeof hex, "%024x", ++next_);
-    const std::string id = std::string("evt_") + hex;
+    const std::string local_time = testing::nthLocalTime(++next_);
+    const std::string id = testing::punchEventId("SN1", "7", local_time);
     const json batch = {{"site_id", "plant-1"},
                         {"batch_id", "b"},
                         {"punches", json::array({{{"event_id", id},
                                                   {"device_serial", "SN1"},
                                                   {"user_id", "7"},
-                                                  {"timestamp", "2026-03-27T08:30:12Z"}}})}};
+                                                  {"timestamp", "2026-03-27T08:30:12Z"},
+                                                  {"local_time", local_time}}})}};
     PunchIngest ingest(store_->unitOfWork(), store_->sightings(), store_->punches(),
                        store_->users(), store_->outbox());
     EXPECT_TRUE(

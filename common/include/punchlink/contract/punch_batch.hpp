@@ -72,8 +72,9 @@ struct PunchBatch {
 bool isValidEventId(std::string_view id) noexcept;
 
 // Errors for a payload that is not a batch at all (nothing can be acked); PermissionDenied when
-// it names another site than the topic it came on. Bad punches land in `rejected`; a punch
-// without a usable event id cannot be named, so it is left out of both.
+// it names another site than the topic it came on. Bad punches land in `rejected`, among them a
+// punch whose event_id is not the one its serial, user and local time give; a punch without a
+// usable event id cannot be named, so it is left out of both.
 Result<PunchBatch> decodePunchBatch(std::string_view payload, std::string_view topic_site);
 
 }  // namespace punchlink::contract
