@@ -2,10 +2,7 @@
 
 #include "terminals/protocol_registry.hpp"
 
-#include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/units.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <set>
@@ -147,20 +144,6 @@ AgentConfig readConfig(YamlMap& root, const ProtocolRegistry& protocols) {
 }
 
 }  // namespace
-
-void readTimeZone(YamlMap& map, std::string_view key, std::string& zone_name) {
-  zone_name = map.get<std::string>(key, zone_name);
-  if (auto zone = TimeZone::find(zone_name); !zone) {
-    map.fail(key, zone.error().toString());
-  }
-}
-
-std::string yamlQuoted(const std::string& value) { return nlohmann::json(value).dump(); }
-
-TimeZone configuredZone(const std::string& zone_name) {
-  auto zone = TimeZone::find(zone_name);
-  return zone ? zone.value() : TimeZone::find("UTC").value();
-}
 
 Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc,
                                      const ProtocolRegistry& protocols) {

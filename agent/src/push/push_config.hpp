@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/agent_config.hpp"
+#include "terminals/terminal_config.hpp"
 
 #include <punchlink/common/yaml_read.hpp>
 
