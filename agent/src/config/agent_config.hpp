@@ -32,15 +32,13 @@ struct AgentConfig {
   std::vector<ProtocolSection> sections;
   std::vector<DeviceConfig> devices;
 
+  // What terminal protocols are given (TerminalProtocol::open); it refers into this config.
+  TerminalSetup terminalSetup() const { return {sections, devices}; }
+
   // The section of `protocol` as the type it made, or nullptr.
   template <typename T>
   const T* section(std::string_view protocol) const {
-    for (const auto& entry : sections) {
-      if (entry.protocol == protocol) {
-        return dynamic_cast<const T*>(entry.settings.get());
-      }
-    }
-    return nullptr;
+    return terminalSetup().section<T>(protocol);
   }
 };
 

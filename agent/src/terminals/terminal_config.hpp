@@ -1,6 +1,7 @@
 // The configuration terminal protocols read and are given: the settings each protocol makes of
 // a device entry and of its own section, and helpers for their parsers and describe(). config/
-// collects them into AgentConfig; protocols depend on this file, never on config/.
+// collects them into AgentConfig and lends protocols a TerminalSetup of it; protocols depend on
+// this file, never on config/.
 #pragma once
 
 #include <punchlink/common/time_zone.hpp>
@@ -8,6 +9,7 @@
 
 #include <memory>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -69,6 +71,25 @@ struct DeviceConfig {
 struct ProtocolSection {
   std::string protocol;
   ProtocolSettingsPtr settings;
+};
+
+// What a protocol's open() is given of the parsed configuration: every device (each protocol
+// takes those naming it) and the protocols' sections. A view into the configuration, which
+// outlives the call; terminals copy what they keep.
+struct TerminalSetup {
+  std::span<const ProtocolSection> sections;
+  std::span<const DeviceConfig> devices;
+
+  // The section of `protocol` as the type it made, or nullptr.
+  template <typename T>
+  const T* section(std::string_view protocol) const {
+    for (const auto& entry : sections) {
+      if (entry.protocol == protocol) {
+        return dynamic_cast<const T*>(entry.settings.get());
+      }
+    }
+    return nullptr;
+  }
 };
 
 // For protocols' parsers: reads an IANA zone name at `key` (keeping `zone_name` as the default)
