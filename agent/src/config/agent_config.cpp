@@ -150,24 +150,12 @@ Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc,
   return config::parseYamlConfig(doc, [&](YamlMap& root) { return readConfig(root, protocols); });
 }
 
-Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc) {
-  return parseAgentConfig(doc, builtinProtocols());
-}
-
 Result<AgentConfig> loadAgentConfig(const std::string& path, const ProtocolRegistry& protocols) {
   auto doc = config::YamlDocument::loadFile(path);
   if (!doc) {
     return doc.error();
   }
   return parseAgentConfig(*doc, protocols);
-}
-
-Result<AgentConfig> loadAgentConfig(const std::string& path) {
-  return loadAgentConfig(path, builtinProtocols());
-}
-
-std::string describeAgentConfig(const AgentConfig& config) {
-  return describeAgentConfig(config, builtinProtocols());
 }
 
 std::string describeAgentConfig(const AgentConfig& config, const ProtocolRegistry& protocols) {

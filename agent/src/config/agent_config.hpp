@@ -45,17 +45,14 @@ struct AgentConfig {
 class ProtocolRegistry;
 
 // Parses and validates; errors carry file:line:col and the key path. Reads password_file. Each
-// device (and each protocol's section) is read by the protocol it names, from `protocols`; the
-// overloads without it use builtinProtocols().
-Result<AgentConfig> loadAgentConfig(const std::string& path);
+// device (and each protocol's section) is read by the protocol it names, from `protocols`, so
+// this parser knows no protocol; app/builtin_protocols.hpp has overloads with the shipped ones.
 Result<AgentConfig> loadAgentConfig(const std::string& path, const ProtocolRegistry& protocols);
-Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc);
 Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc,
                                      const ProtocolRegistry& protocols);
 
 // The effective configuration as YAML, with secrets replaced by "<redacted>". A device's
 // `protocol` is printed when it is not the registry's default.
-std::string describeAgentConfig(const AgentConfig& config);
 std::string describeAgentConfig(const AgentConfig& config, const ProtocolRegistry& protocols);
 
 }  // namespace punchlink::agent

@@ -3,6 +3,7 @@
 // docs/agent-config.md, secrets must not leak from --check-config, and errors must be located.
 #include "config/agent_config.hpp"
 
+#include "app/builtin_protocols.hpp"
 #include "push/push_config.hpp"
 #include "zk_terminal/zk_device_config.hpp"
 

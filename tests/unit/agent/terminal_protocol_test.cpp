@@ -1,6 +1,7 @@
 // The terminal protocol registry: a protocol added to a registry reads its own device keys and
 // section and builds its own terminals, with no change to the config parser or the app; and the
 // two built-in protocols build their terminals from a parsed config.
+#include "app/builtin_protocols.hpp"
 #include "config/agent_config.hpp"
 #include "push/push_protocol.hpp"
 #include "terminals/protocol_registry.hpp"
