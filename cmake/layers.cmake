@@ -10,10 +10,22 @@ function(punchlink_layer_check target)
   target_link_libraries(${target}_layer_check PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,${target}>")
 endfunction()
 
-# punchlink_component(<name> <folder> SOURCES ... DEPENDS ... [PRIVATE ...]): the library
-# punchlink_<name> (alias punchlink::<name>) from <folder>'s sources, with its layer check.
+# punchlink_component(<name> SOURCES ... DEPENDS ... [PRIVATE ...]): the library
+# punchlink_<name> (alias punchlink::<name>) from sources under the calling folder's src/, with
+# its layer check. A folder of headers only gives no SOURCES: an INTERFACE library naming what
+# its headers need, so its dependents still say they use it; having no archive, it has no check.
 function(punchlink_component name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPENDS;PRIVATE")
+  if(NOT arg_SOURCES)
+    if(arg_PRIVATE)
+      message(FATAL_ERROR "punchlink_component(${name}): PRIVATE needs SOURCES")
+    endif()
+    add_library(punchlink_${name} INTERFACE)
+    add_library(punchlink::${name} ALIAS punchlink_${name})
+    target_include_directories(punchlink_${name} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+    target_link_libraries(punchlink_${name} INTERFACE ${arg_DEPENDS})
+    return()
+  endif()
   add_library(punchlink_${name} STATIC ${arg_SOURCES})
   add_library(punchlink::${name} ALIAS punchlink_${name})
   target_include_directories(punchlink_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)

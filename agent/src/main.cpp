@@ -1,6 +1,6 @@
 // punchlink-agent: argv → config → AgentApp → run → exit code. Nothing else lives here.
 #include "app/agent_app.hpp"
-#include "config/agent_config.hpp"
+#include "app/builtin_protocols.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>

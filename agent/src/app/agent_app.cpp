@@ -81,7 +81,7 @@ Status AgentApp::start() {
                             [this](std::size_t) { uplink_->wake(); }};
   const TerminalContext context{*outbox_, sinks, logger_, clock_, config_.status.interval};
   for (const auto& protocol : protocols_.all()) {
-    auto terminals = protocol->open(config_, context);
+    auto terminals = protocol->open(config_.terminalSetup(), context);
     if (!terminals) {
       return terminals.error();
     }

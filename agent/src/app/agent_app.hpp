@@ -2,6 +2,7 @@
 // protocol's terminals and the local status listener; wires them; starts them; stops them.
 #pragma once
 
+#include "app/builtin_protocols.hpp"
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"

@@ -2,10 +2,7 @@
 
 #include "terminals/protocol_registry.hpp"
 
-#include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/units.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <set>
@@ -148,27 +145,9 @@ AgentConfig readConfig(YamlMap& root, const ProtocolRegistry& protocols) {
 
 }  // namespace
 
-void readTimeZone(YamlMap& map, std::string_view key, std::string& zone_name) {
-  zone_name = map.get<std::string>(key, zone_name);
-  if (auto zone = TimeZone::find(zone_name); !zone) {
-    map.fail(key, zone.error().toString());
-  }
-}
-
-std::string yamlQuoted(const std::string& value) { return nlohmann::json(value).dump(); }
-
-TimeZone configuredZone(const std::string& zone_name) {
-  auto zone = TimeZone::find(zone_name);
-  return zone ? zone.value() : TimeZone::find("UTC").value();
-}
-
 Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc,
                                      const ProtocolRegistry& protocols) {
   return config::parseYamlConfig(doc, [&](YamlMap& root) { return readConfig(root, protocols); });
-}
-
-Result<AgentConfig> parseAgentConfig(const config::YamlDocument& doc) {
-  return parseAgentConfig(doc, builtinProtocols());
 }
 
 Result<AgentConfig> loadAgentConfig(const std::string& path, const ProtocolRegistry& protocols) {
@@ -177,14 +156,6 @@ Result<AgentConfig> loadAgentConfig(const std::string& path, const ProtocolRegis
     return doc.error();
   }
   return parseAgentConfig(*doc, protocols);
-}
-
-Result<AgentConfig> loadAgentConfig(const std::string& path) {
-  return loadAgentConfig(path, builtinProtocols());
-}
-
-std::string describeAgentConfig(const AgentConfig& config) {
-  return describeAgentConfig(config, builtinProtocols());
 }
 
 std::string describeAgentConfig(const AgentConfig& config, const ProtocolRegistry& protocols) {

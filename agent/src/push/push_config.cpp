@@ -82,15 +82,15 @@ void PushDeviceConfig::describe(std::ostream& out) const {
       << "    time_zone: " << q(time_zone) << "\n";
 }
 
-const PushConfig& pushConfig(const AgentConfig& config) {
+const PushConfig& pushConfig(const TerminalSetup& setup) {
   static const PushConfig kDefaults;
-  const auto* section = config.section<PushConfig>(kPushProtocolName);
+  const auto* section = setup.section<PushConfig>(kPushProtocolName);
   return section != nullptr ? *section : kDefaults;
 }
 
-bool servesPush(const AgentConfig& config) {
-  return pushConfig(config).accept_unknown ||
-         std::any_of(config.devices.begin(), config.devices.end(), [](const DeviceConfig& device) {
+bool servesPush(const TerminalSetup& setup) {
+  return pushConfig(setup).accept_unknown ||
+         std::any_of(setup.devices.begin(), setup.devices.end(), [](const DeviceConfig& device) {
            return device.protocol == kPushProtocolName;
          });
 }

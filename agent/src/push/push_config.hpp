@@ -2,7 +2,7 @@
 // push terminal's entry in `devices` (docs/agent-config.md#push, #devices).
 #pragma once
 
-#include "config/agent_config.hpp"
+#include "terminals/terminal_config.hpp"
 
 #include <punchlink/common/yaml_read.hpp>
 
@@ -46,8 +46,8 @@ PushConfig parsePushSection(config::YamlMap& map);
 PushDeviceConfig parsePushDevice(config::YamlMap& map);
 
 // The `push:` section of a parsed config (defaults if it has none).
-const PushConfig& pushConfig(const AgentConfig& config);
+const PushConfig& pushConfig(const TerminalSetup& setup);
 // The listener runs when a push terminal is configured or unknown ones are accepted.
-bool servesPush(const AgentConfig& config);
+bool servesPush(const TerminalSetup& setup);
 
 }  // namespace punchlink::agent

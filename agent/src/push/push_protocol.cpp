@@ -40,19 +40,19 @@ class PushProtocol final : public TerminalProtocol {
                                                              : PushConfig{});
   }
 
-  Result<TerminalGroupPtr> open(const AgentConfig& config,
+  Result<TerminalGroupPtr> open(const TerminalSetup& setup,
                                 const TerminalContext& context) const override {
-    if (!servesPush(config)) {
+    if (!servesPush(setup)) {
       return TerminalGroupPtr{};
     }
     std::vector<PushListener::Configured> terminals;
-    for (const auto& device : config.devices) {
+    for (const auto& device : setup.devices) {
       if (device.protocol == kPushProtocolName) {
         terminals.push_back({device.name, device.settingsAs<PushDeviceConfig>()});
       }
     }
     auto listener =
-        std::make_unique<PushListener>(pushConfig(config), std::move(terminals), context.outbox,
+        std::make_unique<PushListener>(pushConfig(setup), std::move(terminals), context.outbox,
                                        context.sinks, context.logger.child("push"), context.clock);
     if (auto listening = listener->start(); !listening) {
       return listening.error();

@@ -1,8 +1,5 @@
 #include "protocol_registry.hpp"
 
-#include "push/push_protocol.hpp"
-#include "zk_terminal/zk_protocol.hpp"
-
 #include <stdexcept>
 
 namespace punchlink::agent {
@@ -36,18 +33,6 @@ std::vector<std::string> ProtocolRegistry::names() const {
     out.emplace_back(protocol->name());
   }
   return out;
-}
-
-const ProtocolRegistry& builtinProtocols() {
-  // Listed here, not registered by static initializers in each folder: the linker drops object
-  // files of a static library that nothing references, and their order would be unspecified.
-  static const ProtocolRegistry registry = [] {
-    ProtocolRegistry protocols;
-    protocols.add(zk_terminal::makeZkProtocol());  // first: the default
-    protocols.add(makePushProtocol());
-    return protocols;
-  }();
-  return registry;
 }
 
 }  // namespace punchlink::agent

@@ -1,5 +1,5 @@
-// The terminal protocols the agent speaks, by name. builtinProtocols() is the list the agent
-// ships with; adding a protocol is a folder of its own plus one line in protocol_registry.cpp.
+// A set of terminal protocols, by name; the config parser and the app only iterate one. Which
+// protocols the agent ships with is app/builtin_protocols.cpp's list, not this folder's.
 #pragma once
 
 #include "terminals/terminal_protocol.hpp"
@@ -25,8 +25,5 @@ class ProtocolRegistry {
  private:
   std::vector<TerminalProtocolPtr> protocols_;
 };
-
-// ZK binary (the default) and push. Built once, never changed; safe from any thread.
-const ProtocolRegistry& builtinProtocols();
 
 }  // namespace punchlink::agent

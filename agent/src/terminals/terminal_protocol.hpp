@@ -3,9 +3,9 @@
 // app sees only these interfaces (protocol_registry.cpp lists the protocols).
 #pragma once
 
-#include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"
 #include "terminals/terminal.hpp"
+#include "terminals/terminal_config.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -74,9 +74,9 @@ class TerminalProtocol {
   // only when hasSection(), after the generic sections and before `devices`.
   virtual ProtocolSettingsPtr parseSection(config::YamlMap* map) const;
 
-  // Builds the terminals `config` gives this protocol and binds whatever they listen on.
+  // Builds the terminals `setup` gives this protocol and binds whatever they listen on.
   // nullptr when there is nothing to run. Errors are startup errors (the agent does not start).
-  virtual Result<TerminalGroupPtr> open(const AgentConfig& config,
+  virtual Result<TerminalGroupPtr> open(const TerminalSetup& setup,
                                         const TerminalContext& context) const = 0;
 };
 

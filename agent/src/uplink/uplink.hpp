@@ -5,8 +5,8 @@
 // Threads: run by its own thread; onAck() is called from the MQTT delivery thread.
 #pragma once
 
-#include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"
+#include "uplink/uplink_config.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>

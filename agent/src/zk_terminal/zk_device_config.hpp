@@ -2,7 +2,7 @@
 // connects, how it authenticates, and how punches are collected.
 #pragma once
 
-#include "config/agent_config.hpp"
+#include "terminals/terminal_config.hpp"
 
 #include <punchlink/common/yaml_read.hpp>
 

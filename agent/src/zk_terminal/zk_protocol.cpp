@@ -59,10 +59,10 @@ class ZkProtocol final : public TerminalProtocol {
     return std::make_shared<const ZkDeviceConfig>(parseZkDevice(map));
   }
 
-  Result<TerminalGroupPtr> open(const AgentConfig& config,
+  Result<TerminalGroupPtr> open(const TerminalSetup& setup,
                                 const TerminalContext& context) const override {
     std::vector<std::unique_ptr<DeviceSession>> sessions;
-    for (const auto& device : config.devices) {
+    for (const auto& device : setup.devices) {
       if (device.protocol == kName) {
         sessions.push_back(std::make_unique<DeviceSession>(
             device.name, device.settingsAs<ZkDeviceConfig>(), context.outbox,

@@ -3,6 +3,7 @@
 // docs/agent-config.md, secrets must not leak from --check-config, and errors must be located.
 #include "config/agent_config.hpp"
 
+#include "app/builtin_protocols.hpp"
 #include "push/push_config.hpp"
 #include "zk_terminal/zk_device_config.hpp"
 
@@ -223,9 +224,9 @@ TEST(AgentConfig, ShippedExampleParses) {
   const PushDeviceConfig& lobby = push(config.devices[2]);
   EXPECT_EQ(lobby.serial, "CQZ7231560042");
   EXPECT_EQ(lobby.host, "10.7.0.31");
-  EXPECT_TRUE(servesPush(config));
-  EXPECT_EQ(pushConfig(config).listen, "0.0.0.0:8081");
-  EXPECT_FALSE(pushConfig(config).accept_unknown);
+  EXPECT_TRUE(servesPush(config.terminalSetup()));
+  EXPECT_EQ(pushConfig(config.terminalSetup()).listen, "0.0.0.0:8081");
+  EXPECT_FALSE(pushConfig(config.terminalSetup()).accept_unknown);
 }
 
 // The example parses (above), and unknown keys are errors, so every key of the example is one the
@@ -436,13 +437,14 @@ TEST(AgentConfig, PushTerminalsAndTheListener) {
   EXPECT_EQ(gate.serial, "CKJF202560310");
   EXPECT_EQ(gate.host, "10.7.0.30");
   EXPECT_EQ(gate.time_zone, "Asia/Kolkata");
-  EXPECT_EQ(pushConfig(*config).listen, "0.0.0.0:8085");
-  EXPECT_EQ(pushConfig(*config).delay, 5s);
-  EXPECT_EQ(pushConfig(*config).max_body, 1U << 20U);
-  EXPECT_TRUE(servesPush(*config));
+  EXPECT_EQ(pushConfig(config->terminalSetup()).listen, "0.0.0.0:8085");
+  EXPECT_EQ(pushConfig(config->terminalSetup()).delay, 5s);
+  EXPECT_EQ(pushConfig(config->terminalSetup()).max_body, 1U << 20U);
+  EXPECT_TRUE(servesPush(config->terminalSetup()));
   // No push terminal and no discovery: no listener.
-  EXPECT_FALSE(servesPush(*parse(minimalConfig())));
-  EXPECT_TRUE(servesPush(*parse(minimalConfig() + "push:\n  accept_unknown: true\n")));
+  EXPECT_FALSE(servesPush(parse(minimalConfig())->terminalSetup()));
+  EXPECT_TRUE(
+      servesPush(parse(minimalConfig() + "push:\n  accept_unknown: true\n")->terminalSetup()));
   // --check-config shows the push settings and terminal.
   const std::string described = describeAgentConfig(*config);
   EXPECT_NE(described.find("push:\n  listen: \"0.0.0.0:8085\""), std::string::npos) << described;

@@ -1,6 +1,8 @@
 // The terminal protocol registry: a protocol added to a registry reads its own device keys and
 // section and builds its own terminals, with no change to the config parser or the app; and the
 // two built-in protocols build their terminals from a parsed config.
+#include "app/builtin_protocols.hpp"
+#include "config/agent_config.hpp"
 #include "push/push_protocol.hpp"
 #include "terminals/protocol_registry.hpp"
 #include "zk_terminal/zk_device_config.hpp"
@@ -90,9 +92,9 @@ class SerialLineProtocol final : public TerminalProtocol {
     return section;
   }
 
-  Result<TerminalGroupPtr> open(const AgentConfig& config, const TerminalContext&) const override {
+  Result<TerminalGroupPtr> open(const TerminalSetup& setup, const TerminalContext&) const override {
     auto group = std::make_unique<SerialLineGroup>();
-    for (const auto& device : config.devices) {
+    for (const auto& device : setup.devices) {
       if (device.protocol == name()) {
         group->terminals.push_back(std::make_unique<SerialLineTerminal>(device.name));
       }
@@ -215,7 +217,7 @@ TEST_F(BuiltinProtocolsTest, EachBuildsOnlyItsOwnTerminals) {
   ASSERT_TRUE(config.ok()) << config.error().toString();
 
   const auto zk = zk_terminal::makeZkProtocol(links.factory());
-  auto zk_terminals = zk->open(*config, context());
+  auto zk_terminals = zk->open(config->terminalSetup(), context());
   ASSERT_TRUE(zk_terminals.ok());
   ASSERT_NE(zk_terminals->get(), nullptr);
   std::vector<std::string> names;
@@ -226,11 +228,11 @@ TEST_F(BuiltinProtocolsTest, EachBuildsOnlyItsOwnTerminals) {
   EXPECT_EQ((*zk_terminals)->find(""), nullptr);
 
   // No push terminal and no discovery: the push protocol has nothing to run (and binds nothing).
-  auto push_terminals = makePushProtocol()->open(*config, context());
+  auto push_terminals = makePushProtocol()->open(config->terminalSetup(), context());
   ASSERT_TRUE(push_terminals.ok());
   EXPECT_EQ(push_terminals->get(), nullptr);
 
-  auto serial_terminals = protocols.find("serial")->open(*config, context());
+  auto serial_terminals = protocols.find("serial")->open(config->terminalSetup(), context());
   ASSERT_TRUE(serial_terminals.ok());
   EXPECT_NE((*serial_terminals)->find("canteen"), nullptr);
 }
