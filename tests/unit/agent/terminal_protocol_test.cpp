@@ -149,8 +149,9 @@ TEST(TerminalProtocols, AnAddedProtocolReadsItsOwnDevicesAndSection) {
   EXPECT_EQ(config->devices[0].protocol, "zk");
   EXPECT_EQ(config->devices[1].protocol, "serial");
   EXPECT_EQ(config->devices[1].settingsAs<SerialLineDevice>().port_path, "/dev/ttyUSB0");
-  ASSERT_NE(config->section<SerialLineSection>("serial"), nullptr);
-  EXPECT_EQ(config->section<SerialLineSection>("serial")->baud, 19200);
+  const SerialLineSection* section = config->section<SerialLineSection>("serial");
+  ASSERT_NE(section, nullptr);
+  EXPECT_EQ(section->baud, 19200);
   EXPECT_THROW((void)config->devices[1].settingsAs<zk_terminal::ZkDeviceConfig>(), std::bad_cast);
 
   const std::string described = describeAgentConfig(*config, protocols);
