@@ -62,6 +62,16 @@ Status AgentApp::start() {
 
   uplink_ = std::make_unique<Uplink>(config_.uplink, config_.site_id, *outbox_, *mqtt_,
                                      logger_.child("uplink"), clock_);
+  router_ = std::make_unique<CommandRouter>(
+      config_.site_id, *outbox_, *mqtt_,
+      [this](const std::string& key) { return findTerminal(key); }, config_.command_expiry,
+      logger_.child("commands"), clock_);
+  report_ = std::make_unique<AgentReport>(
+      ReportSources{
+          config_.site_id, agentVersion(), config_.outbox.max_size, started_at_, outbox_.get(),
+          uplink_.get(), mqtt_.get(),
+          [this](const std::function<void(Terminal&)>& visit) { forEachTerminal(visit); }},
+      clock_);
 
   if (!config_.status.listen.empty()) {
     auto server = StatusServer::start(config_.status.listen, {[this] { return statusJson(true); },
@@ -76,7 +86,7 @@ Status AgentApp::start() {
                               publishRetained(topics_.deviceStatus(key), json);
                             },
                             [this](const Command& command, const CommandOutcome& outcome) {
-                              publishCommandResult(command, outcome);
+                              router_->publishResult(command, outcome);
                             },
                             [this](std::size_t) { uplink_->wake(); }};
   const TerminalContext context{*outbox_, sinks, logger_, clock_, config_.status.interval};
@@ -148,81 +158,10 @@ void AgentApp::periodic() {
 }
 
 std::string AgentApp::statusJson(bool online) {
-  contract::AgentStatus status;
-  status.site_id = config_.site_id;
-  status.online = online;
-  status.agent_version = agentVersion();
-  status.started_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(started_at_));
-  status.broker_connected = mqtt_ && mqtt_->isConnected();
-  if (outbox_) {
-    if (auto stats = outbox_->stats()) {
-      contract::OutboxStatus outbox{
-          stats->pending, stats->total, stats->size_bytes, config_.outbox.max_size,
-          stats->alarm,   stats->full,  std::nullopt};
-      if (stats->oldest_pending_ms) {
-        outbox.oldest_pending_age_s = (nowMs() - *stats->oldest_pending_ms) / 1000;
-      }
-      status.outbox = outbox;
-    }
-  }
-  if (uplink_) {
-    const auto stats = uplink_->stats();
-    status.uplink = contract::UplinkStatus{stats.batches_sent, stats.punches_sent,
-                                           stats.punches_acked, stats.punches_rejected};
-  }
-  forEachTerminal([&](Terminal& device) {
-    std::string device_status = device.statusJson();
-    if (device_status.empty()) {
-      contract::DeviceStatus named;
-      named.name = device.name();
-      device_status = contract::encodeDeviceStatus(named);
-    }
-    status.devices.push_back(std::move(device_status));
-  });
-  return contract::encodeAgentStatus(status);
+  return report_ ? report_->statusJson(online) : std::string();
 }
 
-std::string AgentApp::metricsText() {
-  MetricsWriter out;
-  out.gauge("punchlink_agent_broker_connected", "1 while the agent is connected to the broker",
-            mqtt_ && mqtt_->isConnected() ? 1 : 0);
-  if (outbox_) {
-    if (auto stats = outbox_->stats()) {
-      out.gauge("punchlink_agent_outbox_pending", "Punches not yet acknowledged by the relay",
-                stats->pending);
-      out.gauge("punchlink_agent_outbox_rows", "Rows in the outbox (pending and retained)",
-                stats->total);
-      out.gauge("punchlink_agent_outbox_size_bytes", "Size of the outbox database",
-                static_cast<std::int64_t>(stats->size_bytes));
-      out.gauge("punchlink_agent_outbox_oldest_pending_age_seconds",
-                "Age of the oldest unacknowledged punch (0 when none)",
-                stats->oldest_pending_ms ? (nowMs() - *stats->oldest_pending_ms) / 1000 : 0);
-      out.gauge("punchlink_agent_outbox_alarm", "1 when the outbox is above its alarm size",
-                stats->alarm ? 1 : 0);
-    }
-  }
-  if (uplink_) {
-    const auto stats = uplink_->stats();
-    out.counter("punchlink_agent_batches_sent_total", "Punch batches published",
-                stats.batches_sent);
-    out.counter("punchlink_agent_punches_sent_total", "Punches published (resends included)",
-                stats.punches_sent);
-    out.counter("punchlink_agent_punches_acked_total", "Punches the relay acknowledged",
-                stats.punches_acked);
-    out.counter("punchlink_agent_punches_rejected_total", "Punches the relay rejected",
-                stats.punches_rejected);
-  }
-  std::int64_t online = 0;
-  std::int64_t terminals = 0;
-  forEachTerminal([&](Terminal& device) {
-    online += device.online() ? 1 : 0;
-    ++terminals;
-  });
-  out.gauge("punchlink_agent_devices", "Terminals configured (and push terminals discovered)",
-            terminals);
-  out.gauge("punchlink_agent_devices_online", "Terminals currently reachable", online);
-  return out.text();
-}
+std::string AgentApp::metricsText() { return report_ ? report_->metricsText() : std::string(); }
 
 void AgentApp::publishRetained(const std::string& topic, const std::string& payload) {
   if (!mqtt_ || !mqtt_->isConnected()) {
@@ -254,11 +193,11 @@ void AgentApp::onMessage(const mqtt_client::MqttMessage& message) {
   if (message.topic == topics_.acks()) {
     uplink_->onAck(message.payload);
   } else if (message.topic == topics_.commands()) {
-    onCommand(message.payload);
+    router_->onCommand(message.payload);
   }
 }
 
-Terminal* AgentApp::findDevice(const std::string& key) {
+Terminal* AgentApp::findTerminal(const std::string& key) {
   for (auto& terminals : terminals_) {
     if (Terminal* found = terminals->find(key)) {
       return found;
@@ -270,66 +209,6 @@ Terminal* AgentApp::findDevice(const std::string& key) {
 void AgentApp::forEachTerminal(const std::function<void(Terminal&)>& visit) {
   for (auto& terminals : terminals_) {
     terminals->forEach(visit);
-  }
-}
-
-void AgentApp::onCommand(const std::string& payload) {
-  auto command = contract::decodeCommand(payload);
-  if (!command) {
-    // Malformed: answer with a failure naming the problem (and the id, if it had one).
-    logger_.warn("rejected a malformed command", {{"error", command.error().message}});
-    const auto header = contract::peekCommandHeader(payload);
-    Command rejected;
-    rejected.command_id = command.error().hint;
-    rejected.device = header.device;
-    rejected.type_text = header.type.empty() ? "unknown" : header.type;
-    publishCommandResult(rejected, {false, command.error().message, ""});
-    return;
-  }
-  // Replays are idempotent: a finished command's stored result is published again.
-  if (auto stored = outbox_->commandResult(command->command_id); stored && stored->has_value()) {
-    (void)mqtt_->publish({topics_.commandResults(), **stored, 1, false, "", ""},
-                         std::chrono::seconds{5});
-    return;
-  }
-  {
-    const std::lock_guard lock(commands_mutex_);
-    if (!commands_in_flight_.insert(command->command_id).second) {
-      return;  // already queued or running
-    }
-  }
-  Terminal* device = findDevice(command->device);
-  if (device == nullptr) {
-    publishCommandResult(
-        *command,
-        {false, "no terminal \"" + command->device + "\" at site " + config_.site_id, ""});
-    return;
-  }
-  auto expires = clock_.now() + config_.command_expiry;
-  if (command->expires_at) {
-    expires = std::min<std::chrono::system_clock::time_point>(expires, *command->expires_at);
-  }
-  device->enqueue(std::move(command.value()), expires);
-}
-
-void AgentApp::publishCommandResult(const Command& command, const CommandOutcome& outcome) {
-  const std::string json = contract::encodeCommandResult(
-      {command.command_id, command.device,
-       command.type_text.empty() ? std::string(commandTypeName(command.type)) : command.type_text,
-       outcome.succeeded, outcome.error, outcome.result_json,
-       std::chrono::floor<std::chrono::seconds>(clock_.now())});
-  if (!command.command_id.empty()) {
-    (void)outbox_->saveCommandResult(command.command_id, json, nowMs());
-    const std::lock_guard lock(commands_mutex_);
-    commands_in_flight_.erase(command.command_id);
-  }
-  if (mqtt_) {
-    if (auto published = mqtt_->publish({topics_.commandResults(), json, 1, false, "", ""},
-                                        std::chrono::seconds{5});
-        !published) {
-      logger_.warn("cannot publish a command result; it is stored and sent again on replay",
-                   {{"command_id", command.command_id}, {"error", published.error().toString()}});
-    }
   }
 }
 
@@ -349,6 +228,8 @@ void AgentApp::stop() {
   publishRetained(topics_.status(), statusJson(false));
   mqtt_->stop();
   terminals_.clear();
+  router_.reset();
+  report_.reset();
   uplink_.reset();
   mqtt_.reset();
   outbox_.reset();

@@ -2,7 +2,9 @@
 // protocol's terminals and the local status listener; wires them; starts them; stops them.
 #pragma once
 
+#include "app/agent_report.hpp"
 #include "app/builtin_protocols.hpp"
+#include "app/command_router.hpp"
 #include "commands/command.hpp"
 #include "config/agent_config.hpp"
 #include "outbox/outbox.hpp"
@@ -61,11 +63,9 @@ class AgentApp {
  private:
   void onMessage(const mqtt_client::MqttMessage& message);
   void onConnection(bool connected);
-  void onCommand(const std::string& payload);
-  void publishCommandResult(const Command& command, const CommandOutcome& outcome);
   void publishRetained(const std::string& topic, const std::string& payload);
   void periodic();
-  Terminal* findDevice(const std::string& key);
+  Terminal* findTerminal(const std::string& key);
   void forEachTerminal(const std::function<void(Terminal&)>& visit);
   std::int64_t nowMs() const;
 
@@ -77,10 +77,10 @@ class AgentApp {
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<Uplink> uplink_;
+  std::unique_ptr<CommandRouter> router_;
+  std::unique_ptr<AgentReport> report_;
   std::vector<TerminalGroupPtr> terminals_;  // one per protocol that has terminals
   StatusServerPtr status_server_;            // /healthz, /status and /metrics on status.listen
-  std::mutex commands_mutex_;
-  std::set<std::string> commands_in_flight_;
   std::mutex outbox_alarm_mutex_;
   bool outbox_alarm_ = false;
   bool started_ = false;
