@@ -157,6 +157,20 @@ class Database {
     return changes();
   }
 
+  // The first column of the first row as an integer (a COUNT, say); 0 when there is no row.
+  template <typename... Values>
+  Result<std::int64_t> scalar(std::string_view sql, const Values&... values) {
+    auto statement = query(sql, values...);
+    if (!statement) {
+      return statement.error();
+    }
+    auto row = statement->first([](Statement& r) { return r.integer(0); });
+    if (!row) {
+      return row.error();
+    }
+    return row->value_or(0);
+  }
+
   // BEGIN … COMMIT around `body`; rolled back if `body` (or the commit) fails. On SQLite the
   // transaction takes the write lock at once (BEGIN IMMEDIATE), as every store transaction
   // writes. Called inside another transaction, `body` joins it (its durability is the outer

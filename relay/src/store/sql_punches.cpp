@@ -77,16 +77,8 @@ Result<std::vector<StoredPunch>> SqlPunches::listPunches(const std::string& tena
 }
 
 Result<std::int64_t> SqlPunches::countPunches(const std::string& tenant_id) {
-  return sql_.with([&](sql::Database& db) -> Result<std::int64_t> {
-    auto rows = db.query("SELECT COUNT(*) FROM punches WHERE tenant_id = ?", tenant_id);
-    if (!rows) {
-      return rows.error();
-    }
-    auto count = rows->first([](sql::Statement& row) { return row.integer(0); });
-    if (!count) {
-      return count.error();
-    }
-    return count->value_or(0);
+  return sql_.with([&](sql::Database& db) {
+    return db.scalar("SELECT COUNT(*) FROM punches WHERE tenant_id = ?", tenant_id);
   });
 }
 
