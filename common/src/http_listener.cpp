@@ -2,9 +2,18 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
 
 namespace punchlink {
 
@@ -36,18 +45,208 @@ class FunctionFactory final : public Poco::Net::HTTPRequestHandlerFactory {
   HttpHandler handler_;  // lives as long as the server, which owns the factory
 };
 
+// The open connections: how many per client address, and when each must be gone. A thread
+// shuts down the sockets past their deadline, which ends the blocked read or write serving them.
+class ConnectionGuard {
+ public:
+  ConnectionGuard(std::chrono::milliseconds deadline, int per_address)
+      : deadline_(deadline), per_address_(per_address), reaper_([this] { reap(); }) {}
+
+  ~ConnectionGuard() {
+    closeAll();
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    reaper_.join();
+  }
+
+  ConnectionGuard(const ConnectionGuard&) = delete;
+  ConnectionGuard& operator=(const ConnectionGuard&) = delete;
+  ConnectionGuard(ConnectionGuard&&) = delete;
+  ConnectionGuard& operator=(ConnectionGuard&&) = delete;
+
+  // False when the address has its share of connections already (the caller closes it).
+  bool admit(const Poco::Net::StreamSocket& socket, std::uint64_t& id) {
+    const std::string address = peerHost(socket);
+    const std::lock_guard lock(mutex_);
+    if (per_address_ > 0 && per_address_count_[address] >= per_address_) {
+      return false;
+    }
+    ++per_address_count_[address];
+    id = ++next_id_;
+    open_.emplace(id, Open{socket, address, std::chrono::steady_clock::now() + deadline_});
+    return true;
+  }
+
+  void release(std::uint64_t id) {
+    const std::lock_guard lock(mutex_);
+    const auto found = open_.find(id);
+    if (found == open_.end()) {
+      return;
+    }
+    if (--per_address_count_[found->second.address] <= 0) {
+      per_address_count_.erase(found->second.address);
+    }
+    open_.erase(found);
+  }
+
+  void closeAll() {
+    const std::lock_guard lock(mutex_);
+    for (auto& [id, open] : open_) {
+      shutdown(open.socket);
+    }
+  }
+
+ private:
+  struct Open {
+    Poco::Net::StreamSocket socket;
+    std::string address;
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  // IPv6 clients usually hold a whole /64, so that is what one client is.
+  static std::string peerHost(const Poco::Net::StreamSocket& socket) {
+    try {
+      const Poco::Net::IPAddress host = socket.peerAddress().host();
+      if (host.family() == Poco::Net::IPAddress::IPv6 && !host.isIPv4Mapped()) {
+        const auto* bytes = static_cast<const unsigned char*>(host.addr());
+        return std::string(reinterpret_cast<const char*>(bytes), 8) + "/64";
+      }
+      return host.toString();
+    } catch (const std::exception&) {
+      return "?";  // gone already; counted under one name until released
+    }
+  }
+
+  static void shutdown(Poco::Net::StreamSocket& socket) {
+    try {
+      socket.shutdown();
+    } catch (const std::exception&) {
+      // Closed already.
+    }
+  }
+
+  void reap() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds{200});
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& [id, open] : open_) {
+        if (open.deadline <= now) {
+          shutdown(open.socket);
+        }
+      }
+    }
+  }
+
+  std::chrono::milliseconds deadline_;
+  int per_address_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::uint64_t next_id_ = 0;
+  std::map<std::uint64_t, Open> open_;
+  std::map<std::string, int> per_address_count_;
+  std::thread reaper_;
+};
+
+// An HTTP connection admitted by the guard and released when it ends, however it ends.
+class GuardedConnection final : public Poco::Net::TCPServerConnection {
+ public:
+  GuardedConnection(const Poco::Net::StreamSocket& socket,
+                    Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                    ConnectionGuard& guard)
+      : TCPServerConnection(socket),
+        params_(std::move(params)),
+        factory_(std::move(factory)),
+        guard_(guard) {}
+
+  void run() override {
+    std::uint64_t id = 0;
+    if (!guard_.admit(socket(), id)) {
+      return;  // closed when this connection object goes
+    }
+    try {
+      Poco::Net::HTTPServerConnection connection(socket(), params_, factory_);
+      connection.run();
+    } catch (const std::exception&) {
+      // Shut down by the guard, or the client went away.
+    }
+    guard_.release(id);
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionGuard& guard_;
+};
+
+class GuardedFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  GuardedFactory(Poco::Net::HTTPServerParams::Ptr params,
+                 Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                 ConnectionGuard& guard)
+      : params_(std::move(params)), factory_(std::move(factory)), guard_(guard) {}
+
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new GuardedConnection(socket, params_, factory_, guard_);  // Poco takes ownership
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionGuard& guard_;
+};
+
+class PocoListener final : public HttpListener {
+ public:
+  PocoListener(Poco::Net::ServerSocket socket, HttpListenerOptions options, HttpHandler handler)
+      : guard_(options.connection_deadline, options.per_address) {
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(options.max_threads);
+    params->setMaxQueued(options.max_queued);
+    params->setKeepAlive(options.keep_alive);
+    // Each read and write too, so a stalled peer is noticed before the reaper's next round.
+    params->setTimeout(Poco::Timespan(options.connection_deadline.count() * 1000));
+    params->setKeepAliveTimeout(
+        Poco::Timespan(std::min<std::int64_t>(options.connection_deadline.count(), 15'000) * 1000));
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory = new FunctionFactory(std::move(handler));
+    server_ = std::make_unique<Poco::Net::TCPServer>(new GuardedFactory(params, factory, guard_),
+                                                     socket, params);
+    server_->start();
+  }
+
+  ~PocoListener() override { stopAll(true); }
+
+  PocoListener(const PocoListener&) = delete;
+  PocoListener& operator=(const PocoListener&) = delete;
+  PocoListener(PocoListener&&) = delete;
+  PocoListener& operator=(PocoListener&&) = delete;
+
+  void stopAll(bool /*abort_current*/) override {
+    if (!server_) {
+      return;
+    }
+    // Connections blocked on a client end now; then no thread is left waiting.
+    guard_.closeAll();
+    server_->stop();
+    server_.reset();
+  }
+
+ private:
+  ConnectionGuard guard_;  // outlives the server, whose connections refer to it
+  std::unique_ptr<Poco::Net::TCPServer> server_;
+};
+
 }  // namespace
 
-std::unique_ptr<Poco::Net::HTTPServer> startHttpListener(Poco::Net::ServerSocket socket,
-                                                         HttpListenerOptions options,
-                                                         HttpHandler handler) {
-  auto* params = new Poco::Net::HTTPServerParams;  // Poco takes ownership
-  params->setMaxThreads(options.max_threads);
-  params->setKeepAlive(options.keep_alive);
-  auto server = std::make_unique<Poco::Net::HTTPServer>(new FunctionFactory(std::move(handler)),
-                                                        socket, params);
-  server->start();
-  return server;
+HttpListenerPtr startHttpListener(Poco::Net::ServerSocket socket,
+                                  HttpListenerOptions options,
+                                  HttpHandler handler) {
+  return std::make_unique<PocoListener>(std::move(socket), options, std::move(handler));
 }
 
 }  // namespace punchlink

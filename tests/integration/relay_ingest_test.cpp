@@ -5,6 +5,7 @@
 #include <punchlink/common/mqtt_client.hpp>
 #include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/drip_client.hpp>
 #include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
@@ -430,6 +431,32 @@ TEST_F(RelayIngestTest, ASiteCannotTakeTheRelaysClientId) {
   EXPECT_EQ(testing::readFile(dir_.file("relay.log")).find("MQTT connection lost"),
             std::string::npos)
       << logs();
+}
+
+TEST_F(RelayIngestTest, DripFedConnectionsDoNotStarveTheApi) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  const std::string key = createApiKey(tenant);
+  std::string config = testing::readFile(relay_config_);
+  config.replace(config.find("http:\n"), 6, "http:\n  connection_deadline: 6s\n");
+  dir_.write("relay.yaml", config);
+  auto relay = startRelay();
+  // 40 connections that never finish their request: 20 from one host (held to its share of
+  // connections) and one each from 20 others (held until the deadline).
+  std::vector<std::string> sources(20, "127.0.0.2");
+  for (const auto& source : testing::loopbackSources(3, 20)) {
+    sources.push_back(source);
+  }
+  testing::DripClients drippers(http_port_, sources, 200ms);
+  std::this_thread::sleep_for(1s);  // every connection accepted and waiting for its request
+  EXPECT_LE(drippers.open(), 8 + 20);
+  const auto started = std::chrono::steady_clock::now();
+  const auto reply = api("GET", "/v1/devices", key);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_LT(took, 2s);
+  // The deadline closes every dripper, however slowly it keeps sending.
+  EXPECT_TRUE(testing::eventually([&] { return drippers.open() == 0; }, 10s))
+      << drippers.open() << " connections still open";
 }
 
 TEST(RelayCli, ConfigErrorsAndVersion) {

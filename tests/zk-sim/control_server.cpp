@@ -4,7 +4,6 @@
 
 #include <punchlink/common/http_listener.hpp>
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -183,7 +182,7 @@ ControlServer::ControlServer(SimDevice& device,
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   port_ = socket.address().port();
   auto routes = std::make_shared<Routes>(device, std::move(extra_state));
-  server_ = startHttpListener(socket, {4, true},
+  server_ = startHttpListener(socket, {.max_threads = 4, .per_address = 0},
                               [routes](HTTPServerRequest& request, HTTPServerResponse& response) {
                                 routes->handle(request, response);
                               });

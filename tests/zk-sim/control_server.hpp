@@ -10,15 +10,13 @@
 
 #include "sim_device.hpp"
 
+#include <punchlink/common/http_listener.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-
-namespace Poco::Net {
-class HTTPServer;
-}
 
 namespace punchlink::zksim {
 
@@ -35,7 +33,7 @@ class ControlServer {
   std::uint16_t port() const noexcept { return port_; }
 
  private:
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  HttpListenerPtr server_;
   std::uint16_t port_ = 0;
 };
 

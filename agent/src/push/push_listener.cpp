@@ -3,7 +3,6 @@
 #include <punchlink/common/bounded_body.hpp>
 #include <punchlink/common/http_listener.hpp>
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>

@@ -10,6 +10,7 @@
 #include "push/push_terminal.hpp"
 
 #include <punchlink/common/clock.hpp>
+#include <punchlink/common/http_listener.hpp>
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/result.hpp>
 
@@ -22,7 +23,6 @@
 #include <vector>
 
 namespace Poco::Net {
-class HTTPServer;
 class HTTPServerRequest;
 class HTTPServerResponse;
 }  // namespace Poco::Net
@@ -80,7 +80,7 @@ class PushListener {
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<PushTerminal>> terminals_;  // by serial
   std::size_t discovered_ = 0;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  HttpListenerPtr server_;
   std::jthread ticker_;
 };
 

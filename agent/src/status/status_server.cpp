@@ -2,7 +2,6 @@
 
 #include <punchlink/common/http_listener.hpp>
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>

@@ -3,16 +3,13 @@
 // function tests call without a socket.
 #pragma once
 
+#include <punchlink/common/http_listener.hpp>
 #include <punchlink/common/result.hpp>
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-
-namespace Poco::Net {
-class HTTPServer;
-}  // namespace Poco::Net
 
 namespace punchlink::agent {
 
@@ -49,7 +46,7 @@ class StatusServer {
   explicit StatusServer(StatusPages pages);
 
   StatusPages pages_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  HttpListenerPtr server_;
 };
 
 using StatusServerPtr = std::unique_ptr<StatusServer>;

@@ -4,7 +4,6 @@
 #include <punchlink/common/http_listener.hpp>
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SSLException.h>
@@ -134,7 +133,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpListenOptions& o
     }
     auto handler = std::make_shared<ApiHandler>(router, std::move(logger), server->requests_);
     server->server_ = startHttpListener(
-        socket, {16, true},
+        socket, options.limits,
         [handler](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
           handler->serve(request, response);
         });

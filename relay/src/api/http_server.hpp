@@ -3,6 +3,7 @@
 
 #include "api/router.hpp"
 
+#include <punchlink/common/http_listener.hpp>
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/result.hpp>
 
@@ -12,10 +13,6 @@
 #include <mutex>
 #include <string>
 
-namespace Poco::Net {
-class HTTPServer;
-}
-
 namespace punchlink::relay::api {
 
 struct HttpListenOptions {
@@ -23,6 +20,7 @@ struct HttpListenOptions {
   // PEM files; both set = HTTPS only, both empty = plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
+  HttpListenerOptions limits;
 };
 
 // Requests answered, by status code (for /metrics). Thread-safe.
@@ -54,7 +52,7 @@ class HttpServer {
  private:
   HttpServer() = default;
   std::shared_ptr<RequestCounter> requests_ = std::make_shared<RequestCounter>();
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  HttpListenerPtr server_;
 };
 
 }  // namespace punchlink::relay::api

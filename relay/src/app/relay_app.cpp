@@ -99,9 +99,14 @@ Status RelayApp::start() {
       *sender_, clock_, api_options,
       {[this] { return nlohmann::ordered_json::parse(healthJson()); },
        [this] { return metricsText(); }}));
-  auto http = api::HttpServer::start(
-      {config_.http.listen, config_.http.tls_cert_file, config_.http.tls_key_file}, *router_,
-      logger_.child("http"));
+  auto http = api::HttpServer::start({config_.http.listen,
+                                      config_.http.tls_cert_file,
+                                      config_.http.tls_key_file,
+                                      {.max_threads = config_.http.threads,
+                                       .keep_alive = true,
+                                       .connection_deadline = config_.http.connection_deadline,
+                                       .per_address = config_.http.connections_per_address}},
+                                     *router_, logger_.child("http"));
   if (!http) {
     return http.error();
   }

@@ -38,6 +38,11 @@ RelayConfig readConfig(YamlMap& root) {
     }
     config.http.rate_limit_per_minute =
         map.getInRange("rate_limit_per_minute", config.http.rate_limit_per_minute, 1, 1'000'000);
+    config.http.threads = map.getInRange("threads", config.http.threads, 2, 1024);
+    config.http.connections_per_address =
+        map.getInRange("connections_per_address", config.http.connections_per_address, 0, 1024);
+    config.http.connection_deadline = map.getAtLeast(
+        "connection_deadline", config.http.connection_deadline, std::chrono::milliseconds{100});
   });
   root.section("broker", [&](YamlMap& map) {
     BrokerConfig& broker = config.broker;

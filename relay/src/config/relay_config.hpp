@@ -27,6 +27,12 @@ struct HttpConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   int rate_limit_per_minute = 100;  // per API key
+  // Guards against clients that hold connections open (docs/security.md "HTTP listeners"):
+  // requests served at once, connections at once from one address (IPv6: per /64), and the
+  // longest a connection may stay open.
+  int threads = 64;
+  int connections_per_address = 8;
+  std::chrono::milliseconds connection_deadline{30'000};
 };
 
 // Webhook delivery (docs/relay.md "Webhooks"). Durations are short in tests so the whole retry

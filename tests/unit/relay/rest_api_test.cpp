@@ -55,7 +55,7 @@ class RestApiTest : public ::testing::Test {
     router_ = makeRestApi(parts(), sender_, clock_, options_, probes());
     http_port_ = testing::freeLoopbackPort();
     server_ = std::move(
-        HttpServer::start({"127.0.0.1:" + std::to_string(http_port_), "", ""}, router_, logger_)
+        HttpServer::start({"127.0.0.1:" + std::to_string(http_port_), "", "", {}}, router_, logger_)
             .value());
   }
 
