@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   }
   if (command[0] != "serve") {
     const relay::AdminOptions admin{
-        {config->webhooks.allow_http, config->webhooks.allow_private_networks}};
+        {config->webhooks.allow_http, config->webhooks.allow_private_networks},
+        config->limits.api_keys_per_tenant};
     return relay::runAdminCommand(**store, admin, clock, command, std::cout, std::cerr);
   }
   const sigset_t signals = blockTerminationSignals();

@@ -359,7 +359,7 @@ int runAdminCommand(Store& store,
     }
     const bool test = !parsed.flags.empty();
     auto key = tenancy::createApiKey(store.tenants(), store.apiKeys(), tenant, !test,
-                                     option(parsed, "--label"), now);
+                                     option(parsed, "--label"), now, options.max_api_keys);
     if (!key) {
       return fail(err, key.error());
     }

@@ -11,6 +11,7 @@
 #include "store/store.hpp"
 #include "webhooks/url_policy.hpp"
 
+#include <limits>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ namespace punchlink::relay {
 // What admin commands take from the relay's configuration.
 struct AdminOptions {
   webhooks::UrlPolicy url_policy;  // webhooks.allow_http / allow_private_networks
+  // Active keys per tenant; the relay sets limits.api_keys_per_tenant.
+  std::size_t max_api_keys = std::numeric_limits<std::size_t>::max();
 };
 
 // `clock` stamps what the commands create.

@@ -43,6 +43,9 @@ struct ApiResponse {
   // set, instead of `body`.
   std::string content_type;
   std::string text;
+  // Top-level body fields shown in this response only (a new webhook secret): an idempotent
+  // replay of the request answers without them.
+  std::vector<std::string> shown_once;
 };
 
 // A response that sends `text` verbatim with the given content type.

@@ -2,6 +2,7 @@
 // far. Every /v1 route requires `Authorization: Bearer <api key>` and sees only the key's tenant.
 #pragma once
 
+#include "api/request_guard.hpp"
 #include "api/router.hpp"
 #include "api/webhooks_handler.hpp"
 #include "commands/command_sender.hpp"
@@ -17,8 +18,6 @@
 namespace punchlink::relay::api {
 
 struct ApiOptions {
-  int rate_limit_per_minute = 100;  // per API key, fixed one-minute windows
-  std::chrono::seconds idempotency_ttl{std::chrono::hours{24}};
   WebhookApiOptions webhooks;
 };
 
@@ -30,8 +29,6 @@ struct ServiceProbes {
 
 // The store parts the routes use.
 struct RestApiParts {
-  ApiKeys& keys;
-  ApiGuardStore& guard;
   DeviceRegistry& devices;
   PunchLedger& punches;
   UserDirectory& users;
@@ -41,11 +38,16 @@ struct RestApiParts {
   DeliveryLog& deliveries;
 };
 
-// `clock` times rate-limit windows, idempotency-key expiry and the rows handlers create.
+// The /v1 routes, each behind `guard` (which must outlive the router); `clock` stamps the rows
+// handlers create.
 Router makeRestApi(RestApiParts parts,
+                   const RequestGuard& guard,
                    CommandSender& sender,
                    const Clock& clock,
-                   ApiOptions options,
-                   ServiceProbes probes);
+                   ApiOptions options);
+
+// GET /healthz and GET /metrics, unauthenticated: on the API's router, or on the admin
+// listener's alone when there is one (http.admin_listen).
+void addServiceRoutes(Router& router, ServiceProbes probes);
 
 }  // namespace punchlink::relay::api

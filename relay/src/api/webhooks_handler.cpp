@@ -156,6 +156,18 @@ class WebhooksHandler {
             readEndpointFields(std::get<json>(parsed), true, options_.url_policy, fields)) {
       return *error;
     }
+    // Each endpoint costs every event a delivery; a tenant cannot make the relay's work grow
+    // without bound.
+    auto existing_endpoints = endpoints_.listEndpoints(request.tenant_id);
+    if (!existing_endpoints) {
+      return errorResponse(existing_endpoints.error());
+    }
+    if (existing_endpoints->size() >= options_.max_endpoints) {
+      return errorResponse(409, "limit_reached",
+                           "this account has " + std::to_string(existing_endpoints->size()) +
+                               " webhook endpoints, the most allowed; delete one first, or ask "
+                               "the operator to raise limits.webhook_endpoints_per_tenant");
+    }
     WebhookEndpoint endpoint;
     endpoint.id = "whk_" + crypto::randomHexToken(8);
     endpoint.tenant_id = request.tenant_id;
@@ -171,7 +183,8 @@ class WebhooksHandler {
     ApiResponse response;
     response.status = 201;
     response.body = endpointJson(endpoint, now());
-    response.body["secret"] = endpoint.secret;  // shown once
+    response.body["secret"] = endpoint.secret;
+    response.shown_once.emplace_back("secret");
     return response;
   }
 
@@ -261,6 +274,7 @@ class WebhooksHandler {
     response.body = {{"id", endpoint->id},
                      {"secret", secret},
                      {"previous_secret_expires_at", formatRfc3339Millis(expires)}};
+    response.shown_once.emplace_back("secret");
     return response;
   }
 

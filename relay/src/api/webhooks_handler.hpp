@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 
 namespace punchlink::relay::api {
 
@@ -18,6 +19,8 @@ struct WebhookApiOptions {
   webhooks::UrlPolicy url_policy;
   std::chrono::seconds rotation_overlap{std::chrono::hours{24}};  // default for rotate-secret
   std::function<void()> deliveries_queued;  // wakes the dispatcher after resend/recover
+  // Per tenant; the relay sets limits.webhook_endpoints_per_tenant.
+  std::size_t max_endpoints = std::numeric_limits<std::size_t>::max();
 };
 
 // What the webhook routes work with.

@@ -88,25 +88,41 @@ Status RelayApp::start() {
       resender_->poke();
     }
   });
+  limiter_ = std::make_unique<api::RateLimiter>(store.apiGuard(), clock_,
+                                                config_.http.rate_limit_per_minute);
+  limit_flusher_ = std::make_unique<api::RateLimitFlusher>(*limiter_, api::kRateLimitFlushInterval);
+  guard_ =
+      std::make_unique<api::RequestGuard>(store.apiKeys(), store.apiGuard(), *limiter_, clock_);
   api::ApiOptions api_options;
-  api_options.rate_limit_per_minute = config_.http.rate_limit_per_minute;
   api_options.webhooks.url_policy = http_options.policy;
   api_options.webhooks.rotation_overlap = hooks.rotation_overlap;
   api_options.webhooks.deliveries_queued = [this] { dispatcher_->poke(); };
-  router_ = std::make_unique<api::Router>(api::makeRestApi(
-      {store.apiKeys(), store.apiGuard(), store.devices(), store.punches(), store.users(),
-       store.commands(), *tracker_, store.endpoints(), store.deliveryLog()},
-      *sender_, clock_, api_options,
-      {[this] { return nlohmann::ordered_json::parse(healthJson()); },
-       [this] { return metricsText(); }}));
-  auto http = api::HttpServer::start({config_.http.listen,
-                                      config_.http.tls_cert_file,
-                                      config_.http.tls_key_file,
-                                      {.max_threads = config_.http.threads,
-                                       .keep_alive = true,
-                                       .connection_deadline = config_.http.connection_deadline,
-                                       .per_address = config_.http.connections_per_address}},
-                                     *router_, logger_.child("http"));
+  api_options.webhooks.max_endpoints = config_.limits.webhook_endpoints_per_tenant;
+  router_ = std::make_unique<api::Router>(
+      api::makeRestApi({store.devices(), store.punches(), store.users(), store.commands(),
+                        *tracker_, store.endpoints(), store.deliveryLog()},
+                       *guard_, *sender_, clock_, api_options));
+  const api::ServiceProbes probes{[this] { return nlohmann::ordered_json::parse(healthJson()); },
+                                  [this] { return metricsText(); }};
+  const HttpListenerOptions limits{.max_threads = config_.http.threads,
+                                   .keep_alive = true,
+                                   .connection_deadline = config_.http.connection_deadline,
+                                   .per_address = config_.http.connections_per_address};
+  if (config_.http.admin_listen.empty()) {
+    api::addServiceRoutes(*router_, probes);
+  } else {
+    admin_router_ = std::make_unique<api::Router>();
+    api::addServiceRoutes(*admin_router_, probes);
+    auto admin = api::HttpServer::start({config_.http.admin_listen, "", "", {.max_threads = 4}},
+                                        *admin_router_, logger_.child("admin-http"));
+    if (!admin) {
+      return admin.error();
+    }
+    admin_http_ = std::move(admin.value());
+  }
+  auto http = api::HttpServer::start(
+      {config_.http.listen, config_.http.tls_cert_file, config_.http.tls_key_file, limits},
+      *router_, logger_.child("http"));
   if (!http) {
     return http.error();
   }
@@ -117,6 +133,7 @@ Status RelayApp::start() {
   logger_.info(
       "relay started",
       {{"http", config_.http.listen},
+       {"admin_http", config_.http.admin_listen.empty() ? "-" : config_.http.admin_listen},
        {"https", config_.http.tls_cert_file.empty() ? "no" : "yes"},
        {"broker", config_.broker.url},
        {"storage", config_.storage.rfind("postgres", 0) == 0 ? "postgresql" : config_.storage}});
@@ -136,6 +153,8 @@ void RelayApp::stop() {
   }
   started_ = false;
   http_.reset();
+  admin_http_.reset();
+  limit_flusher_.reset();  // flushes this node's last counts
   mqtt_->stop();
   dispatcher_->stop();
   resender_.reset();
@@ -154,6 +173,18 @@ std::string RelayApp::healthJson() const {
                           {"punches_rejected", stats.punches_rejected},
                           {"batches_refused", stats.batches_refused}}}}
       .dump();
+}
+
+std::optional<DeliveryCounts> RelayApp::queueCounts() const {
+  const std::lock_guard lock(queue_counts_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!queue_counts_ || now - queue_counts_at_ >= kQueueCountsMaxAge) {
+    if (auto counts = store_->deliveryQueue().counts()) {
+      queue_counts_ = *counts;
+      queue_counts_at_ = now;
+    }
+  }
+  return queue_counts_;
 }
 
 std::string RelayApp::metricsText() const {
@@ -194,7 +225,7 @@ std::string RelayApp::metricsText() const {
                    std::to_string(count));
     }
   }
-  if (auto counts = store_->deliveryQueue().counts()) {
+  if (const auto counts = queueCounts()) {
     out.family("punchlink_relay_webhook_deliveries",
                "Webhook deliveries in the store still to go (pending) or given up (failed)",
                "gauge");

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "api/http_server.hpp"
+#include "api/rate_limiter.hpp"
+#include "api/request_guard.hpp"
 #include "api/router.hpp"
 #include "commands/command_resender.hpp"
 #include "commands/command_sender.hpp"
@@ -21,7 +23,10 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 namespace punchlink::relay {
 
@@ -54,6 +59,9 @@ class RelayApp {
   std::string metricsText() const;
 
  private:
+  // The webhook queue's counts, read from the store at most every kQueueCountsMaxAge.
+  std::optional<DeliveryCounts> queueCounts() const;
+
   RelayConfig config_;
   StorePtr store_;
   Logger logger_;
@@ -67,8 +75,19 @@ class RelayApp {
   std::unique_ptr<CommandResender> resender_;
   std::unique_ptr<webhooks::WebhookHttpClient> webhook_http_;
   std::unique_ptr<webhooks::WebhookDispatcher> dispatcher_;
+  std::unique_ptr<api::RateLimiter> limiter_;
+  std::unique_ptr<api::RateLimitFlusher> limit_flusher_;
+  std::unique_ptr<api::RequestGuard> guard_;
   std::unique_ptr<api::Router> router_;
+  std::unique_ptr<api::Router> admin_router_;
   std::unique_ptr<api::HttpServer> http_;
+  std::unique_ptr<api::HttpServer> admin_http_;
+  // /metrics answers from counts at most this old, so scraping it (or flooding it) costs the
+  // database one query per interval.
+  static constexpr std::chrono::seconds kQueueCountsMaxAge{5};
+  mutable std::mutex queue_counts_mutex_;
+  mutable std::optional<DeliveryCounts> queue_counts_;
+  mutable std::chrono::steady_clock::time_point queue_counts_at_;
   bool started_ = false;
 };
 

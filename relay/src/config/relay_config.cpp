@@ -24,6 +24,10 @@ RelayConfig readConfig(YamlMap& root) {
   }
   root.optionalSection("http", [&](YamlMap& map) {
     config.http.listen = map.get<std::string>("listen", config.http.listen);
+    config.http.admin_listen = map.get<std::string>("admin_listen", "");
+    if (!config.http.admin_listen.empty() && config.http.admin_listen == config.http.listen) {
+      map.fail("admin_listen", "must differ from http.listen");
+    }
     config.http.tls_cert_file = map.get<std::string>("tls_cert_file", "");
     config.http.tls_key_file = map.get<std::string>("tls_key_file", "");
     if (config.http.tls_cert_file.empty() != config.http.tls_key_file.empty()) {
@@ -100,6 +104,13 @@ RelayConfig readConfig(YamlMap& root) {
     if (!hooks.ca_file.empty() && !std::ifstream(hooks.ca_file)) {
       map.fail("ca_file", "cannot read " + hooks.ca_file);
     }
+  });
+  root.optionalSection("limits", [&](YamlMap& map) {
+    LimitsConfig& limits = config.limits;
+    limits.webhook_endpoints_per_tenant = map.getInRange<std::size_t>(
+        "webhook_endpoints_per_tenant", limits.webhook_endpoints_per_tenant, 1, 10'000);
+    limits.api_keys_per_tenant =
+        map.getInRange<std::size_t>("api_keys_per_tenant", limits.api_keys_per_tenant, 1, 10'000);
   });
   return config;
 }

@@ -23,6 +23,8 @@ struct BrokerConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:8080";
+  // Set: /healthz and /metrics are served here (plain HTTP) and no longer on `listen`.
+  std::string admin_listen;
   // PEM certificate chain and private key: both set serves HTTPS instead of HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -52,6 +54,12 @@ struct WebhookConfig {
   std::string ca_file;  // CA bundle receivers' certificates must chain to; empty: system store
 };
 
+// Per-tenant caps: what one tenant can make the relay keep (docs/security.md).
+struct LimitsConfig {
+  std::size_t webhook_endpoints_per_tenant = 20;
+  std::size_t api_keys_per_tenant = 10;  // active ones
+};
+
 struct RelayConfig {
   int schema_version = 1;
   LogLevel log_level = LogLevel::Info;
@@ -59,6 +67,7 @@ struct RelayConfig {
   HttpConfig http;
   BrokerConfig broker;
   WebhookConfig webhooks;
+  LimitsConfig limits;
 };
 
 Result<RelayConfig> loadRelayConfig(const std::string& path);

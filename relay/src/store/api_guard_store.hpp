@@ -7,16 +7,26 @@
 #include <punchlink/common/result.hpp>
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace punchlink::relay {
+
+// Requests one node counted for a key in the fixed window starting at `window_start`.
+struct RateLimitHits {
+  std::string key_id;
+  UtcMillis window_start;
+  std::int64_t hits = 0;
+};
 
 class ApiGuardStore {
  public:
   virtual ~ApiGuardStore() = default;
-  // Counts a request of `key_id` in the fixed window starting at `window_start` and returns the
-  // window's count so far.
-  virtual Result<std::int64_t> hitRateLimit(const std::string& key_id, UtcMillis window_start) = 0;
+  // Adds each entry's hits to its window (0 only reads it), in one transaction, and returns the
+  // windows' totals over every node, in the same order. Earlier windows of those keys go.
+  virtual Result<std::vector<std::int64_t>> addRateLimitHits(
+      std::span<const RateLimitHits> hits) = 0;
   // Claims an Idempotency-Key for a request (a hash of the request), or reports the stored first
   // response, a request still running, or a different request under the same key. Keys claimed
   // before `expired_before` are forgotten.

@@ -14,30 +14,41 @@ std::int64_t unixSeconds(UtcMillis time) {
 
 }  // namespace
 
-Result<std::int64_t> SqlApiGuard::hitRateLimit(const std::string& key_id, UtcMillis window_start) {
-  const std::int64_t window = unixSeconds(window_start);
-  return sql_.write([&](sql::Database& db) -> Result<std::int64_t> {
-    auto upsert = db.query(
-        "INSERT INTO rate_limit_windows(key_id, window_start, hits) VALUES (?, ?, 1) "
-        "ON CONFLICT(key_id, window_start) DO UPDATE SET hits = rate_limit_windows.hits + 1 "
-        "RETURNING hits",
-        key_id, window);
-    if (!upsert) {
-      return upsert.error();
-    }
-    auto hits = upsert->first([](sql::Statement& row) { return row.integer(0); });
-    upsert->reset();  // RETURNING leaves the statement mid-step; finish it before the next one
-    if (!hits) {
-      return hits.error();
-    }
-    // Old windows are useless; drop them as we go.
-    if (auto pruned = db.run("DELETE FROM rate_limit_windows WHERE key_id = ? AND window_start < ?",
-                             key_id, window);
-        !pruned) {
-      return pruned.error();
-    }
-    return hits->value_or(1);
-  });
+Result<std::vector<std::int64_t>> SqlApiGuard::addRateLimitHits(
+    std::span<const RateLimitHits> hits) {
+  return sql_.write(
+      [&](sql::Database& db) -> Result<std::vector<std::int64_t>> {
+        std::vector<std::int64_t> totals;
+        totals.reserve(hits.size());
+        for (const RateLimitHits& entry : hits) {
+          const std::int64_t window = unixSeconds(entry.window_start);
+          auto upsert = db.query(
+              "INSERT INTO rate_limit_windows(key_id, window_start, hits) VALUES (?, ?, ?) "
+              "ON CONFLICT(key_id, window_start) DO UPDATE SET hits = rate_limit_windows.hits + "
+              "excluded.hits RETURNING hits",
+              entry.key_id, window, entry.hits);
+          if (!upsert) {
+            return upsert.error();
+          }
+          auto total = upsert->first([](sql::Statement& row) { return row.integer(0); });
+          upsert
+              ->reset();  // RETURNING leaves the statement mid-step; finish it before the next one
+          if (!total) {
+            return total.error();
+          }
+          totals.push_back(total->value_or(entry.hits));
+          // Old windows are useless; drop them as we go.
+          if (auto pruned =
+                  db.run("DELETE FROM rate_limit_windows WHERE key_id = ? AND window_start < ?",
+                         entry.key_id, window);
+              !pruned) {
+            return pruned.error();
+          }
+        }
+        return totals;
+      },
+      // A crash forgets at most one flush interval of counts.
+      Durability::Relaxed);
 }
 
 Result<IdempotencyClaim> SqlApiGuard::claimIdempotencyKey(const std::string& key_id,

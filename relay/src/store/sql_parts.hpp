@@ -159,7 +159,7 @@ class SqlApiGuard final : public ApiGuardStore {
   explicit SqlApiGuard(SqlContext& sql) : sql_(sql) {}
 
   // ApiGuardStore
-  Result<std::int64_t> hitRateLimit(const std::string& key_id, UtcMillis window_start) override;
+  Result<std::vector<std::int64_t>> addRateLimitHits(std::span<const RateLimitHits> hits) override;
   Result<IdempotencyClaim> claimIdempotencyKey(const std::string& key_id,
                                                const std::string& idempotency_key,
                                                const std::string& request_hash,

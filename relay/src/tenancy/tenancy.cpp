@@ -3,6 +3,8 @@
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/contract/topics.hpp>
 
+#include <algorithm>
+
 namespace punchlink::relay::tenancy {
 
 namespace {
@@ -57,9 +59,22 @@ Result<NewApiKey> createApiKey(Tenants& tenants,
                                const std::string& tenant_id,
                                bool live,
                                const std::string& label,
-                               UtcMillis now) {
+                               UtcMillis now,
+                               std::size_t max_active) {
   if (auto exists = requireTenant(tenants, tenant_id); !exists) {
     return exists.error();
+  }
+  auto existing = keys.listApiKeys(tenant_id);
+  if (!existing) {
+    return existing.error();
+  }
+  const auto active = static_cast<std::size_t>(std::count_if(
+      existing->begin(), existing->end(), [](const ApiKeyInfo& key) { return !key.revoked_at; }));
+  if (active >= max_active) {
+    return makeError(ErrorCode::Conflict,
+                     "tenant " + tenant_id + " has " + std::to_string(active) +
+                         " active API keys, the most allowed",
+                     "revoke one (keys revoke KEY_ID) or raise limits.api_keys_per_tenant");
   }
   NewApiKey key;
   key.secret = std::string(live ? "sk_live_" : "sk_test_") + crypto::randomHexToken(24);

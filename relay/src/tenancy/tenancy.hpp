@@ -19,12 +19,14 @@ Result<Tenant> createTenant(Tenants& tenants, const std::string& name);
 Result<Site> createSite(Tenants& tenants, const std::string& tenant_id, const std::string& site_id);
 
 // A new random key ("sk_live_…" or "sk_test_…") for the tenant; the secret is returned once.
+// Conflict when the tenant has `max_active` active keys already.
 Result<NewApiKey> createApiKey(Tenants& tenants,
                                ApiKeys& keys,
                                const std::string& tenant_id,
                                bool live,
                                const std::string& label,
-                               UtcMillis now);
+                               UtcMillis now,
+                               std::size_t max_active);
 
 // The active key a presented secret belongs to, if any.
 Result<std::optional<ApiKeyInfo>> authenticate(ApiKeys& keys, const std::string& secret);

@@ -197,9 +197,9 @@ TEST_F(SqlStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
   const auto acme = tenant("Acme");
   ApiKeys& keys = store_->apiKeys();
   const auto key =
-      tenancy::createApiKey(store_->tenants(), keys, acme.id, true, "erp", now()).value();
+      tenancy::createApiKey(store_->tenants(), keys, acme.id, true, "erp", now(), 10).value();
   EXPECT_EQ(key.secret.rfind("sk_live_", 0), 0U);
-  EXPECT_EQ(tenancy::createApiKey(store_->tenants(), keys, acme.id, false, "", now())
+  EXPECT_EQ(tenancy::createApiKey(store_->tenants(), keys, acme.id, false, "", now(), 10)
                 .value()
                 .secret.rfind("sk_test_", 0),
             0U);
@@ -224,7 +224,7 @@ TEST_F(SqlStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
   EXPECT_FALSE(tenancy::authenticate(keys, key.secret).value().has_value());
   EXPECT_FALSE(keys.revokeApiKey(key.info.id, now()).ok());
   EXPECT_EQ(
-      tenancy::createApiKey(store_->tenants(), keys, "ten_nope", true, "", now()).error().code,
+      tenancy::createApiKey(store_->tenants(), keys, "ten_nope", true, "", now(), 10).error().code,
       ErrorCode::NotFound);
 }
 

@@ -4,6 +4,7 @@
 #include "api/http_server.hpp"
 #include "api/openapi_document.hpp"
 #include "ingest/punch_ingest.hpp"
+#include "store/sql_database.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenancy.hpp"
 
@@ -47,12 +48,14 @@ class RestApiTest : public ::testing::Test {
     Tenants& tenants = store_->tenants();
     acme_ = tenancy::createTenant(tenants, "Acme").value().id;
     globex_ = tenancy::createTenant(tenants, "Globex").value().id;
-    acme_key_ =
-        tenancy::createApiKey(tenants, store_->apiKeys(), acme_, true, "", now()).value().secret;
-    globex_key_ =
-        tenancy::createApiKey(tenants, store_->apiKeys(), globex_, true, "", now()).value().secret;
+    acme_key_ = tenancy::createApiKey(tenants, store_->apiKeys(), acme_, true, "", now(), 10)
+                    .value()
+                    .secret;
+    globex_key_ = tenancy::createApiKey(tenants, store_->apiKeys(), globex_, true, "", now(), 10)
+                      .value()
+                      .secret;
     site_ = tenancy::createSite(tenants, acme_, "plant-7").value();
-    router_ = makeRestApi(parts(), sender_, clock_, options_, probes());
+    makeRouter();
     http_port_ = testing::freeLoopbackPort();
     server_ = std::move(
         HttpServer::start({"127.0.0.1:" + std::to_string(http_port_), "", "", {}}, router_, logger_)
@@ -60,9 +63,17 @@ class RestApiTest : public ::testing::Test {
   }
 
   RestApiParts parts() {
-    return {store_->apiKeys(), store_->apiGuard(),  store_->devices(),
-            store_->punches(), store_->users(),     store_->commands(),
+    return {store_->devices(), store_->punches(),   store_->users(),      store_->commands(),
             *tracker_,         store_->endpoints(), store_->deliveryLog()};
+  }
+
+  // The router as the relay builds it, with `per_minute` requests per key.
+  void makeRouter(int per_minute = 100) {
+    limiter_ = std::make_unique<RateLimiter>(store_->apiGuard(), clock_, per_minute);
+    guard_ =
+        std::make_unique<RequestGuard>(store_->apiKeys(), store_->apiGuard(), *limiter_, clock_);
+    router_ = makeRestApi(parts(), *guard_, sender_, clock_, options_);
+    addServiceRoutes(router_, probes());
   }
 
   UtcMillis now() const {
@@ -152,6 +163,8 @@ class RestApiTest : public ::testing::Test {
   RecordingSender sender_;
   testing::ManualClock clock_;
   ApiOptions options_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<RequestGuard> guard_;
   Router router_;
   Logger logger_{"http", LogLevel::Error, StderrSink::detect(), clock_};
   std::uint16_t http_port_ = 0;
@@ -401,8 +414,7 @@ TEST_F(RestApiTest, EnrollmentValidation) {
 }
 
 TEST_F(RestApiTest, RateLimitPerKeyWithHeadersOnEveryResponse) {
-  options_.rate_limit_per_minute = 5;
-  router_ = makeRestApi(parts(), sender_, clock_, options_, probes());
+  makeRouter(5);
   clock_.setWall(std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'040}});
   for (int i = 1; i <= 5; ++i) {
     const auto response = call("GET", "/v1/devices", acme_key_);
@@ -450,6 +462,104 @@ TEST_F(RestApiTest, IdempotencyKeysReplayTheFirstResponse) {
   EXPECT_EQ(call("POST", "/v1/users", acme_key_, R"({"user_id":"x"})", {}, other).status, 400);
   EXPECT_EQ(call("POST", "/v1/users", acme_key_, R"({"user_id":"x"})", {}, other).status, 400);
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_, "", {}, other).status, 200);
+}
+
+TEST_F(RestApiTest, AnIdempotencyKeyCoversTheQueryString) {
+  storePunches(1, "AKJD193840129");
+  ASSERT_EQ(call("POST", "/v1/users", acme_key_,
+                 R"({"device_id":"AKJD193840129","user_id":"EMP_1","name":"A"})")
+                .status,
+            201);
+  const std::map<std::string, std::string> key{{"idempotency-key", "del-1"}};
+  const auto first =
+      call("DELETE", "/v1/users/EMP_1", acme_key_, "", {{"device_id", "AKJD193840129"}}, key);
+  ASSERT_LT(first.status, 500);
+  // The same key on the same path with other parameters is another request, not a replay.
+  const auto other =
+      call("DELETE", "/v1/users/EMP_1", acme_key_, "", {{"device_id", "OTHER"}}, key);
+  EXPECT_EQ(other.status, 409);
+  EXPECT_EQ(other.body["code"], "idempotency_key_reused");
+}
+
+TEST_F(RestApiTest, WebhookSecretsAreShownOnceAndNeverStoredForReplays) {
+  options_.webhooks.url_policy = {true, true};
+  makeRouter();
+  const std::map<std::string, std::string> key{{"idempotency-key", "hook-1"}};
+  const std::string body = R"({"url":"http://127.0.0.1:9/hook","events":["attendance.punch"]})";
+  const auto created = call("POST", "/v1/webhooks", acme_key_, body, {}, key);
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  const std::string secret = created.body["secret"];
+  ASSERT_FALSE(secret.empty());
+  const auto replay = call("POST", "/v1/webhooks", acme_key_, body, {}, key);
+  EXPECT_EQ(replay.status, 201);
+  EXPECT_EQ(header(replay, "idempotent-replayed"), "true");
+  EXPECT_EQ(replay.body["id"], created.body["id"]);
+  EXPECT_FALSE(replay.body.contains("secret"));
+  const std::string id = created.body["id"];
+  const std::map<std::string, std::string> rotate_key{{"idempotency-key", "rot-1"}};
+  const auto rotated =
+      call("POST", "/v1/webhooks/" + id + "/rotate-secret", acme_key_, "{}", {}, rotate_key);
+  ASSERT_EQ(rotated.status, 200) << rotated.body.dump();
+  const std::string new_secret = rotated.body["secret"];
+  EXPECT_FALSE(
+      call("POST", "/v1/webhooks/" + id + "/rotate-secret", acme_key_, "{}", {}, rotate_key)
+          .body.contains("secret"));
+  // Neither secret is anywhere in the stored replays.
+  auto db = sql::open(storage_.location()).value();
+  auto rows = db->prepare("SELECT response FROM idempotency_keys").value();
+  int stored = 0;
+  while (rows.step().valueOr(false)) {
+    ++stored;
+    EXPECT_EQ(rows.text(0).find(secret), std::string::npos);
+    EXPECT_EQ(rows.text(0).find(new_secret), std::string::npos);
+  }
+  EXPECT_EQ(stored, 2);
+}
+
+TEST_F(RestApiTest, TestKeysCannotChangeTerminals) {
+  options_.webhooks.url_policy = {true, true};
+  makeRouter();
+  const std::string test_key =
+      tenancy::createApiKey(store_->tenants(), store_->apiKeys(), acme_, false, "", now(), 10)
+          .value()
+          .secret;
+  storePunches(1, "AKJD193840129");
+  const std::string enroll = R"({"device_id":"AKJD193840129","user_id":"EMP_7","name":"T"})";
+  for (const auto& [method, path, body] :
+       {std::tuple<std::string, std::string, std::string>{"POST", "/v1/users", enroll},
+        {"POST", "/v1/users/batch", R"({"users":[{"device_id":"AKJD193840129","user_id":"1"}]})"},
+        {"PUT", "/v1/users/EMP_7", R"({"device_id":"AKJD193840129","name":"U"})"},
+        {"DELETE", "/v1/users/EMP_7?device_id=AKJD193840129", ""}}) {
+    const auto refused = call(method, path, test_key, body);
+    EXPECT_EQ(refused.status, 403) << method << " " << path;
+    EXPECT_EQ(refused.body["code"], "live_key_required");
+  }
+  EXPECT_TRUE(sender_.sent.empty());
+  // Everything else works: reads, devices, webhooks.
+  EXPECT_EQ(call("GET", "/v1/users", test_key).status, 200);
+  EXPECT_EQ(call("GET", "/v1/logs", test_key).status, 200);
+  EXPECT_EQ(call("POST", "/v1/webhooks", test_key,
+                 R"({"url":"http://127.0.0.1:9/t","events":["attendance.punch"]})")
+                .status,
+            201);
+  EXPECT_EQ(call("POST", "/v1/users", acme_key_, enroll).status, 201);
+}
+
+TEST_F(RestApiTest, ATenantsWebhookEndpointsAreCapped) {
+  options_.webhooks.url_policy = {true, true};
+  options_.webhooks.max_endpoints = 3;
+  makeRouter();
+  const std::string body = R"({"url":"http://127.0.0.1:9/hook","events":["attendance.punch"]})";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(call("POST", "/v1/webhooks", acme_key_, body).status, 201);
+  }
+  const auto refused = call("POST", "/v1/webhooks", acme_key_, body);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.body["code"], "limit_reached");
+  EXPECT_NE(refused.body["error"].get<std::string>().find("limits.webhook_endpoints_per_tenant"),
+            std::string::npos);
+  // Another tenant has its own allowance.
+  EXPECT_EQ(call("POST", "/v1/webhooks", globex_key_, body).status, 201);
 }
 
 TEST_F(RestApiTest, UsersListUpdateDeleteAndBatch) {
