@@ -48,8 +48,23 @@ std::string describe(const Poco::Exception& error) {
   return text;
 }
 
-Poco::Timespan toTimespan(std::chrono::milliseconds duration) {
-  return Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(duration).count());
+// What is left of the attempt, as a socket timeout; TimeoutException once nothing is (a zero
+// Timespan would mean no timeout at all).
+Poco::Timespan timeLeft(AttemptWatchdog::TimePoint deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+      deadline - std::chrono::steady_clock::now());
+  if (left < std::chrono::milliseconds{1}) {
+    throw Poco::TimeoutException("the attempt's deadline passed");
+  }
+  return Poco::Timespan(left.count());
+}
+
+// Each blocking call on the socket waits at most until the deadline. That ends an attempt to a
+// receiver that stops sending; one that drips is ended by the watchdog.
+void limitToDeadline(Poco::Net::StreamSocket& socket, AttemptWatchdog::TimePoint deadline) {
+  const Poco::Timespan left = timeLeft(deadline);
+  socket.setSendTimeout(left);
+  socket.setReceiveTimeout(left);
 }
 
 Poco::Net::StreamSocket connectTcp(const Poco::Net::SocketAddress& address,
@@ -104,6 +119,7 @@ bool exchange(Poco::Net::HTTPClientSession& session,
               const VettedUrl& url,
               const std::vector<std::pair<std::string, std::string>>& headers,
               const std::string& body,
+              AttemptWatchdog::TimePoint deadline,
               HttpAttemptResult& result) {
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, url.target,
                                  Poco::Net::HTTPMessage::HTTP_1_1);
@@ -113,7 +129,9 @@ bool exchange(Poco::Net::HTTPClientSession& session,
   }
   request.setContentLength(static_cast<std::streamsize>(body.size()));
   request.setKeepAlive(true);
+  limitToDeadline(session.socket(), deadline);
   session.sendRequest(request) << body;
+  limitToDeadline(session.socket(), deadline);
   Poco::Net::HTTPResponse response;
   std::istream& in = session.receiveResponse(response);
   result.status = static_cast<int>(response.getStatus());
@@ -124,6 +142,7 @@ bool exchange(Poco::Net::HTTPClientSession& session,
   std::array<char, 4096> buffer{};
   std::streamsize total = 0;
   while (in && total < kMaxBodyBytes) {
+    limitToDeadline(session.socket(), deadline);
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
     if (result.excerpt.size() < kExcerptBytes) {
@@ -179,16 +198,18 @@ WebhookHttpClient::WebhookHttpClient(WebhookHttpOptions options) : options_(std:
 WebhookHttpClient::~WebhookHttpClient() = default;
 
 std::pair<WebhookHttpClient::ConnectionPtr, std::string> WebhookHttpClient::open(
-    const VettedUrl& url) {
-  const Poco::Timespan timeout = toTimespan(options_.timeout);
+    const VettedUrl& url,
+    AttemptWatchdog::TimePoint deadline,
+    std::optional<AttemptWatchdog::Watch>& watch) {
   std::unique_ptr<Poco::Exception> last;
   for (const auto& ip : url.addresses) {
     const Poco::Net::SocketAddress address(ip, url.port);
     try {
-      Poco::Net::StreamSocket socket = options_.connect(address, timeout);
+      Poco::Net::StreamSocket socket = options_.connect(address, timeLeft(deadline));
+      // Watched from here: the TLS handshake is where OpenSSL reads without our timeouts.
+      watch.emplace(watchdog_.watch(socket.impl()->sockfd(), deadline));
       socket.setNoDelay(true);
-      socket.setSendTimeout(timeout);
-      socket.setReceiveTimeout(timeout);
+      limitToDeadline(socket, deadline);
       auto connection = std::make_unique<Connection>();
       if (url.scheme == "https") {
         // SNI and the certificate check use the URL's host name, not the address.
@@ -201,7 +222,13 @@ std::pair<WebhookHttpClient::ConnectionPtr, std::string> WebhookHttpClient::open
       // Poco would reconnect a session idle this long; the pool retires them before.
       connection->session->setKeepAliveTimeout(Poco::Timespan(24 * 3600, 0));
       return {std::move(connection), connectionKey(url, ip)};
+    } catch (const Poco::TimeoutException&) {
+      throw;  // the deadline passed: no time for another address
     } catch (const Poco::Exception& error) {
+      if (watch && watch->fired()) {
+        throw Poco::TimeoutException("the attempt's deadline passed");
+      }
+      watch.reset();
       last.reset(error.clone());  // the next address may answer
     }
   }
@@ -264,6 +291,15 @@ HttpAttemptResult WebhookHttpClient::post(
         std::chrono::steady_clock::now() - started);
     return result;
   };
+  // An answer not complete by the deadline is no answer, whatever its status line said: the
+  // attempt failed and is retried (receivers deduplicate by event id).
+  const auto timedOut = [&]() -> HttpAttemptResult {
+    result.status = 0;
+    result.excerpt.clear();
+    result.retry_after.reset();
+    result.error = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
+    return finish();
+  };
   // One lookup per attempt, checked in full, and the connection goes to an address it returned:
   // a host that resolves to a public address for the check and to 127.0.0.1 for the connection
   // (DNS rebinding) is never reached at the second. A kept-alive connection is reused only if
@@ -275,6 +311,8 @@ HttpAttemptResult WebhookHttpClient::post(
                        : vetted.error().message;
     return finish();
   }
+  // One deadline for everything after the lookup, a retry on a new connection included.
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   // A kept-alive connection the receiver closed meanwhile fails before any response: that
   // attempt is repeated once on a new connection instead of counting as a failure.
   for (int round = 0; round < 2; ++round) {
@@ -282,18 +320,30 @@ HttpAttemptResult WebhookHttpClient::post(
     std::string key;
     std::tie(connection, key) = takeIdle(*vetted);
     const bool reused = connection != nullptr;
+    std::optional<AttemptWatchdog::Watch> watch;
     try {
-      if (!connection) {
-        std::tie(connection, key) = open(*vetted);
+      if (connection) {
+        watch.emplace(watchdog_.watch(connection->session->socket().impl()->sockfd(), deadline));
+      } else {
+        std::tie(connection, key) = open(*vetted, deadline, watch);
       }
-      if (exchange(*connection->session, *vetted, headers, body, result)) {
+      const bool reusable =
+          exchange(*connection->session, *vetted, headers, body, deadline, result);
+      // Shut down by the watchdog, the connection may have ended the body early and cleanly.
+      if (watch->fired()) {
+        return timedOut();
+      }
+      watch.reset();
+      if (reusable) {
         giveBack(key, std::move(connection));
       }
       return finish();
     } catch (const Poco::TimeoutException&) {
-      result.error = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
-      return finish();
+      return timedOut();
     } catch (const Poco::Exception& error) {
+      if ((watch && watch->fired()) || std::chrono::steady_clock::now() >= deadline) {
+        return timedOut();
+      }
       result.error = describe(error);
       if (!reused || result.status != 0) {
         return finish();

@@ -1,9 +1,11 @@
 // Sends one webhook request and reports what happened. Each attempt resolves the receiver's
 // host once, checks every address against the URL policy and connects to exactly one that
-// passed (a rebinding DNS server cannot swap in 127.0.0.1 between check and connect); kept-alive
-// connections are reused per host name and address. The I/O shell around the dispatcher.
+// passed (a rebinding DNS server cannot swap in 127.0.0.1 between check and connect), and ends
+// at one deadline however slowly the receiver answers; kept-alive connections are reused per
+// host name and address. The I/O shell around the dispatcher.
 #pragma once
 
+#include "webhooks/attempt_watchdog.hpp"
 #include "webhooks/host_resolver.hpp"
 #include "webhooks/url_policy.hpp"
 #include "webhooks/webhook_sender.hpp"
@@ -31,8 +33,11 @@ using TcpConnector = std::function<Poco::Net::StreamSocket(const Poco::Net::Sock
                                                            const Poco::Timespan& timeout)>;
 
 struct WebhookHttpOptions {
-  std::chrono::milliseconds timeout{15'000};  // connect, send and each read
-  std::string ca_file;                        // empty: the system's CA store
+  // The whole attempt, from connecting to the last byte of the answer: TCP connect, TLS
+  // handshake, sending, status, headers and body, however slowly the receiver sends them. The
+  // name lookup before it is bounded by the system resolver's own timeouts.
+  std::chrono::milliseconds timeout{15'000};
+  std::string ca_file;  // empty: the system's CA store
   UrlPolicy policy;
   std::size_t max_idle_per_origin = 8;  // kept-alive connections per host name and address
   HostResolver resolve;                 // empty: resolveWithGetaddrinfo
@@ -61,13 +66,17 @@ class WebhookHttpClient final : public WebhookSender {
   std::pair<ConnectionPtr, std::string> takeIdle(const VettedUrl& url);
   void giveBack(const std::string& key, ConnectionPtr connection);
   // Connects to the first of `url`'s addresses that accepts (TLS for https, verified for
-  // url.host); throws Poco's exceptions, the last address's when none accepts.
-  std::pair<ConnectionPtr, std::string> open(const VettedUrl& url);
+  // url.host), watched from the moment it is connected; throws Poco's exceptions, the last
+  // address's when none accepts, TimeoutException when the deadline passes.
+  std::pair<ConnectionPtr, std::string> open(const VettedUrl& url,
+                                             AttemptWatchdog::TimePoint deadline,
+                                             std::optional<AttemptWatchdog::Watch>& watch);
 
   WebhookHttpOptions options_;
   Poco::Net::Context::Ptr tls_;
   std::mutex mutex_;
   std::map<std::string, std::vector<ConnectionPtr>> idle_;  // by scheme, host, port and address
+  AttemptWatchdog watchdog_;  // last: its thread starts once the rest exists
 };
 
 // "120" or an HTTP date; nullopt when absent or unparseable. `now` for the date form.
