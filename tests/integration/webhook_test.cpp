@@ -383,6 +383,50 @@ TEST_F(WebhookTest, AHangingEndpointDoesNotDelayHealthyOnes) {
   EXPECT_LT(slow.received().size(), ids.size());
 }
 
+// A receiver that drips its answer (a byte every 300 ms, each well within any per-read timeout)
+// once held a worker for as long as it kept dripping: four of them took all eight workers, two
+// each, and no tenant's deliveries went out again. Every attempt now ends at attempt_timeout.
+// The dripping endpoints get two events each and none after (their filter), so what frees the
+// workers for the healthy endpoint is the deadline alone.
+TEST_F(WebhookTest, DrippingReceiversDoNotStallEveryWorker) {
+  startWith(std::string(kFastWebhooks) + "  workers: 8\n  per_endpoint_concurrency: 2\n");
+  std::vector<std::unique_ptr<WebhookReceiver>> dripping;
+  std::vector<std::string> dripping_ids;
+  for (int i = 0; i < 4; ++i) {
+    dripping.push_back(std::make_unique<WebhookReceiver>());
+    dripping.back()->setMode(WebhookReceiver::Mode::Drip);
+    dripping_ids.push_back(
+        createEndpoint(dripping.back()->url(), json::array({"device.online"})).first);
+  }
+  const auto publish = [&](const std::string& topic, const json& payload) {
+    ASSERT_TRUE(
+        site_->publish({"punchlink/v1/sites/plant-1/" + topic, payload.dump(), 1, true, "", ""}, 5s)
+            .ok());
+  };
+  publish("status", {{"site_id", "plant-1"}, {"online", true}});
+  publish("devices/SN-A/status", {{"serial", "SN-A"}, {"online", true}});
+  publish("devices/SN-B/status", {{"serial", "SN-B"}, {"online", true}});
+  for (const auto& receiver : dripping) {  // all eight workers wait for a dripping answer
+    ASSERT_TRUE(receiver->waitFor([](const auto& got) { return got.size() >= 2; }, 20s))
+        << relayLog();
+  }
+  WebhookReceiver healthy;
+  const std::string healthy_id =
+      createEndpoint(healthy.url(), json::array({"attendance.punch"})).first;
+  const auto ids = publishPunches(3);
+  ASSERT_TRUE(healthy.waitFor(
+      [&](const auto&) { return healthy.deliveredEventIds().size() == ids.size(); }, 20s))
+      << healthy.deliveredEventIds().size() << " of " << ids.size() << " delivered"
+      << "\nhealthy endpoint: " << deliveries(healthy_id, "?limit=5").dump() << "\n"
+      << relayLog();
+  for (const auto& endpoint : dripping_ids) {
+    const json page = deliveries(endpoint, "?limit=5");
+    ASSERT_FALSE(page["data"].empty()) << endpoint;
+    EXPECT_TRUE(attemptFailed(endpoint, page["data"][0]["event_id"], "timed out after 1000 ms"))
+        << endpoint << ": " << page.dump();
+  }
+}
+
 TEST_F(WebhookTest, SecretRotationSignsWithBothSecretsDuringTheOverlap) {
   startWith(std::string(kFastWebhooks));
   const auto [endpoint, old_secret] = createEndpoint("http://127.0.0.1:9/pending");

@@ -48,6 +48,26 @@ class ReceiverHandler final : public Poco::Net::HTTPRequestHandler {
       });
       return;  // answered after the client gave up (or never)
     }
+    if (mode == WebhookReceiver::Mode::Drip) {
+      receiver_.record(std::move(webhook));  // never answered in full
+      response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+      response.setContentLength(1'000'000);
+      std::ostream& out = response.send();
+      out.flush();
+      while (out) {
+        {
+          std::unique_lock lock(receiver_.mutex_);
+          if (receiver_.changed_.wait_for(lock, std::chrono::milliseconds{300}, [&] {
+                return receiver_.stopping_ || receiver_.mode_ != WebhookReceiver::Mode::Drip;
+              })) {
+            return;
+          }
+        }
+        out << 'x';
+        out.flush();  // fails once the client has given up and closed the connection
+      }
+      return;
+    }
     const int status = mode == WebhookReceiver::Mode::Ok        ? 200
                        : mode == WebhookReceiver::Mode::Gone410 ? 410
                                                                 : 500;

@@ -712,5 +712,21 @@ TEST_F(RestApiTest, OversizedBodiesGet413) {
   EXPECT_EQ(response.body["code"], "payload_too_large");
 }
 
+// The 400 for a receiver inside the operator's network says so without the address the name
+// resolved to: otherwise creating endpoints would map the relay's internal DNS for a tenant.
+TEST_F(RestApiTest, AWebhookUrlResolvingToAPrivateAddressIsRefusedWithoutTheAddress) {
+  const auto response =
+      call("POST", "/v1/webhooks", acme_key_, R"({"url":"https://localhost:8443/hook"})");
+  ASSERT_EQ(response.status, 400) << response.body.dump();
+  EXPECT_EQ(response.body["field"], "url");
+  const std::string error = response.body["error"];
+  EXPECT_NE(error.find("host localhost resolves to a loopback or private address"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("127.0.0.1"), std::string::npos) << error;
+  EXPECT_EQ(error.find("::1"), std::string::npos) << error;
+  EXPECT_EQ(call("GET", "/v1/webhooks", acme_key_).body["data"].size(), 0U);
+}
+
 }  // namespace
 }  // namespace punchlink::relay::api

@@ -1,5 +1,6 @@
 // A webhook receiver for tests: a real HTTP(S) server on loopback that records every request and
-// can be told to misbehave (answer 500 or 410, hang, drop the connection, or be down).
+// can be told to misbehave (answer 500 or 410, hang, drip its answer, drop the connection, or be
+// down).
 #pragma once
 
 #include <Poco/ThreadPool.h>
@@ -31,7 +32,9 @@ struct ReceivedWebhook {
 
 class WebhookReceiver {
  public:
-  enum class Mode { Ok, Error500, Gone410, Hang, Drop };
+  // Drip: headers of a 200 with a 1 MB body, then one byte of it every 300 ms, for as long as
+  // the client listens.
+  enum class Mode { Ok, Error500, Gone410, Hang, Drip, Drop };
 
   // Listens on 127.0.0.1:port (0: any free port); with TLS files, serves HTTPS.
   explicit WebhookReceiver(std::uint16_t port = 0,
