@@ -255,6 +255,8 @@ wait_for "the demo webhook receiver did not start (port $webhook_port taken? set
 log "webhook receiver up: $webhook_url, verifying both signatures; events -> $webhook_log"
 
 secret_file agent-broker-password "$PUNCHLINK_SITE_MQTT_PASSWORD"
+# The push terminal's communication key: new on every run, as both ends are configured here.
+push_comm_key=$(openssl rand -hex 8)
 render agent.yaml.in >"$state_dir/agent.yaml"
 start agent "$state_dir/agent.yaml" "$state_dir/agent.log" \
   "$build_dir/agent/punchlink-agent" --config "$state_dir/agent.yaml"
@@ -265,7 +267,7 @@ log "agent up: status http://127.0.0.1:$agent_status_port/status (log: $state_di
 # The push terminal calls the agent, so it starts once the agent listens.
 zk_sim push-terminal "$push_serial" "" --port 0 --control-port "$push_control_port" --users 10 \
   --logs 50 --seed 2 --name "Demo gate" --tz Europe/Berlin \
-  --push-url "http://127.0.0.1:$agent_push_port" --push-retry 2
+  --push-url "http://127.0.0.1:$agent_push_port" --push-retry 2 --push-key "$push_comm_key"
 push_control_url=$control_url
 wait_for "the push terminal did not reach the agent; see $state_dir/push-terminal.log and agent.log" \
   sh -c "curl -sf '$push_control_url/state' | grep -q '\"handshakes\":[1-9]'"

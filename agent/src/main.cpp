@@ -1,6 +1,7 @@
 // punchlink-agent: argv → config → AgentApp → run → exit code. Nothing else lives here.
 #include "app/agent_app.hpp"
 #include "app/builtin_protocols.hpp"
+#include "app/maintenance.hpp"
 
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
@@ -17,6 +18,9 @@ int usage(FILE* out) {
   std::fputs(
       "usage: punchlink-agent --config FILE        run the agent\n"
       "       punchlink-agent --check-config FILE  validate FILE and print the effective config\n"
+      "       punchlink-agent --config FILE --release-pin SERIAL\n"
+      "                                            forget the address push terminal SERIAL is\n"
+      "                                            pinned to (docs/push-terminals.md)\n"
       "       punchlink-agent --version\n",
       out);
   return out == stdout ? 0 : 2;
@@ -33,14 +37,25 @@ int main(int argc, char** argv) {
   if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
     return usage(stdout);
   }
-  if (argc != 3 ||
-      (std::strcmp(argv[1], "--config") != 0 && std::strcmp(argv[1], "--check-config") != 0)) {
+  const bool release_pin = argc == 5 && std::strcmp(argv[1], "--config") == 0 &&
+                           std::strcmp(argv[3], "--release-pin") == 0;
+  if (!release_pin && (argc != 3 || (std::strcmp(argv[1], "--config") != 0 &&
+                                     std::strcmp(argv[1], "--check-config") != 0))) {
     return usage(stderr);
   }
   auto config = agent::loadAgentConfig(argv[2]);
   if (!config) {
     std::fprintf(stderr, "punchlink-agent: %s\n", config.error().toString().c_str());
     return 2;
+  }
+  if (release_pin) {
+    auto released = agent::releasePushPin(*config, argv[4]);
+    if (!released) {
+      std::fprintf(stderr, "punchlink-agent: %s\n", released.error().toString().c_str());
+      return 1;
+    }
+    std::printf("%s\n", released->c_str());
+    return 0;
   }
   if (std::strcmp(argv[1], "--check-config") == 0) {
     std::printf("# %s is valid; effective configuration:\n%s", argv[2],

@@ -56,9 +56,12 @@ class PushTest : public ::testing::Test {
             devices);
   }
 
-  static std::string pushDevice(const std::string& serial, const std::string& zone) {
+  // `extra`: more keys of the device, as YAML lines indented by four spaces.
+  static std::string pushDevice(const std::string& serial,
+                                const std::string& zone,
+                                const std::string& extra = "") {
     return "  - name: gate\n    protocol: push\n    serial: " + serial +
-           "\n    time_zone: " + zone + "\n";
+           "\n    time_zone: " + zone + "\n" + extra;
   }
 
   std::unique_ptr<ChildProcess> startAgent() {
@@ -94,6 +97,25 @@ class PushTest : public ::testing::Test {
                           const std::string& body = "",
                           const std::map<std::string, std::string>& headers = {}) {
     return testing::httpRequest({push_port_, {}}, method, path, body, headers);
+  }
+
+  // A request from another host on loopback: 127.0.0.2.
+  testing::HttpReply forged(const std::string& method,
+                            const std::string& path,
+                            const std::string& body = "") {
+    return testing::httpRequestFrom("127.0.0.2", push_port_, method, path, body);
+  }
+
+  // Punches in the outbox whose payload contains `text`; read while the agent runs (WAL).
+  std::int64_t outboxRowsWith(const std::string& text) {
+    auto outbox = sqlite::Database::open(dir_.file("outbox.db").string());
+    EXPECT_TRUE(outbox.ok());
+    auto statement = outbox->prepare("SELECT COUNT(*) FROM punches WHERE payload LIKE ?");
+    EXPECT_TRUE(statement.ok());
+    statement->bind(1, "%" + text + "%");
+    return statement->first([](sqlite::Statement& row) { return row.integer(0); })
+        .valueOr(std::nullopt)
+        .value_or(-1);
   }
 
   std::string agentLog() { return testing::readFile(dir_.file("agent.log")); }
@@ -364,6 +386,119 @@ TEST_F(PushTest, MalformedRequestsGet400AndChangeNothing) {
       << pushStatus().dump();
   EXPECT_EQ(pushStatus()["online"], true);
   EXPECT_EQ(relay.distinct(), 3U);
+}
+
+TEST_F(PushTest, AForgedTerminalOnAnotherAddressGetsNeitherPunchesInNorCommandsOut) {
+  MosquittoFixture broker(brokerOptions());
+  RelayStandIn relay(broker);
+  writeConfig(broker, pushDevice(kSerial, "UTC"));
+  auto agent = startAgent();
+  // The real terminal calls first, from 127.0.0.1, and so pins the serial to that address.
+  auto sim = startSim({"--users", "2", "--logs", "3"});
+  ASSERT_TRUE(relay.waitForDistinct(3, 20s)) << agentLog() << sim->log();
+  EXPECT_NE(agentLog().find("pinned a push terminal to the address it called from"),
+            std::string::npos);
+  sim->stop();  // so that only the impostor polls while a command waits
+
+  const std::string cdata = "/iclock/cdata?SN=" + std::string(kSerial);
+  const std::string punch = "FORGED1\t2026-07-03 08:00:00\t0\t1\n";
+  const auto upload = forged("POST", cdata + "&table=ATTLOG&Stamp=99", punch);
+  EXPECT_EQ(upload.status, 403) << upload.body;
+  EXPECT_EQ(upload.body.find("127.0.0.1"), std::string::npos) << "the reply names the real address";
+  EXPECT_EQ(forged("GET", cdata + "&options=all").status, 403);
+
+  // The pin is in the outbox: after a restart the impostor, calling first, is still refused, as
+  // is a whole emulated terminal calling from its address.
+  agent->stop();
+  agent = startAgent();
+  EXPECT_EQ(forged("POST", cdata + "&table=ATTLOG&Stamp=99", punch).status, 403);
+  auto impostor = startSim({"--users", "1", "--logs", "2", "--push-source", "127.0.0.2"});
+  ASSERT_TRUE(testing::eventually(
+      [&] { return impostor->state()["push"]["refused"].get<int>() >= 1; }, 10s));
+  EXPECT_EQ(impostor->state()["push"]["handshakes"], 0) << impostor->state()["push"].dump();
+  impostor->stop();
+
+  // An enrolment with a password waits for the terminal; the impostor's poll does not get it.
+  relay.sendCommand(
+      {{"command_id", "push-forged-1"},
+       {"device", kSerial},
+       {"type", "enroll_user"},
+       {"params", {{"user_id", "EMP_9"}, {"name", "Eve Target"}, {"password", "4321"}}}});
+  ASSERT_TRUE(testing::eventually([&] { return pushStatus()["pending_commands"] == 1; }, 10s))
+      << pushStatus().dump() << agentLog();
+  const auto poll = forged("GET", "/iclock/getrequest?SN=" + std::string(kSerial));
+  EXPECT_EQ(poll.status, 403);
+  EXPECT_EQ(poll.body.find("C:"), std::string::npos) << poll.body;
+  EXPECT_EQ(poll.body.find("4321"), std::string::npos) << poll.body;
+  EXPECT_EQ(
+      forged("POST", "/iclock/devicecmd?SN=" + std::string(kSerial), "ID=1&Return=0\n").status,
+      403);
+  const json status = pushStatus();
+  EXPECT_EQ(status["pending_commands"], 1) << status.dump();
+  EXPECT_NE(status["last_error"].get<std::string>().find("refused a request from 127.0.0.2"),
+            std::string::npos)
+      << status.dump();
+  EXPECT_NE(agentLog().find("refused a push request from an unexpected address"),
+            std::string::npos);
+  EXPECT_EQ(outboxRowsWith("FORGED1"), 0);
+
+  // The real terminal gets it on its next poll.
+  sim = startSim({"--users", "2", "--logs", "3"});
+  const auto result = relay.resultFor("push-forged-1", 30s);
+  ASSERT_TRUE(result.has_value()) << agentLog() << sim->log();
+  EXPECT_EQ((*result)["status"], "succeeded") << result->dump();
+  EXPECT_EQ(sim->get("/users/EMP_9").body["name"], "Eve Target");
+  EXPECT_EQ(relay.distinct(), 3U);
+
+  // The terminal moves: the operator releases the pin while the agent runs, and the next
+  // caller's address is pinned instead.
+  sim->stop();
+  const auto release = [&](const std::string& log) {
+    ChildProcess cli({PUNCHLINK_AGENT, "--config", config_.string(), "--release-pin", kSerial},
+                     dir_.file(log));
+    EXPECT_EQ(cli.waitForExit(10s), 0) << cli.log();
+    return cli.log();
+  };
+  EXPECT_NE(
+      release("release-1.log").find("released serial " + std::string(kSerial) + " from 127.0.0.1"),
+      std::string::npos);
+  EXPECT_NE(release("release-2.log").find("has no address pin"), std::string::npos);
+  EXPECT_EQ(forged("GET", cdata + "&options=all").status, 200);
+  EXPECT_EQ(push("GET", cdata + "&options=all").status, 403);
+}
+
+TEST_F(PushTest, ACommKeyIsRequiredWhenTheDeviceHasOne) {
+  MosquittoFixture broker(brokerOptions());
+  RelayStandIn relay(broker);
+  writeConfig(broker, pushDevice(kSerial, "UTC", "    comm_key: \"58273914\"\n"));
+  auto agent = startAgent();
+  const std::string cdata = "/iclock/cdata?SN=" + std::string(kSerial);
+
+  // A terminal without the key is refused and keeps its punches.
+  auto keyless = startSim({"--users", "2", "--logs", "4"});
+  ASSERT_TRUE(testing::eventually(
+      [&] { return keyless->state()["push"]["refused"].get<int>() >= 2; }, 10s));
+  const json refused = keyless->state()["push"];
+  EXPECT_EQ(refused["handshakes"], 0) << refused.dump();
+  EXPECT_NE(refused["last_error"].get<std::string>().find("HTTP 403 ComKey missing or wrong"),
+            std::string::npos)
+      << refused.dump();
+  keyless->stop();
+  EXPECT_EQ(push("POST", cdata + "&table=ATTLOG&ComKey=12345678", "1\t2026-05-01 08:00:00\t0\t1\n")
+                .status,
+            403);
+  EXPECT_EQ(relay.distinct(), 0U);
+  EXPECT_NE(agentLog().find("refused a push request with a wrong or missing comm key"),
+            std::string::npos);
+  EXPECT_NE(pushStatus()["last_error"].get<std::string>().find("wrong ComKey"), std::string::npos)
+      << pushStatus().dump();
+  EXPECT_EQ(agentLog().find("58273914"), std::string::npos) << "the log shows the key";
+
+  // With the right key it is served.
+  EXPECT_EQ(push("GET", cdata + "&options=all&ComKey=58273914").status, 200);
+  auto sim = startSim({"--users", "2", "--logs", "4", "--push-key", "58273914"});
+  ASSERT_TRUE(relay.waitForDistinct(4, 20s)) << agentLog() << sim->log();
+  EXPECT_EQ(sim->state()["push"]["refused"], 0) << sim->state()["push"].dump();
 }
 
 }  // namespace

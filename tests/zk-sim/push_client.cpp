@@ -6,11 +6,13 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <memory>
 #include <sstream>
 
 namespace punchlink::zksim {
@@ -96,9 +98,26 @@ PushClient::Reply PushClient::request(const std::string& method,
                                       const std::string& body,
                                       const std::string& content_type) {
   const Poco::URI server(options_.url);
-  Poco::Net::HTTPClientSession session(server.getHost(), server.getPort());
+  // Every request carries SN=, so the key always follows a '?'.
+  const std::string target = options_.comm_key.empty()
+                                 ? path_and_query
+                                 : path_and_query + "&ComKey=" + encoded(options_.comm_key);
+  Poco::Net::HTTPRequest http(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+  std::unique_ptr<Poco::Net::HTTPClientSession> connection;
+  if (options_.source_address.empty()) {
+    connection = std::make_unique<Poco::Net::HTTPClientSession>(server.getHost(), server.getPort());
+  } else {
+    // Poco 1.11's session cannot bind; it takes a socket connected from the source address. A
+    // session without a host never reconnects, so the Host header is set here.
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
+    socket.impl()->bind(Poco::Net::SocketAddress(options_.source_address, 0));
+    socket.connect(Poco::Net::SocketAddress(server.getHost(), server.getPort()),
+                   Poco::Timespan(30, 0));
+    connection = std::make_unique<Poco::Net::HTTPClientSession>(socket);
+    http.setHost(server.getHost(), server.getPort());
+  }
+  Poco::Net::HTTPClientSession& session = *connection;
   session.setTimeout(Poco::Timespan(30, 0));
-  Poco::Net::HTTPRequest http(method, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
   http.set("User-Agent", "iClock Proxy/1.09");
   http.set("Accept", "*/*");
   http.setKeepAlive(false);

@@ -28,6 +28,11 @@ struct PushClientOptions {
   std::size_t batch = 100;  // ATTLOG records per upload
   std::string push_version = "2.4.1";
   std::string device_type = "att";
+  // Sent as ComKey= on every request when set, as firmware with IsPushComKey=1 does (§7).
+  std::string comm_key;
+  // The local address requests come from; empty: the system's choice. Lets a test be a second
+  // host on loopback (127.0.0.2).
+  std::string source_address;
 };
 
 struct PushClientStats {

@@ -59,6 +59,10 @@ control API on 127.0.0.1. When ready it prints one line:
                            ErrorDelay and Delay (1..3600; default 30)
   --push-batch N           attendance records per ATTLOG upload (1..10000; default 100)
   --push-device-type T     DeviceType sent in the handshake: att or acc (default att)
+  --push-key KEY           send ComKey=KEY on every push request, as firmware with the push
+                           comm key on does (default: none)
+  --push-source ADDR       call the server from this local IP address (e.g. 127.0.0.2, to
+                           act as a second host on loopback; default: chosen by the system)
   --help                   this text
 )";
 }
@@ -174,6 +178,10 @@ Result<CliOptions> parseCli(int argc, const char* const* argv) {
       if (status && cli.push.device_type != "att" && cli.push.device_type != "acc") {
         status = makeError(ErrorCode::InvalidInput, "--push-device-type must be att or acc");
       }
+    } else if (flag == "--push-key") {
+      status = takeString(cli.push.comm_key);
+    } else if (flag == "--push-source") {
+      status = takeString(cli.push.source_address);
     } else {
       return makeError(ErrorCode::InvalidInput, "unknown option " + std::string(flag));
     }

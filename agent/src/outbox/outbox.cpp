@@ -34,6 +34,11 @@ CREATE TABLE IF NOT EXISTS command_results (
   result TEXT NOT NULL,
   finished_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS push_address_pins (
+  device TEXT PRIMARY KEY,
+  address TEXT NOT NULL,
+  pinned_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 )SQL";
@@ -265,6 +270,45 @@ Status Outbox::setWatermark(const std::string& device, const DeviceWatermark& wa
   }
   statement->bind(1, device).bind(2, watermark.log_count).bind(3, watermark.last_event_id);
   return statement->run();
+}
+
+Result<std::optional<std::string>> Outbox::addressPin(const std::string& device) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("SELECT address FROM push_address_pins WHERE device = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device);
+  return statement->first([](sqlite::Statement& row) { return row.text(0); });
+}
+
+Result<std::string> Outbox::pinAddress(const std::string& device,
+                                       const std::string& address,
+                                       std::int64_t now_ms) {
+  const std::lock_guard lock(mutex_);
+  // The first pin wins: a later one hands back the address that is there already.
+  auto statement = db_.prepare(
+      "INSERT INTO push_address_pins(device, address, pinned_ms) VALUES (?, ?, ?) "
+      "ON CONFLICT(device) DO UPDATE SET device = excluded.device RETURNING address");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device).bind(2, address).bind(3, now_ms);
+  auto pinned = statement->first([](sqlite::Statement& row) { return row.text(0); });
+  if (!pinned) {
+    return pinned.error();
+  }
+  return pinned->value_or(address);
+}
+
+Result<std::optional<std::string>> Outbox::releaseAddressPin(const std::string& device) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("DELETE FROM push_address_pins WHERE device = ? RETURNING address");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device);
+  return statement->first([](sqlite::Statement& row) { return row.text(0); });
 }
 
 Result<std::optional<std::string>> Outbox::commandResult(const std::string& command_id) {

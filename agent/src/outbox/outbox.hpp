@@ -88,6 +88,18 @@ class Outbox {
   // The last committed stamp of each of a push terminal's tables (ATTLOG, OPERLOG, BIODATA).
   Result<std::map<std::string, std::string>> uploadStamps(const std::string& device);
 
+  // Push terminals' address pins (docs/push-terminals.md#address-pinning): the address a serial
+  // first called from, kept so a restart does not let another host take the serial over.
+  // The pinned address of `device`, if it has one.
+  Result<std::optional<std::string>> addressPin(const std::string& device);
+  // Pins `device` to `address` unless it is pinned already; returns the address it is pinned to
+  // now (the earlier one, if there was one).
+  Result<std::string> pinAddress(const std::string& device,
+                                 const std::string& address,
+                                 std::int64_t now_ms);
+  // Forgets the pin of `device`; returns the address it was pinned to, if any.
+  Result<std::optional<std::string>> releaseAddressPin(const std::string& device);
+
   // Command idempotency: the stored result of a command id, if it was already handled.
   Result<std::optional<std::string>> commandResult(const std::string& command_id);
   Status saveCommandResult(const std::string& command_id,

@@ -11,6 +11,18 @@
 
 namespace punchlink::agent {
 
+namespace {
+
+// Terminals take the key from their menu; letters and digits travel in a query string as they
+// are, so what the agent compares is what the terminal typed.
+bool isValidCommKey(const std::string& key) {
+  return key.size() <= kMaxPushCommKeyLength && std::all_of(key.begin(), key.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+         });
+}
+
+}  // namespace
+
 PushConfig parsePushSection(config::YamlMap& map) {
   PushConfig push;
   push.listen = map.get<std::string>("listen", push.listen);
@@ -58,6 +70,20 @@ PushDeviceConfig parsePushDevice(config::YamlMap& map) {
              "must be the terminal's IP address (push requests are matched by source "
              "address), e.g. 10.7.0.31; leave it out to accept any address");
   }
+  device.pin_address = map.get("pin_address", device.pin_address);
+  if (!device.host.empty() && !device.pin_address) {
+    map.fail("pin_address",
+             "host already fixes the address this serial may call from; leave out host to let "
+             "the terminal call from any address, or leave out pin_address");
+  }
+  device.comm_key = map.get<std::string>("comm_key", "");
+  if (!device.comm_key.empty() && !isValidCommKey(device.comm_key)) {
+    map.fail("comm_key",
+             "must be the terminal's communication key (PushComKey): 1-" +
+                 std::to_string(kMaxPushCommKeyLength) +
+                 " letters and digits, as set on the terminal; leave it out if the terminal "
+                 "sends none");
+  }
   readTimeZone(map, "time_zone", device.time_zone);
   return device;
 }
@@ -79,6 +105,8 @@ void PushDeviceConfig::describe(std::ostream& out) const {
   const auto q = yamlQuoted;
   out << "    serial: " << q(serial) << "\n"
       << "    host: " << q(host) << "\n"
+      << "    pin_address: " << (pin_address ? "true" : "false") << "\n"
+      << "    comm_key: " << (comm_key.empty() ? "\"\"" : "\"<redacted>\"") << "\n"
       << "    time_zone: " << q(time_zone) << "\n";
 }
 

@@ -7,11 +7,15 @@
 #include <punchlink/common/yaml_read.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string>
 
 namespace punchlink::agent {
+
+// Longest communication key accepted; the vendor default is 88888888 (§7).
+inline constexpr std::size_t kMaxPushCommKeyLength = 64;
 
 // The iclock listener push terminals call (shared/reference/adms-push.md).
 struct PushConfig final : ProtocolSettings {
@@ -30,10 +34,21 @@ struct PushConfig final : ProtocolSettings {
   void describe(std::ostream& out) const override;
 };
 
+// Who may speak for the serial (docs/push-terminals.md#how-terminals-authenticate): `host`, or
+// else the address pinned on first contact unless pin_address is off, and `comm_key` if set.
 struct PushDeviceConfig final : DeviceSettings {
   std::string serial;  // the SN it identifies itself with
-  std::string host;    // the only address it may call from; empty: any
+  std::string host;    // the only address it may call from; empty: pinned, or any
+  // Without `host`: the first address the serial calls from is kept in the outbox and others
+  // are refused. Off for terminals whose address changes (DHCP without a reservation).
+  bool pin_address = true;
+  // The terminal's communication key (PushComKey), sent as ComKey= on every request when the
+  // terminal has IsPushComKey on (§7). Empty: none is required.
+  std::string comm_key;
   std::string time_zone = "UTC";
+
+  // Whether requests are held to an address remembered from the first one.
+  bool pinsAddress() const { return host.empty() && pin_address; }
 
   // DeviceSettings
   std::string configuredSerial() const override { return serial; }

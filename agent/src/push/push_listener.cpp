@@ -147,7 +147,10 @@ void PushListener::serve(Poco::Net::HTTPServerRequest& request,
   try {
     reply = handleHttp(request);
   } catch (const std::exception& error) {
-    logger_.error("push request failed", {{"uri", request.getURI()}, {"error", error.what()}});
+    // The path only: the query may hold the terminal's ComKey.
+    const std::string& uri = request.getURI();
+    logger_.error("push request failed",
+                  {{"path", uri.substr(0, uri.find('?'))}, {"error", error.what()}});
     reply = {500, "internal error; the terminal will retry\n"};
   }
   try {

@@ -1,8 +1,9 @@
 // PushListener: the HTTP server push terminals call (/iclock/*), and the registry of push
 // terminals. It parses the request line and query, reads the body within push.max_body, finds
 // the terminal by its serial (configured, or discovered when accept_unknown is on) and lets it
-// answer. Serials it does not serve get 403, so the terminal keeps its data. A ticker thread
-// lets every terminal notice silence (offline) and expired commands.
+// answer; the terminal first checks the request's address and key (push_access.hpp). Serials
+// it does not serve get 403, so the terminal keeps its data. A ticker thread lets every
+// terminal notice silence (offline) and expired commands.
 #pragma once
 
 #include "outbox/outbox.hpp"

@@ -1,5 +1,6 @@
 #include "push_terminal.hpp"
 
+#include "push/push_access.hpp"
 #include "terminals/punch_mapper.hpp"
 
 #include <punchlink/common/text.hpp>
@@ -219,59 +220,110 @@ bool PushTerminal::markSeen(const std::string& address) {
   return came_online;
 }
 
-PushReply PushTerminal::handle(const PushRequest& request) {
-  if (!device_.host.empty() && request.remote_address != device_.host) {
-    logger_.limited(
-        LogLevel::Warning, "push-address/" + device_.serial,
-        "refused a push request from an unexpected address",
-        {{"device", name_}, {"address", request.remote_address}, {"expected", device_.host}});
-    return {403, "serial " + device_.serial + " may only call from " + device_.host + "\n"};
+std::optional<PushReply> PushTerminal::admit(const PushRequest& request) {
+  std::optional<std::string> pinned;
+  if (device_.pinsAddress()) {
+    auto stored = outbox_.addressPin(device_.serial);
+    if (!stored) {
+      logger_.error("cannot read a push terminal's address pin; refusing its request",
+                    {{"device", name_}, {"error", stored.error().toString()}});
+      noteError("cannot read the address pin: " + stored.error().message);
+      return PushReply{503, "cannot check this terminal's address now; it will retry\n"};
+    }
+    pinned = std::move(stored.value());
   }
+  PushAccess access = checkPushAccess(device_, request.query, request.remote_address, pinned);
+  if (access.verdict == PushAccess::Verdict::Pin) {
+    auto stored = outbox_.pinAddress(device_.serial, request.remote_address, nowMs());
+    if (!stored) {
+      logger_.error("cannot store a push terminal's address pin; refusing its request",
+                    {{"device", name_}, {"error", stored.error().toString()}});
+      noteError("cannot store the address pin: " + stored.error().message);
+      return PushReply{503, "cannot check this terminal's address now; it will retry\n"};
+    }
+    if (*stored == request.remote_address) {
+      logger_.info("pinned a push terminal to the address it called from",
+                   {{"device", name_},
+                    {"serial", device_.serial},
+                    {"address", *stored},
+                    {"hint",
+                     "requests from other addresses are refused; set host or pin_address: false "
+                     "in its device entry to change that"}});
+      return std::nullopt;
+    }
+    // The outbox kept an earlier pin (written by another process on the same file): that one
+    // holds.
+    access = checkPushAccess(device_, request.query, request.remote_address, *stored);
+  }
+  if (access.verdict != PushAccess::Verdict::Refuse) {
+    return std::nullopt;
+  }
+  noteError(access.reason);
+  logger_.limited(LogLevel::Warning, "push-refused/" + access.cause + "/" + device_.serial,
+                  access.cause == "key" ? "refused a push request with a wrong or missing comm key"
+                                        : "refused a push request from an unexpected address",
+                  {{"device", name_},
+                   {"serial", device_.serial},
+                   {"address", request.remote_address},
+                   {"endpoint", std::string(adms::endpointName(request.endpoint))},
+                   {"reason", access.reason}});
+  // Not OK, so a real terminal keeps its data; nothing of the request was used.
+  return PushReply{403, access.reply + "\n"};
+}
+
+PushReply PushTerminal::handle(const PushRequest& request) {
   std::vector<Finished> finished;
   PushReply reply;
   bool status_changed = false;
   {
     const std::lock_guard lock(mutex_);
-    switch (request.endpoint) {
-      case adms::Endpoint::Cdata:
-        if (!request.post) {
-          reply = iequals(request.query.type, "time")
-                      ? PushReply{200, timeReply(zone_, std::chrono::floor<std::chrono::seconds>(
-                                                            clock_.now()))}
-                      : handshake(request);
-        } else {
-          reply = upload(request);
-        }
-        break;
-      case adms::Endpoint::GetRequest:
-        reply = poll(request);
-        break;
-      case adms::Endpoint::DeviceCmd:
-        reply = request.post ? results(request, finished)
-                             : PushReply{405, "devicecmd takes the results as a POST\n"};
-        break;
-      case adms::Endpoint::Ping:
-        reply = {200, "OK"};
-        break;
-      default:
-        reply = {404, "punchlink speaks attendance PUSH 2.x; /iclock/" +
-                          std::string(adms::endpointName(request.endpoint)) +
-                          " is not supported\n"};
-        break;
-    }
-    if (reply.status == 200) {
-      status_changed = markSeen(request.remote_address) || status_changed;
+    // Checked first, under the lock: a refused request stores nothing and never sees or
+    // consumes queued commands.
+    if (auto refused = admit(request)) {
+      // Published only when last_error changes, so a stream of forged requests does not become
+      // a stream of status messages.
+      status_changed = status_dirty_;
+      status_dirty_ = false;
+      reply = std::move(*refused);
     } else {
-      noteError(reply.body.substr(0, reply.body.find('\n')));
+      reply = answer(request, finished);
+      if (reply.status == 200) {
+        status_changed = markSeen(request.remote_address);
+      } else {
+        noteError(reply.body.substr(0, reply.body.find('\n')));
+      }
+      status_changed = status_changed || status_dirty_ || reply.status != 200;
+      status_dirty_ = false;
     }
-    status_changed = status_changed || status_dirty_ || reply.status != 200;
-    status_dirty_ = false;
   }
   if (status_changed) {
     publishStatus();
   }
   report(finished);
   return reply;
+}
+
+PushReply PushTerminal::answer(const PushRequest& request, std::vector<Finished>& finished) {
+  switch (request.endpoint) {
+    case adms::Endpoint::Cdata:
+      if (request.post) {
+        return upload(request);
+      }
+      return iequals(request.query.type, "time")
+                 ? PushReply{200, timeReply(zone_,
+                                            std::chrono::floor<std::chrono::seconds>(clock_.now()))}
+                 : handshake(request);
+    case adms::Endpoint::GetRequest:
+      return poll(request);
+    case adms::Endpoint::DeviceCmd:
+      return request.post ? results(request, finished)
+                          : PushReply{405, "devicecmd takes the results as a POST\n"};
+    case adms::Endpoint::Ping:
+      return {200, "OK"};
+    default:
+      return {404, "punchlink speaks attendance PUSH 2.x; /iclock/" +
+                       std::string(adms::endpointName(request.endpoint)) + " is not supported\n"};
+  }
 }
 
 PushReply PushTerminal::handshake(const PushRequest& request) {

@@ -60,7 +60,8 @@ class PushTerminal final : public Terminal {
   bool online() const override;
   void enqueue(Command command, std::chrono::system_clock::time_point expires) override;
 
-  // Answers one request of this terminal. Never throws; every non-200 reply says why.
+  // Answers one request of this terminal, after checking that it may speak for the serial
+  // (host, comm key, address pin; push_access.hpp). Never throws; every non-200 reply says why.
   PushReply handle(const PushRequest& request);
 
   // Marks the terminal offline when it has not called for offline_after, and fails commands
@@ -90,6 +91,10 @@ class PushTerminal final : public Terminal {
     CommandOutcome outcome;
   };
 
+  // nullopt when the request may speak for this serial (pinning it if it is the first), else
+  // the refusal (403, or 503 when the pin cannot be read or stored). Call with mutex_ held.
+  std::optional<PushReply> admit(const PushRequest& request);
+  PushReply answer(const PushRequest& request, std::vector<Finished>& finished);
   PushReply handshake(const PushRequest& request);
   PushReply upload(const PushRequest& request);
   PushReply uploadAttendance(const PushRequest& request);

@@ -196,7 +196,7 @@ TEST(AgentConfig, ShippedExampleParses) {
   EXPECT_EQ(config.status.interval, 60s);
   EXPECT_EQ(config.command_expiry, 24h);
 
-  ASSERT_EQ(config.devices.size(), 3U);
+  ASSERT_EQ(config.devices.size(), 4U);
   EXPECT_EQ(config.devices[0].name, "main-entrance");
   EXPECT_EQ(config.devices[0].protocol, "zk");
   const ZkDeviceConfig& tcp = zk(config.devices[0]);
@@ -224,6 +224,10 @@ TEST(AgentConfig, ShippedExampleParses) {
   const PushDeviceConfig& lobby = push(config.devices[2]);
   EXPECT_EQ(lobby.serial, "CQZ7231560042");
   EXPECT_EQ(lobby.host, "10.7.0.31");
+  EXPECT_EQ(lobby.comm_key, "");
+  const PushDeviceConfig& canteen = push(config.devices[3]);
+  EXPECT_EQ(canteen.comm_key, "58273914");
+  EXPECT_TRUE(canteen.pinsAddress());
   EXPECT_TRUE(servesPush(config.terminalSetup()));
   EXPECT_EQ(pushConfig(config.terminalSetup()).listen, "0.0.0.0:8081");
   EXPECT_FALSE(pushConfig(config.terminalSetup()).accept_unknown);
@@ -412,6 +416,14 @@ TEST(AgentConfig, ErrorsNameTheKeyAndThePosition) {
        minimalConfig() +
            "  - name: gate\n    protocol: push\n    serial: CK1\n    host: gate.lan\n",
        "devices[1].host: must be the terminal's IP address"},
+      {"push comm_key with a space",
+       minimalConfig() +
+           "  - name: gate\n    protocol: push\n    serial: CK1\n    comm_key: \"88 88\"\n",
+       "devices[1].comm_key: must be the terminal's communication key (PushComKey)"},
+      {"push host and pin_address false",
+       minimalConfig() + "  - name: gate\n    protocol: push\n    serial: CK1\n" +
+           "    host: 10.7.0.30\n    pin_address: false\n",
+       "devices[1].pin_address: host already fixes the address"},
       {"push command_attempts 0", minimalConfig() + "push:\n  command_attempts: 0\n",
        "push.command_attempts: expected an integer from 1 to 100"},
   };
@@ -428,15 +440,28 @@ TEST(AgentConfig, PushTerminalsAndTheListener) {
   auto config = parse(minimalConfig() +
                       "  - name: gate\n    protocol: push\n    serial: CKJF202560310\n"
                       "    host: 10.7.0.30\n    time_zone: Asia/Kolkata\n"
+                      "  - name: canteen\n    protocol: push\n    serial: CKJF202560311\n"
+                      "    comm_key: 58273914\n    pin_address: false\n"
                       "push:\n  listen: 0.0.0.0:8085\n  delay: 5s\n  max_body: 1MiB\n");
   ASSERT_TRUE(config.ok()) << config.error().toString();
-  ASSERT_EQ(config->devices.size(), 2U);
+  ASSERT_EQ(config->devices.size(), 3U);
   EXPECT_EQ(config->devices[0].protocol, "zk");
   EXPECT_EQ(config->devices[1].protocol, "push");
   const PushDeviceConfig& gate = push(config->devices[1]);
   EXPECT_EQ(gate.serial, "CKJF202560310");
   EXPECT_EQ(gate.host, "10.7.0.30");
   EXPECT_EQ(gate.time_zone, "Asia/Kolkata");
+  EXPECT_TRUE(gate.pin_address);
+  EXPECT_EQ(gate.comm_key, "");
+  EXPECT_FALSE(gate.pinsAddress()) << "host is the pin";
+  const PushDeviceConfig& canteen = push(config->devices[2]);
+  EXPECT_EQ(canteen.comm_key, "58273914");
+  EXPECT_FALSE(canteen.pin_address);
+  EXPECT_FALSE(canteen.pinsAddress());
+  EXPECT_TRUE(push(parse(minimalConfig() + "  - name: gate\n    protocol: push\n    serial: CK1\n")
+                       ->devices[1])
+                  .pinsAddress())
+      << "pinned by default";
   EXPECT_EQ(pushConfig(config->terminalSetup()).listen, "0.0.0.0:8085");
   EXPECT_EQ(pushConfig(config->terminalSetup()).delay, 5s);
   EXPECT_EQ(pushConfig(config->terminalSetup()).max_body, 1U << 20U);
@@ -449,6 +474,12 @@ TEST(AgentConfig, PushTerminalsAndTheListener) {
   const std::string described = describeAgentConfig(*config);
   EXPECT_NE(described.find("push:\n  listen: \"0.0.0.0:8085\""), std::string::npos) << described;
   EXPECT_NE(described.find("    protocol: push\n    serial: \"CKJF202560310\""), std::string::npos)
+      << described;
+  EXPECT_EQ(described.find("58273914"), std::string::npos) << described;
+  EXPECT_NE(described.find("    pin_address: false\n    comm_key: \"<redacted>\""),
+            std::string::npos)
+      << described;
+  EXPECT_NE(described.find("    pin_address: true\n    comm_key: \"\""), std::string::npos)
       << described;
 }
 

@@ -112,6 +112,22 @@ TEST_F(OutboxTest, WatermarksAndCommandResults) {
   EXPECT_EQ(outbox->commandResult("c1")->value(), R"({"status":"succeeded"})");
 }
 
+TEST_F(OutboxTest, AddressPinsKeepTheFirstAddressAcrossReopeningUntilReleased) {
+  {
+    auto outbox = open();
+    EXPECT_EQ(outbox->addressPin("SN1").value(), std::nullopt);
+    EXPECT_EQ(outbox->pinAddress("SN1", "10.0.0.7", 1000).value(), "10.0.0.7");
+    EXPECT_EQ(outbox->pinAddress("SN1", "10.0.0.8", 2000).value(), "10.0.0.7") << "first wins";
+    EXPECT_EQ(outbox->pinAddress("SN2", "10.0.0.8", 2000).value(), "10.0.0.8");
+  }
+  auto outbox = open();
+  EXPECT_EQ(outbox->addressPin("SN1").value(), std::optional<std::string>("10.0.0.7"));
+  EXPECT_EQ(outbox->releaseAddressPin("SN1").value(), std::optional<std::string>("10.0.0.7"));
+  EXPECT_EQ(outbox->releaseAddressPin("SN1").value(), std::nullopt);
+  EXPECT_EQ(outbox->addressPin("SN1").value(), std::nullopt);
+  EXPECT_EQ(outbox->addressPin("SN2").value(), std::optional<std::string>("10.0.0.8"));
+}
+
 TEST_F(OutboxTest, UnwritableLocationIsAClearError) {
   auto outbox = Outbox::open("/nonexistent/folder/outbox.db", 1 << 20, 80);
   ASSERT_FALSE(outbox.ok());

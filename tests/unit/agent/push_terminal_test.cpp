@@ -285,6 +285,127 @@ TEST_F(PushTerminalTest, PinnedHostRefusesOtherAddresses) {
   EXPECT_EQ(pending(), 0U);
 }
 
+// Requests as another host would send them: same serial, its own source address.
+PushReply callFrom(PushTerminal& terminal,
+                   const std::string& address,
+                   adms::Endpoint endpoint,
+                   const std::string& text,
+                   const std::string& body = "") {
+  return terminal.handle({endpoint, !body.empty() || text.find("table=") != std::string::npos,
+                          query("SN=" + std::string(kSerial) + text), body, address});
+}
+
+TEST_F(PushTerminalTest, AForgedTerminalOnAnotherAddressGetsNeitherPunchesInNorCommandsOut) {
+  // The real terminal calls first and pins the serial to its address.
+  ASSERT_EQ(callFrom(*terminal_, "10.0.0.7", adms::Endpoint::Cdata, "&options=all").status, 200);
+  terminal_->enqueue(command(R"({"command_id":"c7","device":"gate","type":"enroll_user",)"
+                             R"("params":{"user_id":"42","name":"Ana","password":"1234"}})"),
+                     clock_.now() + 1h);
+
+  const auto punches = callFrom(*terminal_, "10.0.0.8", adms::Endpoint::Cdata,
+                                "&table=ATTLOG&Stamp=5", "9\t2026-03-01 09:00:00\t0\t1\n");
+  EXPECT_EQ(punches.status, 403);
+  EXPECT_EQ(punches.body.find("10.0.0.7"), std::string::npos) << "names the real address";
+  EXPECT_EQ(pending(), 0U);
+  const auto forged_poll = callFrom(*terminal_, "10.0.0.8", adms::Endpoint::GetRequest, "");
+  EXPECT_EQ(forged_poll.status, 403);
+  EXPECT_EQ(forged_poll.body.find("C:"), std::string::npos) << forged_poll.body;
+  EXPECT_EQ(
+      callFrom(*terminal_, "10.0.0.8", adms::Endpoint::DeviceCmd, "", "ID=1&Return=0\n").status,
+      403);
+  const json status = json::parse(terminal_->statusJson());
+  EXPECT_EQ(status["host"], "10.0.0.7");
+  const std::string last_error = status.value("last_error", "");
+  EXPECT_NE(last_error.find("refused a request from 10.0.0.8"), std::string::npos) << last_error;
+  EXPECT_NE(last_error.find("pinned to 10.0.0.7"), std::string::npos) << last_error;
+
+  // The real terminal still gets the enrolment, password and all.
+  const auto poll = callFrom(*terminal_, "10.0.0.7", adms::Endpoint::GetRequest, "");
+  EXPECT_NE(poll.body.find(":DATA UPDATE USERINFO PIN=42\tName=Ana\tPri=0\tPasswd=1234"),
+            std::string::npos)
+      << poll.body;
+  // The stamp of the refused upload was not stored either.
+  EXPECT_NE(callFrom(*terminal_, "10.0.0.7", adms::Endpoint::Cdata, "&options=all")
+                .body.find("ATTLOGStamp=None\n"),
+            std::string::npos);
+}
+
+TEST_F(PushTerminalTest, ThePinOutlivesARestartUntilReleased) {
+  ASSERT_EQ(callFrom(*terminal_, "10.0.0.7", adms::Endpoint::GetRequest, "").status, 200);
+  // Restart: a new terminal on the reopened outbox, and the other host calls first.
+  terminal_.reset();
+  outbox_.reset();
+  outbox_ = Outbox::open(dir_.file("outbox.db").string(), 1 << 30, 80).value();
+  PushDeviceConfig device;
+  device.serial = kSerial;
+  PushTerminal restarted("gate", device, push_, *outbox_, {}, logger_, clock_);
+  EXPECT_EQ(callFrom(restarted, "10.0.0.8", adms::Endpoint::Cdata, "&options=all").status, 403);
+  EXPECT_EQ(callFrom(restarted, "10.0.0.7", adms::Endpoint::Cdata, "&options=all").status, 200);
+
+  // Released (punchlink-agent --release-pin): the next caller pins the serial again.
+  EXPECT_EQ(outbox_->releaseAddressPin(kSerial).value(), std::optional<std::string>("10.0.0.7"));
+  EXPECT_EQ(callFrom(restarted, "10.0.0.8", adms::Endpoint::GetRequest, "").status, 200);
+  EXPECT_EQ(callFrom(restarted, "10.0.0.7", adms::Endpoint::GetRequest, "").status, 403);
+  EXPECT_EQ(outbox_->addressPin(kSerial).value(), std::optional<std::string>("10.0.0.8"));
+  EXPECT_EQ(outbox_->releaseAddressPin("NOSUCHSERIAL").value(), std::nullopt);
+}
+
+TEST_F(PushTerminalTest, WithoutPinningOrWithAHostNothingIsPinned) {
+  PushDeviceConfig roaming;
+  roaming.serial = kSerial;
+  roaming.pin_address = false;
+  PushTerminal dhcp("dhcp", roaming, push_, *outbox_, {}, logger_, clock_);
+  EXPECT_EQ(callFrom(dhcp, "10.0.0.7", adms::Endpoint::GetRequest, "").status, 200);
+  EXPECT_EQ(callFrom(dhcp, "10.0.0.8", adms::Endpoint::GetRequest, "").status, 200);
+  EXPECT_EQ(outbox_->addressPin(kSerial).value(), std::nullopt);
+
+  PushDeviceConfig fixed;
+  fixed.serial = kSerial;
+  fixed.host = "10.0.0.9";
+  PushTerminal hosted("hosted", fixed, push_, *outbox_, {}, logger_, clock_);
+  EXPECT_EQ(callFrom(hosted, "10.0.0.9", adms::Endpoint::GetRequest, "").status, 200);
+  EXPECT_EQ(outbox_->addressPin(kSerial).value(), std::nullopt);
+}
+
+TEST_F(PushTerminalTest, ACommKeyIsRequiredOnEveryRequestWhenConfigured) {
+  PushDeviceConfig device;
+  device.serial = kSerial;
+  device.comm_key = "8731";
+  PushTerminal keyed("keyed", device, push_, *outbox_, {}, logger_, clock_);
+  keyed.enqueue(command(R"({"command_id":"c8","device":"keyed","type":"restart"})"),
+                clock_.now() + 1h);
+  const std::string attlog = "1\t2026-03-01 09:00:00\t0\t1\n";
+  for (const std::string key : {"", "&ComKey=", "&ComKey=1234", "&ComKey=87310", "&comkey=873"}) {
+    SCOPED_TRACE(key);
+    EXPECT_EQ(callFrom(keyed, "10.0.0.7", adms::Endpoint::Cdata, "&options=all" + key).status, 403);
+    EXPECT_EQ(
+        callFrom(keyed, "10.0.0.7", adms::Endpoint::Cdata, "&table=ATTLOG" + key, attlog).status,
+        403);
+    const auto poll = callFrom(keyed, "10.0.0.7", adms::Endpoint::GetRequest, key);
+    EXPECT_EQ(poll.status, 403);
+    EXPECT_EQ(poll.body.find("C:"), std::string::npos) << poll.body;
+  }
+  EXPECT_EQ(pending(), 0U);
+  json status = json::parse(keyed.statusJson());
+  EXPECT_EQ(status["online"], false);
+  EXPECT_NE(status.value("last_error", "").find("wrong ComKey"), std::string::npos)
+      << status.dump();
+  // A keyless request did not pin the serial: only an authenticated one may.
+  EXPECT_EQ(outbox_->addressPin(kSerial).value(), std::nullopt);
+
+  EXPECT_EQ(
+      callFrom(keyed, "10.0.0.7", adms::Endpoint::Cdata, "&table=ATTLOG&ComKey=8731", attlog).body,
+      "OK:1");
+  EXPECT_EQ(pending(), 1U);
+  EXPECT_NE(
+      callFrom(keyed, "10.0.0.7", adms::Endpoint::GetRequest, "&ComKey=8731").body.find(":REBOOT"),
+      std::string::npos);
+  // The right key from another address is still refused: the key does not lift the pin.
+  EXPECT_EQ(callFrom(keyed, "10.0.0.8", adms::Endpoint::GetRequest, "&ComKey=8731").status, 403);
+  status = json::parse(keyed.statusJson());
+  EXPECT_EQ(status["online"], true);
+}
+
 TEST(PushCommandPlan, TranslatesEveryCommandType) {
   const TimeZone zone = TimeZone::find("Europe/Berlin").value();
   const UtcSeconds now{std::chrono::sys_days{std::chrono::year{2026} / 1 / 10}.time_since_epoch()};

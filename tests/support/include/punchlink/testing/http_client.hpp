@@ -34,6 +34,15 @@ HttpReply httpRequest(const HttpTarget& target,
                       const std::string& body = "",
                       const std::map<std::string, std::string>& headers = {});
 
+// httpRequest over plain HTTP to 127.0.0.1:`port` from the local address `source_address`
+// (e.g. 127.0.0.2: a second host on loopback, as Linux routes all of 127.0.0.0/8 to lo).
+HttpReply httpRequestFrom(const std::string& source_address,
+                          std::uint16_t port,
+                          const std::string& method,
+                          const std::string& path_and_query,
+                          const std::string& body = "",
+                          const std::map<std::string, std::string>& headers = {});
+
 // GET a JSON document (status and health endpoints). With `bearer`, sends
 // Authorization: Bearer <bearer>. Throws on connection errors or a body that is not JSON.
 nlohmann::json httpGetJson(std::uint16_t port,
