@@ -5,6 +5,7 @@
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/child_process.hpp>
+#include <punchlink/testing/drip_client.hpp>
 #include <punchlink/testing/eventually.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
@@ -465,6 +466,25 @@ TEST_F(PushTest, AForgedTerminalOnAnotherAddressGetsNeitherPunchesInNorCommandsO
   EXPECT_NE(release("release-2.log").find("has no address pin"), std::string::npos);
   EXPECT_EQ(forged("GET", cdata + "&options=all").status, 200);
   EXPECT_EQ(push("GET", cdata + "&options=all").status, 403);
+}
+
+TEST_F(PushTest, DripFedConnectionsDoNotStarveTheTerminals) {
+  MosquittoFixture broker(brokerOptions());
+  RelayStandIn relay(broker);
+  writeConfig(broker, pushDevice(kSerial, "UTC"));
+  auto agent = startAgent();
+  // 40 connections from LAN hosts that never finish a request: 20 from one, one from each of 20.
+  std::vector<std::string> sources(20, "127.0.0.2");
+  for (const auto& source : testing::loopbackSources(3, 20)) {
+    sources.push_back(source);
+  }
+  testing::DripClients drippers(push_port_, sources, 200ms);
+  std::this_thread::sleep_for(1s);
+  EXPECT_LE(drippers.open(), 8 + 20);  // one host gets its share of connections, no more
+  const auto started = std::chrono::steady_clock::now();
+  const auto handshake = push("GET", "/iclock/cdata?SN=" + std::string(kSerial) + "&options=all");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(handshake.status, 200) << handshake.body << agentLog();
 }
 
 TEST_F(PushTest, ACommKeyIsRequiredWhenTheDeviceHasOne) {

@@ -15,8 +15,10 @@ namespace punchlink::agent {
 namespace {
 
 // Request handlers at once. Terminals send one request per connection and wait for the reply;
-// a site has tens of terminals, not thousands.
-constexpr int kMaxThreads = 16;
+// a site has tens of terminals, not thousands. Idle threads cost little, and enough of them
+// (with the listener's per-address cap and connection deadline) keep LAN hosts that open
+// connections and never finish them from starving the terminals.
+constexpr int kMaxThreads = 64;
 
 void send(Poco::Net::HTTPServerResponse& response, const PushReply& reply, const Clock& clock) {
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
