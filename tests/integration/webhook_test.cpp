@@ -395,8 +395,10 @@ TEST_F(WebhookTest, DrippingReceiversDoNotStallEveryWorker) {
   for (int i = 0; i < 4; ++i) {
     dripping.push_back(std::make_unique<WebhookReceiver>());
     dripping.back()->setMode(WebhookReceiver::Mode::Drip);
+    // They want the healthy endpoint's events too: each freed worker could go back to them.
     dripping_ids.push_back(
-        createEndpoint(dripping.back()->url(), json::array({"device.online"})).first);
+        createEndpoint(dripping.back()->url(), json::array({"device.online", "attendance.punch"}))
+            .first);
   }
   const auto publish = [&](const std::string& topic, const json& payload) {
     ASSERT_TRUE(

@@ -102,15 +102,29 @@ Result<std::vector<ClaimedDelivery>> SqlDeliveries::claimDue(
         if (!leased) {
           return leased.error();
         }
+        // Fair turns: endpoints with the most free capacity (fewest attempts in flight) first,
+        // and among equals a different one first each time. Otherwise an endpoint whose
+        // receiver answers slowly would take back every worker it frees before a later one
+        // in table order were reached, and a few slow receivers could hold every worker.
+        const auto capacityOf = [&](const WebhookEndpoint& endpoint) {
+          const auto found = per_endpoint_capacity.find(endpoint.id);
+          return found == per_endpoint_capacity.end() ? default_capacity : found->second;
+        };
+        if (!enabled->empty()) {
+          std::rotate(enabled->begin(),
+                      enabled->begin() + static_cast<std::ptrdiff_t>(turn_++ % enabled->size()),
+                      enabled->end());
+          std::stable_sort(enabled->begin(), enabled->end(),
+                           [&](const WebhookEndpoint& a, const WebhookEndpoint& b) {
+                             return capacityOf(a) > capacityOf(b);
+                           });
+        }
         std::vector<ClaimedDelivery> claimed;
         for (const auto& endpoint : *enabled) {
           if (claimed.size() >= limit) {
             break;
           }
-          const auto found = per_endpoint_capacity.find(endpoint.id);
-          const std::size_t capacity =
-              std::min(found == per_endpoint_capacity.end() ? default_capacity : found->second,
-                       limit - claimed.size());
+          const std::size_t capacity = std::min(capacityOf(endpoint), limit - claimed.size());
           if (capacity == 0) {
             continue;
           }

@@ -240,6 +240,7 @@ class SqlDeliveries final : public DeliveryQueue, public DeliveryLog {
 
  private:
   SqlContext& sql_;
+  std::size_t turn_ = 0;  // rotates which endpoint claimDue() serves first
 };
 
 class SqlEventOutbox final : public EventOutbox {
