@@ -233,15 +233,22 @@ Router makeRestApi(RestApiParts parts,
       return *error;
     }
     const json& body = std::get<json>(parsed);
-    std::optional<std::string> name;
-    std::optional<std::string> location;
-    if (auto error = optionalString(body, "name", 100, name)) {
+    DeviceChanges changes;
+    if (auto error = optionalString(body, "name", 100, changes.name)) {
       return *error;
     }
-    if (auto error = optionalString(body, "location", 200, location)) {
+    if (auto error = optionalString(body, "location", 200, changes.location)) {
       return *error;
     }
-    auto device = devices.updateDevice(request.tenant_id, request.params["serial"], name, location);
+    // A terminal stays with the site whose agent first reported it; moving it is explicit.
+    if (body.contains("site")) {
+      if (!body["site"].is_null()) {
+        return invalidField("site",
+                            "null (the terminal joins the next site whose agent reports it)");
+      }
+      changes.release_site = true;
+    }
+    auto device = devices.updateDevice(request.tenant_id, request.params["serial"], changes);
     if (!device) {
       return errorResponse(device.error());
     }

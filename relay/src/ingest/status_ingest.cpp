@@ -30,6 +30,15 @@ Status StatusIngest::recordDeviceStatus(const Site& site,
     if (!before) {
       return before.error();
     }
+    // Commands follow a terminal's site, so a site reporting another site's terminal would
+    // take its enrollments; the terminal stays where it is until an operator releases it.
+    if (*before && !(*before)->site_id.empty() && (*before)->site_id != site.id) {
+      return makeError(ErrorCode::Conflict,
+                       "terminal " + status.serial + " belongs to site " + (*before)->site_id +
+                           "; the status from site " + site.id + " is ignored",
+                       "if the terminal has moved, release it with PATCH /v1/devices/" +
+                           status.serial + " {\"site\": null}");
+    }
     // A terminal first seen by its status (a push terminal calls before it has punches) takes
     // its configured name from the status, as one first seen by a punch does.
     if (auto recorded =

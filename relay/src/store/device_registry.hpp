@@ -14,6 +14,15 @@
 
 namespace punchlink::relay {
 
+// What PATCH /v1/devices/{serial} changes; unset fields stay.
+struct DeviceChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> location;
+  // Forgets the site the terminal belongs to, so the next site whose agent reports it takes
+  // it (a terminal moved to another site).
+  bool release_site = false;
+};
+
 class DeviceRegistry {
  public:
   virtual ~DeviceRegistry() = default;
@@ -28,8 +37,7 @@ class DeviceRegistry {
                                                    const std::string& serial) = 0;
   virtual Result<Device> updateDevice(const std::string& tenant_id,
                                       const std::string& serial,
-                                      const std::optional<std::string>& name,
-                                      const std::optional<std::string>& location) = 0;
+                                      const DeviceChanges& changes) = 0;
   virtual Status deleteDevice(const std::string& tenant_id, const std::string& serial) = 0;
 };
 
@@ -48,7 +56,8 @@ class DeviceSightings {
                                   const std::string& name,
                                   UtcMillis now) = 0;
   // Records a status report for a terminal of `site`'s tenant (creating it as pending when
-  // new): status, online, last seen and site; `name` only if the device has none yet.
+  // new): status, online, last seen; the site only if the device has none yet (a terminal
+  // stays with the site that first reported it until released); `name` only if it has none.
   virtual Status recordStatus(const Site& site,
                               const std::string& serial,
                               const std::string& status_json,

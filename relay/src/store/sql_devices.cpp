@@ -97,13 +97,12 @@ Result<std::optional<Device>> SqlDevices::findDevice(const std::string& tenant_i
 
 Result<Device> SqlDevices::updateDevice(const std::string& tenant_id,
                                         const std::string& serial,
-                                        const std::optional<std::string>& name,
-                                        const std::optional<std::string>& location) {
+                                        const DeviceChanges& changes) {
   return sql_.write([&](sql::Database& db) -> Result<Device> {
     auto changed = db.run(
-        "UPDATE devices SET name = COALESCE(?, name), location = COALESCE(?, location) "
-        "WHERE tenant_id = ? AND serial = ?",
-        name, location, tenant_id, serial);
+        "UPDATE devices SET name = COALESCE(?, name), location = COALESCE(?, location), "
+        "site_id = CASE WHEN ? = 1 THEN NULL ELSE site_id END WHERE tenant_id = ? AND serial = ?",
+        changes.name, changes.location, changes.release_site, tenant_id, serial);
     if (!changed) {
       return changed.error();
     }
@@ -179,8 +178,8 @@ Status SqlDevices::recordStatus(const Site& site,
         db.run("INSERT INTO devices(serial, tenant_id, site_id, registration, status_json, online, "
                "last_seen, created_at, name) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?) "
                "ON CONFLICT(tenant_id, serial) DO UPDATE SET status_json = excluded.status_json, "
-               "online = excluded.online, last_seen = excluded.last_seen, site_id = "
-               "excluded.site_id, "
+               "online = excluded.online, last_seen = excluded.last_seen, "
+               "site_id = COALESCE(NULLIF(devices.site_id, ''), excluded.site_id), "
                "name = CASE WHEN devices.name = '' THEN excluded.name ELSE devices.name END",
                serial, site.tenant_id, site.id, status_json, online, secondsText(now),
                secondsText(now), name));

@@ -65,8 +65,7 @@ class SqlDevices final : public DeviceRegistry, public DeviceSightings {
                                            const std::string& serial) override;
   Result<Device> updateDevice(const std::string& tenant_id,
                               const std::string& serial,
-                              const std::optional<std::string>& name,
-                              const std::optional<std::string>& location) override;
+                              const DeviceChanges& changes) override;
   Status deleteDevice(const std::string& tenant_id, const std::string& serial) override;
 
   // DeviceSightings

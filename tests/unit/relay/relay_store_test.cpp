@@ -455,6 +455,28 @@ TEST_F(SqlStoreTest, SerialsAndPunchIdsArePerTenant) {
   EXPECT_EQ(store_->devices().findDevice(globex.id, "SN-ACME").value()->name, "squatted");
 }
 
+TEST_F(SqlStoreTest, ATerminalStaysWithItsSiteUntilReleased) {
+  const Tenant acme = tenant("Acme");
+  const Site plant = site(acme.id, "plant-1");
+  const Site office = site(acme.id, "office");
+  ASSERT_TRUE(deviceStatus(plant, "SN-1", true).ok());
+  // Another site of the same tenant reporting that serial would take its commands.
+  const Status hijack = deviceStatus(office, "SN-1", false);
+  ASSERT_FALSE(hijack.ok());
+  EXPECT_EQ(hijack.error().code, ErrorCode::Conflict);
+  EXPECT_NE(hijack.error().toString().find("belongs to site plant-1"), std::string::npos);
+  auto device = store_->sightings().find(acme.id, "SN-1").value();
+  ASSERT_TRUE(device.has_value());
+  EXPECT_EQ(device->site_id, "plant-1");
+  EXPECT_TRUE(device->online);  // the refused report changed nothing
+  // Released by the operator, it joins the next site that reports it.
+  ASSERT_TRUE(
+      store_->devices().updateDevice(acme.id, "SN-1", {std::nullopt, std::nullopt, true}).ok());
+  ASSERT_TRUE(deviceStatus(office, "SN-1", true).ok());
+  EXPECT_EQ(store_->sightings().find(acme.id, "SN-1").value()->site_id, "office");
+  EXPECT_FALSE(deviceStatus(plant, "SN-1", true).ok());
+}
+
 TEST_F(SqlStoreTest, SitesAreUniqueAndValidated) {
   const auto acme = tenant("Acme");
   Tenants& tenants = store_->tenants();

@@ -298,6 +298,13 @@ TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
   ASSERT_EQ(response.status, 200);
   EXPECT_EQ(response.body["location"], "Lobby");
   EXPECT_EQ(response.body["name"], "Main Office Entrance");
+  EXPECT_EQ(response.body["site"], "plant-7");
+  // A terminal that moved is released from its site; a site cannot be assigned by hand.
+  EXPECT_EQ(call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"site":"office"})").status,
+            400);
+  response = call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"site":null})");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_TRUE(response.body["site"].is_null());
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_).body["data"].size(), 2U);  // + pending SN1
   EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", acme_key_).status, 200);
   EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).status, 404);
