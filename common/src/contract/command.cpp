@@ -216,6 +216,22 @@ std::string encodeCommand(const Command& command) {
   return detail::dumpCompact(out);
 }
 
+std::string redactCommand(std::string_view payload) {
+  auto command = decodeCommand(payload);
+  if (!command) {
+    const CommandHeader header = peekCommandHeader(payload);
+    return detail::dumpCompact(ordered_json{
+        {"command_id", header.command_id}, {"device", header.device}, {"type", header.type}});
+  }
+  command->user.password.clear();
+  command->user.card = 0;
+  command->user.templates.clear();
+  for (auto& option : command->options) {
+    option.second.clear();
+  }
+  return encodeCommand(*command);
+}
+
 CommandHeader peekCommandHeader(std::string_view payload) {
   const auto parsed = detail::parseObject(payload, "command payload");
   if (!parsed) {

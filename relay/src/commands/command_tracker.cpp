@@ -21,6 +21,12 @@ Status CommandTracker::transition(const std::string& site_id,
       return {};
     }
     const CommandRecord& command = **changed;
+    // Finished: nothing sends it again, so the credentials it carried go.
+    if (auto redacted =
+            commands_.replacePayload(command.id, contract::redactCommand(command.payload));
+        !redacted) {
+      return redacted;
+    }
     events::CommandFacts facts{
         command.id,
         command.type,

@@ -68,6 +68,13 @@ Result<std::optional<CommandRecord>> SqlCommands::transitionCommand(const std::s
   });
 }
 
+Status SqlCommands::replacePayload(const std::string& command_id, const std::string& payload) {
+  auto done = sql_.with([&](sql::Database& db) {
+    return db.run("UPDATE commands SET payload = ? WHERE id = ?", payload, command_id);
+  });
+  return done ? Status{} : Status(done.error());
+}
+
 Result<std::optional<CommandRecord>> SqlCommands::findCommand(const std::string& tenant_id,
                                                               const std::string& command_id) {
   return sql_.with([&](sql::Database& db) -> Result<std::optional<CommandRecord>> {

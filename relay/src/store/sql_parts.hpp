@@ -139,6 +139,7 @@ class SqlCommands final : public CommandLog {
                                                          const std::string& error,
                                                          const std::string& result,
                                                          UtcMillis now) override;
+  Status replacePayload(const std::string& command_id, const std::string& payload) override;
   Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
                                                    const std::string& command_id) override;
   Result<std::vector<CommandRecord>> queuedCommands(std::size_t limit) override;

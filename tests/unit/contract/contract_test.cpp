@@ -387,6 +387,29 @@ TEST(Command, PeekHeaderOfUndecodableCommands) {
   EXPECT_EQ(named.type, "fly");
 }
 
+TEST(Command, RedactionKeepsWhatItWasAndDropsCredentials) {
+  const std::string enroll = R"({"command_id":"c1","device":"SN1","type":"enroll_user",
+      "params":{"user_id":"EMP_001","name":"John Doe","password":"4711","card":987654,
+                "templates":[{"index":0,"data":"U0VDUkVU"}]}})";
+  const auto redacted = decodeCommand(redactCommand(enroll));
+  ASSERT_TRUE(redacted.ok()) << redacted.error();
+  EXPECT_EQ(redacted->command_id, "c1");
+  EXPECT_EQ(redacted->type, CommandType::EnrollUser);
+  EXPECT_EQ(redacted->user.user_id, "EMP_001");
+  EXPECT_EQ(redacted->user.name, "John Doe");
+  EXPECT_TRUE(redacted->user.password.empty());
+  EXPECT_EQ(redacted->user.card, 0U);
+  EXPECT_TRUE(redacted->user.templates.empty());
+  const std::string options = redactCommand(
+      R"({"command_id":"c2","device":"SN1","type":"set_options","params":{"options":{"PushComKey":"k3y"}}})");
+  EXPECT_EQ(options.find("k3y"), std::string::npos);
+  EXPECT_NE(options.find("PushComKey"), std::string::npos);
+  // One that does not decode keeps its header only.
+  EXPECT_EQ(
+      redactCommand(R"({"command_id":"c3","device":"d","type":"fly","params":{"password":"x"}})"),
+      R"({"command_id":"c3","device":"d","type":"fly"})");
+}
+
 // ---- command results ----
 
 TEST(CommandResult, RoundTripAndHostileInput) {

@@ -471,6 +471,34 @@ TEST_F(RestApiTest, IdempotencyKeysReplayTheFirstResponse) {
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_, "", {}, other).status, 200);
 }
 
+TEST_F(RestApiTest, AFinishedCommandKeepsNoCredentials) {
+  storePunches(1, "AKJD193840129");
+  const auto payloadOf = [&](const std::string& id) {
+    return store_->commands().findCommand(acme_, id).value().value().payload;
+  };
+  std::vector<std::string> ids;
+  for (const char* user : {"EMP_1", "EMP_2"}) {
+    const auto response =
+        call("POST", "/v1/users", acme_key_,
+             std::string(R"({"device_id":"AKJD193840129","user_id":")") + user +
+                 R"(","name":"N","password":"4711","card":987654,)"
+                 R"("templates":[{"type":"fingerprint","data":"U0VDUkVU","index":0}]})");
+    ASSERT_EQ(response.status, 201) << response.body.dump();
+    ids.push_back(response.body["command_id"]);
+    // Until it has finished it may be sent again, so it keeps everything.
+    EXPECT_NE(payloadOf(ids.back()).find("U0VDUkVU"), std::string::npos);
+  }
+  ASSERT_TRUE(tracker_->transition("plant-7", ids[0], "succeeded", "", "", now()).ok());
+  ASSERT_TRUE(tracker_->transition("plant-7", ids[1], "failed", "table full", "", now()).ok());
+  for (const auto& id : ids) {
+    const std::string payload = payloadOf(id);
+    for (const char* secret : {"U0VDUkVU", "4711", "987654"}) {
+      EXPECT_EQ(payload.find(secret), std::string::npos) << secret << " in " << payload;
+    }
+    EXPECT_NE(payload.find("enroll_user"), std::string::npos);  // what it was stays
+  }
+}
+
 TEST_F(RestApiTest, AnIdempotencyKeyCoversTheQueryString) {
   storePunches(1, "AKJD193840129");
   ASSERT_EQ(call("POST", "/v1/users", acme_key_,

@@ -104,4 +104,9 @@ std::string encodeCommand(const Command& command);
 // one) in `hint`, so the failure result can name the command.
 Result<Command> decodeCommand(std::string_view payload);
 
+// The payload without what lets someone act as a user: PIN, card number, fingerprint templates
+// and option values (they may hold keys). Kept once a command has finished; a payload that does
+// not decode keeps only its header.
+std::string redactCommand(std::string_view payload);
+
 }  // namespace punchlink::contract
