@@ -475,6 +475,14 @@ TEST(RelayCli, ConfigErrorsAndVersion) {
   EXPECT_NE(tls.log().find("http.tls_key_file: HTTPS needs both tls_cert_file and tls_key_file"),
             std::string::npos)
       << tls.log();
+  const auto clear = dir.write(
+      "clear.yaml",
+      "storage: /tmp/x.db\nbroker:\n  url: mqtt://broker.example.com:1883\n  password: pw\n");
+  ChildProcess in_clear({PUNCHLINK_RELAY, "--check-config", clear.string()}, dir.file("clear.log"));
+  EXPECT_EQ(in_clear.waitForExit(10s), 2);
+  EXPECT_NE(in_clear.log().find("broker.url: mqtt:// would send the password in clear"),
+            std::string::npos)
+      << in_clear.log();
   // The annotated example is a valid configuration (given its password file and CA exist).
   std::string example =
       testing::readFile(std::string(PUNCHLINK_SEED_DIR) + "/../../packaging/relay.example.yaml");

@@ -2,6 +2,7 @@
 
 #include "terminals/protocol_registry.hpp"
 
+#include <punchlink/common/broker_url.hpp>
 #include <punchlink/common/units.hpp>
 
 #include <fstream>
@@ -30,11 +31,6 @@ bool validSiteId(const std::string& id) {
 
 void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) {
   uplink.broker = map.required<std::string>("broker");
-  if (uplink.broker.rfind("mqtts://", 0) != 0 && uplink.broker.rfind("mqtt://", 0) != 0) {
-    map.fail("broker",
-             "must start with mqtts:// (or mqtt:// for tests), e.g. "
-             "mqtts://relay.example.com:8883");
-  }
   uplink.client_id = map.get<std::string>("client_id", site_id);
   uplink.username = map.get<std::string>("username", site_id);
   uplink.password = map.get<std::string>("password", "");
@@ -56,6 +52,9 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
     if (uplink.password.empty()) {
       map.fail("password_file", uplink.password_file + " is empty; its first line is the password");
     }
+  }
+  if (auto problem = brokerUrlProblem(uplink.broker, !uplink.password.empty())) {
+    map.fail("broker", *problem);
   }
   uplink.ca_file = map.get<std::string>("ca_file", "");
   uplink.cert_file = map.get<std::string>("cert_file", "");

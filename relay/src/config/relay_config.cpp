@@ -1,5 +1,6 @@
 #include "relay_config.hpp"
 
+#include <punchlink/common/broker_url.hpp>
 #include <punchlink/common/yaml_read.hpp>
 
 #include <fstream>
@@ -51,9 +52,6 @@ RelayConfig readConfig(YamlMap& root) {
   root.section("broker", [&](YamlMap& map) {
     BrokerConfig& broker = config.broker;
     broker.url = map.required<std::string>("url");
-    if (broker.url.rfind("mqtts://", 0) != 0 && broker.url.rfind("mqtt://", 0) != 0) {
-      map.fail("url", "must start with mqtts:// (or mqtt:// for tests)");
-    }
     broker.client_id = map.get<std::string>("client_id", broker.client_id);
     broker.username = map.get<std::string>("username", "");
     broker.password = map.get<std::string>("password", "");
@@ -71,6 +69,9 @@ RelayConfig readConfig(YamlMap& root) {
              (broker.password.back() == '\r' || broker.password.back() == ' ')) {
         broker.password.pop_back();
       }
+    }
+    if (auto problem = brokerUrlProblem(broker.url, !broker.password.empty())) {
+      map.fail("url", *problem);
     }
     broker.ca_file = map.get<std::string>("ca_file", "");
     broker.verify_hostname = map.get("verify_hostname", true);

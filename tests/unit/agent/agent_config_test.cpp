@@ -340,6 +340,10 @@ TEST(AgentConfig, ErrorsNameTheKeyAndThePosition) {
        "site_id: plant/7\nuplink:\n  broker: mqtt://localhost:1883\n"
        "devices:\n  - name: main-entrance\n    host: 10.7.0.21\n",
        "site_id: must be 1-64 characters"},
+      {"a password over plain mqtt to another host",
+       "site_id: plant-7\nuplink:\n  broker: mqtt://broker.example.com:1883\n  password: s3cret\n"
+       "devices:\n  - name: main-entrance\n    host: 10.7.0.21\n",
+       "uplink.broker: mqtt:// would send the password in clear to broker.example.com"},
       {"transport serial", minimalConfig("", "    transport: serial\n"),
        "devices[0].transport: must be one of tcp, udp, got \"serial\""},
       {"password and password_file",
