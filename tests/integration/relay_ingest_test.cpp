@@ -459,6 +459,33 @@ TEST_F(RelayIngestTest, DripFedConnectionsDoNotStarveTheApi) {
       << drippers.open() << " connections still open";
 }
 
+TEST_F(RelayIngestTest, AnAdminListenerTakesHealthAndMetricsOffThePublicOne) {
+  createTenantAndSite("plant-1");
+  const std::uint16_t admin_port = testing::freeLoopbackPort();
+  std::string config = testing::readFile(relay_config_);
+  config.replace(config.find("http:\n"), 6,
+                 "http:\n  admin_listen: 127.0.0.1:" + std::to_string(admin_port) + "\n");
+  dir_.write("relay.yaml", config);
+  auto relay = std::make_unique<ChildProcess>(
+      std::vector<std::string>{PUNCHLINK_RELAY, "serve", "--config", relay_config_.string()},
+      dir_.file("relay.log"));
+  ASSERT_TRUE(testing::waitForPort(http_port_, 10s)) << logs();
+  ASSERT_TRUE(testing::waitForPort(admin_port, 10s)) << logs();
+  EXPECT_EQ(api("GET", "/metrics").status, 404);
+  EXPECT_EQ(api("GET", "/healthz").status, 404);
+  EXPECT_EQ(api("GET", "/v1/devices").status, 401);  // the API itself is still there
+  const auto admin = [&](const std::string& path) {
+    return testing::httpRequest({admin_port, {}}, "GET", path, "", {});
+  };
+  const auto metrics = admin("/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("punchlink_relay_broker_connected"), std::string::npos);
+  EXPECT_TRUE(testing::eventually(
+      [&] { return admin("/healthz").json()["broker_connected"] == true; }, 15s))
+      << logs();
+  EXPECT_EQ(admin("/v1/devices").status, 404);  // and only they are on the admin listener
+}
+
 TEST(RelayCli, ConfigErrorsAndVersion) {
   TempDir dir;
   const auto bad = dir.write("relay.yaml", "storage: /tmp/x.db\nbroker:\n  url: http://nope\n");

@@ -237,5 +237,19 @@ TEST_F(AdminCliTest, OtherCommandsRefuseOptionsTheyDoNotTake) {
   EXPECT_NE(out_.str().find("sk_test_"), std::string::npos);
 }
 
+TEST_F(AdminCliTest, ATenantsActiveKeysAreCapped) {
+  options_.max_api_keys = 2;
+  ASSERT_EQ(run({"keys", "create", "--tenant", tenant_}), 0) << err_.str();
+  ASSERT_EQ(run({"keys", "create", "--tenant", tenant_, "--test"}), 0) << err_.str();
+  EXPECT_EQ(run({"keys", "create", "--tenant", tenant_}), 1);
+  EXPECT_NE(err_.str().find("has 2 active API keys, the most allowed"), std::string::npos)
+      << err_.str();
+  EXPECT_NE(err_.str().find("limits.api_keys_per_tenant"), std::string::npos);
+  // A revoked key frees its place.
+  const auto keys = store_->apiKeys().listApiKeys(tenant_).value();
+  ASSERT_EQ(run({"keys", "revoke", keys.front().id}), 0) << err_.str();
+  EXPECT_EQ(run({"keys", "create", "--tenant", tenant_}), 0) << err_.str();
+}
+
 }  // namespace
 }  // namespace punchlink::relay
