@@ -1,3 +1,4 @@
+#include <punchlink/common/text.hpp>
 #include <punchlink/common/units.hpp>
 #include <punchlink/common/yaml_read.hpp>
 
@@ -326,6 +327,10 @@ std::string YamlMap::describe(const YAML::Node& node) {
 std::string YamlMap::readScalar(const YAML::Node& node, std::string& out) {
   if (!node.IsScalar()) {
     return "a string";
+  }
+  // Everything read ends up in logs, JSON and the printed configuration.
+  if (!isValidUtf8(node.Scalar())) {
+    return "UTF-8 text (the file has bytes that are not)";
   }
   out = node.Scalar();
   return {};

@@ -3,6 +3,7 @@
 #include "terminals/protocol_registry.hpp"
 
 #include <punchlink/common/broker_url.hpp>
+#include <punchlink/common/password_file.hpp>
 #include <punchlink/common/units.hpp>
 
 #include <fstream>
@@ -39,19 +40,11 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
     map.fail("password_file", "give either password or password_file, not both");
   }
   if (!uplink.password_file.empty()) {
-    std::ifstream in(uplink.password_file);
-    if (!in) {
-      map.fail("password_file", "cannot read " + uplink.password_file +
-                                    " (check the path and that the agent's user may read it)");
+    auto password = config::readPasswordFile(uplink.password_file);
+    if (!password) {
+      map.fail("password_file", password.error().toString());
     }
-    std::getline(in, uplink.password);
-    while (!uplink.password.empty() &&
-           (uplink.password.back() == '\r' || uplink.password.back() == ' ')) {
-      uplink.password.pop_back();  // files written on Windows or with a trailing space
-    }
-    if (uplink.password.empty()) {
-      map.fail("password_file", uplink.password_file + " is empty; its first line is the password");
-    }
+    uplink.password = *password;
   }
   if (auto problem = brokerUrlProblem(uplink.broker, !uplink.password.empty())) {
     map.fail("broker", *problem);

@@ -11,7 +11,10 @@ void readTimeZone(config::YamlMap& map, std::string_view key, std::string& zone_
   }
 }
 
-std::string yamlQuoted(const std::string& value) { return nlohmann::json(value).dump(); }
+std::string yamlQuoted(const std::string& value) {
+  // Config strings are UTF-8 (the reader refuses others); replace, never throw, regardless.
+  return nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 TimeZone configuredZone(const std::string& zone_name) {
   auto zone = TimeZone::find(zone_name);

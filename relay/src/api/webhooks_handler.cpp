@@ -98,7 +98,7 @@ std::optional<std::int64_t> parseDeliveryId(const std::string& text) {
 
 std::optional<ApiResponse> readEndpointFields(const json& body,
                                               bool creating,
-                                              const webhooks::UrlPolicy& policy,
+                                              const WebhookApiOptions& options,
                                               EndpointChanges& changes) {
   if (body.contains("url") || creating) {
     if (!body.contains("url") || !body["url"].is_string() ||
@@ -107,7 +107,8 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
       return invalidField("url", "expected the receiver's https URL (at most 2048 characters)");
     }
     const std::string url = body["url"].get<std::string>();
-    if (auto allowed = webhooks::checkWebhookUrl(url, policy); !allowed) {
+    if (auto allowed = webhooks::checkWebhookUrl(url, options.url_policy, options.resolve);
+        !allowed) {
       return invalidField("url", allowed.error().toString());
     }
     changes.url = url;
@@ -152,8 +153,7 @@ class WebhooksHandler {
       return *error;
     }
     EndpointChanges fields;
-    if (auto error =
-            readEndpointFields(std::get<json>(parsed), true, options_.url_policy, fields)) {
+    if (auto error = readEndpointFields(std::get<json>(parsed), true, options_, fields)) {
       return *error;
     }
     // Each endpoint costs every event a delivery; a tenant cannot make the relay's work grow
@@ -218,8 +218,7 @@ class WebhooksHandler {
       return *error;
     }
     EndpointChanges changes;
-    if (auto error =
-            readEndpointFields(std::get<json>(parsed), false, options_.url_policy, changes)) {
+    if (auto error = readEndpointFields(std::get<json>(parsed), false, options_, changes)) {
       return *error;
     }
     // The store answers NotFound for an endpoint that is not the tenant's.

@@ -17,7 +17,8 @@ namespace punchlink::relay::api {
 
 struct WebhookApiOptions {
   webhooks::UrlPolicy url_policy;
-  std::chrono::seconds rotation_overlap{std::chrono::hours{24}};  // default for rotate-secret
+  webhooks::HostResolver resolve = webhooks::resolveWithGetaddrinfo;  // receivers' host names
+  std::chrono::seconds rotation_overlap{std::chrono::hours{24}};      // default for rotate-secret
   std::function<void()> deliveries_queued;  // wakes the dispatcher after resend/recover
   // Per tenant; the relay sets limits.webhook_endpoints_per_tenant.
   std::size_t max_endpoints = std::numeric_limits<std::size_t>::max();

@@ -1,6 +1,7 @@
 #include "relay_config.hpp"
 
 #include <punchlink/common/broker_url.hpp>
+#include <punchlink/common/password_file.hpp>
 #include <punchlink/common/yaml_read.hpp>
 
 #include <fstream>
@@ -60,15 +61,11 @@ RelayConfig readConfig(YamlMap& root) {
       map.fail("password_file", "give either password or password_file, not both");
     }
     if (!broker.password_file.empty()) {
-      std::ifstream in(broker.password_file);
-      if (!in) {
-        map.fail("password_file", "cannot read " + broker.password_file);
+      auto password = config::readPasswordFile(broker.password_file);
+      if (!password) {
+        map.fail("password_file", password.error().toString());
       }
-      std::getline(in, broker.password);
-      while (!broker.password.empty() &&
-             (broker.password.back() == '\r' || broker.password.back() == ' ')) {
-        broker.password.pop_back();
-      }
+      broker.password = *password;
     }
     if (auto problem = brokerUrlProblem(broker.url, !broker.password.empty())) {
       map.fail("url", *problem);
@@ -123,7 +120,11 @@ Result<RelayConfig> loadRelayConfig(const std::string& path) {
   if (!doc) {
     return doc.error();
   }
-  return config::parseYamlConfig(*doc, readConfig);
+  return parseRelayConfig(*doc);
+}
+
+Result<RelayConfig> parseRelayConfig(const config::YamlDocument& doc) {
+  return config::parseYamlConfig(doc, readConfig);
 }
 
 }  // namespace punchlink::relay

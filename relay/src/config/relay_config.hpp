@@ -3,6 +3,7 @@
 
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/result.hpp>
+#include <punchlink/common/yaml_read.hpp>
 
 #include <chrono>
 #include <string>
@@ -70,6 +71,8 @@ struct RelayConfig {
   LimitsConfig limits;
 };
 
+// Parses and validates; errors carry file:line:col and the key path. Reads password_file.
 Result<RelayConfig> loadRelayConfig(const std::string& path);
+Result<RelayConfig> parseRelayConfig(const config::YamlDocument& doc);
 
 }  // namespace punchlink::relay

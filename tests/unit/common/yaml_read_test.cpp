@@ -1,3 +1,4 @@
+#include <punchlink/common/text.hpp>
 #include <punchlink/common/yaml_read.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
@@ -113,6 +114,16 @@ TEST(YamlRead, UnknownKeyNamesPositionPathAndKnownKeys) {
   const std::string error =
       errorOf("site_id: s\nuplink:\n  tls:\n    ca_file: /x\n    verfy: no\n");
   EXPECT_EQ(error, "agent.yaml:5:5: uplink.tls.verfy: unknown key (known keys here: ca_file)");
+}
+
+TEST(YamlRead, TextThatIsNotUtf8IsRefused) {
+  // Read into the printed configuration and the logs, it would break both (found by fuzzing).
+  const std::string error = errorOf("site_id: \"pl\xC6\xD1nt\"\n");
+  EXPECT_NE(error.find("site_id: expected UTF-8 text"), std::string::npos) << error;
+  EXPECT_TRUE(isValidUtf8("Zürich ✓ 🙂"));
+  for (const char* bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80"}) {
+    EXPECT_FALSE(isValidUtf8(bad)) << bad;
+  }
 }
 
 TEST(YamlRead, TypoOfARequiredKeyNamesBoth) {

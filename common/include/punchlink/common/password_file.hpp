@@ -1,0 +1,19 @@
+// The broker password files the agent and the relay read (password_file:): the first line,
+// without a trailing CR or spaces (files written on Windows or by hand), of bounded length so a
+// path naming a device or a huge file cannot make the reader allocate without end.
+#pragma once
+
+#include <punchlink/common/result.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace punchlink::config {
+
+constexpr std::size_t kMaxPasswordBytes = 1024;
+
+// InvalidInput when the file cannot be read, its first line is empty, or it is longer than
+// kMaxPasswordBytes; the message names the path, never the content.
+Result<std::string> readPasswordFile(const std::string& path);
+
+}  // namespace punchlink::config
