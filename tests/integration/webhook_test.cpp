@@ -50,6 +50,13 @@ class WebhookTest : public RelayFixture {
     return {reply.json()["id"], reply.json()["secret"]};
   }
 
+  // Publishes a retained status as the site's agent would: `topic` under the site's tree.
+  void publish(const std::string& topic, const json& payload) {
+    ASSERT_TRUE(
+        site_->publish({"punchlink/v1/sites/plant-1/" + topic, payload.dump(), 1, true, "", ""}, 5s)
+            .ok());
+  }
+
   // Publishes punches as the site's agent would; returns their event ids.
   std::vector<std::string> publishPunches(int count, const std::string& user = "EMP_001") {
     json punches = json::array();
@@ -400,11 +407,6 @@ TEST_F(WebhookTest, DrippingReceiversDoNotStallEveryWorker) {
         createEndpoint(dripping.back()->url(), json::array({"device.online", "attendance.punch"}))
             .first);
   }
-  const auto publish = [&](const std::string& topic, const json& payload) {
-    ASSERT_TRUE(
-        site_->publish({"punchlink/v1/sites/plant-1/" + topic, payload.dump(), 1, true, "", ""}, 5s)
-            .ok());
-  };
   publish("status", {{"site_id", "plant-1"}, {"online", true}});
   publish("devices/SN-A/status", {{"serial", "SN-A"}, {"online", true}});
   publish("devices/SN-B/status", {{"serial", "SN-B"}, {"online", true}});
@@ -630,11 +632,6 @@ TEST_F(WebhookTest, AnAgentThatGoesAwayTakesItsTerminalsOffline) {
   startWith(std::string(kFastWebhooks));
   WebhookReceiver receiver;
   createEndpoint(receiver.url(), json::array({"device.online", "device.offline"}));
-  const auto publish = [&](const std::string& topic, const json& payload) {
-    ASSERT_TRUE(
-        site_->publish({"punchlink/v1/sites/plant-1/" + topic, payload.dump(), 1, true, "", ""}, 5s)
-            .ok());
-  };
   publish("status", {{"site_id", "plant-1"}, {"online", true}});
   publish("devices/SN-A/status", {{"serial", "SN-A"}, {"online", true}});
   ASSERT_TRUE(receiver.waitFor([](const auto& got) { return got.size() == 1; }, 10s)) << relayLog();

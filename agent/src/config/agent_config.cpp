@@ -2,7 +2,6 @@
 
 #include "terminals/protocol_registry.hpp"
 
-#include <punchlink/common/broker_url.hpp>
 #include <punchlink/common/password_file.hpp>
 #include <punchlink/common/units.hpp>
 
@@ -34,21 +33,9 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
   uplink.broker = map.required<std::string>("broker");
   uplink.client_id = map.get<std::string>("client_id", site_id);
   uplink.username = map.get<std::string>("username", site_id);
-  uplink.password = map.get<std::string>("password", "");
-  uplink.password_file = map.get<std::string>("password_file", "");
-  if (!uplink.password.empty() && !uplink.password_file.empty()) {
-    map.fail("password_file", "give either password or password_file, not both");
-  }
-  if (!uplink.password_file.empty()) {
-    auto password = config::readPasswordFile(uplink.password_file);
-    if (!password) {
-      map.fail("password_file", password.error().toString());
-    }
-    uplink.password = *password;
-  }
-  if (auto problem = brokerUrlProblem(uplink.broker, !uplink.password.empty())) {
-    map.fail("broker", *problem);
-  }
+  auto password = config::readBrokerPassword(map, "broker", uplink.broker);
+  uplink.password = std::move(password.password);
+  uplink.password_file = std::move(password.file);
   uplink.ca_file = map.get<std::string>("ca_file", "");
   uplink.cert_file = map.get<std::string>("cert_file", "");
   uplink.key_file = map.get<std::string>("key_file", "");

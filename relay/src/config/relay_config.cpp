@@ -1,6 +1,5 @@
 #include "relay_config.hpp"
 
-#include <punchlink/common/broker_url.hpp>
 #include <punchlink/common/password_file.hpp>
 #include <punchlink/common/yaml_read.hpp>
 
@@ -55,21 +54,9 @@ RelayConfig readConfig(YamlMap& root) {
     broker.url = map.required<std::string>("url");
     broker.client_id = map.get<std::string>("client_id", broker.client_id);
     broker.username = map.get<std::string>("username", "");
-    broker.password = map.get<std::string>("password", "");
-    broker.password_file = map.get<std::string>("password_file", "");
-    if (!broker.password.empty() && !broker.password_file.empty()) {
-      map.fail("password_file", "give either password or password_file, not both");
-    }
-    if (!broker.password_file.empty()) {
-      auto password = config::readPasswordFile(broker.password_file);
-      if (!password) {
-        map.fail("password_file", password.error().toString());
-      }
-      broker.password = *password;
-    }
-    if (auto problem = brokerUrlProblem(broker.url, !broker.password.empty())) {
-      map.fail("url", *problem);
-    }
+    auto password = config::readBrokerPassword(map, "url", broker.url);
+    broker.password = std::move(password.password);
+    broker.password_file = std::move(password.file);
     broker.ca_file = map.get<std::string>("ca_file", "");
     broker.verify_hostname = map.get("verify_hostname", true);
     broker.share_group = map.get<std::string>("share_group", broker.share_group);
