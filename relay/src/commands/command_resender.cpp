@@ -54,6 +54,14 @@ void CommandResender::run() {
 }
 
 std::size_t CommandResender::sweep() {
+  // Commands an older relay finished before redaction existed lose their credentials too, a
+  // batch per sweep.
+  if (auto redacted = tracker_.redactOlderPayloads(kSweepBatch); !redacted) {
+    logger_.warn("cannot redact finished commands", {{"error", redacted.error().toString()}});
+  } else if (*redacted > 0) {
+    logger_.info("redacted commands finished by an older relay",
+                 {{"count", std::to_string(*redacted)}});
+  }
   auto queued = commands_.queuedCommands(kSweepBatch);
   if (!queued) {
     logger_.warn("cannot read queued commands", {{"error", queued.error().toString()}});

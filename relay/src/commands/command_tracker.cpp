@@ -23,7 +23,7 @@ Status CommandTracker::transition(const std::string& site_id,
     const CommandRecord& command = **changed;
     // Finished: nothing sends it again, so the credentials it carried go.
     if (auto redacted =
-            commands_.replacePayload(command.id, contract::redactCommand(command.payload));
+            commands_.storeRedactedPayload(command.id, contract::redactCommand(command.payload));
         !redacted) {
       return redacted;
     }
@@ -56,6 +56,21 @@ Status CommandTracker::transition(const std::string& site_id,
     }
     return {};
   });
+}
+
+Result<std::size_t> CommandTracker::redactOlderPayloads(std::size_t limit) {
+  auto finished = commands_.unredactedFinished(limit);
+  if (!finished) {
+    return finished.error();
+  }
+  for (const CommandRecord& command : *finished) {
+    if (auto redacted =
+            commands_.storeRedactedPayload(command.id, contract::redactCommand(command.payload));
+        !redacted) {
+      return redacted.error();
+    }
+  }
+  return finished->size();
 }
 
 }  // namespace punchlink::relay

@@ -28,6 +28,9 @@ class CommandTracker {
                     const std::string& result,
                     UtcMillis now);
 
+  // Redacts up to `limit` finished commands an older relay stored whole; how many it did.
+  Result<std::size_t> redactOlderPayloads(std::size_t limit);
+
  private:
   UnitOfWork& work_;
   CommandLog& commands_;

@@ -23,8 +23,12 @@ class CommandLog {
                                                                  const std::string& error,
                                                                  const std::string& result,
                                                                  UtcMillis now) = 0;
-  // Replaces what was sent (once it is no longer needed: contract::redactCommand).
-  virtual Status replacePayload(const std::string& command_id, const std::string& payload) = 0;
+  // Replaces what was sent with its redacted form (contract::redactCommand), once the command
+  // has finished and nothing sends it again.
+  virtual Status storeRedactedPayload(const std::string& command_id,
+                                      const std::string& payload) = 0;
+  // Finished commands whose payload has not been redacted yet (stored by an older relay).
+  virtual Result<std::vector<CommandRecord>> unredactedFinished(std::size_t limit) = 0;
   virtual Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
                                                            const std::string& command_id) = 0;
   // Commands of every tenant still "queued" (never handed to the broker), oldest first.

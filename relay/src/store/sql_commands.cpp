@@ -68,11 +68,25 @@ Result<std::optional<CommandRecord>> SqlCommands::transitionCommand(const std::s
   });
 }
 
-Status SqlCommands::replacePayload(const std::string& command_id, const std::string& payload) {
+Status SqlCommands::storeRedactedPayload(const std::string& command_id,
+                                         const std::string& payload) {
   auto done = sql_.with([&](sql::Database& db) {
-    return db.run("UPDATE commands SET payload = ? WHERE id = ?", payload, command_id);
+    return db.run("UPDATE commands SET payload = ?, redacted = 1 WHERE id = ?", payload,
+                  command_id);
   });
   return done ? Status{} : Status(done.error());
+}
+
+Result<std::vector<CommandRecord>> SqlCommands::unredactedFinished(std::size_t limit) {
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<CommandRecord>> {
+    auto rows = db.query(std::string(kSelectCommands) +
+                             "WHERE redacted = 0 AND state IN ('succeeded', 'failed') LIMIT ?",
+                         limit);
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->all(commandFrom);
+  });
 }
 
 Result<std::optional<CommandRecord>> SqlCommands::findCommand(const std::string& tenant_id,

@@ -139,7 +139,8 @@ class SqlCommands final : public CommandLog {
                                                          const std::string& error,
                                                          const std::string& result,
                                                          UtcMillis now) override;
-  Status replacePayload(const std::string& command_id, const std::string& payload) override;
+  Status storeRedactedPayload(const std::string& command_id, const std::string& payload) override;
+  Result<std::vector<CommandRecord>> unredactedFinished(std::size_t limit) override;
   Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
                                                    const std::string& command_id) override;
   Result<std::vector<CommandRecord>> queuedCommands(std::size_t limit) override;

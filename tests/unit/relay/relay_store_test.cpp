@@ -477,6 +477,29 @@ TEST_F(SqlStoreTest, ATerminalStaysWithItsSiteUntilReleased) {
   EXPECT_FALSE(deviceStatus(plant, "SN-1", true).ok());
 }
 
+TEST_F(SqlStoreTest, CommandsFinishedByAnOlderRelayAreRedactedBySweeps) {
+  const Tenant acme = tenant("Acme");
+  const Site plant = site(acme.id, "plant-1");
+  const std::string whole =
+      R"({"command_id":"cmd_old","device":"SN1","type":"enroll_user","params":{"user_id":"7",)"
+      R"("password":"4711","card":987654,"templates":[{"index":0,"data":"U0VDUkVU"}]}})";
+  // As an older relay left them: one finished with its payload whole, one still on its way.
+  for (const auto& [id, state] : {std::pair{"cmd_old", "succeeded"}, {"cmd_live", "sent"}}) {
+    CommandRecord command{id,    acme.id, plant.id, "SN1", "enroll_user", "7",
+                          whole, state,   "",       "",    now(),         now()};
+    ASSERT_TRUE(store_->commands().createCommand(command).ok());
+  }
+  EXPECT_EQ(tracker_->redactOlderPayloads(100).value(), 1U);
+  const auto old = store_->commands().findCommand(acme.id, "cmd_old").value().value();
+  for (const char* secret : {"4711", "987654", "U0VDUkVU"}) {
+    EXPECT_EQ(old.payload.find(secret), std::string::npos) << old.payload;
+  }
+  // The one still running may be sent again, so it keeps everything; a second sweep has
+  // nothing left to do.
+  EXPECT_EQ(store_->commands().findCommand(acme.id, "cmd_live").value().value().payload, whole);
+  EXPECT_EQ(tracker_->redactOlderPayloads(100).value(), 0U);
+}
+
 TEST_F(SqlStoreTest, SitesAreUniqueAndValidated) {
   const auto acme = tenant("Acme");
   Tenants& tenants = store_->tenants();
