@@ -459,6 +459,31 @@ TEST_F(RelayIngestTest, DripFedConnectionsDoNotStarveTheApi) {
       << drippers.open() << " connections still open";
 }
 
+// Over HTTPS the slow part can be the TLS handshake itself: a ClientHello that never ends.
+TEST_F(RelayIngestTest, DrippedTlsHandshakesAreCutAtTheDeadlineToo) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  const std::string key = createApiKey(tenant);
+  useHttps();
+  std::string config = testing::readFile(relay_config_);
+  config.replace(config.find("http:\n"), 6, "http:\n  connection_deadline: 4s\n");
+  dir_.write("relay.yaml", config);
+  auto relay = startRelay();
+  std::vector<std::string> sources(20, "127.0.0.2");
+  for (const auto& source : testing::loopbackSources(3, 20)) {
+    sources.push_back(source);
+  }
+  testing::DripClients drippers(http_port_, sources, 200ms,
+                                std::string(testing::DripClients::kTlsOpening));
+  std::this_thread::sleep_for(1s);
+  const auto started = std::chrono::steady_clock::now();
+  const auto reply = api("GET", "/v1/devices", key);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_TRUE(testing::eventually([&] { return drippers.open() == 0; }, 10s))
+      << drippers.open() << " handshakes still open";
+  EXPECT_EQ(api("GET", "/healthz").status, 200);  // and the relay is fine after cutting them
+}
+
 TEST_F(RelayIngestTest, AnAdminListenerTakesHealthAndMetricsOffThePublicOne) {
   createTenantAndSite("plant-1");
   const std::uint16_t admin_port = testing::freeLoopbackPort();

@@ -51,8 +51,9 @@ bool peerClosed(int fd) {
 
 DripClients::DripClients(std::uint16_t port,
                          const std::vector<std::string>& sources,
-                         std::chrono::milliseconds interval)
-    : closed_(sources.size()) {
+                         std::chrono::milliseconds interval,
+                         std::string opening)
+    : opening_(std::move(opening)), closed_(sources.size()) {
   for (const auto& source : sources) {
     sockets_.push_back(connectFrom(source, port));
   }
@@ -78,10 +79,9 @@ int DripClients::closed() const {
 }
 
 void DripClients::drip(std::chrono::milliseconds interval) {
-  static constexpr std::string_view kRequest = "GET / HTTP/1.1\r\nHost: x\r\nX-Drip: ";
   std::size_t sent = 0;
   while (!stop_) {
-    const char byte = sent < kRequest.size() ? kRequest[sent] : 'a';
+    const char byte = sent < opening_.size() ? opening_[sent] : 'a';
     ++sent;
     for (std::size_t i = 0; i < sockets_.size(); ++i) {
       if (closed_[i]) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -15,10 +16,16 @@ namespace punchlink::testing {
 class DripClients {
  public:
   // Opens one connection per entry of `sources` (IPv4 loopback addresses) to 127.0.0.1:`port`
-  // and drips "GET / HTTP/1.1\r\nX-Drip: aaaa…" into each, one byte per `interval`.
+  // and drips `opening` and then 'a's into each, one byte per `interval`.
   DripClients(std::uint16_t port,
               const std::vector<std::string>& sources,
-              std::chrono::milliseconds interval);
+              std::chrono::milliseconds interval,
+              std::string opening = std::string(kHttpOpening));
+
+  // An HTTP request that never ends its headers.
+  static constexpr std::string_view kHttpOpening = "GET / HTTP/1.1\r\nHost: x\r\nX-Drip: ";
+  // A TLS handshake record announcing 512 bytes of ClientHello, which never all come.
+  static constexpr std::string_view kTlsOpening{"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11};
   ~DripClients();
 
   DripClients(const DripClients&) = delete;
@@ -34,6 +41,7 @@ class DripClients {
  private:
   void drip(std::chrono::milliseconds interval);
 
+  std::string opening_;
   std::vector<int> sockets_;
   std::vector<std::atomic<bool>> closed_;
   std::atomic<bool> stop_{false};
