@@ -308,6 +308,9 @@ std::string YamlMap::describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar: {
       std::string text = node.Scalar();
+      if (!isValidUtf8(text)) {
+        return "bytes that are not UTF-8";  // never echoed: they may be a secret, and unprintable
+      }
       if (text.size() > 40) {
         text = text.substr(0, 37) + "...";
       }
@@ -330,7 +333,7 @@ std::string YamlMap::readScalar(const YAML::Node& node, std::string& out) {
   }
   // Everything read ends up in logs, JSON and the printed configuration.
   if (!isValidUtf8(node.Scalar())) {
-    return "UTF-8 text (the file has bytes that are not)";
+    return "UTF-8 text";
   }
   out = node.Scalar();
   return {};

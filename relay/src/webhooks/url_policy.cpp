@@ -62,11 +62,10 @@ Result<UrlParts> parseWebhookUrl(const std::string& url, const UrlPolicy& policy
     return makeError(ErrorCode::InvalidInput, "credentials in the URL are not supported",
                      "authenticate the requests with the webhook signature instead");
   }
-  UrlParts parts{scheme, uri.getHost(), uri.getPort(), uri.getPathAndQuery()};
-  if (parts.target.empty()) {
-    parts.target = "/";
-  }
-  return parts;
+  // Chosen before constructing: GCC 12 at -O2 warns (-Wrestrict, a false positive) about
+  // assigning a literal to the member afterwards.
+  std::string target = uri.getPathAndQuery();
+  return UrlParts{scheme, uri.getHost(), uri.getPort(), target.empty() ? std::string("/") : target};
 }
 
 }  // namespace

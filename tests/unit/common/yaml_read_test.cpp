@@ -120,6 +120,8 @@ TEST(YamlRead, TextThatIsNotUtf8IsRefused) {
   // Read into the printed configuration and the logs, it would break both (found by fuzzing).
   const std::string error = errorOf("site_id: \"pl\xC6\xD1nt\"\n");
   EXPECT_NE(error.find("site_id: expected UTF-8 text"), std::string::npos) << error;
+  EXPECT_NE(error.find("got bytes that are not UTF-8"), std::string::npos) << error;
+  EXPECT_EQ(error.find("pl\xC6"), std::string::npos) << "the bytes are never echoed";
   EXPECT_TRUE(isValidUtf8("Zürich ✓ 🙂"));
   for (const char* bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80"}) {
     EXPECT_FALSE(isValidUtf8(bad)) << bad;
