@@ -1,5 +1,6 @@
 #include <punchlink/common/text.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace punchlink {
@@ -34,6 +35,13 @@ std::optional<std::int64_t> parseInteger(std::string_view text, bool allow_negat
   std::int64_t value = 0;
   std::from_chars(digits.data(), digits.data() + digits.size(), value);
   return digits.size() == text.size() ? value : -value;
+}
+
+bool hasControlCharacters(std::string_view text) noexcept {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7F;
+  });
 }
 
 bool isValidUtf8(std::string_view text) noexcept {

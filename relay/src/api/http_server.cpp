@@ -26,7 +26,11 @@ std::string lower(std::string text) {
 
 void send(Poco::Net::HTTPServerResponse& response, const ApiResponse& api) {
   const bool raw = !api.content_type.empty();
-  const std::string body = raw ? api.text : api.body.dump();
+  // Replaced, not thrown on: a message may quote a path or value the client sent as bytes that
+  // are not UTF-8, and the client still gets its answer.
+  const std::string body =
+      raw ? api.text
+          : api.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
   for (const auto& [name, value] : api.headers) {
     response.set(name, value);

@@ -156,6 +156,60 @@ ApiResponse createDevice(DeviceRegistry& devices, ApiRequest& request) {
   return response;
 }
 
+ApiResponse patchDevice(Tenants& tenants, DeviceRegistry& devices, ApiRequest& request) {
+  auto parsed = jsonObjectBody(request);
+  if (auto* error = std::get_if<ApiResponse>(&parsed)) {
+    return *error;
+  }
+  const json& body = std::get<json>(parsed);
+  DeviceChanges changes;
+  if (auto error = optionalString(body, "name", 100, changes.name)) {
+    return *error;
+  }
+  if (auto error = optionalString(body, "location", 200, changes.location)) {
+    return *error;
+  }
+  // A terminal stays with the site whose agent first reported it; moving it is explicit.
+  if (body.contains("site")) {
+    if (body["site"].is_null()) {
+      changes.site_id = "";
+    } else if (body["site"].is_string() && !body["site"].get<std::string>().empty() &&
+               body["site"].get<std::string>().size() <= 64) {
+      const std::string site_id = body["site"].get<std::string>();
+      auto site = tenants.findSite(site_id);
+      if (!site) {
+        return errorResponse(site.error());
+      }
+      // Another tenant's site reads as no site at all: its existence is not ours to tell.
+      if (!site->has_value() || (*site)->tenant_id != request.tenant_id) {
+        return invalidField("site", "one of this account's site ids (there is no site " + site_id +
+                                        "), or null to release the terminal");
+      }
+      changes.site_id = site_id;
+    } else {
+      return invalidField("site",
+                          "one of this account's site ids, or null (the terminal then joins "
+                          "the next site whose agent reports it)");
+    }
+  }
+  auto device = devices.updateDevice(request.tenant_id, request.params["serial"], changes);
+  if (!device) {
+    return errorResponse(device.error());
+  }
+  ApiResponse response;
+  response.body = deviceJson(*device);
+  return response;
+}
+
+ApiResponse deleteDevice(DeviceRegistry& devices, ApiRequest& request) {
+  if (auto deleted = devices.deleteDevice(request.tenant_id, request.params["serial"]); !deleted) {
+    return errorResponse(deleted.error());
+  }
+  ApiResponse response;
+  response.body = {{"serial_number", request.params["serial"]}, {"deleted", true}};
+  return response;
+}
+
 }  // namespace
 
 void addServiceRoutes(Router& router, ServiceProbes probes) {
@@ -227,44 +281,15 @@ Router makeRestApi(RestApiParts parts,
     response.body = deviceJson(**device);
     return response;
   }));
-  router.add("PATCH", "/v1/devices/{serial}", guard.wrap([&devices](ApiRequest& request) {
-    auto parsed = jsonObjectBody(request);
-    if (auto* error = std::get_if<ApiResponse>(&parsed)) {
-      return *error;
-    }
-    const json& body = std::get<json>(parsed);
-    DeviceChanges changes;
-    if (auto error = optionalString(body, "name", 100, changes.name)) {
-      return *error;
-    }
-    if (auto error = optionalString(body, "location", 200, changes.location)) {
-      return *error;
-    }
-    // A terminal stays with the site whose agent first reported it; moving it is explicit.
-    if (body.contains("site")) {
-      if (!body["site"].is_null()) {
-        return invalidField("site",
-                            "null (the terminal joins the next site whose agent reports it)");
-      }
-      changes.release_site = true;
-    }
-    auto device = devices.updateDevice(request.tenant_id, request.params["serial"], changes);
-    if (!device) {
-      return errorResponse(device.error());
-    }
-    ApiResponse response;
-    response.body = deviceJson(*device);
-    return response;
-  }));
-  router.add("DELETE", "/v1/devices/{serial}", guard.wrap([&devices](ApiRequest& request) {
-    if (auto deleted = devices.deleteDevice(request.tenant_id, request.params["serial"]);
-        !deleted) {
-      return errorResponse(deleted.error());
-    }
-    ApiResponse response;
-    response.body = {{"serial_number", request.params["serial"]}, {"deleted", true}};
-    return response;
-  }));
+  // Which site a terminal belongs to decides where its commands go: both are terminal changes.
+  Tenants& tenants = parts.tenants;
+  router.add("PATCH", "/v1/devices/{serial}",
+             guard.wrap([&tenants, &devices](
+                            ApiRequest& request) { return patchDevice(tenants, devices, request); },
+                        Reach::Terminals));
+  router.add("DELETE", "/v1/devices/{serial}",
+             guard.wrap([&devices](ApiRequest& request) { return deleteDevice(devices, request); },
+                        Reach::Terminals));
   addWebhookRoutes(router, {parts.endpoints, parts.deliveries, clock}, options.webhooks,
                    [&guard](Router::Handler handler) { return guard.wrap(std::move(handler)); });
   return router;

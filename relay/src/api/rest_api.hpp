@@ -29,6 +29,7 @@ struct ServiceProbes {
 
 // The store parts the routes use.
 struct RestApiParts {
+  Tenants& tenants;
   DeviceRegistry& devices;
   PunchLedger& punches;
   UserDirectory& users;

@@ -1,5 +1,7 @@
 #include "router.hpp"
 
+#include <punchlink/common/text.hpp>
+
 namespace punchlink::relay::api {
 
 std::vector<std::string> splitPath(const std::string& path) {
@@ -47,6 +49,12 @@ bool Router::match(const Route& route,
 }
 
 ApiResponse Router::dispatch(ApiRequest& request) const {
+  // Path parameters end up in errors, logs and queries: text only.
+  if (!isValidUtf8(request.path) || hasControlCharacters(request.path)) {
+    return errorResponse(404, "not_found",
+                         "no such endpoint: the path is not UTF-8 text; percent-encode UTF-8 "
+                         "in paths");
+  }
   const auto segments = splitPath(request.path);
   std::string allowed;
   for (const auto& route : routes_) {

@@ -99,7 +99,7 @@ Status RelayApp::start() {
   api_options.webhooks.deliveries_queued = [this] { dispatcher_->poke(); };
   api_options.webhooks.max_endpoints = config_.limits.webhook_endpoints_per_tenant;
   router_ = std::make_unique<api::Router>(
-      api::makeRestApi({store.devices(), store.punches(), store.users(), store.commands(),
+      api::makeRestApi({store.tenants(), store.devices(), store.punches(), store.users(), store.commands(),
                         *tracker_, store.endpoints(), store.deliveryLog()},
                        *guard_, *sender_, clock_, api_options));
   const api::ServiceProbes probes{[this] { return nlohmann::ordered_json::parse(healthJson()); },

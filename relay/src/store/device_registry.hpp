@@ -18,9 +18,10 @@ namespace punchlink::relay {
 struct DeviceChanges {
   std::optional<std::string> name;
   std::optional<std::string> location;
-  // Forgets the site the terminal belongs to, so the next site whose agent reports it takes
-  // it (a terminal moved to another site).
-  bool release_site = false;
+  // The site the terminal belongs to (commands go there; other sites' reports of it are
+  // refused): a site id (of the tenant's: the caller checks) assigns it, "" forgets it so the
+  // next site whose agent reports it takes it.
+  std::optional<std::string> site_id;
 };
 
 class DeviceRegistry {

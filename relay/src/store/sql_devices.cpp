@@ -99,10 +99,13 @@ Result<Device> SqlDevices::updateDevice(const std::string& tenant_id,
                                         const std::string& serial,
                                         const DeviceChanges& changes) {
   return sql_.write([&](sql::Database& db) -> Result<Device> {
+    const bool change_site = changes.site_id.has_value();
+    const std::string new_site = changes.site_id.value_or("");
     auto changed = db.run(
         "UPDATE devices SET name = COALESCE(?, name), location = COALESCE(?, location), "
-        "site_id = CASE WHEN ? = 1 THEN NULL ELSE site_id END WHERE tenant_id = ? AND serial = ?",
-        changes.name, changes.location, changes.release_site, tenant_id, serial);
+        "site_id = CASE WHEN ? = 1 THEN NULLIF(?, '') ELSE site_id END "
+        "WHERE tenant_id = ? AND serial = ?",
+        changes.name, changes.location, change_site, new_site, tenant_id, serial);
     if (!changed) {
       return changed.error();
     }

@@ -471,7 +471,7 @@ TEST_F(SqlStoreTest, ATerminalStaysWithItsSiteUntilReleased) {
   EXPECT_TRUE(device->online);  // the refused report changed nothing
   // Released by the operator, it joins the next site that reports it.
   ASSERT_TRUE(
-      store_->devices().updateDevice(acme.id, "SN-1", {std::nullopt, std::nullopt, true}).ok());
+      store_->devices().updateDevice(acme.id, "SN-1", {std::nullopt, std::nullopt, ""}).ok());
   ASSERT_TRUE(deviceStatus(office, "SN-1", true).ok());
   EXPECT_EQ(store_->sightings().find(acme.id, "SN-1").value()->site_id, "office");
   EXPECT_FALSE(deviceStatus(plant, "SN-1", true).ok());

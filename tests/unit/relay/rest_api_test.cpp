@@ -63,8 +63,8 @@ class RestApiTest : public ::testing::Test {
   }
 
   RestApiParts parts() {
-    return {store_->devices(), store_->punches(),   store_->users(),      store_->commands(),
-            *tracker_,         store_->endpoints(), store_->deliveryLog()};
+    return {store_->tenants(),  store_->devices(), store_->punches(),   store_->users(),
+            store_->commands(), *tracker_,         store_->endpoints(), store_->deliveryLog()};
   }
 
   // The router as the relay builds it, with `per_minute` requests per key.
@@ -299,12 +299,25 @@ TEST_F(RestApiTest, DeviceLifecycleAndTenantIsolation) {
   EXPECT_EQ(response.body["location"], "Lobby");
   EXPECT_EQ(response.body["name"], "Main Office Entrance");
   EXPECT_EQ(response.body["site"], "plant-7");
-  // A terminal that moved is released from its site; a site cannot be assigned by hand.
+  // A terminal that moved is released from its site, or assigned to one of the tenant's sites.
   EXPECT_EQ(call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"site":"office"})").status,
-            400);
+            400);  // no such site
+  // Another tenant's site is refused in the very words used for a site that does not exist.
+  ASSERT_TRUE(tenancy::createSite(store_->tenants(), globex_, "globex-hq").ok());
+  const auto foreign =
+      call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"site":"globex-hq"})");
+  EXPECT_EQ(foreign.status, 400);
+  const auto missing =
+      call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"site":"globex-hx"})");
+  EXPECT_EQ(foreign.body["error"].get<std::string>().find("globex-hq"),
+            missing.body["error"].get<std::string>().find("globex-hx"));
+  EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).body["site"], "plant-7");
   response = call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"site":null})");
   ASSERT_EQ(response.status, 200);
   EXPECT_TRUE(response.body["site"].is_null());
+  response = call("PATCH", "/v1/devices/AKJD193840129", acme_key_, R"({"site":"plant-7"})");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["site"], "plant-7");
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_).body["data"].size(), 2U);  // + pending SN1
   EXPECT_EQ(call("DELETE", "/v1/devices/AKJD193840129", acme_key_).status, 200);
   EXPECT_EQ(call("GET", "/v1/devices/AKJD193840129", acme_key_).status, 404);
@@ -564,7 +577,10 @@ TEST_F(RestApiTest, TestKeysCannotChangeTerminals) {
        {std::tuple<std::string, std::string, std::string>{"POST", "/v1/users", enroll},
         {"POST", "/v1/users/batch", R"({"users":[{"device_id":"AKJD193840129","user_id":"1"}]})"},
         {"PUT", "/v1/users/EMP_7", R"({"device_id":"AKJD193840129","name":"U"})"},
-        {"DELETE", "/v1/users/EMP_7?device_id=AKJD193840129", ""}}) {
+        {"DELETE", "/v1/users/EMP_7?device_id=AKJD193840129", ""},
+        // Where a terminal's commands go is a terminal change too.
+        {"PATCH", "/v1/devices/AKJD193840129", R"({"site":null})"},
+        {"DELETE", "/v1/devices/AKJD193840129", ""}}) {
     const auto refused = call(method, path, test_key, body);
     EXPECT_EQ(refused.status, 403) << method << " " << path;
     EXPECT_EQ(refused.body["code"], "live_key_required");
@@ -722,6 +738,19 @@ TEST_F(RestApiTest, DeeplyNestedBodiesAreRefusedAndTheRelayStaysUp) {
         << response.body.dump();
   }
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_).status, 200);  // still serving
+}
+
+TEST_F(RestApiTest, APathThatIsNotTextIsAnsweredNotDropped) {
+  // %FF decodes to a byte that is not UTF-8; echoed into the error it made serialising the
+  // answer throw, and the client got no reply at all.
+  for (const char* path : {"/v1/devices/%FF", "/v1/users/%C0%AF", "/v1/devices/a%00b",
+                           "/v1/commands/%1B%5B2J", "/v1/nowhere/%FE"}) {
+    const auto response = call("GET", path, acme_key_);
+    EXPECT_EQ(response.status, 404) << path;
+    ASSERT_TRUE(response.body.is_object()) << path;
+    EXPECT_EQ(response.body["code"], "not_found") << path;
+  }
+  EXPECT_EQ(call("GET", "/v1/devices", acme_key_).status, 200);
 }
 
 TEST_F(RestApiTest, ABatchEchoesOnlyUserIdsItChecked) {

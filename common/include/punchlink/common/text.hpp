@@ -15,6 +15,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 // and YAML output can carry.
 bool isValidUtf8(std::string_view text) noexcept;
 
+// Any byte below 0x20 or DEL: text that would break a log line, a header or a terminal.
+bool hasControlCharacters(std::string_view text) noexcept;
+
 // Strict decimal: optional '-' (when allow_negative), then 1..18 digits, nothing else.
 std::optional<std::int64_t> parseInteger(std::string_view text, bool allow_negative) noexcept;
 
