@@ -1,9 +1,11 @@
+#include <punchlink/common/bounded_body.hpp>
 #include <punchlink/common/http_listener.hpp>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
@@ -15,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -24,42 +27,22 @@ namespace punchlink {
 
 namespace {
 
-class FunctionHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit FunctionHandler(const HttpHandler& handler) : handler_(handler) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    handler_(request, response);
-  }
-
- private:
-  const HttpHandler& handler_;
-};
-
-class FunctionFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit FunctionFactory(HttpHandler handler) : handler_(std::move(handler)) {}
-
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new FunctionHandler(handler_);  // Poco takes ownership
-  }
-
- private:
-  HttpHandler handler_;  // lives as long as the server, which owns the factory
-};
-
-// The open connections: how many per client address, and when each must be gone. A thread
-// shuts down the sockets past their deadline, which ends the blocked read or write serving them.
+// The open connections: how many per client address, when each must be gone, and whether each
+// is delivering a request or being answered. A thread shuts down the sockets past their
+// deadline, and, while every thread is taken, those that have been delivering a request for
+// longer than the grace; that ends the blocked read or write serving them.
 // It works on a duplicate of each connection's descriptor: shutdown(2) on it ends TLS and plain
 // connections alike without touching OpenSSL's state from a second thread, and the duplicate
 // keeps the socket alive, so a descriptor number reused by a new connection is never hit.
 // Shared by the factory and every connection (Poco does not join its worker threads on stop).
 class ConnectionGuard {
  public:
-  ConnectionGuard(std::chrono::milliseconds deadline, int per_address)
-      : deadline_(deadline), per_address_(per_address), reaper_([this] { reap(); }) {}
+  explicit ConnectionGuard(const HttpListenerOptions& options)
+      : deadline_(options.connection_deadline),
+        per_address_(options.per_address),
+        threads_(static_cast<std::size_t>(std::max(options.max_threads, 1))),
+        busy_grace_(options.busy_grace),
+        reaper_([this] { reap(); }) {}
 
   ~ConnectionGuard() {
     {
@@ -94,9 +77,16 @@ class ConnectionGuard {
     }
     ++per_address_count_[address];
     id = ++next_id_;
-    open_.emplace(id, Open{fd, address, std::chrono::steady_clock::now() + deadline_});
+    const auto now = std::chrono::steady_clock::now();
+    open_.emplace(id, Open{fd, address, now + deadline_, now, false});
     return true;
   }
+
+  // The connection's request is in (headers and body): it is being answered.
+  void answering(std::uint64_t id) { setAnswering(id, true); }
+
+  // Answered: a kept-alive connection now waits for its next request.
+  void answered(std::uint64_t id) { setAnswering(id, false); }
 
   void release(std::uint64_t id) {
     {
@@ -130,7 +120,18 @@ class ConnectionGuard {
     int fd;
     std::string address;
     std::chrono::steady_clock::time_point deadline;
+    std::chrono::steady_clock::time_point request_since;  // delivering a request since
+    bool answering;
   };
+
+  void setAnswering(std::uint64_t id, bool answering) {
+    const std::lock_guard lock(mutex_);
+    const auto found = open_.find(id);
+    if (found != open_.end()) {
+      found->second.answering = answering;
+      found->second.request_since = std::chrono::steady_clock::now();
+    }
+  }
 
   // IPv6 clients usually hold a whole /64, so that is what one client is.
   static std::string peerHost(const Poco::Net::StreamSocket& socket) {
@@ -151,8 +152,12 @@ class ConnectionGuard {
     while (!stopping_) {
       wake_.wait_for(lock, std::chrono::milliseconds{200});
       const auto now = std::chrono::steady_clock::now();
+      // Every thread holds a connection (each admitted one has a thread): those still
+      // delivering a request after the grace make room for the ones waiting.
+      const bool busy = open_.size() >= threads_;
       for (auto& [id, open] : open_) {
-        if (open.deadline <= now) {
+        if (open.deadline <= now ||
+            (busy && !open.answering && open.request_since + busy_grace_ <= now)) {
           ::shutdown(open.fd, SHUT_RDWR);
         }
       }
@@ -161,6 +166,8 @@ class ConnectionGuard {
 
   std::chrono::milliseconds deadline_;
   int per_address_;
+  std::size_t threads_;
+  std::chrono::milliseconds busy_grace_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
@@ -172,62 +179,117 @@ class ConnectionGuard {
   std::thread reaper_;
 };
 
-using GuardPtr = std::shared_ptr<ConnectionGuard>;
+// Reads a request's body, then tells the guard the request is in while the handler answers.
+class FunctionHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  FunctionHandler(const HttpHandler& handler,
+                  ConnectionGuard& guard,
+                  std::uint64_t connection,
+                  std::size_t max_body)
+      : handler_(handler), guard_(guard), connection_(connection), max_body_(max_body) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    const RequestBody body =
+        readBoundedBody(request.stream(), request.getContentLength64(), max_body_);
+    guard_.answering(connection_);
+    try {
+      handler_(request, body, response);
+    } catch (...) {
+      guard_.answered(connection_);
+      throw;
+    }
+    guard_.answered(connection_);
+  }
+
+ private:
+  const HttpHandler& handler_;
+  ConnectionGuard& guard_;
+  std::uint64_t connection_;
+  std::size_t max_body_;
+};
+
+// One per connection, so each request's handler knows its connection.
+class FunctionFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  FunctionFactory(const HttpHandler& handler,
+                  ConnectionGuard& guard,
+                  std::uint64_t connection,
+                  std::size_t max_body)
+      : handler_(handler), guard_(guard), connection_(connection), max_body_(max_body) {}
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new FunctionHandler(handler_, guard_, connection_, max_body_);  // Poco takes it
+  }
+
+ private:
+  const HttpHandler& handler_;
+  ConnectionGuard& guard_;
+  std::uint64_t connection_;
+  std::size_t max_body_;
+};
+
+// What every connection of a listener shares; lives as long as the last connection (Poco does
+// not join its worker threads on stop).
+struct ListenerShared {
+  ListenerShared(HttpHandler handler_in,
+                 Poco::Net::HTTPServerParams::Ptr params_in,
+                 const HttpListenerOptions& options)
+      : handler(std::move(handler_in)),
+        params(std::move(params_in)),
+        max_body(options.max_body_bytes),
+        guard(options) {}
+
+  HttpHandler handler;
+  Poco::Net::HTTPServerParams::Ptr params;
+  std::size_t max_body;
+  ConnectionGuard guard;
+};
+
+using SharedPtr = std::shared_ptr<ListenerShared>;
 
 // An HTTP connection admitted by the guard and released when it ends, however it ends.
 class GuardedConnection final : public Poco::Net::TCPServerConnection {
  public:
-  GuardedConnection(const Poco::Net::StreamSocket& socket,
-                    Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
-                    GuardPtr guard)
-      : TCPServerConnection(socket),
-        params_(std::move(params)),
-        factory_(std::move(factory)),
-        guard_(std::move(guard)) {}
+  GuardedConnection(const Poco::Net::StreamSocket& socket, SharedPtr shared)
+      : TCPServerConnection(socket), shared_(std::move(shared)) {}
 
   void run() override {
     std::uint64_t id = 0;
-    if (!guard_->admit(socket(), id)) {
+    if (!shared_->guard.admit(socket(), id)) {
       return;  // closed when this connection object goes
     }
     try {
-      Poco::Net::HTTPServerConnection connection(socket(), params_, factory_);
+      Poco::Net::HTTPRequestHandlerFactory::Ptr factory =
+          new FunctionFactory(shared_->handler, shared_->guard, id, shared_->max_body);
+      Poco::Net::HTTPServerConnection connection(socket(), shared_->params, factory);
       connection.run();
     } catch (const std::exception&) {
       // Shut down by the guard, or the client went away.
     }
-    guard_->release(id);
+    shared_->guard.release(id);
   }
 
  private:
-  Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
-  GuardPtr guard_;
+  SharedPtr shared_;
 };
 
 class GuardedFactory final : public Poco::Net::TCPServerConnectionFactory {
  public:
-  GuardedFactory(Poco::Net::HTTPServerParams::Ptr params,
-                 Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
-                 GuardPtr guard)
-      : params_(std::move(params)), factory_(std::move(factory)), guard_(std::move(guard)) {}
+  explicit GuardedFactory(SharedPtr shared) : shared_(std::move(shared)) {}
 
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new GuardedConnection(socket, params_, factory_, guard_);  // Poco takes ownership
+    return new GuardedConnection(socket, shared_);  // Poco takes ownership
   }
 
  private:
-  Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
-  GuardPtr guard_;
+  SharedPtr shared_;
 };
 
 class PocoListener final : public HttpListener {
  public:
-  PocoListener(Poco::Net::ServerSocket socket, HttpListenerOptions options, HttpHandler handler)
-      : guard_(
-            std::make_shared<ConnectionGuard>(options.connection_deadline, options.per_address)) {
+  PocoListener(Poco::Net::ServerSocket socket, HttpListenerOptions options, HttpHandler handler) {
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options.max_threads);
     params->setMaxQueued(options.max_queued);
@@ -236,11 +298,11 @@ class PocoListener final : public HttpListener {
     params->setTimeout(Poco::Timespan(options.connection_deadline.count() * 1000));
     params->setKeepAliveTimeout(
         Poco::Timespan(std::min<std::int64_t>(options.connection_deadline.count(), 15'000) * 1000));
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory = new FunctionFactory(std::move(handler));
+    shared_ = std::make_shared<ListenerShared>(std::move(handler), params, options);
     // Its own pool, so the threads of one listener are not shared with (or starved by) another.
     pool_ = std::make_unique<Poco::ThreadPool>(1, std::max(options.max_threads, 1));
-    server_ = std::make_unique<Poco::Net::TCPServer>(new GuardedFactory(params, factory, guard_),
-                                                     *pool_, socket, params);
+    server_ =
+        std::make_unique<Poco::Net::TCPServer>(new GuardedFactory(shared_), *pool_, socket, params);
     server_->start();
   }
 
@@ -258,13 +320,13 @@ class PocoListener final : public HttpListener {
     // No new connections; then the open ones end, and their handlers have returned before
     // this does (Poco's stop() does not wait for its worker threads).
     server_->stop();
-    guard_->closeAndDrain();
+    shared_->guard.closeAndDrain();
     server_.reset();
     pool_->joinAll();
   }
 
  private:
-  GuardPtr guard_;
+  SharedPtr shared_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::TCPServer> server_;
 };

@@ -459,6 +459,36 @@ TEST_F(RelayIngestTest, DripFedConnectionsDoNotStarveTheApi) {
       << drippers.open() << " connections still open";
 }
 
+// Many hosts, each within its share, can together hold more connections than the relay has
+// threads: while every thread is taken, a connection that has not delivered its request
+// (headers or body) within the grace is cut, well before the connection deadline.
+TEST_F(RelayIngestTest, DripFedConnectionsFromManyHostsDoNotStarveTheApi) {
+  const std::string tenant = createTenantAndSite("plant-1");
+  const std::string key = createApiKey(tenant);
+  auto relay = startRelay();  // 64 threads, 8 connections per address, 30 s deadline
+  std::vector<std::string> sources;
+  for (int round = 0; round < 4; ++round) {
+    for (const auto& source : testing::loopbackSources(2, 18)) {
+      sources.push_back(source);
+    }
+  }
+  // 144 connections from 18 hosts (4 + 4 each, their full share): endless headers, and
+  // endless bodies.
+  testing::DripClients headers(http_port_, sources, 200ms);
+  testing::DripClients bodies(http_port_, sources, 200ms,
+                              std::string(testing::DripClients::kSlowBodyOpening));
+  std::this_thread::sleep_for(1500ms);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto reply = api("GET", "/v1/devices", key);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "attempt " << attempt;
+    EXPECT_EQ(reply.status, 200) << reply.body;
+  }
+  // Cut to make room, long before the 30 s deadline (those left once the threads suffice
+  // wait for it).
+  EXPECT_GE(headers.closed() + bodies.closed(), 144 - 64);
+}
+
 // Over HTTPS the slow part can be the TLS handshake itself: a ClientHello that never ends.
 TEST_F(RelayIngestTest, DrippedTlsHandshakesAreCutAtTheDeadlineToo) {
   const std::string tenant = createTenantAndSite("plant-1");

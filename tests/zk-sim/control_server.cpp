@@ -41,28 +41,28 @@ class Routes {
   Routes(SimDevice& device, std::function<json()> extra_state)
       : device_(device), extra_state_(std::move(extra_state)) {}
 
-  void handle(HTTPServerRequest& request, HTTPServerResponse& response) {
+  void handle(HTTPServerRequest& request, const RequestBody& body, HTTPServerResponse& response) {
     try {
-      route(request, response);
+      if (!body) {
+        fail(response, HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE, "body too large");
+        return;
+      }
+      route(request, *body, response);
     } catch (const std::exception& error) {
       fail(response, HTTPResponse::HTTP_BAD_REQUEST, error.what());
     }
   }
 
  private:
-  static json readBody(HTTPServerRequest& request) {
-    std::string body;
-    body.resize(static_cast<std::size_t>(kMaxBody));
-    request.stream().read(body.data(), kMaxBody);
-    body.resize(static_cast<std::size_t>(request.stream().gcount()));
+  static json parseBody(const std::string& body) {
     return body.empty() ? json::object() : json::parse(body);
   }
 
-  void route(HTTPServerRequest& request, HTTPServerResponse& response) {
+  void route(HTTPServerRequest& request, const std::string& body, HTTPServerResponse& response) {
     const std::string path = Poco::URI(request.getURI()).getPath();
     const std::string& method = request.getMethod();
     if (path == "/punches" && method == "POST") {
-      addPunch(readBody(request), response);
+      addPunch(parseBody(body), response);
     } else if (path == "/state" && method == "GET") {
       send(response, HTTPResponse::HTTP_OK, state());
     } else if (path == "/attendance" && method == "GET") {
@@ -79,12 +79,12 @@ class Routes {
       }
       send(response, HTTPResponse::HTTP_OK, userJson(*user, true));
     } else if (path == "/faults" && method == "POST") {
-      const json body = readBody(request);
+      const json fields = parseBody(body);
       SimFaults faults;
-      faults.drop_after_packets = body.value("drop_after_packets", 0);
-      faults.delay_ms = body.value("delay_ms", 0);
-      faults.corrupt_checksums = body.value("corrupt_checksums", 0);
-      faults.refuse_auth = body.value("refuse_auth", false);
+      faults.drop_after_packets = fields.value("drop_after_packets", 0);
+      faults.delay_ms = fields.value("delay_ms", 0);
+      faults.corrupt_checksums = fields.value("corrupt_checksums", 0);
+      faults.refuse_auth = fields.value("refuse_auth", false);
       device_.setFaults(faults);
       send(response, HTTPResponse::HTTP_OK, faultsJson(faults));
     } else if (path == "/faults" && method == "DELETE") {
@@ -182,10 +182,12 @@ ControlServer::ControlServer(SimDevice& device,
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   port_ = socket.address().port();
   auto routes = std::make_shared<Routes>(device, std::move(extra_state));
-  server_ = startHttpListener(socket, {.max_threads = 4, .per_address = 0},
-                              [routes](HTTPServerRequest& request, HTTPServerResponse& response) {
-                                routes->handle(request, response);
-                              });
+  server_ = startHttpListener(
+      socket,
+      {.max_threads = 4, .per_address = 0, .max_body_bytes = static_cast<std::size_t>(kMaxBody)},
+      [routes](HTTPServerRequest& request, const RequestBody& body, HTTPServerResponse& response) {
+        routes->handle(request, body, response);
+      });
 }
 
 ControlServer::~ControlServer() {

@@ -1,6 +1,5 @@
 #include "push_listener.hpp"
 
-#include <punchlink/common/bounded_body.hpp>
 #include <punchlink/common/http_listener.hpp>
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -59,10 +58,14 @@ Status PushListener::start() {
   try {
     Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(push_.listen)};
     server_ = startHttpListener(
-        socket, {kMaxThreads, false},
-        [this](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-          serve(request, response);
-        });
+        socket,
+        {.max_threads = kMaxThreads,
+         .keep_alive = false,
+         .max_body_bytes = static_cast<std::size_t>(push_.max_body),
+         // A LAN terminal uploads a large log in well under this.
+         .busy_grace = std::chrono::seconds{5}},
+        [this](Poco::Net::HTTPServerRequest& request, const RequestBody& body,
+               Poco::Net::HTTPServerResponse& response) { serve(request, body, response); });
   } catch (const std::exception& error) {
     return makeError(ErrorCode::Unavailable,
                      "cannot listen for push terminals on " + push_.listen + ": " + error.what(),
@@ -144,10 +147,11 @@ PushTerminal* PushListener::terminalFor(const std::string& serial) {
 }
 
 void PushListener::serve(Poco::Net::HTTPServerRequest& request,
+                         const RequestBody& body,
                          Poco::Net::HTTPServerResponse& response) {
   PushReply reply;
   try {
-    reply = handleHttp(request);
+    reply = handleHttp(request, body);
   } catch (const std::exception& error) {
     // The path only: the query may hold the terminal's ComKey.
     const std::string& uri = request.getURI();
@@ -162,7 +166,7 @@ void PushListener::serve(Poco::Net::HTTPServerRequest& request,
   }
 }
 
-PushReply PushListener::handleHttp(Poco::Net::HTTPServerRequest& request) {
+PushReply PushListener::handleHttp(Poco::Net::HTTPServerRequest& request, const RequestBody& body) {
   const std::size_t max_body = static_cast<std::size_t>(push_.max_body);
   const std::string& uri = request.getURI();
   const auto question = uri.find('?');
@@ -187,7 +191,6 @@ PushReply PushListener::handleHttp(Poco::Net::HTTPServerRequest& request) {
   }
   push.query = std::move(query.value());
   push.remote_address = request.clientAddress().host().toString();
-  auto body = readBoundedBody(request.stream(), request.getContentLength64(), max_body);
   if (!body) {
     logger_.limited(LogLevel::Warning, "push-413/" + push.query.serial,
                     "refused an oversized push upload",
@@ -195,7 +198,7 @@ PushReply PushListener::handleHttp(Poco::Net::HTTPServerRequest& request) {
     return {413, "body over " + std::to_string(max_body) +
                      " bytes; raise push.max_body in the agent's config\n"};
   }
-  push.body = std::move(*body);
+  push.body = *body;
   return handle(push);
 }
 

@@ -68,8 +68,10 @@ class PushListener {
 
  private:
   // The HTTP layer: parses the request line, query and body, answers with the reply.
-  void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
-  PushReply handleHttp(Poco::Net::HTTPServerRequest& request);
+  void serve(Poco::Net::HTTPServerRequest& request,
+             const RequestBody& body,
+             Poco::Net::HTTPServerResponse& response);
+  PushReply handleHttp(Poco::Net::HTTPServerRequest& request, const RequestBody& body);
   PushTerminal* terminalFor(const std::string& serial);
 
   const PushConfig push_;  // the terminals keep a reference to it

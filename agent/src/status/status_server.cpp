@@ -36,7 +36,7 @@ Result<std::unique_ptr<StatusServer>> StatusServer::start(const std::string& lis
   try {
     server->server_ = startHttpListener(
         Poco::Net::ServerSocket{Poco::Net::SocketAddress(listen)}, {kMaxThreads, true},
-        [pages = &server->pages_](Poco::Net::HTTPServerRequest& request,
+        [pages = &server->pages_](Poco::Net::HTTPServerRequest& request, const RequestBody&,
                                   Poco::Net::HTTPServerResponse& response) {
           const StatusReply reply = statusReply(request.getURI(), *pages);
           response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));

@@ -1,6 +1,5 @@
 #include "http_server.hpp"
 
-#include <punchlink/common/bounded_body.hpp>
 #include <punchlink/common/http_listener.hpp>
 
 #include <Poco/Net/Context.h>
@@ -46,10 +45,12 @@ class ApiHandler {
   ApiHandler(const Router& router, Logger logger, std::shared_ptr<RequestCounter> requests)
       : router_(router), logger_(std::move(logger)), requests_(std::move(requests)) {}
 
-  void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  void serve(Poco::Net::HTTPServerRequest& request,
+             const RequestBody& body,
+             Poco::Net::HTTPServerResponse& response) {
     ApiResponse api;
     try {
-      api = handle(request);
+      api = handle(request, body);
     } catch (const std::exception& error) {
       logger_.error("request failed", {{"path", request.getURI()}, {"error", error.what()}});
       api = errorResponse(500, "internal", "internal error; retry later");
@@ -63,7 +64,7 @@ class ApiHandler {
   }
 
  private:
-  ApiResponse handle(Poco::Net::HTTPServerRequest& request) {
+  ApiResponse handle(Poco::Net::HTTPServerRequest& request, const RequestBody& body) {
     ApiRequest api;
     api.method = request.getMethod();
     const Poco::URI uri(request.getURI());
@@ -74,7 +75,6 @@ class ApiHandler {
     for (const auto& [name, value] : request) {
       api.headers[lower(name)] = value;
     }
-    auto body = readBoundedBody(request.stream(), request.getContentLength64(), kMaxBodyBytes);
     if (!body) {
       ApiResponse response = errorResponse(413, "payload_too_large",
                                            "request body over 1 MiB; send smaller requests (for "
@@ -82,7 +82,7 @@ class ApiHandler {
       response.headers.emplace_back("Connection", "close");
       return response;
     }
-    api.body = std::move(*body);
+    api.body = *body;
     return router_.dispatch(api);
   }
 
@@ -136,11 +136,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpListenOptions& o
       socket = Poco::Net::ServerSocket{Poco::Net::SocketAddress(listen)};
     }
     auto handler = std::make_shared<ApiHandler>(router, std::move(logger), server->requests_);
-    server->server_ = startHttpListener(
-        socket, options.limits,
-        [handler](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-          handler->serve(request, response);
-        });
+    HttpListenerOptions limits = options.limits;
+    limits.max_body_bytes = kMaxBodyBytes;
+    server->server_ =
+        startHttpListener(socket, limits,
+                          [handler](Poco::Net::HTTPServerRequest& request, const RequestBody& body,
+                                    Poco::Net::HTTPServerResponse& response) {
+                            handler->serve(request, body, response);
+                          });
   } catch (const std::exception& error) {
     return makeError(ErrorCode::Unavailable, "cannot listen on " + listen + ": " + error.what(),
                      "choose a free address in http.listen");

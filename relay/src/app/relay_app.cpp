@@ -99,15 +99,16 @@ Status RelayApp::start() {
   api_options.webhooks.deliveries_queued = [this] { dispatcher_->poke(); };
   api_options.webhooks.max_endpoints = config_.limits.webhook_endpoints_per_tenant;
   router_ = std::make_unique<api::Router>(
-      api::makeRestApi({store.tenants(), store.devices(), store.punches(), store.users(), store.commands(),
-                        *tracker_, store.endpoints(), store.deliveryLog()},
+      api::makeRestApi({store.tenants(), store.devices(), store.punches(), store.users(),
+                        store.commands(), *tracker_, store.endpoints(), store.deliveryLog()},
                        *guard_, *sender_, clock_, api_options));
   const api::ServiceProbes probes{[this] { return nlohmann::ordered_json::parse(healthJson()); },
                                   [this] { return metricsText(); }};
   const HttpListenerOptions limits{.max_threads = config_.http.threads,
                                    .keep_alive = true,
                                    .connection_deadline = config_.http.connection_deadline,
-                                   .per_address = config_.http.connections_per_address};
+                                   .per_address = config_.http.connections_per_address,
+                                   .busy_grace = config_.http.busy_grace};
   if (config_.http.admin_listen.empty()) {
     api::addServiceRoutes(*router_, probes);
   } else {

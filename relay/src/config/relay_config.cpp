@@ -48,6 +48,8 @@ RelayConfig readConfig(YamlMap& root) {
         map.getInRange("connections_per_address", config.http.connections_per_address, 0, 1024);
     config.http.connection_deadline = map.getAtLeast(
         "connection_deadline", config.http.connection_deadline, std::chrono::milliseconds{100});
+    config.http.busy_grace =
+        map.getAtLeast("busy_grace", config.http.busy_grace, std::chrono::milliseconds{100});
   });
   root.section("broker", [&](YamlMap& map) {
     BrokerConfig& broker = config.broker;

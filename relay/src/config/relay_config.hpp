@@ -32,10 +32,12 @@ struct HttpConfig {
   int rate_limit_per_minute = 100;  // per API key
   // Guards against clients that hold connections open (docs/security.md "HTTP listeners"):
   // requests served at once, connections at once from one address (IPv6: per /64), and the
-  // longest a connection may stay open.
+  // longest a connection may stay open; while every thread is taken, how long a connection
+  // may take to deliver a request before it is cut to make room.
   int threads = 64;
   int connections_per_address = 8;
   std::chrono::milliseconds connection_deadline{30'000};
+  std::chrono::milliseconds busy_grace{1'000};
 };
 
 // Webhook delivery (docs/relay.md "Webhooks"). Durations are short in tests so the whole retry

@@ -24,6 +24,10 @@ class DripClients {
 
   // An HTTP request that never ends its headers.
   static constexpr std::string_view kHttpOpening = "GET / HTTP/1.1\r\nHost: x\r\nX-Drip: ";
+  // A request whose headers are whole and whose announced body never all comes.
+  static constexpr std::string_view kSlowBodyOpening =
+      "POST /v1/devices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100000\r\n\r\n";
   // A TLS handshake record announcing 512 bytes of ClientHello, which never all come.
   static constexpr std::string_view kTlsOpening{"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11};
   ~DripClients();
