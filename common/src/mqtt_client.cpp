@@ -170,6 +170,23 @@ std::string diagnoseTls(const MqttClientOptions& options, const std::string& pah
   return result;
 }
 
+template <typename Work>
+void MqttClient::fromPaho(Work&& work) {
+  {
+    const std::lock_guard lock(callbacks_mutex_);
+    if (callbacks_closed_) {
+      return;
+    }
+    ++callbacks_running_;
+  }
+  std::forward<Work>(work)();
+  {
+    const std::lock_guard lock(callbacks_mutex_);
+    --callbacks_running_;
+  }
+  callbacks_idle_.notify_all();
+}
+
 Result<std::unique_ptr<MqttClient>> MqttClient::create(MqttClientOptions options, Logger logger) {
   auto uri = normalizeUri(options.server_uri);
   if (!uri) {
@@ -206,11 +223,13 @@ Result<std::unique_ptr<MqttClient>> MqttClient::create(MqttClientOptions options
                                                            create, nullptr);
 
     MqttClient* self = client.get();
-    client->client_->set_connection_lost_handler(
-        [self](const std::string& cause) { self->onConnectionLost(cause); });
+    client->client_->set_connection_lost_handler([self](const std::string& cause) {
+      self->fromPaho([&] { self->onConnectionLost(cause); });
+    });
     client->client_->set_disconnected_handler(
         [self](const mqtt::properties&, mqtt::ReasonCode reason) {
-          self->onConnectionLost("broker disconnected us: " + reasonText(reason));
+          self->fromPaho(
+              [&] { self->onConnectionLost("broker disconnected us: " + reasonText(reason)); });
         });
     client->client_->set_message_callback([self](mqtt::const_message_ptr message) {
       MqttMessage copy;
@@ -225,7 +244,7 @@ Result<std::unique_ptr<MqttClient>> MqttClient::create(MqttClientOptions options
       if (props.contains(mqtt::property::CORRELATION_DATA)) {
         copy.correlation_data = mqtt::get<std::string>(props, mqtt::property::CORRELATION_DATA);
       }
-      self->onMessage(std::move(copy));
+      self->fromPaho([&] { self->onMessage(std::move(copy)); });
     });
   } catch (const std::exception& error) {
     return makeError(
@@ -239,6 +258,7 @@ MqttClient::MqttClient(MqttClientOptions options, Logger logger)
     : options_(std::move(options)), logger_(std::move(logger)), backoff_(options_.reconnect) {}
 
 MqttClient::~MqttClient() { stop(); }
+
 
 void MqttClient::setMessageHandler(MessageHandler handler) {
   const std::lock_guard lock(mutex_);
@@ -585,6 +605,12 @@ void MqttClient::stop(std::chrono::milliseconds timeout) {
     } catch (const std::exception& error) {
       logger_.debug("MQTT disconnect failed", {{"error", error.what()}});
     }
+  }
+  // Paho may still call in (a lost connection, a late message) until its client is gone.
+  {
+    std::unique_lock lock(callbacks_mutex_);
+    callbacks_closed_ = true;
+    callbacks_idle_.wait(lock, [this] { return callbacks_running_ == 0; });
   }
   if (delivery_.joinable()) {
     delivery_.request_stop();

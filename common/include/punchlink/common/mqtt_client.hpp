@@ -140,6 +140,10 @@ class MqttClient final : public Publisher {
   Error describeFailure(std::string_view action, const std::exception& error) const;
   void notifyConnection(bool connected, const std::string& reason);
   void enqueueConnectionEvent(bool connected, const std::string& reason);
+  // Runs `work` for a Paho callback unless the client is stopping; stop() waits until every
+  // callback that got in has returned, so none touches a member of a client being destroyed.
+  template <typename Work>
+  void fromPaho(Work&& work);
 
   // qos values that mark connection changes in the inbound queue (never real QoS levels).
   static constexpr int kMarkerUp = -1;
@@ -173,6 +177,11 @@ class MqttClient final : public Publisher {
 
   std::jthread supervisor_;
   std::jthread delivery_;
+
+  std::mutex callbacks_mutex_;
+  std::condition_variable callbacks_idle_;
+  int callbacks_running_ = 0;
+  bool callbacks_closed_ = false;
 };
 
 }  // namespace punchlink::mqtt_client
