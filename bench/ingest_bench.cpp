@@ -6,6 +6,9 @@
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/mqtt_client.hpp>
+#include <punchlink/contract/ack.hpp>
+#include <punchlink/contract/punch_batch.hpp>
+#include <punchlink/contract/topics.hpp>
 #include <punchlink/testing/child_process.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/mosquitto_fixture.hpp>
@@ -86,7 +89,7 @@ double runRound(const Options& options, int nodes) {
   for (int i = 0; i < options.sites; ++i) {
     broker_options.users.push_back({siteName(i), "site-secret"});
   }
-  broker_options.acl += "pattern readwrite punchlink/v1/sites/%u/#\n";
+  broker_options.acl += contract::siteAclPattern() + "\n";
   broker_options.persistence = false;
   testing::MosquittoFixture broker(broker_options);
 
@@ -149,16 +152,15 @@ double runRound(const Options& options, int nodes) {
     auto client = mqtt_client::MqttClient::create(client_options, logger).value();
     AckCounter& counter = *counters.back();
     client->setMessageHandler([&counter](const mqtt_client::MqttMessage& message) {
-      const auto ack = json::parse(message.payload, nullptr, false);
-      if (ack.is_object() && ack.contains("acked") && ack["acked"].is_array()) {
-        counter.onAck(ack["acked"].size());
+      if (const auto ack = contract::decodeAck(message.payload)) {
+        counter.onAck(ack->acked.size());
       }
     });
     if (auto connected = client->connect(10s); !connected) {
       throw std::runtime_error("site client cannot connect: " + connected.error().toString());
     }
     client->start();
-    if (auto subscribed = client->subscribe("punchlink/v1/sites/" + siteName(i) + "/acks", 1, 10s);
+    if (auto subscribed = client->subscribe(contract::SiteTopics(siteName(i)).acks(), 1, 10s);
         !subscribed) {
       throw std::runtime_error("cannot subscribe to acks: " + subscribed.error().toString());
     }
@@ -177,26 +179,25 @@ double runRound(const Options& options, int nodes) {
           failed = true;
           return;
         }
-        json punches = json::array();
+        std::vector<std::string> punches;
         for (int n = first; n < std::min(per_site, first + options.batch); ++n) {
           // Ids as agents derive them (the relay checks); new for every round's serial.
-          const std::string serial = "SN-" + siteName(i) + "-r" + std::to_string(nodes);
-          const std::string user = "EMP_" + std::to_string(n % 500);
-          const std::string local_time = testing::nthLocalTime(n);
-          punches.push_back({{"event_id", testing::punchEventId(serial, user, local_time)},
-                             {"device_serial", serial},
-                             {"user_id", user},
-                             {"timestamp", "2026-03-27T08:30:12Z"},
-                             {"local_time", local_time},
-                             {"punch_type", "CheckIn"},
-                             {"method", "Fingerprint"}});
+          contract::Punch punch;
+          punch.device_serial = "SN-" + siteName(i) + "-r" + std::to_string(nodes);
+          punch.user_id = "EMP_" + std::to_string(n % 500);
+          punch.local_time = testing::nthLocalTime(n);
+          punch.event_id =
+              testing::punchEventId(punch.device_serial, punch.user_id, punch.local_time);
+          punch.timestamp = "2026-03-27T08:30:12Z";
+          punch.punch_type = "CheckIn";
+          punch.method = "Fingerprint";
+          punches.push_back(contract::encodePunch(punch));
         }
-        const json batch = {{"site_id", siteName(i)},
-                            {"batch_id", siteName(i) + "-" + std::to_string(sent_batches)},
-                            {"punches", punches}};
+        const std::string batch = contract::encodePunchBatch(
+            {siteName(i), siteName(i) + "-" + std::to_string(sent_batches), "2026-03-27T08:30:13Z"},
+            punches);
         if (!clients[static_cast<std::size_t>(i)]->publish(
-                {"punchlink/v1/sites/" + siteName(i) + "/punches", batch.dump(), 1, false, "", ""},
-                10s)) {
+                {contract::SiteTopics(siteName(i)).punches(), batch, 1, false, "", ""}, 10s)) {
           failed = true;
           return;
         }

@@ -83,17 +83,13 @@ PY
 site_id=bench-site
 # --- broker: password auth and ACLs as in scripts/run.sh, plain TCP on loopback -----------------
 mkdir -p "$work/broker"
-relay_pw=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-site_pw=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+relay_pw=$(openssl rand -hex 16)
+site_pw=$(openssl rand -hex 16)
 : >"$work/broker/passwd"
 mosquitto_passwd -b "$work/broker/passwd" relay "$relay_pw"
 mosquitto_passwd -b "$work/broker/passwd" "$site_id" "$site_pw"
-cat >"$work/broker/acl" <<ACL
-user relay
-topic readwrite punchlink/#
-
-pattern readwrite punchlink/v1/sites/%u/#
-ACL
+# The packaged ACL: the relay account reads and writes everything, each site its own tree.
+cp "$root/packaging/mosquitto-punchlink.acl" "$work/broker/acl"
 cat >"$work/broker/mosquitto.conf" <<CONF
 user $(id -un)
 per_listener_settings false

@@ -177,7 +177,10 @@ fi
 mosquitto_passwd -b "$state_dir/broker/passwd" "$PUNCHLINK_RELAY_MQTT_USER" "$PUNCHLINK_RELAY_MQTT_PASSWORD"
 mosquitto_passwd -b "$state_dir/broker/passwd" "$PUNCHLINK_SITE_MQTT_USER" "$PUNCHLINK_SITE_MQTT_PASSWORD"
 # The packaged ACL confines each site to its own tree by username (%u), which is its site id.
-site_prefix="punchlink/v1/sites/$PUNCHLINK_SITE_MQTT_USER"
+# The topic prefix is the packaged ACL's (a unit test checks it against the contract module).
+site_prefix=$(sed -n 's|^pattern readwrite \(.*\)%u/#$|\1|p' "$root/packaging/mosquitto-punchlink.acl")
+[ -n "$site_prefix" ] || die "packaging/mosquitto-punchlink.acl has no site pattern"
+site_prefix=$site_prefix$PUNCHLINK_SITE_MQTT_USER
 user=$(id -un)
 { render mosquitto.conf.in && broker_settings; } >"$state_dir/broker/mosquitto.conf"
 

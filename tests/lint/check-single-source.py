@@ -3,7 +3,7 @@
 - each webhook event type's name is spelled, as a string literal, in exactly one file (the event
   catalogue), so a type cannot be emitted, validated or documented from a second list that drifts;
 - the MQTT topic tree is spelled only in the contract module (common/.../contract/), which both
-  the agent and the relay use.
+  the agent and the relay use (and, for scripts, the packaged broker ACL, checked against it).
 
 usage: check-single-source.py SOURCE_DIR
 """
@@ -17,8 +17,11 @@ names = re.findall(r'\{EventType::\w+,\s*"([a-z_.]+)"', catalogue.read_text())
 if not names:
     sys.exit(f"no event types found in {catalogue}: has the catalogue moved?")
 
-sources = [p for folder in ("agent", "relay", "common") for p in (root / folder).rglob("*")
+sources = [p for folder in ("agent", "relay", "common", "bench") for p in (root / folder).rglob("*")
            if p.suffix in (".cpp", ".hpp", ".in", ".h") and p.is_file()]
+# Scripts set up brokers and publish too: they take the topic tree from the packaged ACL.
+scripts = [p for folder in ("scripts", "bench") for p in (root / folder).rglob("*")
+           if p.suffix in (".sh", ".py", ".in") and p.is_file()]
 problems = []
 for name in names:
     literal = f'"{name}"'
@@ -27,7 +30,7 @@ for name in names:
             problems.append(f"{path.relative_to(root)} spells {literal}; name it through "
                             f"events::EventType instead (relay/src/events/event_catalogue.hpp)")
 contract_dirs = (root / "common/src/contract", root / "common/include/punchlink/contract")
-for path in sources:
+for path in sources + scripts:
     if any(folder in path.parents for folder in contract_dirs):
         continue
     if "punchlink/v1/" in path.read_text(errors="replace"):
