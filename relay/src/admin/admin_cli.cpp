@@ -182,17 +182,12 @@ std::variant<std::vector<std::string>, std::string> eventList(const std::string&
   std::vector<std::string> events;
   for (std::size_t start = 0; start <= list.size();) {
     const std::size_t comma = std::min(list.find(',', start), list.size());
-    std::string name = list.substr(start, comma - start);
-    if (!events::eventTypeNamed(name)) {
-      return "--events: \"" + name +
-             "\" is not an event type; expected a comma-separated list of " +
-             events::eventTypeList() + " (leave --events out for all)";
-    }
-    if (std::find(events.begin(), events.end(), name) != events.end()) {
-      return "--events names " + name + " twice; name it once";
-    }
-    events.push_back(std::move(name));
+    events.push_back(list.substr(start, comma - start));
     start = comma + 1;
+  }
+  if (auto checked = events::checkEventNames(events); !checked) {
+    return "--events " + checked.error().message + "; expected a comma-separated list of " +
+           events::eventTypeList() + " (leave --events out for all)";
   }
   return events;
 }

@@ -6,15 +6,33 @@
 
 namespace punchlink::relay::events {
 
+Status checkEventNames(std::span<const std::string> names) {
+  for (auto name = names.begin(); name != names.end(); ++name) {
+    if (!eventTypeNamed(*name)) {
+      return makeError(ErrorCode::InvalidInput, "\"" + *name + "\" is not an event type",
+                       "name event types from " + eventTypeList() + "; none means all");
+    }
+    if (std::find(names.begin(), name, *name) != name) {
+      return makeError(ErrorCode::InvalidInput, "names " + *name + " twice", "name it once");
+    }
+  }
+  return {};
+}
+
 Result<std::string> parseSubscription(std::string_view events_json) {
   const auto events = nlohmann::json::parse(events_json, nullptr, false);
-  const bool valid =
-      events.is_array() && std::all_of(events.begin(), events.end(), [](const auto& event) {
-        return event.is_string() && eventTypeNamed(event.template get<std::string>());
-      });
-  if (!valid) {
+  const bool strings =
+      events.is_array() && std::all_of(events.begin(), events.end(),
+                                       [](const auto& event) { return event.is_string(); });
+  if (!strings) {
     return makeError(ErrorCode::InvalidInput,
                      "expected an array of event types (" + eventTypeList() + "); empty means all");
+  }
+  const auto names = events.get<std::vector<std::string>>();
+  if (auto checked = checkEventNames(names); !checked) {
+    return makeError(ErrorCode::InvalidInput,
+                     checked.error().message + "; expected an array of event types (" +
+                         eventTypeList() + "); empty means all");
   }
   return events.dump();
 }

@@ -6,10 +6,16 @@
 
 #include <punchlink/common/result.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace punchlink::relay::events {
+
+// The one rule for a list of event type names, wherever it comes from (the REST body, the admin
+// CLI's --events): each a catalogue name, none twice. InvalidInput says which name is wrong.
+Status checkEventNames(std::span<const std::string> names);
 
 // A subscription as the REST body gives it (a JSON array text), checked against the catalogue:
 // the canonical JSON to store, or InvalidInput naming the catalogue's types.

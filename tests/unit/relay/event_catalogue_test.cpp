@@ -139,12 +139,27 @@ TEST(Subscription, AcceptsCatalogueNamesOnly) {
   }
   EXPECT_EQ(parseSubscription("[]").value(), "[]");
   for (const char* bad : {R"(["*"])", R"(["punch"])", R"("attendance.punch")", R"([1])", "{}",
-                          R"(["attendance.punch",null])", "not json"}) {
+                          R"(["attendance.punch",null])", "not json",
+                          R"(["device.online","device.online"])"}) {
     const auto parsed = parseSubscription(bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.error().code, ErrorCode::InvalidInput);
     EXPECT_NE(parsed.error().message.find("endpoint.disabled"), std::string::npos);
   }
+}
+
+// The admin CLI's --events and the REST body share one rule.
+TEST(Subscription, NamesAreCheckedByOneRule) {
+  EXPECT_TRUE(checkEventNames(std::vector<std::string>{"device.online", "attendance.punch"}).ok());
+  const auto twice = checkEventNames(std::vector<std::string>{"device.online", "device.online"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().message, "names device.online twice");
+  const auto unknown = checkEventNames(std::vector<std::string>{"punch"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "\"punch\" is not an event type");
+  EXPECT_NE(parseSubscription(R"(["device.online","device.online"])").error().message.find(
+                "names device.online twice"),
+            std::string::npos);
 }
 
 TEST(Subscription, EmptyMeansEveryTypeAndOthersAreFiltered) {
