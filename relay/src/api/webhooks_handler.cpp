@@ -156,18 +156,6 @@ class WebhooksHandler {
     if (auto error = readEndpointFields(std::get<json>(parsed), true, options_, fields)) {
       return *error;
     }
-    // Each endpoint costs every event a delivery; a tenant cannot make the relay's work grow
-    // without bound.
-    auto existing_endpoints = endpoints_.listEndpoints(request.tenant_id);
-    if (!existing_endpoints) {
-      return errorResponse(existing_endpoints.error());
-    }
-    if (existing_endpoints->size() >= options_.max_endpoints) {
-      return errorResponse(409, "limit_reached",
-                           "this account has " + std::to_string(existing_endpoints->size()) +
-                               " webhook endpoints, the most allowed; delete one first, or ask "
-                               "the operator to raise limits.webhook_endpoints_per_tenant");
-    }
     WebhookEndpoint endpoint;
     endpoint.id = "whk_" + crypto::randomHexToken(8);
     endpoint.tenant_id = request.tenant_id;
@@ -177,8 +165,17 @@ class WebhooksHandler {
     endpoint.secret = webhooks::generateSecret();
     endpoint.created_at = std::chrono::floor<std::chrono::seconds>(now());
     endpoint.updated_at = endpoint.created_at;
-    if (auto created = endpoints_.createEndpoint(endpoint); !created) {
+    // Each endpoint costs every event a delivery; a tenant cannot make the relay's work grow
+    // without bound.
+    auto created = endpoints_.createEndpointWithin(endpoint, options_.max_endpoints);
+    if (!created) {
       return errorResponse(created.error());
+    }
+    if (!*created) {
+      return errorResponse(409, "limit_reached",
+                           "this account has " + std::to_string(options_.max_endpoints) +
+                               " webhook endpoints, the most allowed; delete one first, or ask "
+                               "the operator to raise limits.webhook_endpoints_per_tenant");
     }
     ApiResponse response;
     response.status = 201;

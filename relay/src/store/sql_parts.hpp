@@ -181,6 +181,8 @@ class SqlWebhookEndpoints final : public WebhookEndpoints {
 
   // WebhookEndpoints
   Status createEndpoint(const WebhookEndpoint& endpoint) override;
+  Result<bool> createEndpointWithin(const WebhookEndpoint& endpoint,
+                                    std::size_t max_per_tenant) override;
   Result<std::vector<WebhookEndpoint>> listEndpoints(const std::string& tenant_id) override;
   Result<std::optional<WebhookEndpoint>> findEndpoint(const std::string& tenant_id,
                                                       const std::string& id) override;

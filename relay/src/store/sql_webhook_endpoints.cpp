@@ -37,17 +37,46 @@ Result<WebhookEndpoint> requireIn(sql::Database& db,
   return **endpoint;
 }
 
+Result<std::int64_t> insertIn(sql::Database& db, const WebhookEndpoint& endpoint) {
+  return db.run(
+      "INSERT INTO webhook_endpoints(id, tenant_id, url, secret, events, enabled, created_at, "
+      "description, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+      endpoint.id, endpoint.tenant_id, endpoint.url, endpoint.secret, endpoint.events,
+      secondsText(endpoint.created_at), endpoint.description, secondsText(endpoint.updated_at));
+}
+
 }  // namespace
 
 Status SqlWebhookEndpoints::createEndpoint(const WebhookEndpoint& endpoint) {
-  auto done = sql_.with([&](sql::Database& db) {
-    return db.run(
-        "INSERT INTO webhook_endpoints(id, tenant_id, url, secret, events, enabled, created_at, "
-        "description, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
-        endpoint.id, endpoint.tenant_id, endpoint.url, endpoint.secret, endpoint.events,
-        secondsText(endpoint.created_at), endpoint.description, secondsText(endpoint.updated_at));
-  });
+  auto done = sql_.with([&](sql::Database& db) { return insertIn(db, endpoint); });
   return done ? Status{} : Status(done.error());
+}
+
+Result<bool> SqlWebhookEndpoints::createEndpointWithin(const WebhookEndpoint& endpoint,
+                                                       std::size_t max_per_tenant) {
+  return sql_.write([&](sql::Database& db) -> Result<bool> {
+    // Other nodes creating for the same tenant wait here (SQLite has one writer anyway).
+    if (db.dialect() == sql::Dialect::Postgres) {
+      if (auto locked =
+              db.run("SELECT id FROM tenants WHERE id = ? FOR UPDATE", endpoint.tenant_id);
+          !locked) {
+        return locked.error();
+      }
+    }
+    auto count =
+        db.scalar("SELECT COUNT(*) FROM webhook_endpoints WHERE tenant_id = ?", endpoint.tenant_id);
+    if (!count) {
+      return count.error();
+    }
+    if (*count >= static_cast<std::int64_t>(max_per_tenant)) {
+      return false;
+    }
+    auto inserted = insertIn(db, endpoint);
+    if (!inserted) {
+      return inserted.error();
+    }
+    return true;
+  });
 }
 
 Result<std::vector<WebhookEndpoint>> SqlWebhookEndpoints::listEndpoints(

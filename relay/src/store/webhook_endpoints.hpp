@@ -5,6 +5,7 @@
 
 #include <punchlink/common/result.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,11 @@ class WebhookEndpoints {
  public:
   virtual ~WebhookEndpoints() = default;
   virtual Status createEndpoint(const WebhookEndpoint& endpoint) = 0;
+  // Creates it unless its tenant has `max_per_tenant` endpoints already (false then). Counting
+  // and creating are one step, across threads and relay nodes, so simultaneous requests cannot
+  // go past the cap.
+  virtual Result<bool> createEndpointWithin(const WebhookEndpoint& endpoint,
+                                            std::size_t max_per_tenant) = 0;
   virtual Result<std::vector<WebhookEndpoint>> listEndpoints(const std::string& tenant_id) = 0;
   virtual Result<std::optional<WebhookEndpoint>> findEndpoint(const std::string& tenant_id,
                                                               const std::string& id) = 0;

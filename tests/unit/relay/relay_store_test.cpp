@@ -520,6 +520,32 @@ TEST_F(SqlStoreTest, SitesAreUniqueAndValidated) {
   EXPECT_FALSE(tenants.findSite("nope").value().has_value());
 }
 
+// Two nodes (two stores on one database), eight requests at once: the cap holds exactly.
+TEST_F(SqlStoreTest, AnEndpointCapHoldsUnderSimultaneousCreates) {
+  const auto acme = tenant("Acme");
+  auto second = std::move(openStore(storage_.location(), clock_).value());
+  std::vector<std::future<bool>> creates;
+  for (int i = 0; i < 8; ++i) {
+    WebhookEndpoint endpoint;
+    endpoint.id = "whk_" + std::to_string(i);
+    endpoint.tenant_id = acme.id;
+    endpoint.url = "https://example.invalid/hook";
+    endpoint.secret = "whsec_x";
+    endpoint.events = "[]";
+    endpoint.created_at = endpoint.updated_at = now();
+    Store& node = i % 2 == 0 ? *store_ : *second;
+    creates.push_back(std::async(std::launch::async, [&node, endpoint] {
+      return node.endpoints().createEndpointWithin(endpoint, 3).value();
+    }));
+  }
+  int created = 0;
+  for (auto& create : creates) {
+    created += create.get() ? 1 : 0;
+  }
+  EXPECT_EQ(created, 3);
+  EXPECT_EQ(store_->endpoints().listEndpoints(acme.id).value().size(), 3U);
+}
+
 TEST_F(SqlStoreTest, AdminCommands) {
   std::ostringstream out;
   std::ostringstream err;
