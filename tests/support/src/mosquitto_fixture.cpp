@@ -89,13 +89,14 @@ void MosquittoFixture::writeConfig() {
     conf += "certfile " + ca_.server_cert.string() + "\n";
     conf += "keyfile " + ca_.server_key.string() + "\n";
   }
+  // As the packaged config: packets bounded, and (with accounts) ids are usernames.
+  conf += "max_packet_size 8388608\n";
   if (options_.users.empty()) {
     conf += "allow_anonymous true\n";
   } else {
     conf += "allow_anonymous false\n";
     conf += "password_file " + dir_.file("passwd").string() + "\n";
-    // As the packaged config: ids are usernames, packets bounded.
-    conf += "use_username_as_clientid true\nmax_packet_size 8388608\n";
+    conf += "use_username_as_clientid true\n";
   }
   if (!options_.acl.empty()) {
     conf += "acl_file " + dir_.file("acl").string() + "\n";
