@@ -259,7 +259,6 @@ MqttClient::MqttClient(MqttClientOptions options, Logger logger)
 
 MqttClient::~MqttClient() { stop(); }
 
-
 void MqttClient::setMessageHandler(MessageHandler handler) {
   const std::lock_guard lock(mutex_);
   message_handler_ = std::move(handler);

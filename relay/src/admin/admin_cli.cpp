@@ -2,6 +2,7 @@
 
 #include "admin/webhook_ensure.hpp"
 #include "events/event_catalogue.hpp"
+#include "events/subscription.hpp"
 #include "tenancy/tenancy.hpp"
 #include "webhooks/endpoint_fields.hpp"
 

@@ -30,9 +30,9 @@ Result<std::string> parseSubscription(std::string_view events_json) {
   }
   const auto names = events.get<std::vector<std::string>>();
   if (auto checked = checkEventNames(names); !checked) {
-    return makeError(ErrorCode::InvalidInput,
-                     checked.error().message + "; expected an array of event types (" +
-                         eventTypeList() + "); empty means all");
+    return makeError(ErrorCode::InvalidInput, checked.error().message +
+                                                  "; expected an array of event types (" +
+                                                  eventTypeList() + "); empty means all");
   }
   return events.dump();
 }

@@ -138,9 +138,9 @@ TEST(Subscription, AcceptsCatalogueNamesOnly) {
     EXPECT_TRUE(subscribes(one, info.type));
   }
   EXPECT_EQ(parseSubscription("[]").value(), "[]");
-  for (const char* bad : {R"(["*"])", R"(["punch"])", R"("attendance.punch")", R"([1])", "{}",
-                          R"(["attendance.punch",null])", "not json",
-                          R"(["device.online","device.online"])"}) {
+  for (const char* bad :
+       {R"(["*"])", R"(["punch"])", R"("attendance.punch")", R"([1])", "{}",
+        R"(["attendance.punch",null])", "not json", R"(["device.online","device.online"])"}) {
     const auto parsed = parseSubscription(bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.error().code, ErrorCode::InvalidInput);
@@ -157,8 +157,9 @@ TEST(Subscription, NamesAreCheckedByOneRule) {
   const auto unknown = checkEventNames(std::vector<std::string>{"punch"});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().message, "\"punch\" is not an event type");
-  EXPECT_NE(parseSubscription(R"(["device.online","device.online"])").error().message.find(
-                "names device.online twice"),
+  EXPECT_NE(parseSubscription(R"(["device.online","device.online"])")
+                .error()
+                .message.find("names device.online twice"),
             std::string::npos);
 }
 
