@@ -653,6 +653,20 @@ OperlogBatch parseOperlog(std::string_view body) {
   return parseLines(body, &OperlogBatch::entries, parseOperlogLine);
 }
 
+std::string encodeOpLog(std::span<const OpLogEntry> entries) {
+  std::string out;
+  for (const auto& entry : entries) {
+    out += "OPLOG " + std::to_string(entry.op) + '\t' + entry.admin + '\t' +
+           formatLocalTime(entry.time);
+    for (const auto& object : entry.objects) {
+      out += '\t';
+      out += object;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 AttlogBiometrics attlogBiometrics(const AttendanceRecord& record) {
   // extra[0] is column 6: MaskFlag (column 8) is extra[2], Temperature (column 9) extra[3].
   AttlogBiometrics out;

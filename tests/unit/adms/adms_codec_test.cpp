@@ -801,6 +801,24 @@ TEST(AdmsOperlog, ReferenceLines) {
   EXPECT_EQ(bio.tmp, "QUJDRA==");
 }
 
+TEST(AdmsOperlog, OpLogLinesWrittenAsFirmwareDoes) {
+  // §3.2's observed line, then alarm, unlock and duress lines (App. A op codes).
+  const std::vector<OpLogEntry> entries = {
+      {4, "0", localTime(2020, 9, 22, 15, 23, 31), {"0", "0", "0", "0"}},
+      {3, "0", localTime(2024, 3, 15, 8, 30, 45), {"55", "0", "0", "0"}},
+      {29, "0", localTime(2024, 3, 15, 8, 30, 46), {"1001", "0", "0", "0"}},
+      {32, "0", localTime(2024, 3, 15, 8, 30, 47), {"1001", "0", "0", "0"}},
+  };
+  const std::string body = encodeOpLog(entries);
+  EXPECT_EQ(body.substr(0, body.find('\n')), "OPLOG 4\t0\t2020-09-22 15:23:31\t0\t0\t0\t0");
+  const auto batch = parseOperlog(body);
+  EXPECT_TRUE(batch.errors.empty());
+  ASSERT_EQ(batch.entries.size(), entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(as<OpLogEntry>(batch.entries[i]), entries[i]);
+  }
+}
+
 TEST(AdmsOperlog, OtherTagsAndVariants) {
   const auto batch = parseOperlog(
       // FACE and FVEIN orders (§3.2), keys matched whatever their case.

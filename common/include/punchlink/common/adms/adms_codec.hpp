@@ -438,6 +438,11 @@ struct OperlogBatch {
 // kMaxOperlogLineLength.
 OperlogBatch parseOperlog(std::string_view body);
 
+// Device side (emulator, round-trip tests): "OPLOG <op>\t<operator>\t<time>\t<obj1>\t…" and "\n"
+// per entry, fields as given (App. A: op 3 alarm with object1 50 door closed, 51 opened, 53 exit
+// button, 54 forced, 55 tamper, 58 invalid verify; 2 verify fail; 29 unlock; 32 duress).
+std::string encodeOpLog(std::span<const OpLogEntry> entries);
+
 // --- INFO (§4.1) ---------------------------------------------------------------------------------
 
 // getrequest INFO=: firmware, users, fingerprints, attendance records, IP, FP algorithm, face
