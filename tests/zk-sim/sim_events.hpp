@@ -1,7 +1,6 @@
-// Device events the emulated terminal can raise on demand (door, alarm, denied access) and what
-// each becomes on the wire: a ZK event packet (shared/reference/zk-protocol.md §6), an OPLOG line
-// of attendance push firmware, or Security PUSH rtlog/rtstate lines (adms-push.md §3.2, §3.4).
-// Pure functions; the servers and the push client only send what these return.
+// Device events the emulated terminal raises on demand (door, alarm, denied access) and, as pure
+// functions, what each becomes on the wire: a ZK event packet (zk-protocol.md §6), an attendance
+// push OPLOG line, or Security PUSH rtlog/rtstate lines (adms-push.md §3.2, §3.4).
 #pragma once
 
 #include <punchlink/common/adms/adms_codec.hpp>
