@@ -1,5 +1,6 @@
 // libFuzzer target for every ADMS parser: paths, query strings, INFO, ATTLOG/OPERLOG/BIODATA
-// bodies, command lines and devicecmd results, plus the encoders fed fuzzed values. Bad input
+// bodies (with ATTLOG's mask and temperature columns), Security PUSH rtlog/rtstate bodies, command
+// lines and devicecmd results, plus the encoders fed fuzzed values. Bad input
 // must give errors, never a crash; what a parser accepts must survive encode → parse unchanged,
 // and an encoder must never let a fuzzed value inject a line.
 #include <punchlink/common/adms/adms_codec.hpp>
@@ -38,6 +39,30 @@ void fuzzUploads(std::string_view text) {
   // Everything accepted is written back canonically and must parse to the same records.
   const auto again = parseAttlog(encodeAttlog(attlog.records));
   check(again.errors.empty() && again.records == attlog.records);
+  for (const auto& record : attlog.records) {
+    const auto biometrics = attlogBiometrics(record);
+    check(!biometrics.temperature || (*biometrics.temperature >= kMinTemperature &&
+                                      *biometrics.temperature <= kMaxTemperature));
+    AttendanceRecord rewritten{record.pin, record.time, record.status, record.verify, "", {}};
+    setAttlogBiometrics(rewritten, biometrics);
+    check(attlogBiometrics(rewritten) == biometrics);
+  }
+  (void)classifyTable(text);
+
+  const auto rtlog = parseRtLog(text);
+  check(rtlog.errors.size() <= kMaxLineErrors);
+  const auto rtlog_again = parseRtLog(encodeRtLog(rtlog.entries));
+  check(rtlog_again.errors.empty() && rtlog_again.entries == rtlog.entries);
+
+  const auto rtstate = parseRtState(text);
+  check(rtstate.errors.size() <= kMaxLineErrors);
+  const auto rtstate_again = parseRtState(encodeRtState(rtstate.entries));
+  check(rtstate_again.errors.empty() && rtstate_again.entries == rtstate.entries);
+  for (const auto& entry : rtstate.entries) {
+    for (int door = 0; door <= 40; ++door) {
+      (void)doorState(entry, door);
+    }
+  }
 
   const auto operlog = parseOperlog(text);
   check(operlog.errors.size() <= kMaxLineErrors);

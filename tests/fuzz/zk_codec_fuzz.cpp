@@ -1,16 +1,36 @@
-// libFuzzer target for every ZK decoder: TCP stream framing, datagrams, records, events,
-// descriptors, options, chunk assembly and record streaming. Bad input must give errors, never a
-// crash, an out-of-bounds read or an allocation sized by an unchecked length.
+// libFuzzer target for every ZK decoder: TCP stream framing, datagrams, records, events (punches
+// and device events), descriptors, options, chunk assembly and record streaming. Bad input must
+// give errors, never a crash, an out-of-bounds read or an allocation sized by an unchecked length;
+// a device event that decodes must survive encode → decode unchanged.
 #include <punchlink/zk/zk_bulk.hpp>
+#include <punchlink/zk/zk_constants.hpp>
 #include <punchlink/zk/zk_packet.hpp>
 #include <punchlink/zk/zk_records.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 namespace {
 
 using namespace punchlink::zk;
+
+// A broken invariant is a finding: abort so libFuzzer (or the replay ctest) reports the input.
+void check(bool condition) {
+  if (!condition) {
+    std::abort();
+  }
+}
+
+void decodeDeviceEventAs(std::uint16_t flag, ByteView payload) {
+  const auto event = decodeDeviceEvent(flag, payload);
+  if (!event) {
+    return;
+  }
+  check(event->flag == flag && deviceEventFlag(event->kind) == flag);
+  const auto again = decodeDeviceEvent(flag, encodeDeviceEvent(*event));
+  check(again.ok() && *again == *event);
+}
 
 void decodeRecords(ByteView bytes) {
   for (auto format :
@@ -23,6 +43,9 @@ void decodeRecords(ByteView bytes) {
   (void)decodeTemplate(bytes, consumed);
   (void)decodeFreeSizes(bytes);
   (void)decodeAttendanceEvent(bytes);
+  for (const std::uint32_t flag : {event::kUnlock, event::kVerify, event::kAlarm}) {
+    decodeDeviceEventAs(static_cast<std::uint16_t>(flag), bytes);
+  }
   (void)decodeBufferQuery(bytes);
   (void)decodeBufferDescriptor(bytes);
   (void)decodeRange(bytes);
@@ -73,6 +96,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     offset += decoded.consumed;
     chunk.feed(decoded.packet);
     decodeRecords(decoded.packet.data);
+    if (decoded.packet.command == cmd::kRegEvent) {
+      // An event packet: the flag travels in the session field (§6.2).
+      decodeDeviceEventAs(decoded.packet.session, decoded.packet.data);
+    }
   }
   (void)decodeDatagram(bytes);
   (void)decodeDatagram(bytes, ChecksumPolicy::Ignore);

@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
     ControlServer control(
         device,
         [&server, &push] {
-          nlohmann::json state = {{"sessions", server.sessionCount()}};
+          nlohmann::json state = {{"sessions", server.sessionCount()},
+                                  {"zk_event_packets", server.eventPacketCount()}};
           if (push) {
             const PushClientStats stats = push->stats();
             state["push"] = {{"handshakes", stats.handshakes},
@@ -60,13 +61,14 @@ int main(int argc, char** argv) {
                              {"polls", stats.polls},
                              {"commands", stats.commands},
                              {"attlog_stamp", stats.attlog_stamp},
+                             {"event_lines", stats.event_lines},
                              {"delay_s", stats.delay_s},
                              {"error_delay_s", stats.error_delay_s},
                              {"last_error", stats.last_error}};
           }
           return state;
         },
-        cli.control_port);
+        cli.control_port, push ? cli.push.device_type : std::string{});
     // A seed of its own, derived from --seed, so the generated data stays as it was.
     AutoPuncher puncher(device, cli.auto_punch_per_minute, cli.generated.seed ^ 0x5eedU);
     std::printf("zk-sim ready tcp=%u udp=%u control=%u serial=%s\n",

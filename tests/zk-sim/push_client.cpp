@@ -11,6 +11,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <memory>
 #include <sstream>
@@ -26,16 +27,6 @@ std::string encoded(const std::string& value) {
 }
 
 std::optional<std::int64_t> number(std::string_view text) { return parseInteger(text, true); }
-
-// An ATTLOG line as firmware writes it: reserved columns 6 and 7 are "0" (§3.1).
-adms::AttendanceRecord attlogRecord(const zk::AttendanceRecord& record) {
-  return {record.user_id,
-          record.time,
-          record.state,
-          record.verify,
-          record.workcode == 0 ? "" : std::to_string(record.workcode),
-          {"0", "0"}};
-}
 
 // The CMD a result echoes: the command's family (§5).
 struct CmdFamily {
@@ -60,6 +51,24 @@ struct CmdFamily {
 };
 
 }  // namespace
+
+// An ATTLOG line as firmware writes it: reserved columns 6 and 7 are "0" (§3.1), then mask and
+// temperature in columns 8 and 9 when the punch carried them.
+adms::AttendanceRecord PushClient::attlogRecord(const SimPunch& punch) const {
+  const auto& record = punch.record;
+  adms::AttendanceRecord line{record.user_id,
+                              record.time,
+                              record.state,
+                              record.verify,
+                              record.workcode == 0 ? "" : std::to_string(record.workcode),
+                              {"0", "0"}};
+  std::optional<double> temperature = punch.biometrics.temperature_c;
+  if (temperature && options_.fahrenheit) {
+    temperature = std::round((*temperature * 9.0 / 5.0 + 32.0) * 10.0) / 10.0;
+  }
+  adms::setAttlogBiometrics(line, {punch.biometrics.mask, temperature});
+  return line;
+}
 
 PushClient::PushClient(SimDevice& device, PushClientOptions options)
     : device_(device), options_(std::move(options)) {
@@ -158,6 +167,7 @@ void PushClient::run(const std::stop_token& stop) {
       ok = ok && (options_posted_ || postOptions());
       ok = ok && postResults();
       ok = ok && uploadNew();
+      ok = ok && uploadEvents();
       if (ok && std::chrono::steady_clock::now() >= next_poll_) {
         ok = poll();
       }
@@ -249,7 +259,8 @@ bool PushClient::postOptions() {
   const std::string body = "~DeviceName=" + identity.name + ",FWVersion=" + identity.firmware +
                            ",MAC=" + identity.mac + ",UserCount=" + std::to_string(sizes.users) +
                            ",FPCount=" + std::to_string(sizes.fingers) +
-                           ",TransactionCount=" + std::to_string(sizes.records) + "\n";
+                           ",TransactionCount=" + std::to_string(sizes.records) +
+                           ",IRTempUnitTrans=" + (options_.fahrenheit ? "1" : "0") + "\n";
   const Reply reply =
       request("POST", "/iclock/cdata?SN=" + identity.serial + "&table=options", body, "text/plain");
   options_posted_ = accepted(reply, "options");
@@ -258,7 +269,7 @@ bool PushClient::postOptions() {
 
 bool PushClient::uploadNew() {
   while (true) {
-    const auto records = device_.attendance();
+    const auto records = device_.punches();
     std::size_t cursor = 0;
     {
       const std::lock_guard lock(mutex_);
@@ -272,8 +283,7 @@ bool PushClient::uploadNew() {
     const std::size_t end = std::min(records.size(), cursor + options_.batch);
     std::vector<adms::AttendanceRecord> batch;
     for (std::size_t i = cursor; i < end; ++i) {
-      const auto& record = records[i];
-      batch.push_back(attlogRecord(record));
+      batch.push_back(attlogRecord(records[i]));
     }
     const Reply reply = request("POST",
                                 "/iclock/cdata?SN=" + device_.identity().serial +
@@ -286,6 +296,52 @@ bool PushClient::uploadNew() {
     stats_.uploaded = end;
     ++stats_.uploads;
   }
+}
+
+template <typename Line, typename Make, typename Encode>
+bool PushClient::uploadEventTable(const char* table,
+                                  std::uint64_t& cursor,
+                                  Make make,
+                                  Encode encode) {
+  const auto events = device_.eventsFrom(cursor);
+  if (events.empty()) {
+    return true;
+  }
+  std::vector<Line> lines;
+  for (const auto& event : events) {
+    if (std::optional<Line> line = make(event)) {
+      lines.push_back(std::move(*line));
+    }
+  }
+  const std::uint64_t next = events.back().seq + 1;
+  if (!lines.empty()) {
+    const Reply reply = request("POST",
+                                "/iclock/cdata?SN=" + device_.identity().serial +
+                                    "&table=" + table + "&Stamp=" + std::to_string(next),
+                                encode(std::span<const Line>(lines)), "text/plain");
+    if (!accepted(reply, table)) {
+      return false;
+    }
+  }
+  cursor = next;
+  const std::lock_guard lock(mutex_);
+  stats_.event_lines += lines.size();
+  return true;
+}
+
+bool PushClient::uploadEvents() {
+  // Attendance firmware logs alarms, unlocks and duress as OPLOG lines (§3.2); access-control
+  // firmware sends rtlog events and rtstate door states (§3.4).
+  if (options_.device_type == "acc") {
+    return uploadEventTable<adms::RtLogEntry>("rtlog", rtlog_cursor_, rtLogEntry,
+                                              adms::encodeRtLog) &&
+           uploadEventTable<adms::RtStateEntry>("rtstate", rtstate_cursor_, rtStateEntry,
+                                                adms::encodeRtState);
+  }
+  return uploadEventTable<adms::OpLogEntry>(
+      "OPERLOG", oplog_cursor_,
+      [](const SimEvent& event) { return std::optional<adms::OpLogEntry>(opLogEntry(event)); },
+      adms::encodeOpLog);
 }
 
 std::string PushClient::infoValue() const {
@@ -475,9 +531,9 @@ bool PushClient::uploadUsers(const std::optional<std::string>& pin) {
 
 bool PushClient::uploadQueryRecords(const std::string& id, LocalSeconds start, LocalSeconds end) {
   std::vector<adms::AttendanceRecord> batch;
-  for (const auto& record : device_.attendance()) {
-    if (record.time >= start && record.time <= end) {
-      batch.push_back(attlogRecord(record));
+  for (const auto& punch : device_.punches()) {
+    if (punch.record.time >= start && punch.record.time <= end) {
+      batch.push_back(attlogRecord(punch));
     }
   }
   const Reply reply = request("POST",

@@ -58,7 +58,10 @@ control API on 127.0.0.1. When ready it prints one line:
   --push-retry S           seconds between attempts until the server's handshake sets
                            ErrorDelay and Delay (1..3600; default 30)
   --push-batch N           attendance records per ATTLOG upload (1..10000; default 100)
-  --push-device-type T     DeviceType sent in the handshake: att or acc (default att)
+  --push-device-type T     DeviceType sent in the handshake: att or acc (default att); acc
+                           devices upload device events as rtlog/rtstate instead of OPLOG
+  --temperature-unit U     unit of pushed ATTLOG temperatures: c or f (default c; control API
+                           temperatures are in degrees C and converted)
   --push-key KEY           send ComKey=KEY on every push request, as firmware with the push
                            comm key on does (default: none)
   --push-source ADDR       call the server from this local IP address (e.g. 127.0.0.2, to
@@ -178,6 +181,13 @@ Result<CliOptions> parseCli(int argc, const char* const* argv) {
       if (status && cli.push.device_type != "att" && cli.push.device_type != "acc") {
         status = makeError(ErrorCode::InvalidInput, "--push-device-type must be att or acc");
       }
+    } else if (flag == "--temperature-unit") {
+      std::string unit;
+      status = takeString(unit);
+      if (status && unit != "c" && unit != "f") {
+        status = makeError(ErrorCode::InvalidInput, "--temperature-unit must be c or f");
+      }
+      cli.push.fahrenheit = unit == "f";
     } else if (flag == "--push-key") {
       status = takeString(cli.push.comm_key);
     } else if (flag == "--push-source") {

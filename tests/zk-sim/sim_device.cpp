@@ -62,6 +62,16 @@ void SimDevice::setLocalTime(LocalSeconds time) {
   clock_offset_ = zone_.toUtc(time) - utc_now;
 }
 
+std::chrono::seconds SimDevice::clockOffset() const {
+  const std::lock_guard lock(mutex_);
+  return clock_offset_;
+}
+
+void SimDevice::setClockOffset(std::chrono::seconds offset) {
+  const std::lock_guard lock(mutex_);
+  clock_offset_ = offset;
+}
+
 std::vector<SimUser> SimDevice::users() const {
   const std::lock_guard lock(mutex_);
   std::vector<SimUser> out;
@@ -164,7 +174,7 @@ std::size_t SimDevice::templateCount() const {
   return count;
 }
 
-zk::AttendanceRecord SimDevice::addPunch(zk::AttendanceRecord record) {
+zk::AttendanceRecord SimDevice::addPunch(zk::AttendanceRecord record, SimBiometrics biometrics) {
   std::function<void(const zk::AttendanceRecord&)> listener;
   {
     const std::lock_guard lock(mutex_);
@@ -177,6 +187,7 @@ zk::AttendanceRecord SimDevice::addPunch(zk::AttendanceRecord record) {
       }
     }
     log_.push_back(record);
+    log_biometrics_.push_back(biometrics);
     listener = punch_listener_;
   }
   if (listener) {
@@ -190,6 +201,16 @@ std::vector<zk::AttendanceRecord> SimDevice::attendance() const {
   return log_;
 }
 
+std::vector<SimPunch> SimDevice::punches() const {
+  const std::lock_guard lock(mutex_);
+  std::vector<SimPunch> out;
+  out.reserve(log_.size());
+  for (std::size_t i = 0; i < log_.size(); ++i) {
+    out.push_back({log_[i], log_biometrics_[i]});
+  }
+  return out;
+}
+
 std::size_t SimDevice::attendanceCount() const {
   const std::lock_guard lock(mutex_);
   return log_.size();
@@ -198,12 +219,14 @@ std::size_t SimDevice::attendanceCount() const {
 void SimDevice::clearAttendance() {
   const std::lock_guard lock(mutex_);
   log_.clear();
+  log_biometrics_.clear();
   ++counters_.log_clears;
 }
 
 void SimDevice::clearAll() {
   const std::lock_guard lock(mutex_);
   log_.clear();
+  log_biometrics_.clear();
   users_.clear();
 }
 
@@ -323,6 +346,51 @@ void SimDevice::setEnabled(bool enabled) {
 void SimDevice::setPunchListener(std::function<void(const zk::AttendanceRecord&)> listener) {
   const std::lock_guard lock(mutex_);
   punch_listener_ = std::move(listener);
+}
+
+RaisedEvent SimDevice::addEvent(SimEvent event) {
+  if (event.time == LocalSeconds{}) {
+    event.time = localNow();
+  }
+  std::function<std::size_t(const SimEvent&)> listener;
+  {
+    const std::lock_guard lock(mutex_);
+    event.uid = 0;
+    for (const auto& [uid, user] : users_) {
+      if (!event.user_id.empty() && user.record.user_id == event.user_id) {
+        event.uid = uid;
+        break;
+      }
+    }
+    event.seq = next_event_seq_++;
+    events_.push_back(event);
+    if (events_.size() > kMaxStoredEvents) {
+      events_.pop_front();
+    }
+    ++counters_.events.at(static_cast<std::size_t>(event.type));
+    listener = event_listener_;
+  }
+  RaisedEvent raised{event, 0};
+  if (listener) {
+    raised.zk_sessions = listener(event);
+  }
+  return raised;
+}
+
+std::vector<SimEvent> SimDevice::eventsFrom(std::uint64_t seq) const {
+  const std::lock_guard lock(mutex_);
+  std::vector<SimEvent> out;
+  for (const auto& event : events_) {
+    if (event.seq >= seq) {
+      out.push_back(event);
+    }
+  }
+  return out;
+}
+
+void SimDevice::setEventListener(std::function<std::size_t(const SimEvent&)> listener) {
+  const std::lock_guard lock(mutex_);
+  event_listener_ = std::move(listener);
 }
 
 }  // namespace punchlink::zksim

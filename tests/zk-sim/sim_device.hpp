@@ -1,14 +1,19 @@
-// The emulated terminal's state: identity, users, templates, attendance log, options, clock and
-// armed faults. Shared by every session, the servers and the control API, so it is guarded by
-// one mutex; all access goes through methods that lock it.
+// The emulated terminal's state: identity, users, templates, attendance log (with body
+// temperature and mask), device events, options, clock and armed faults. Shared by every session,
+// the servers and the control API, so it is guarded by one mutex; all access goes through methods
+// that lock it.
 #pragma once
+
+#include "sim_events.hpp"
 
 #include <punchlink/common/result.hpp>
 #include <punchlink/common/time_zone.hpp>
 #include <punchlink/zk/zk_records.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -46,11 +51,37 @@ struct SimUser {
   std::map<std::uint8_t, zk::TemplateRecord> templates;  // by finger
 };
 
+// What a punch carried besides the ZK record: push terminals upload it in ATTLOG columns 8 and 9
+// (adms-push.md §3.1); ZK records have no place for it.
+struct SimBiometrics {
+  std::optional<double> temperature_c;  // body temperature in °C, as measured
+  std::optional<bool> mask;
+
+  friend bool operator==(const SimBiometrics&, const SimBiometrics&) = default;
+};
+
+struct SimPunch {
+  zk::AttendanceRecord record;
+  SimBiometrics biometrics;
+};
+
 struct SimCounters {
   std::uint64_t restarts = 0;
   std::uint64_t unlocks = 0;
   std::uint64_t log_clears = 0;
+  // Device events raised, by SimEventType (index = the enumerator's value).
+  std::array<std::uint64_t, kSimEventTypes.size()> events{};
 };
+
+// An event as stored, and how many ZK sessions the event listener sent (or queued) it to.
+struct RaisedEvent {
+  SimEvent event;
+  std::size_t zk_sessions = 0;
+};
+
+// Events kept for the push client; older ones are dropped (a push client that far behind has
+// been refused for long: the oldest events are lost, as on a terminal whose log is full).
+constexpr std::size_t kMaxStoredEvents = 10'000;
 
 class SimDevice {
  public:
@@ -60,7 +91,12 @@ class SimDevice {
 
   // --- clock: device-local wall time = UTC now + offset, in the device's zone
   LocalSeconds localNow() const;
+  // Sets the clock to `time`: the offset becomes `time` minus real time (CMD_SET_TIME, push
+  // handshakes).
   void setLocalTime(LocalSeconds time);
+  // How far the clock runs from real time (0: it shows the real time in its zone).
+  std::chrono::seconds clockOffset() const;
+  void setClockOffset(std::chrono::seconds offset);
 
   // --- users and templates
   std::vector<SimUser> users() const;
@@ -77,8 +113,9 @@ class SimDevice {
   std::size_t templateCount() const;
 
   // --- attendance log
-  zk::AttendanceRecord addPunch(zk::AttendanceRecord record);
+  zk::AttendanceRecord addPunch(zk::AttendanceRecord record, SimBiometrics biometrics = {});
   std::vector<zk::AttendanceRecord> attendance() const;
+  std::vector<SimPunch> punches() const;  // the log with each punch's biometrics
   std::size_t attendanceCount() const;
   void clearAttendance();
   void clearAll();
@@ -107,18 +144,32 @@ class SimDevice {
   // Called (outside the lock) for every new punch, so servers can send real-time events.
   void setPunchListener(std::function<void(const zk::AttendanceRecord&)> listener);
 
+  // --- device events
+  // Stores `event` with the next seq, the clock's time when it has none, and the uid of its
+  // user_id (0 when none or unknown), counts it, then calls the event listener (outside the
+  // lock). Returns the stored event and what the listener returned.
+  RaisedEvent addEvent(SimEvent event);
+  // Stored events with seq >= `seq`, oldest first.
+  std::vector<SimEvent> eventsFrom(std::uint64_t seq) const;
+  // Called for every new event; returns how many ZK sessions it was sent or queued to.
+  void setEventListener(std::function<std::size_t(const SimEvent&)> listener);
+
  private:
   SimIdentity identity_;
   TimeZone zone_;
   mutable std::mutex mutex_;
   std::map<std::uint16_t, SimUser> users_;
   std::vector<zk::AttendanceRecord> log_;
+  std::vector<SimBiometrics> log_biometrics_;  // parallel to log_
+  std::deque<SimEvent> events_;
+  std::uint64_t next_event_seq_ = 0;
   std::map<std::string, std::string> options_;
   std::chrono::seconds clock_offset_{0};
   SimFaults faults_;
   SimCounters counters_;
   bool enabled_ = true;
   std::function<void(const zk::AttendanceRecord&)> punch_listener_;
+  std::function<std::size_t(const SimEvent&)> event_listener_;
 };
 
 }  // namespace punchlink::zksim

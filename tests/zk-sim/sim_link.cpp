@@ -140,6 +140,19 @@ class SimLinks::Link final : public agent::zk_net::ZkLink {
     }
   }
 
+  bool onDeviceEvent(const zk::DeviceEvent& event) {
+    if (closed_ || peer_closed_) {
+      return false;
+    }
+    auto packet = session_.deviceEvent(event);
+    if (!packet) {
+      return false;
+    }
+    pending_events_.push_back(std::move(*packet));
+    flushEvents();
+    return true;
+  }
+
   void dropFromTerminal() { peer_closed_ = true; }
 
   bool open() const { return !closed_ && !peer_closed_; }
@@ -241,10 +254,23 @@ SimLinks::SimLinks(SimDevice& device,
       link->onPunch(record);
     }
   });
+  device.setEventListener([hub = hub_](const SimEvent& event) -> std::size_t {
+    const auto device_event = zkDeviceEvent(event);
+    if (!device_event) {
+      return 0;
+    }
+    const std::lock_guard lock(hub->mutex);
+    std::size_t reached = 0;
+    for (Link* link : hub->links) {
+      reached += link->onDeviceEvent(*device_event) ? 1U : 0U;
+    }
+    return reached;
+  });
 }
 
 SimLinks::~SimLinks() {
   hub_->device.setPunchListener({});
+  hub_->device.setEventListener({});
   const std::lock_guard lock(hub_->mutex);
   hub_->alive = false;
   for (Link* link : hub_->links) {

@@ -18,9 +18,10 @@ namespace punchlink::zksim {
 // peer of SimServer). Faults armed on the device apply as SimServer applies them: corrupted
 // checksums make the client's decoder drop the reply, drop_after_packets closes a TCP link,
 // refuse_auth and delay_ms act in the session. Thread-safe: a test thread may punch while a
-// client thread waits in receive(). New punches (device.addPunch) become real-time events on every
-// link whose session registered for them. `device` and `clock` must outlive it; links may, and
-// then act as a connection the terminal closed.
+// client thread waits in receive(). New punches (device.addPunch) and device events
+// (device.addEvent) become real-time events on every link whose session registered for them.
+// `device` and `clock` must outlive it; links may, and then act as a connection the terminal
+// closed.
 class SimLinks {
  public:
   SimLinks(SimDevice& device,

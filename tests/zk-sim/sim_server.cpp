@@ -113,6 +113,7 @@ void SimServer::bindSockets() {
 void SimServer::start() {
   bindSockets();
   device_.setPunchListener([this](const zk::AttendanceRecord& record) { onPunch(record); });
+  device_.setEventListener([this](const SimEvent& event) { return onEvent(event); });
   if (tcp_fd_ >= 0) {
     accept_thread_ = std::thread([this] { acceptLoop(); });
   }
@@ -126,6 +127,7 @@ void SimServer::stop() {
     return;
   }
   device_.setPunchListener({});
+  device_.setEventListener({});
   if (accept_thread_.joinable()) {
     accept_thread_.join();
   }
@@ -337,6 +339,23 @@ void SimServer::udpLoop() {
 }
 
 void SimServer::onPunch(const zk::AttendanceRecord& record) {
+  broadcast([&record](const SimSession& session) { return session.attendanceEvent(record); });
+}
+
+std::size_t SimServer::onEvent(const SimEvent& event) {
+  const auto device_event = zkDeviceEvent(event);
+  if (!device_event) {
+    return 0;  // door_opened: no ZK form (§6.1)
+  }
+  const std::size_t sent = broadcast(
+      [&device_event](const SimSession& session) { return session.deviceEvent(*device_event); });
+  event_packets_ += sent;
+  return sent;
+}
+
+std::size_t SimServer::broadcast(
+    const std::function<std::optional<zk::Packet>(const SimSession&)>& make) {
+  std::size_t reached = 0;
   std::vector<std::shared_ptr<Connection>> connections;
   {
     const std::lock_guard lock(mutex_);
@@ -344,10 +363,12 @@ void SimServer::onPunch(const zk::AttendanceRecord& record) {
   }
   for (const auto& connection : connections) {
     const std::lock_guard lock(connection->send_mutex);
-    auto event = connection->session.attendanceEvent(record);
+    auto event = make(connection->session);
     if (!event || !connection->open) {
       continue;
     }
+    ++reached;
+    // Never during a bulk transfer: NODE would take the event for transfer data (§9).
     if (connection->session.inBulk()) {
       connection->pending_events.push_back(std::move(*event));
     } else {
@@ -359,7 +380,7 @@ void SimServer::onPunch(const zk::AttendanceRecord& record) {
     const std::lock_guard lock(mutex_);
     for (const auto& [key, peer] : udp_peers_) {
       const std::lock_guard peer_lock(peer->mutex);
-      if (auto event = peer->session.attendanceEvent(record)) {
+      if (auto event = make(peer->session)) {
         udp_events.emplace_back(peer->address, std::move(*event));
       }
     }
@@ -367,6 +388,7 @@ void SimServer::onPunch(const zk::AttendanceRecord& record) {
   for (const auto& [to, packet] : udp_events) {
     sendUdp(to, packet);
   }
+  return reached + udp_events.size();
 }
 
 }  // namespace punchlink::zksim

@@ -1,6 +1,7 @@
 // The emulator's network shell: TCP and UDP on the same port number, as terminals do. Each TCP
 // connection gets a thread and a SimSession; UDP sessions are keyed by the sender's address.
-// New punches become real-time events for every session that registered for them.
+// New punches and device events become real-time events for every session that registered for
+// them.
 #pragma once
 
 #include "sim_device.hpp"
@@ -10,9 +11,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +46,9 @@ class SimServer {
 
   std::size_t sessionCount() const;
 
+  // Device event packets sent or queued to sessions so far.
+  std::uint64_t eventPacketCount() const noexcept { return event_packets_; }
+
  private:
   struct Connection;
   struct UdpPeer;
@@ -52,6 +58,10 @@ class SimServer {
   void serveConnection(const std::shared_ptr<Connection>& connection);
   void udpLoop();
   void onPunch(const zk::AttendanceRecord& record);
+  std::size_t onEvent(const SimEvent& event);
+  // Sends what `make` returns for each session (queued while it is in a bulk transfer); returns
+  // to how many sessions.
+  std::size_t broadcast(const std::function<std::optional<zk::Packet>(const SimSession&)>& make);
   bool sendTcp(Connection& connection, const zk::Packet& packet);
   void sendUdp(const sockaddr_in& to, const zk::Packet& packet);
   std::uint16_t newSessionId();
@@ -73,6 +83,7 @@ class SimServer {
   std::map<std::string, std::unique_ptr<UdpPeer>> udp_peers_;
   std::mutex udp_send_mutex_;
   std::atomic<std::uint16_t> next_session_{0};
+  std::atomic<std::uint64_t> event_packets_{0};
 };
 
 }  // namespace punchlink::zksim

@@ -509,4 +509,12 @@ std::optional<Packet> SimSession::attendanceEvent(const AttendanceRecord& record
                                              : encodeAttendanceEvent10(record)};
 }
 
+std::optional<Packet> SimSession::deviceEvent(const DeviceEvent& event) const {
+  const std::uint16_t flag = deviceEventFlag(event.kind);
+  if ((event_mask_ & flag) == 0) {
+    return std::nullopt;
+  }
+  return Packet{cmd::kRegEvent, flag, 0, encodeDeviceEvent(event)};
+}
+
 }  // namespace punchlink::zksim

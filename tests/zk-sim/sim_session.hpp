@@ -51,6 +51,10 @@ class SimSession {
   // The event packet for a new punch, if this session registered for attendance events.
   std::optional<zk::Packet> attendanceEvent(const zk::AttendanceRecord& record) const;
 
+  // The event packet for a device event (command 500, its flag in the session field, reply id
+  // 0; §6.2), if this session's registered mask includes that flag.
+  std::optional<zk::Packet> deviceEvent(const zk::DeviceEvent& event) const;
+
   // True between a buffered-read descriptor and FREE_DATA: events wait (§9: NODE appends any
   // packet to the transfer it is receiving).
   bool inBulk() const noexcept { return in_bulk_; }

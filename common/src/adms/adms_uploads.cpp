@@ -1,5 +1,6 @@
-// Upload bodies: ATTLOG punches (§3.1) and the tagged OPERLOG/BIODATA lines (§3.2, §3.3). Each
-// line stands alone: a bad one becomes a LineError and the good ones around it are kept, because
+// Upload bodies: ATTLOG punches and their mask/temperature columns (§3.1), the tagged
+// OPERLOG/BIODATA lines (§3.2, §3.3) and Security PUSH rtlog/rtstate lines (§3.4). Each line
+// stands alone: a bad one becomes a LineError and the good ones around it are kept, because
 // the caller acknowledges the batch and a dropped good punch would never be resent (§8.2).
 #include "adms_text.hpp"
 
@@ -7,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 
 namespace punchlink::adms {
 
@@ -415,6 +418,191 @@ Result<OperlogEntry> parseOperlogLine(std::string_view line) {
   return OperlogEntry{std::move(other)};
 }
 
+// --- ATTLOG extension columns and rtlog readings
+// ---------------------------------------------------
+
+std::optional<bool> parseMask(std::string_view text) noexcept {
+  text = detail::trimSpaces(text);
+  if (text == "1") {
+    return true;
+  }
+  if (text == "0") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+// A plain decimal ("36.3", "97"); exponents, "inf" and "nan" are not temperatures.
+std::optional<double> parseTemperature(std::string_view text) noexcept {
+  text = detail::trimSpaces(text);
+  if (text.empty() || text.size() > 32) {
+    return std::nullopt;
+  }
+  double value = 0;
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
+      value < kMinTemperature || value > kMaxTemperature) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string formatMask(const std::optional<bool>& mask) { return mask ? (*mask ? "1" : "0") : ""; }
+
+// The shortest text that reads back as the same double.
+std::string formatTemperature(const std::optional<double>& temperature) {
+  if (!temperature) {
+    return {};
+  }
+  std::array<char, 32> buffer{};
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), *temperature,
+                                       std::chars_format::fixed);
+  return ec == std::errc{} ? std::string(buffer.data(), end) : std::string{};
+}
+
+// --- rtlog / rtstate ---------------------------------------------------------------------------
+
+constexpr std::size_t kMaxStateHexLength = 64;
+
+// "rtlog time=…": a leading word before the first space that has no '=' in it.
+std::string_view skipTag(std::string_view line) noexcept {
+  const std::size_t space = line.find(' ');
+  const std::size_t stop = line.find_first_of("=\t");
+  if (space != std::string_view::npos && (stop == std::string_view::npos || space < stop)) {
+    return line.substr(space + 1);
+  }
+  return line;
+}
+
+Result<KeyValues> realtimeFields(std::string_view line) {
+  if (auto error = checkLine(line, kMaxAttlogLineLength)) {
+    return *error;
+  }
+  return KeyValues::parse(skipTag(line), true);
+}
+
+Result<LocalSeconds> requireTime(const KeyValues& fields) {
+  const auto text = fields.find("time");
+  if (!text || detail::trimSpaces(*text).empty()) {
+    return lineError("has no time field");
+  }
+  return parseTime("time", detail::trimSpaces(*text));
+}
+
+// An empty or absent number is 0.
+Result<int> numberOrZero(const KeyValues& fields, std::string_view key, int max) {
+  const auto text = fields.find(key);
+  if (!text || detail::trimSpaces(*text).empty()) {
+    return 0;
+  }
+  return detail::parseIntField(key, detail::trimSpaces(*text), 0, max);
+}
+
+Result<RtLogEntry> parseRtLogLine(std::string_view line) {
+  auto fields = realtimeFields(line);
+  if (!fields) {
+    return fields.error();
+  }
+  RtLogEntry entry;
+  auto time = requireTime(*fields);
+  if (!time) {
+    return time.error();
+  }
+  entry.time = *time;
+  const auto event_text = fields->find("event");
+  if (!event_text || detail::trimSpaces(*event_text).empty()) {
+    return lineError("has no event field");
+  }
+  auto event = numberOrZero(*fields, "event", 65535);
+  auto door = numberOrZero(*fields, "eventaddr", 255);
+  auto in_out = numberOrZero(*fields, "inoutstatus", 255);
+  auto verify = numberOrZero(*fields, "verifytype", 255);
+  for (const auto* number : {&event, &door, &in_out, &verify}) {
+    if (!*number) {
+      return number->error();
+    }
+  }
+  entry.event = *event;
+  entry.door = *door;
+  entry.in_out = *in_out;
+  entry.verify = *verify;
+  entry.pin = std::string(detail::trimSpaces(fields->find("pin").value_or("")));
+  if (!entry.pin.empty()) {
+    if (auto problem = detail::checkUploadedPin(entry.pin)) {
+      return lineError(*problem);
+    }
+  }
+  entry.card = std::string(detail::trimSpaces(fields->find("cardno").value_or("")));
+  entry.index = std::string(detail::trimSpaces(fields->find("index").value_or("")));
+  entry.mask = parseMask(fields->find("maskflag").value_or(""));
+  entry.temperature = parseTemperature(fields->find("temperature").value_or(""));
+  return entry;
+}
+
+bool isHex(std::string_view text) noexcept {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
+Result<std::string> stateField(const KeyValues& fields, std::string_view key) {
+  const std::string_view text = detail::trimSpaces(fields.find(key).value_or(""));
+  if (text.size() % 2 != 0 || text.size() > kMaxStateHexLength || !isHex(text)) {
+    return lineError(std::string(key) + " " + quote(text) + " is not hex bytes (at most " +
+                     std::to_string(kMaxStateHexLength / 2) + ")");
+  }
+  return std::string(text);
+}
+
+Result<RtStateEntry> parseRtStateLine(std::string_view line) {
+  auto fields = realtimeFields(line);
+  if (!fields) {
+    return fields.error();
+  }
+  RtStateEntry entry;
+  auto time = requireTime(*fields);
+  if (!time) {
+    return time.error();
+  }
+  entry.time = *time;
+  auto sensor = stateField(*fields, "sensor");
+  auto relay = stateField(*fields, "relay");
+  auto alarm = stateField(*fields, "alarm");
+  for (const auto* field : {&sensor, &relay, &alarm}) {
+    if (!*field) {
+      return field->error();
+    }
+  }
+  entry.sensor = std::move(*sensor);
+  entry.relay = std::move(*relay);
+  entry.alarm = std::move(*alarm);
+  return entry;
+}
+
+// Byte `index` of a hex field: 0 past its end, nullopt when the field is not hex.
+std::optional<std::uint8_t> hexByte(std::string_view field, std::size_t index) noexcept {
+  if (field.size() % 2 != 0 || !isHex(field)) {
+    return std::nullopt;
+  }
+  if (2 * index + 2 > field.size()) {
+    return std::uint8_t{0};
+  }
+  unsigned value = 0;
+  std::from_chars(field.data() + 2 * index, field.data() + 2 * index + 2, value, 16);
+  return static_cast<std::uint8_t>(value);
+}
+
+std::string toHex(const std::vector<std::uint8_t>& bytes) {
+  static constexpr std::string_view kDigits = "0123456789ABCDEF";
+  std::string out;
+  for (const std::uint8_t byte : bytes) {
+    out += kDigits[byte >> 4U];
+    out += kDigits[byte & 0x0FU];
+  }
+  return out;
+}
+
 }  // namespace
 
 // Parses every non-blank line of an upload body with `parse_line`; good lines go to `items`,
@@ -463,6 +651,151 @@ std::string encodeAttlog(std::span<const AttendanceRecord> records) {
 
 OperlogBatch parseOperlog(std::string_view body) {
   return parseLines(body, &OperlogBatch::entries, parseOperlogLine);
+}
+
+std::string encodeOpLog(std::span<const OpLogEntry> entries) {
+  std::string out;
+  for (const auto& entry : entries) {
+    out += "OPLOG " + std::to_string(entry.op) + '\t' + entry.admin + '\t' +
+           formatLocalTime(entry.time);
+    for (const auto& object : entry.objects) {
+      out += '\t';
+      out += object;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+AttlogBiometrics attlogBiometrics(const AttendanceRecord& record) {
+  // extra[0] is column 6: MaskFlag (column 8) is extra[2], Temperature (column 9) extra[3].
+  AttlogBiometrics out;
+  if (record.extra.size() > 2) {
+    out.mask = parseMask(record.extra[2]);
+  }
+  if (record.extra.size() > 3) {
+    out.temperature = parseTemperature(record.extra[3]);
+  }
+  return out;
+}
+
+void setAttlogBiometrics(AttendanceRecord& record, const AttlogBiometrics& biometrics) {
+  if (!biometrics.mask && !biometrics.temperature) {
+    return;
+  }
+  while (record.extra.size() < 2) {
+    record.extra.emplace_back("0");
+  }
+  if (record.extra.size() < 4) {
+    record.extra.resize(4);
+  }
+  record.extra[2] = formatMask(biometrics.mask);
+  record.extra[3] = formatTemperature(biometrics.temperature);
+}
+
+UploadTable classifyTable(std::string_view table) noexcept {
+  constexpr std::array<std::pair<std::string_view, UploadTable>, 6> kTables = {{
+      {"ATTLOG", UploadTable::Attlog},
+      {"OPERLOG", UploadTable::Operlog},
+      {"BIODATA", UploadTable::BioData},
+      {"options", UploadTable::Options},
+      {"rtlog", UploadTable::RtLog},
+      {"rtstate", UploadTable::RtState},
+  }};
+  for (const auto& [name, kind] : kTables) {
+    if (detail::iequals(table, name)) {
+      return kind;
+    }
+  }
+  return UploadTable::Other;
+}
+
+std::string_view uploadTableName(UploadTable table) noexcept {
+  switch (table) {
+    case UploadTable::Attlog:
+      return "ATTLOG";
+    case UploadTable::Operlog:
+      return "OPERLOG";
+    case UploadTable::BioData:
+      return "BIODATA";
+    case UploadTable::Options:
+      return "options";
+    case UploadTable::RtLog:
+      return "rtlog";
+    case UploadTable::RtState:
+      return "rtstate";
+    case UploadTable::Other:
+      break;
+  }
+  return "other";
+}
+
+RtLogBatch parseRtLog(std::string_view body) {
+  return parseLines(body, &RtLogBatch::entries, parseRtLogLine);
+}
+
+std::string encodeRtLog(std::span<const RtLogEntry> entries) {
+  std::string out;
+  for (const auto& entry : entries) {
+    out += "time=" + formatLocalTime(entry.time) + "\tpin=" + entry.pin + "\tcardno=" + entry.card +
+           "\tsitecode=\tlinkid=\teventaddr=" + std::to_string(entry.door) +
+           "\tevent=" + std::to_string(entry.event) +
+           "\tinoutstatus=" + std::to_string(entry.in_out) +
+           "\tverifytype=" + std::to_string(entry.verify) + "\tindex=" + entry.index +
+           "\tmaskflag=" + formatMask(entry.mask) +
+           "\ttemperature=" + formatTemperature(entry.temperature) + "\tconvtemperature=\n";
+  }
+  return out;
+}
+
+std::optional<DoorState> doorState(const RtStateEntry& entry, int door) {
+  if (door < 1) {
+    return std::nullopt;
+  }
+  const auto index = static_cast<std::size_t>(door - 1);
+  if (entry.sensor.size() < (index / 4 + 1) * 2 && entry.relay.size() < (index / 8 + 1) * 2 &&
+      entry.alarm.size() < (index + 1) * 2) {
+    return std::nullopt;
+  }
+  const auto sensor = hexByte(entry.sensor, index / 4);
+  const auto relay = hexByte(entry.relay, index / 8);
+  const auto alarm = hexByte(entry.alarm, index);
+  if (!sensor || !relay || !alarm) {
+    return std::nullopt;
+  }
+  DoorState state;
+  state.sensor = static_cast<DoorSensor>((*sensor >> (2U * (index % 4))) & 0x03U);
+  state.relay_open = ((*relay >> (index % 8)) & 0x01U) != 0;
+  state.alarm = *alarm;
+  return state;
+}
+
+RtStateEntry makeRtState(LocalSeconds time, std::span<const DoorState> doors) {
+  std::vector<std::uint8_t> sensor(std::max<std::size_t>(2, (doors.size() + 3) / 4), 0);
+  std::vector<std::uint8_t> relay(std::max<std::size_t>(1, (doors.size() + 7) / 8), 0);
+  std::vector<std::uint8_t> alarm(std::max<std::size_t>(8, doors.size()), 0);
+  for (std::size_t i = 0; i < doors.size(); ++i) {
+    sensor[i / 4] = static_cast<std::uint8_t>(
+        sensor[i / 4] | ((static_cast<unsigned>(doors[i].sensor) & 0x03U) << (2U * (i % 4))));
+    if (doors[i].relay_open) {
+      relay[i / 8] = static_cast<std::uint8_t>(relay[i / 8] | (1U << (i % 8)));
+    }
+    alarm[i] = doors[i].alarm;
+  }
+  return {time, toHex(sensor), toHex(relay), toHex(alarm)};
+}
+
+RtStateBatch parseRtState(std::string_view body) {
+  return parseLines(body, &RtStateBatch::entries, parseRtStateLine);
+}
+
+std::string encodeRtState(std::span<const RtStateEntry> entries) {
+  std::string out;
+  for (const auto& entry : entries) {
+    out += "time=" + formatLocalTime(entry.time) + "\tsensor=" + entry.sensor +
+           "\trelay=" + entry.relay + "\talarm=" + entry.alarm + "\n";
+  }
+  return out;
 }
 
 }  // namespace punchlink::adms

@@ -1,3 +1,4 @@
+#include <punchlink/zk/zk_constants.hpp>
 #include <punchlink/zk/zk_records.hpp>
 
 #include <date/date.h>
@@ -349,6 +350,174 @@ Bytes encodeAttendanceEvent10(const AttendanceRecord& record) {
   out.push_back(record.state);
   appendEventTime(out, record.time);
   return out;
+}
+
+namespace {
+
+// FW's door sensor states in the second word of the 8-byte EF_ALARM form (exfun.h).
+constexpr std::uint32_t kDoorSensorForced = 1;
+constexpr std::uint32_t kDoorSensorOpen = 4;
+constexpr std::uint32_t kDoorSensorClosed = 5;
+constexpr std::uint32_t kNobody = 0xFFFFFFFFU;
+
+Error notAnEvent(std::string what) { return makeError(ErrorCode::InvalidInput, std::move(what)); }
+
+Result<DeviceEvent> decodeVerify(std::uint16_t flag, ByteView payload) {
+  // FW sends [uid u32] from its card path and [uid u32][01] from its fingerprint path (ZKP).
+  if (payload.size() != 4 && payload.size() != 5) {
+    return notAnEvent("EF_VERIFY payload of " + std::to_string(payload.size()) +
+                      " bytes matches no known layout (4 or 5)");
+  }
+  const std::uint32_t uid = readU32(payload, 0);
+  if (uid != kNobody) {
+    return makeError(ErrorCode::NotFound,
+                     "EF_VERIFY for uid " + std::to_string(uid) +
+                         " is a successful verification, not a device event",
+                     "ignore it: the punch that follows arrives as EF_ATTLOG");
+  }
+  return DeviceEvent{DeviceEventKind::VerifyFailed, flag, 0, std::nullopt};
+}
+
+Result<DeviceEvent> decodeAlarm(std::uint16_t flag, ByteView payload) {
+  DeviceEvent event{DeviceEventKind::OtherAlarm, flag, 0, std::nullopt};
+  switch (payload.size()) {
+    case 4:
+      event.code = payload[0];
+      switch (event.code) {
+        case kAlarmTamper:
+          event.kind = DeviceEventKind::Tamper;
+          break;
+        case kAlarmExitButton:
+          event.kind = DeviceEventKind::ExitButton;
+          break;
+        case kAlarmMisoperation:
+          event.kind = DeviceEventKind::Misoperation;
+          break;
+        default:
+          break;
+      }
+      return event;
+    case 8: {
+      event.code = payload[0];
+      const std::uint32_t state = readU32(payload, 4);
+      const bool open = event.code == kAlarmDoorSensor &&
+                        (state == kDoorSensorOpen || state == kDoorSensorForced);
+      event.kind = open ? DeviceEventKind::OtherAlarm : DeviceEventKind::DoorClosed;
+      return event;
+    }
+    case 12:
+    case 16:
+      // FW main.c TriggerDuress: d[0] = 0xFFFFFFFF, d[1] = type | uid << 16, d[2] = verify
+      // method. The reference names only the leading ff ff, so only those are required.
+      if (payload[0] != 0xFF || payload[1] != 0xFF) {
+        return notAnEvent("EF_ALARM user alarm of " + std::to_string(payload.size()) +
+                          " bytes does not start with ff ff");
+      }
+      event.code = readU16(payload, 4);
+      event.uid = readU16(payload, 6);
+      event.kind =
+          event.code == kAlarmDuress ? DeviceEventKind::Duress : DeviceEventKind::OtherAlarm;
+      return event;
+    default:
+      return notAnEvent("EF_ALARM payload of " + std::to_string(payload.size()) +
+                        " bytes matches no known layout (4, 8, 12, 16)");
+  }
+}
+
+void appendUserAlarm(Bytes& out, std::uint32_t type, std::uint32_t uid) {
+  appendU32(out, kNobody);
+  appendU16(out, static_cast<std::uint16_t>(type));
+  appendU16(out, static_cast<std::uint16_t>(uid));
+  appendU32(out, 0);  // match type (verify method): not kept in DeviceEvent
+}
+
+}  // namespace
+
+Result<DeviceEvent> decodeDeviceEvent(std::uint16_t flag, ByteView payload) {
+  if (payload.size() > kMaxDeviceEventPayload) {
+    return notAnEvent("device event payload of " + std::to_string(payload.size()) +
+                      " bytes is longer than " + std::to_string(kMaxDeviceEventPayload));
+  }
+  switch (flag) {
+    case event::kUnlock:
+      return DeviceEvent{DeviceEventKind::Unlock, flag, 0, std::nullopt};
+    case event::kVerify:
+      return decodeVerify(flag, payload);
+    case event::kAlarm:
+      return decodeAlarm(flag, payload);
+    default:
+      return notAnEvent("event flag " + std::to_string(flag) +
+                        " is not a device event (EF_UNLOCK 32, EF_VERIFY 128, EF_ALARM 512)");
+  }
+}
+
+Bytes encodeDeviceEvent(const DeviceEvent& event) {
+  Bytes out;
+  switch (event.kind) {
+    case DeviceEventKind::Unlock:
+      break;
+    case DeviceEventKind::VerifyFailed:
+      appendU32(out, kNobody);
+      out.push_back(1);
+      break;
+    case DeviceEventKind::Tamper:
+      appendU32(out, kAlarmTamper);
+      break;
+    case DeviceEventKind::ExitButton:
+      appendU32(out, kAlarmExitButton);
+      break;
+    case DeviceEventKind::Misoperation:
+      appendU32(out, kAlarmMisoperation);
+      break;
+    case DeviceEventKind::DoorClosed:
+      appendU32(out, event.code);
+      appendU32(out, kDoorSensorClosed);
+      break;
+    case DeviceEventKind::Duress:
+      appendUserAlarm(out, kAlarmDuress, event.uid.value_or(0));
+      break;
+    case DeviceEventKind::OtherAlarm:
+      if (event.uid) {
+        appendUserAlarm(out, event.code, *event.uid);
+      } else {
+        appendU32(out, event.code);
+      }
+      break;
+  }
+  return out;
+}
+
+std::uint16_t deviceEventFlag(DeviceEventKind kind) noexcept {
+  switch (kind) {
+    case DeviceEventKind::Unlock:
+      return static_cast<std::uint16_t>(event::kUnlock);
+    case DeviceEventKind::VerifyFailed:
+      return static_cast<std::uint16_t>(event::kVerify);
+    default:
+      return static_cast<std::uint16_t>(event::kAlarm);
+  }
+}
+
+std::string_view deviceEventKindName(DeviceEventKind kind) noexcept {
+  switch (kind) {
+    case DeviceEventKind::Unlock:
+      return "unlock";
+    case DeviceEventKind::VerifyFailed:
+      return "verify_failed";
+    case DeviceEventKind::Tamper:
+      return "tamper";
+    case DeviceEventKind::ExitButton:
+      return "exit_button";
+    case DeviceEventKind::Misoperation:
+      return "misoperation";
+    case DeviceEventKind::DoorClosed:
+      return "door_closed";
+    case DeviceEventKind::Duress:
+      return "duress";
+    case DeviceEventKind::OtherAlarm:
+      return "other_alarm";
+  }
+  return "other_alarm";
 }
 
 std::array<std::uint8_t, 4> makeCommKey(std::uint32_t key,

@@ -496,6 +496,262 @@ TEST(AdmsAttlog, RoundTripProperty) {
   EXPECT_EQ(batch.records, records);
 }
 
+TEST(AdmsAttlog, BiometricsFromTheReferenceLine) {
+  // §3.1, S6: column 8 mask flag "0", column 9 temperature "36.3", column 10 a record number.
+  const auto batch = parseAttlog("100\t2020-09-23 14:25:00\t0\t15\t\t0\t0\t0\t36.3\t14\n");
+  ASSERT_EQ(batch.records.size(), 1U);
+  EXPECT_EQ(attlogBiometrics(batch.records[0]), (AttlogBiometrics{false, 36.3}));
+  // S2's fuller form: MaskFlag 1, Temperature, ConvTemperature, TimeOffset, ExtendData.
+  const auto s2 = parseAttlog("8\t2020-01-02 08:00:08\t0\t15\t\t0\t0\t1\t97.2\t36.2\t+28800\n");
+  EXPECT_EQ(attlogBiometrics(s2.records.at(0)), (AttlogBiometrics{true, 97.2}));
+}
+
+TEST(AdmsAttlog, BiometricsAbsentOrUnusable) {
+  const auto of = [](std::vector<std::string> extra) {
+    AttendanceRecord record{"1", localTime(2024, 1, 2, 8, 0, 0), 0, 1, "", std::move(extra)};
+    return attlogBiometrics(record);
+  };
+  EXPECT_EQ(of({}), AttlogBiometrics{});
+  EXPECT_EQ(of({"0", "0"}), AttlogBiometrics{});  // old and standard 7-column lines
+  EXPECT_EQ(of({"0", "0", "", ""}), AttlogBiometrics{});
+  EXPECT_EQ(of({"0", "0", "1"}), (AttlogBiometrics{true, std::nullopt}));
+  EXPECT_EQ(of({"0", "0", "2", "36.6"}), (AttlogBiometrics{std::nullopt, 36.6}));
+  EXPECT_EQ(of({"0", "0", " 1 ", " 98.1 "}), (AttlogBiometrics{true, 98.1}));
+  // No sensor, garbage, out of range, not a plain decimal.
+  for (const char* bad : {"0", "255", "19.9", "120.1", "-36.6", "36,6", "3e1", "nan", "inf",
+                          "36.6x", "x", "36.6.6", "+36.6"}) {
+    EXPECT_EQ(of({"0", "0", "0", bad}).temperature, std::nullopt) << bad;
+  }
+  EXPECT_EQ(of({"0", "0", "0", "20"}).temperature, 20.0);
+  EXPECT_EQ(of({"0", "0", "0", "120"}).temperature, 120.0);
+}
+
+TEST(AdmsAttlog, BiometricsWrittenAsFirmwareDoes) {
+  AttendanceRecord record{"1001", localTime(2024, 3, 15, 8, 30, 45), 0, 15, "", {}};
+  setAttlogBiometrics(record, {});
+  EXPECT_TRUE(record.extra.empty());
+  setAttlogBiometrics(record, {true, 36.6});
+  EXPECT_EQ(record.extra, (std::vector<std::string>{"0", "0", "1", "36.6"}));
+  const std::vector<AttendanceRecord> records = {record};
+  EXPECT_EQ(encodeAttlog(records), "1001\t2024-03-15 08:30:45\t0\t15\t\t0\t0\t1\t36.6\n");
+  AttendanceRecord only_temperature{"2", localTime(2024, 3, 15, 8, 30, 45), 0, 15, "", {"0", "0"}};
+  setAttlogBiometrics(only_temperature, {std::nullopt, 97.9});
+  EXPECT_EQ(only_temperature.extra, (std::vector<std::string>{"0", "0", "", "97.9"}));
+  // Round trip through the wire.
+  std::mt19937 rng(36);
+  for (int i = 0; i < 300; ++i) {
+    AttlogBiometrics biometrics;
+    if (rng() % 3 != 0) {
+      biometrics.mask = rng() % 2 == 0;
+    }
+    if (rng() % 3 != 0) {
+      biometrics.temperature = 20.0 + static_cast<double>(rng() % 1000) / 10.0;
+    }
+    AttendanceRecord line{"7", localTime(2024, 1, 1, 0, 0, 0), 0, 1, "", {}};
+    setAttlogBiometrics(line, biometrics);
+    const std::vector<AttendanceRecord> one = {line};
+    const auto parsed = parseAttlog(encodeAttlog(one));
+    ASSERT_EQ(parsed.records.size(), 1U);
+    EXPECT_EQ(attlogBiometrics(parsed.records[0]), biometrics);
+  }
+}
+
+// --- §3.4 Security PUSH rtlog / rtstate ------------------------------------------------------
+
+TEST(AdmsTables, ClassifiesUploadTables) {
+  EXPECT_EQ(classifyTable("ATTLOG"), UploadTable::Attlog);
+  EXPECT_EQ(classifyTable("attlog"), UploadTable::Attlog);
+  EXPECT_EQ(classifyTable("OPERLOG"), UploadTable::Operlog);
+  EXPECT_EQ(classifyTable("BIODATA"), UploadTable::BioData);
+  EXPECT_EQ(classifyTable("options"), UploadTable::Options);
+  EXPECT_EQ(classifyTable("rtlog"), UploadTable::RtLog);
+  EXPECT_EQ(classifyTable("RTLOG"), UploadTable::RtLog);
+  EXPECT_EQ(classifyTable("rtstate"), UploadTable::RtState);
+  EXPECT_EQ(classifyTable("ATTPHOTO"), UploadTable::Other);
+  EXPECT_EQ(classifyTable(""), UploadTable::Other);
+  EXPECT_EQ(uploadTableName(UploadTable::RtState), "rtstate");
+  // The request parser passes the table through as sent.
+  const auto query = parseIclockQuery("SN=ACC0001&table=rtlog");
+  ASSERT_TRUE(query.ok()) << errorOf(query);
+  EXPECT_EQ(classifyTable(query->table), UploadTable::RtLog);
+  EXPECT_EQ(classifyTable(parseIclockQuery("SN=ACC0001&table=rtstate")->table),
+            UploadTable::RtState);
+}
+
+TEST(AdmsRtLog, ReferenceFieldOrder) {
+  // §3.4's field list, a verified opening at door 1 with mask and temperature.
+  const std::string body =
+      "time=2024-03-15 08:30:45\tpin=1001\tcardno=\tsitecode=\tlinkid=0\teventaddr=1\tevent=0\t"
+      "inoutstatus=0\tverifytype=15\tindex=42\tmaskflag=1\ttemperature=36.5\t"
+      "convtemperature=97.7\n";
+  const auto batch = parseRtLog(body);
+  ASSERT_TRUE(batch.errors.empty()) << toString(batch.errors.front());
+  ASSERT_EQ(batch.entries.size(), 1U);
+  const RtLogEntry expected{localTime(2024, 3, 15, 8, 30, 45),
+                            "1001",
+                            "",
+                            1,
+                            rtlog::kOpenedAfterVerify,
+                            0,
+                            15,
+                            "42",
+                            true,
+                            36.5};
+  EXPECT_EQ(batch.entries[0], expected);
+  EXPECT_EQ(encodeRtLog(batch.entries),
+            "time=2024-03-15 08:30:45\tpin=1001\tcardno=\tsitecode=\tlinkid=\teventaddr=1\t"
+            "event=0\tinoutstatus=0\tverifytype=15\tindex=42\tmaskflag=1\ttemperature=36.5\t"
+            "convtemperature=\n");
+}
+
+TEST(AdmsRtLog, TolerantLikeAttlog) {
+  const auto batch = parseRtLog(
+      "\xEF\xBB\xBF"
+      "time=2024-03-15 08:30:45\tevent=201\teventaddr=1\r\n"  // door closed: no person
+      "\n"
+      "rtlog time=2024-03-15 08:31:00\tEVENT=23\tPin=77\tCardNo=123456\tverifytype=4\r\n"
+      "event=100\tfoo=bar\ttime=2024-03-15 08:32:00\teventaddr=\tmaskflag=255\ttemperature=0\n"
+      "time=2024-03-15T08:33:00\tevent=202\tinoutstatus=1");
+  ASSERT_TRUE(batch.errors.empty()) << toString(batch.errors.front());
+  ASSERT_EQ(batch.entries.size(), 4U);
+  EXPECT_EQ(batch.entries[0].event, rtlog::kDoorClosed);
+  EXPECT_EQ(batch.entries[0].door, 1);
+  EXPECT_EQ(batch.entries[0].pin, "");
+  EXPECT_EQ(batch.entries[1].event, rtlog::kAccessDenied);
+  EXPECT_EQ(batch.entries[1].pin, "77");
+  EXPECT_EQ(batch.entries[1].card, "123456");
+  EXPECT_EQ(batch.entries[1].verify, 4);
+  EXPECT_EQ(batch.entries[2].event, rtlog::kTamper);
+  EXPECT_EQ(batch.entries[2].door, 0);
+  EXPECT_EQ(batch.entries[2].mask, std::nullopt);
+  EXPECT_EQ(batch.entries[2].temperature, std::nullopt);
+  EXPECT_EQ(batch.entries[3].in_out, 1);
+  EXPECT_EQ(batch.entries[3].time, localTime(2024, 3, 15, 8, 33, 0));
+}
+
+TEST(AdmsRtLog, BadLinesAreReportedAndGoodLinesKept) {
+  const auto batch = parseRtLog(
+      "time=2024-03-15 08:30:45\tevent=0\n"
+      "pin=1\tevent=0\n"
+      "time=2024-02-30 08:30:45\tevent=0\n"
+      "time=2024-03-15 08:30:45\tpin=1\n"
+      "time=2024-03-15 08:30:45\tevent=70000\n"
+      "time=2024-03-15 08:30:45\tevent=0\teventaddr=door1\n"
+      "time=2024-03-15 08:30:45\tevent=0\tevent=1\n"
+      "time=2024-03-15 08:30:45\tevent=0\tgarbage\n"
+      "time=2024-03-15 08:30:45\tevent=0\tpin=1234567890123456789012345\n"
+      "time=2024-03-15 08:30:46\tevent=8\n");
+  ASSERT_EQ(batch.entries.size(), 2U);
+  EXPECT_EQ(batch.entries[1].event, rtlog::kRemoteOpen);
+  ASSERT_EQ(batch.errors.size(), 8U);
+  EXPECT_EQ(batch.errors[0], (LineError{2, "has no time field"}));
+  EXPECT_EQ(batch.errors[1].reason,
+            "time \"2024-02-30 08:30:45\" is not a valid YYYY-MM-DD HH:MM:SS");
+  EXPECT_EQ(batch.errors[2].reason, "has no event field");
+  EXPECT_EQ(batch.errors[3].reason, "event \"70000\" is not a number in 0..65535");
+  EXPECT_EQ(batch.errors[4].reason, "eventaddr \"door1\" is not a number in 0..255");
+  EXPECT_EQ(batch.errors[5].reason, "key \"event\" appears twice");
+  EXPECT_EQ(batch.errors[6].reason, "field \"garbage\" has no '='");
+  EXPECT_EQ(batch.errors[7].line, 9U);
+  // A long line is refused before it is looked at.
+  const auto huge = parseRtLog("time=2024-03-15 08:30:45\tevent=0\tx=" + std::string(9000, 'y'));
+  ASSERT_EQ(huge.errors.size(), 1U);
+  EXPECT_NE(huge.errors[0].reason.find("more than 8192"), std::string::npos);
+}
+
+TEST(AdmsRtLog, RoundTripProperty) {
+  std::mt19937 rng(7);
+  std::vector<RtLogEntry> entries;
+  for (int i = 0; i < 300; ++i) {
+    RtLogEntry entry;
+    entry.time = localTime(2000 + static_cast<int>(rng() % 99), 1 + static_cast<int>(rng() % 12),
+                           1 + static_cast<int>(rng() % 28), static_cast<int>(rng() % 24),
+                           static_cast<int>(rng() % 60), static_cast<int>(rng() % 60));
+    entry.pin = rng() % 3 == 0 ? "" : std::to_string(rng() % 100000);
+    entry.card = rng() % 2 == 0 ? "" : std::to_string(rng());
+    entry.door = static_cast<int>(rng() % 256);
+    entry.event = static_cast<int>(rng() % 65536);
+    entry.in_out = static_cast<int>(rng() % 2);
+    entry.verify = static_cast<int>(rng() % 256);
+    entry.index = std::to_string(rng() % 1000);
+    if (rng() % 2 == 0) {
+      entry.mask = rng() % 2 == 0;
+    }
+    if (rng() % 2 == 0) {
+      entry.temperature = 20.0 + static_cast<double>(rng() % 10000) / 100.0;
+    }
+    entries.push_back(entry);
+  }
+  const auto batch = parseRtLog(encodeRtLog(entries));
+  EXPECT_TRUE(batch.errors.empty());
+  ASSERT_EQ(batch.entries.size(), entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(batch.entries[i], entries[i]) << encodeRtLog(std::span(entries).subspan(i, 1));
+  }
+}
+
+TEST(AdmsRtState, ReferenceLayoutPerDoor) {
+  // §3.4: sensor 2 bits a door, relay 1 bit, alarm 8 bits. Door 1 closed, door 2 open, door 3
+  // no sensor, door 4 open; door 2's relay on; door 4 forced open and tampered.
+  const auto batch =
+      parseRtState("time=2024-03-15 08:30:45\tsensor=89\trelay=02\talarm=0000000300000000\n");
+  ASSERT_TRUE(batch.errors.empty()) << toString(batch.errors.front());
+  ASSERT_EQ(batch.entries.size(), 1U);
+  const auto& entry = batch.entries[0];
+  EXPECT_EQ(entry.sensor, "89");
+  EXPECT_EQ(doorState(entry, 1), (DoorState{DoorSensor::Closed, false, 0}));
+  EXPECT_EQ(doorState(entry, 2), (DoorState{DoorSensor::Open, true, 0}));
+  EXPECT_EQ(doorState(entry, 3), (DoorState{DoorSensor::None, false, 0}));
+  EXPECT_EQ(doorState(entry, 4),
+            (DoorState{DoorSensor::Open, false, door_alarm::kForcedOpen | door_alarm::kTamper}));
+  // Door 5..8 are covered by the alarm field only; 9 by nothing.
+  EXPECT_EQ(doorState(entry, 8), DoorState{});
+  EXPECT_EQ(doorState(entry, 9), std::nullopt);
+  EXPECT_EQ(doorState(entry, 0), std::nullopt);
+  EXPECT_EQ(doorState(RtStateEntry{{}, "8", "", ""}, 1), std::nullopt);  // not whole bytes
+}
+
+TEST(AdmsRtState, MakeAndRoundTrip) {
+  const std::vector<DoorState> doors = {{DoorSensor::Open, true, door_alarm::kDoorSensor},
+                                        {DoorSensor::Closed, false, 0}};
+  const auto entry = makeRtState(localTime(2024, 3, 15, 8, 30, 45), doors);
+  EXPECT_EQ(entry.sensor, "0600");
+  EXPECT_EQ(entry.relay, "01");
+  EXPECT_EQ(entry.alarm, "1000000000000000");
+  EXPECT_EQ(doorState(entry, 1), doors[0]);
+  EXPECT_EQ(doorState(entry, 2), doors[1]);
+  const std::vector<RtStateEntry> entries = {entry,
+                                             makeRtState(localTime(2024, 1, 1, 0, 0, 0), {})};
+  const std::string body = encodeRtState(entries);
+  EXPECT_EQ(body.substr(0, body.find('\n')),
+            "time=2024-03-15 08:30:45\tsensor=0600\trelay=01\talarm=1000000000000000");
+  const auto batch = parseRtState(body);
+  EXPECT_TRUE(batch.errors.empty());
+  EXPECT_EQ(batch.entries, entries);
+  // Ten doors widen the fields.
+  const auto wide = makeRtState({}, std::vector<DoorState>(10, {DoorSensor::Closed, true, 1}));
+  EXPECT_EQ(wide.sensor, "555505");
+  EXPECT_EQ(wide.relay, "FF03");
+  EXPECT_EQ(doorState(wide, 10), (DoorState{DoorSensor::Closed, true, 1}));
+}
+
+TEST(AdmsRtState, BadLines) {
+  const auto batch = parseRtState(
+      "sensor=01\n"
+      "time=2024-03-15 08:30:45\tsensor=0x01\n"
+      "time=2024-03-15 08:30:45\trelay=1\n"
+      "time=2024-03-15 08:30:45\talarm=" +
+      std::string(66, '0') +
+      "\n"
+      "time=2024-03-15 08:30:45\n");
+  ASSERT_EQ(batch.entries.size(), 1U);  // only time: every door field empty
+  ASSERT_EQ(batch.errors.size(), 4U);
+  EXPECT_EQ(batch.errors[0].reason, "has no time field");
+  EXPECT_EQ(batch.errors[1].reason, "sensor \"0x01\" is not hex bytes (at most 32)");
+  EXPECT_EQ(batch.errors[2].reason, "relay \"1\" is not hex bytes (at most 32)");
+  EXPECT_EQ(batch.errors[3].line, 4U);
+}
+
 // --- §3.2 / §3.3 OPERLOG and BIODATA -------------------------------------------------------------
 
 TEST(AdmsOperlog, ReferenceLines) {
@@ -543,6 +799,24 @@ TEST(AdmsOperlog, ReferenceLines) {
   EXPECT_EQ(bio.minor_version, "10");
   EXPECT_EQ(bio.format, "0");
   EXPECT_EQ(bio.tmp, "QUJDRA==");
+}
+
+TEST(AdmsOperlog, OpLogLinesWrittenAsFirmwareDoes) {
+  // §3.2's observed line, then alarm, unlock and duress lines (App. A op codes).
+  const std::vector<OpLogEntry> entries = {
+      {4, "0", localTime(2020, 9, 22, 15, 23, 31), {"0", "0", "0", "0"}},
+      {3, "0", localTime(2024, 3, 15, 8, 30, 45), {"55", "0", "0", "0"}},
+      {29, "0", localTime(2024, 3, 15, 8, 30, 46), {"1001", "0", "0", "0"}},
+      {32, "0", localTime(2024, 3, 15, 8, 30, 47), {"1001", "0", "0", "0"}},
+  };
+  const std::string body = encodeOpLog(entries);
+  EXPECT_EQ(body.substr(0, body.find('\n')), "OPLOG 4\t0\t2020-09-22 15:23:31\t0\t0\t0\t0");
+  const auto batch = parseOperlog(body);
+  EXPECT_TRUE(batch.errors.empty());
+  ASSERT_EQ(batch.entries.size(), entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(as<OpLogEntry>(batch.entries[i]), entries[i]);
+  }
 }
 
 TEST(AdmsOperlog, OtherTagsAndVariants) {

@@ -365,6 +365,165 @@ TEST(ZkEvents, RejectedPunchFlag) {
   EXPECT_EQ(punch.state, 1);
 }
 
+// --- §6.1 device events ------------------------------------------------------------------------
+
+// An event as the decoder reports it: the flag follows from the kind.
+DeviceEvent made(DeviceEventKind kind,
+                 std::uint32_t code = 0,
+                 std::optional<std::uint32_t> uid = std::nullopt) {
+  return {kind, deviceEventFlag(kind), code, uid};
+}
+
+DeviceEvent decodedEvent(std::uint32_t flag, std::string_view payload) {
+  const auto event = decodeDeviceEvent(static_cast<std::uint16_t>(flag), hex(payload));
+  EXPECT_TRUE(event.ok()) << payload << ": " << (event.ok() ? "" : event.error().toString());
+  return event.valueOr(DeviceEvent{});
+}
+
+TEST(ZkDeviceEvents, AlarmFourByteFormsOfTheReference) {
+  // ZKP: the first byte names the alarm; FW main.c sends it as a u32.
+  EXPECT_EQ(decodedEvent(event::kAlarm, "37 00 00 00"),
+            (DeviceEvent{DeviceEventKind::Tamper, 512, 0x37, std::nullopt}));
+  EXPECT_EQ(decodedEvent(event::kAlarm, "35 00 00 00"),
+            (DeviceEvent{DeviceEventKind::ExitButton, 512, 0x35, std::nullopt}));
+  EXPECT_EQ(decodedEvent(event::kAlarm, "3a 00 00 00"),
+            (DeviceEvent{DeviceEventKind::Misoperation, 512, 0x3A, std::nullopt}));
+  EXPECT_EQ(decodedEvent(event::kAlarm, "99 01 02 03"),
+            (DeviceEvent{DeviceEventKind::OtherAlarm, 512, 0x99, std::nullopt}));
+}
+
+TEST(ZkDeviceEvents, DoorSensorEightByteForms) {
+  // FW: [54 = door sensor][5 closed]; ZKP's capture: first byte 0x54.
+  EXPECT_EQ(decodedEvent(event::kAlarm, "36 00 00 00 05 00 00 00"),
+            (DeviceEvent{DeviceEventKind::DoorClosed, 512, 0x36, std::nullopt}));
+  EXPECT_EQ(decodedEvent(event::kAlarm, "54 00 00 00 00 00 00 00"),
+            (DeviceEvent{DeviceEventKind::DoorClosed, 512, 0x54, std::nullopt}));
+  // FW's open (4) and forced open (1) states are not "closed".
+  EXPECT_EQ(decodedEvent(event::kAlarm, "36 00 00 00 04 00 00 00").kind,
+            DeviceEventKind::OtherAlarm);
+  EXPECT_EQ(decodedEvent(event::kAlarm, "36 00 00 00 01 00 00 00").kind,
+            DeviceEventKind::OtherAlarm);
+}
+
+TEST(ZkDeviceEvents, UserAlarmTwelveBytes) {
+  // ZKP/FW: [ff ff ff ff][type u16][uid u16][match type u32]; duress is type 0x20.
+  EXPECT_EQ(decodedEvent(event::kAlarm, "ff ff ff ff 20 00 07 00 01 00 00 00"),
+            (DeviceEvent{DeviceEventKind::Duress, 512, 0x20, 7U}));
+  EXPECT_EQ(decodedEvent(event::kAlarm, "ff ff ff ff 22 00 2a 01 01 00 00 00"),
+            (DeviceEvent{DeviceEventKind::OtherAlarm, 512, 0x22, 0x12AU}));
+  // FW's anti-passback alarm sends 16 bytes (4 stray ones after the 12).
+  EXPECT_EQ(decodedEvent(event::kAlarm, "ff ff ff ff 22 00 03 00 01 00 00 00 de ad be ef"),
+            (DeviceEvent{DeviceEventKind::OtherAlarm, 512, 0x22, 3U}));
+  const auto garbage = decodeDeviceEvent(512, hex("00 ff ff ff 20 00 07 00 01 00 00 00"));
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.error().code, ErrorCode::InvalidInput);
+}
+
+TEST(ZkDeviceEvents, VerifyAndUnlock) {
+  EXPECT_EQ(decodedEvent(event::kVerify, "ff ff ff ff 01"),
+            (DeviceEvent{DeviceEventKind::VerifyFailed, 128, 0, std::nullopt}));
+  EXPECT_EQ(decodedEvent(event::kVerify, "ff ff ff ff").kind, DeviceEventKind::VerifyFailed);
+  // A known uid is a successful verification: NotFound, so callers can ignore it quietly.
+  const auto identified = decodeDeviceEvent(128, hex("07 00 00 00 01"));
+  ASSERT_FALSE(identified.ok());
+  EXPECT_EQ(identified.error().code, ErrorCode::NotFound);
+  EXPECT_EQ(decodedEvent(event::kUnlock, ""),
+            (DeviceEvent{DeviceEventKind::Unlock, 32, 0, std::nullopt}));
+  EXPECT_EQ(decodedEvent(event::kUnlock, "31 00").kind, DeviceEventKind::Unlock);
+}
+
+TEST(ZkDeviceEvents, ShortGarbageAndOtherFlagsAreInvalidInput) {
+  const auto invalid = [](std::uint16_t flag, const Bytes& payload) {
+    const auto event = decodeDeviceEvent(flag, payload);
+    return !event.ok() && event.error().code == ErrorCode::InvalidInput;
+  };
+  EXPECT_TRUE(invalid(512, {}));
+  EXPECT_TRUE(invalid(512, hex("37")));
+  EXPECT_TRUE(invalid(512, hex("37 00 00")));
+  EXPECT_TRUE(invalid(512, repeat(0, 5)));
+  EXPECT_TRUE(invalid(512, repeat(0xFF, 13)));
+  EXPECT_TRUE(invalid(128, hex("ff ff ff")));
+  EXPECT_TRUE(invalid(128, repeat(0xFF, 6)));
+  EXPECT_TRUE(invalid(1, hex("37 00 00 00")));  // EF_ATTLOG is a punch, not a device event
+  EXPECT_TRUE(invalid(0, {}));
+  EXPECT_TRUE(invalid(32, repeat(0, kMaxDeviceEventPayload + 1)));
+}
+
+TEST(ZkDeviceEvents, EncodesWhatFirmwareSends) {
+  EXPECT_EQ(encodeDeviceEvent(made(DeviceEventKind::Tamper)), hex("37 00 00 00"));
+  EXPECT_EQ(encodeDeviceEvent(made(DeviceEventKind::ExitButton)), hex("35 00 00 00"));
+  EXPECT_EQ(encodeDeviceEvent(made(DeviceEventKind::Misoperation)), hex("3a 00 00 00"));
+  EXPECT_EQ(encodeDeviceEvent(made(DeviceEventKind::DoorClosed, kAlarmDoorSensor)),
+            hex("36 00 00 00 05 00 00 00"));
+  EXPECT_EQ(encodeDeviceEvent(made(DeviceEventKind::Duress, 0, 7U)),
+            hex("ff ff ff ff 20 00 07 00 00 00 00 00"));
+  EXPECT_EQ(encodeDeviceEvent(made(DeviceEventKind::VerifyFailed)), hex("ff ff ff ff 01"));
+  EXPECT_TRUE(encodeDeviceEvent(made(DeviceEventKind::Unlock)).empty());
+  EXPECT_EQ(deviceEventFlag(DeviceEventKind::Unlock), 32);
+  EXPECT_EQ(deviceEventFlag(DeviceEventKind::VerifyFailed), 128);
+  EXPECT_EQ(deviceEventFlag(DeviceEventKind::Duress), 512);
+  EXPECT_EQ(deviceEventKindName(DeviceEventKind::DoorClosed), "door_closed");
+}
+
+TEST(ZkDeviceEvents, FullPacketsOnTheWire) {
+  // §6.2: command 500, the flag in the session field, reply id 0; checksums computed with §1.5.
+  const auto packet = [](const DeviceEvent& event) {
+    return encodeTcpPacket(
+        {cmd::kRegEvent, deviceEventFlag(event.kind), 0, encodeDeviceEvent(event)});
+  };
+  EXPECT_EQ(packet(made(DeviceEventKind::Tamper)),
+            hex("50 50 82 7d 0c 00 00 00 f4 01 d4 fb 00 02 00 00 37 00 00 00"));
+  EXPECT_EQ(packet(made(DeviceEventKind::Unlock)),
+            hex("50 50 82 7d 08 00 00 00 f4 01 eb fd 20 00 00 00"));
+  EXPECT_EQ(packet(made(DeviceEventKind::VerifyFailed)),
+            hex("50 50 82 7d 0d 00 00 00 f4 01 8a fd 80 00 00 00 ff ff ff ff 01"));
+  EXPECT_EQ(packet(made(DeviceEventKind::DoorClosed, kAlarmDoorSensor)),
+            hex("50 50 82 7d 10 00 00 00 f4 01 d0 fb 00 02 00 00 36 00 00 00 05 00 00 00"));
+  EXPECT_EQ(packet(made(DeviceEventKind::Duress, kAlarmDuress, 7U)),
+            hex("50 50 82 7d 14 00 00 00 f4 01 e4 fb 00 02 00 00 ff ff ff ff 20 00 07 00 00 00 "
+                "00 00"));
+  const Packet decoded =
+      decodeOne(hex("50 50 82 7d 0c 00 00 00 f4 01 d6 fb 00 02 00 00 35 00 00 00"));
+  EXPECT_EQ(decodeDeviceEvent(decoded.session, decoded.data).value().kind,
+            DeviceEventKind::ExitButton);
+}
+
+TEST(ZkDeviceEvents, RoundTripOfEveryDecodedEvent) {
+  std::vector<DeviceEvent> events = {
+      {DeviceEventKind::Unlock, 32, 0, std::nullopt},
+      {DeviceEventKind::VerifyFailed, 128, 0, std::nullopt},
+      {DeviceEventKind::Tamper, 512, kAlarmTamper, std::nullopt},
+      {DeviceEventKind::ExitButton, 512, kAlarmExitButton, std::nullopt},
+      {DeviceEventKind::Misoperation, 512, kAlarmMisoperation, std::nullopt},
+      {DeviceEventKind::DoorClosed, 512, kAlarmDoorSensor, std::nullopt},
+      {DeviceEventKind::DoorClosed, 512, 0x54, std::nullopt},
+      {DeviceEventKind::Duress, 512, kAlarmDuress, 0U},
+      {DeviceEventKind::Duress, 512, kAlarmDuress, 65535U},
+      {DeviceEventKind::OtherAlarm, 512, kAlarmAntiPassback, 12U},
+      {DeviceEventKind::OtherAlarm, 512, 0x99, std::nullopt},
+  };
+  // Everything the decoder makes of random alarm payloads round-trips as well.
+  std::mt19937 rng(29);
+  for (int i = 0; i < 2000; ++i) {
+    static constexpr std::array<std::size_t, 5> kSizes = {4, 8, 12, 16, 5};
+    Bytes payload(kSizes[rng() % kSizes.size()]);
+    for (auto& byte : payload) {
+      byte = static_cast<std::uint8_t>(rng() % 4 == 0 ? 0xFF : rng() % 64);
+    }
+    for (const std::uint16_t flag : {std::uint16_t{32}, std::uint16_t{128}, std::uint16_t{512}}) {
+      if (auto event = decodeDeviceEvent(flag, payload)) {
+        events.push_back(*event);
+      }
+    }
+  }
+  for (const auto& event : events) {
+    const Bytes payload = encodeDeviceEvent(event);
+    const auto again = decodeDeviceEvent(deviceEventFlag(event.kind), payload);
+    ASSERT_TRUE(again.ok()) << deviceEventKindName(event.kind) << ": " << again.error();
+    EXPECT_EQ(*again, event) << deviceEventKindName(event.kind) << " " << toHexDump(payload);
+  }
+}
+
 // --- framing edge cases ------------------------------------------------------------------------
 
 TEST(ZkFraming, StreamWithSeveralAndPartialPackets) {

@@ -1,7 +1,7 @@
 // Payload formats of the ZK binary protocol: packed time, attendance/user/template records,
-// free sizes, real-time events, comm-key proof, bulk-transfer descriptors and option strings
-// (reference §3.3, §4, §5, §6). Pure functions; decoders return errors for short or nonsense
-// input and never read out of bounds.
+// free sizes, real-time events (punches and device events), comm-key proof, bulk-transfer
+// descriptors and option strings (reference §3.3, §4, §5, §6). Pure functions; decoders return
+// errors for short or nonsense input and never read out of bounds.
 #pragma once
 
 #include <punchlink/common/result.hpp>
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace punchlink::zk {
@@ -120,6 +121,77 @@ Result<RealtimePunch> decodeAttendanceEvent(ByteView payload);
 // 36-byte FW form (TCP) or the 10-byte form (UDP, what NODE/ZKT accept there).
 Bytes encodeAttendanceEvent36(const AttendanceRecord& record);
 Bytes encodeAttendanceEvent10(const AttendanceRecord& record);
+
+// --- device events: door, alarm, denied access (§6.1) -----------------------------------------
+
+enum class DeviceEventKind {
+  Unlock,        // EF_UNLOCK: the door was unlocked
+  VerifyFailed,  // EF_VERIFY with uid 0xFFFFFFFF: someone was not identified (access denied)
+  Tamper,        // EF_ALARM 4 bytes, 0x37 (55): the terminal was taken off the wall
+  ExitButton,    // EF_ALARM 4 bytes, 0x35 (53): the exit button was pressed
+  Misoperation,  // EF_ALARM 4 bytes, 0x3A (58): too many failed verifications in a row
+  DoorClosed,    // EF_ALARM 8 bytes: the door sensor reports the door closed
+  Duress,        // EF_ALARM 12 bytes, alarm type 0x20 (32): a user verified under duress
+  OtherAlarm,    // any other EF_ALARM (anti-passback 0x22, door opened or forced, unknown codes)
+};
+
+struct DeviceEvent {
+  DeviceEventKind kind = DeviceEventKind::OtherAlarm;
+  std::uint16_t flag = 0;  // the EF_* flag (packet session field) it came with
+  // The raw alarm type: EF_ALARM's first byte (4 and 8-byte forms) or the user alarm's type
+  // (12-byte form, 32 for duress); 0 for EF_UNLOCK and EF_VERIFY.
+  std::uint32_t code = 0;
+  // The user's uid (internal index) for duress and other user alarms; unset otherwise, also for
+  // VerifyFailed (its 0xFFFFFFFF means "nobody").
+  std::optional<std::uint32_t> uid;
+
+  friend bool operator==(const DeviceEvent&, const DeviceEvent&) = default;
+};
+
+// Longest device-event payload accepted: FW queues at most 1024 bytes of events per session
+// (§1.7); anything longer is not an event.
+constexpr std::size_t kMaxDeviceEventPayload = 1024;
+
+// EF_ALARM codes of the 4 and 8-byte forms (§6.1; FW main.c sends them as a u32).
+constexpr std::uint32_t kAlarmExitButton = 0x35;
+constexpr std::uint32_t kAlarmDoorSensor = 0x36;  // 8-byte form: [0x36 u32][sensor state u32]
+constexpr std::uint32_t kAlarmTamper = 0x37;
+constexpr std::uint32_t kAlarmMisoperation = 0x3A;
+// Alarm types of the 12-byte user-alarm form.
+constexpr std::uint32_t kAlarmDuress = 0x20;
+constexpr std::uint32_t kAlarmAntiPassback = 0x22;
+
+// Decodes the payload of an event packet whose session field is `flag` (§6.2). Never throws.
+// - EF_UNLOCK (32): any payload up to kMaxDeviceEventPayload → Unlock (no layout is known).
+// - EF_VERIFY (128): [uid u32] + an optional 0x01 byte (4 or 5 bytes). uid 0xFFFFFFFF →
+//   VerifyFailed. A real uid is a successful verification, not a device event: the error is
+//   ErrorCode::NotFound (ignore it); every other failure is ErrorCode::InvalidInput.
+// - EF_ALARM (512), by length:
+//   4: first byte 0x37 Tamper, 0x35 ExitButton, 0x3A Misoperation, anything else OtherAlarm;
+//   8: [object u32][state u32]. FW sends object 54 (0x36, door sensor) with state 1 forced
+//      open, 4 open or 5 closed; ZKP's capture shows a first byte 0x54. States 1 and 4 give
+//      OtherAlarm (the door is not closed), anything else DoorClosed; code is the first byte;
+//   12 (16: FW's anti-passback sends 4 stray bytes more): [ff ff ff ff][type u16][uid u16]
+//      [match type u32]; type 0x20 → Duress, anything else OtherAlarm; code = type, uid set.
+// Errors (InvalidInput): another flag, a length no layout has, a user alarm without ff ff.
+Result<DeviceEvent> decodeDeviceEvent(std::uint16_t flag, ByteView payload);
+
+// The payload firmware sends for `event` (emulator, round trips); the flag that goes in the
+// packet's session field is deviceEventFlag(event.kind). The kind decides the form:
+// Unlock: empty. VerifyFailed: ff ff ff ff 01. Tamper, ExitButton, Misoperation: [their code
+// u32]. DoorClosed: [code u32][5 u32] (set code to kAlarmDoorSensor for FW's form). Duress:
+// [ff ff ff ff][0x20 u16][uid u16][0 u32]. OtherAlarm: that 12-byte form with `code` as the type
+// when uid is set, else [code u32]. A uid above 0xFFFF is cut to the firmware's 16 bits.
+// decodeDeviceEvent(deviceEventFlag(e.kind), encodeDeviceEvent(e)) == e for every event
+// decodeDeviceEvent returns.
+Bytes encodeDeviceEvent(const DeviceEvent& event);
+
+// EF_UNLOCK, EF_VERIFY or EF_ALARM.
+std::uint16_t deviceEventFlag(DeviceEventKind kind) noexcept;
+
+// "unlock", "verify_failed", "tamper", "exit_button", "misoperation", "door_closed", "duress",
+// "other_alarm": for logs and test output.
+std::string_view deviceEventKindName(DeviceEventKind kind) noexcept;
 
 // --- comm key (§3.3) ---------------------------------------------------------------------------
 

@@ -211,6 +211,145 @@ AttlogBatch parseAttlog(std::string_view body);
 // followed by "\t" + each extra column, and "\n". Fields are written as given.
 std::string encodeAttlog(std::span<const AttendanceRecord> records);
 
+// ATTLOG extension columns: extra[] holds columns 6.., and the S6 terminal sends MaskFlag in
+// column 8 and Temperature in column 9 ("Observed [wire S6]", §3.1). Values are as sent: the
+// temperature's unit is the device's (IRTempUnitTrans: 0 °C, 1 °F; §2), decided by the caller.
+struct AttlogBiometrics {
+  std::optional<bool> mask;           // MaskFlag: "1" true, "0" false; nullopt otherwise
+  std::optional<double> temperature;  // nullopt when absent, empty, unparseable or out of range
+
+  friend bool operator==(const AttlogBiometrics&, const AttlogBiometrics&) = default;
+};
+
+// A body temperature outside this range, in °C or °F, is not a reading (terminals without a
+// sensor send 0 or 255).
+constexpr double kMinTemperature = 20.0;
+constexpr double kMaxTemperature = 120.0;
+
+AttlogBiometrics attlogBiometrics(const AttendanceRecord& record);
+
+// Device side: writes columns 8 and 9 ("1"/"0" or empty; the shortest text that reads back as
+// the same double, "36.6" for 36.6, or empty), padding columns 6 and 7 with "0" as firmware does
+// when the record has fewer columns. Does nothing when both are unset.
+void setAttlogBiometrics(AttendanceRecord& record, const AttlogBiometrics& biometrics);
+
+// --- Security PUSH real-time uploads: table=rtlog, table=rtstate (§3.4) --------------------------
+
+// Which upload a `table=` names, case-insensitively; Other for everything else (ATTPHOTO,
+// ERRORLOG, IDCARD, tabledata…).
+enum class UploadTable { Attlog, Operlog, BioData, Options, RtLog, RtState, Other };
+
+UploadTable classifyTable(std::string_view table) noexcept;
+std::string_view uploadTableName(UploadTable table) noexcept;  // "ATTLOG", "rtlog"…, "other"
+
+// One real-time access event: "time=\tpin=\tcardno=\tsitecode=\tlinkid=\teventaddr=\tevent=\t
+// inoutstatus=\tverifytype=\tindex=\tmaskflag=\ttemperature=\tconvtemperature=".
+struct RtLogEntry {
+  LocalSeconds time{};  // device-local wall clock, no zone (§6)
+  std::string pin;      // empty for events without a person (door sensor, exit button)
+  std::string card;     // cardno, as sent
+  int door = 0;         // eventaddr: the door (1..), 0 when absent
+  // event: 0-19 and 200-253 normal (0 opened after verification, 8 remote open, 200 door opened,
+  // 201 door closed, 202 exit button), 20-99 errors (23 access denied, 27 unregistered person),
+  // 100-199 alarms (100 tamper, 101 duress, 102 forced open), 4000-6999 extended (§3.4).
+  int event = 0;
+  int in_out = 0;                     // inoutstatus: 0 in, 1 out
+  int verify = 0;                     // verifytype (App. A verify modes; 200 other)
+  std::string index;                  // the device's record id, as sent
+  std::optional<bool> mask;           // maskflag, as for ATTLOG
+  std::optional<double> temperature;  // temperature, as for ATTLOG (convtemperature is ignored)
+
+  friend bool operator==(const RtLogEntry&, const RtLogEntry&) = default;
+};
+
+struct RtLogBatch {
+  std::vector<RtLogEntry> entries;
+  std::vector<LineError> errors;  // at most kMaxLineErrors
+  std::size_t errors_omitted = 0;
+};
+
+// Rtlog event codes named above.
+namespace rtlog {
+constexpr int kOpenedAfterVerify = 0;
+constexpr int kRemoteOpen = 8;
+constexpr int kAccessDenied = 23;
+constexpr int kUnregisteredPerson = 27;
+constexpr int kTamper = 100;
+constexpr int kDuressOpen = 101;
+constexpr int kForcedOpen = 102;
+constexpr int kDoorOpened = 200;
+constexpr int kDoorClosed = 201;
+constexpr int kExitButton = 202;
+}  // namespace rtlog
+
+// One event per line; key=value fields separated by TABs, keys case-insensitive and in any order,
+// unknown keys (sitecode, linkid, convtemperature…) ignored. A leading word without '=' ("rtlog ")
+// is skipped. Accepts CRLF, blank lines and a UTF-8 BOM. A line is an error when time is missing
+// or bad, event is missing, a number is bad (event 0..65535, eventaddr/inoutstatus/verifytype
+// 0..255; empty means 0), pin is longer than kMaxPinLength, a key repeats or a field has no '=',
+// it has control bytes other than TAB, or it exceeds kMaxAttlogLineLength. maskflag and
+// temperature never make a line an error: unusable values are nullopt.
+RtLogBatch parseRtLog(std::string_view body);
+
+// Device side: the field order above, "\n" after each line; maskflag/temperature empty when
+// unset, sitecode, linkid and convtemperature empty. Fields are written as given.
+std::string encodeRtLog(std::span<const RtLogEntry> entries);
+
+// Door and alarm states: "time=\tsensor=AABB\trelay=CC\talarm=DDEEFFGGHHIIJJKK". Fields are hex
+// bytes in the order sent, kept as text; doorState() reads one door out of them.
+struct RtStateEntry {
+  LocalSeconds time{};
+  std::string sensor;  // 2 bits per door, door 1 in the low bits of the first byte
+  std::string relay;   // 1 bit per door (lock relay), door 1 in bit 0 of the first byte
+  std::string alarm;   // 1 byte per door, door 1 first
+
+  friend bool operator==(const RtStateEntry&, const RtStateEntry&) = default;
+};
+
+struct RtStateBatch {
+  std::vector<RtStateEntry> entries;
+  std::vector<LineError> errors;  // at most kMaxLineErrors
+  std::size_t errors_omitted = 0;
+};
+
+// The door sensor's 2 bits. S3 gives only the field layout; the values are those of ZKTeco's
+// access-control servers (0 no sensor, 1 closed, 2 open); 3 is not assigned.
+enum class DoorSensor { None = 0, Closed = 1, Open = 2, Unknown = 3 };
+
+// Alarm bits of a door's byte (same source as DoorSensor).
+namespace door_alarm {
+constexpr std::uint8_t kForcedOpen = 0x01;
+constexpr std::uint8_t kTamper = 0x02;
+constexpr std::uint8_t kDuressPassword = 0x04;
+constexpr std::uint8_t kDuressFingerprint = 0x08;
+constexpr std::uint8_t kDoorSensor = 0x10;  // door left open too long
+}  // namespace door_alarm
+
+struct DoorState {
+  DoorSensor sensor = DoorSensor::None;
+  bool relay_open = false;  // the lock relay is energised (door unlocked)
+  std::uint8_t alarm = 0;   // door_alarm bits
+
+  friend bool operator==(const DoorState&, const DoorState&) = default;
+};
+
+// Door `door` (1-based) of `entry`. A field too short to cover the door reads as "nothing"
+// (no sensor, relay closed, no alarm). nullopt when door < 1, when no field covers it, or when a
+// field is not hex (parseRtState never returns such entries).
+std::optional<DoorState> doorState(const RtStateEntry& entry, int door);
+
+// Device side: the fields for doors 1..doors.size(), at least as wide as the reference's example
+// (sensor 2 bytes, relay 1, alarm 8), upper-case hex.
+RtStateEntry makeRtState(LocalSeconds time, std::span<const DoorState> doors);
+
+// One state per line, key=value as parseRtLog. A line is an error when time is missing or bad, a
+// sensor/relay/alarm value is not an even number of hex digits or longer than 64, a key repeats,
+// a field has no '=', or it has control bytes other than TAB.
+RtStateBatch parseRtState(std::string_view body);
+
+// Device side: "time=…\tsensor=…\trelay=…\talarm=…\n" per entry.
+std::string encodeRtState(std::span<const RtStateEntry> entries);
+
 // --- OPERLOG / BIODATA uploads (§3.2, §3.3) ------------------------------------------------------
 
 // "OPLOG <op>\t<operator>\t<time>\t<obj1>\t<obj2>\t<obj3>\t<obj4>" (App. A op codes).
@@ -298,6 +437,11 @@ struct OperlogBatch {
 // is bad, a PIN is too long, TMP is not base64, it has control bytes other than TAB, or it exceeds
 // kMaxOperlogLineLength.
 OperlogBatch parseOperlog(std::string_view body);
+
+// Device side (emulator, round-trip tests): "OPLOG <op>\t<operator>\t<time>\t<obj1>\t…" and "\n"
+// per entry, fields as given (App. A: op 3 alarm with object1 50 door closed, 51 opened, 53 exit
+// button, 54 forced, 55 tamper, 58 invalid verify; 2 verify fail; 29 unlock; 32 duress).
+std::string encodeOpLog(std::span<const OpLogEntry> entries);
 
 // --- INFO (§4.1) ---------------------------------------------------------------------------------
 
