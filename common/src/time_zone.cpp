@@ -79,6 +79,10 @@ UtcSeconds TimeZone::toUtc(LocalSeconds local) const {
 
 LocalSeconds TimeZone::toLocal(UtcSeconds utc) const { return zone_->to_local(utc); }
 
+bool TimeZone::exists(LocalSeconds local) const {
+  return zone_->get_info(local).result != date::local_info::nonexistent;
+}
+
 std::chrono::seconds TimeZone::offsetAt(UtcSeconds utc) const {
   return zone_->get_info(utc).offset;
 }

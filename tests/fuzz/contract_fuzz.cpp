@@ -6,6 +6,7 @@
 #include <punchlink/contract/agent_status.hpp>
 #include <punchlink/contract/command.hpp>
 #include <punchlink/contract/command_result.hpp>
+#include <punchlink/contract/device_event.hpp>
 #include <punchlink/contract/device_status.hpp>
 #include <punchlink/contract/punch_batch.hpp>
 #include <punchlink/contract/topics.hpp>
@@ -45,18 +46,27 @@ void fuzzPunches(std::string_view text) {
   if (!batch) {
     return;
   }
-  check(batch->punches.size() + batch->rejected.size() <= kMaxBatchPunches);
+  check(batch->punches.size() + batch->events.size() + batch->rejected.size() <= kMaxBatchPunches);
   std::vector<std::string> encoded;
   for (const auto& received : batch->punches) {
     check(isValidEventId(received.punch.event_id));
     encoded.push_back(encodePunch(received.punch));
   }
+  std::vector<std::string> events;
+  for (const auto& received : batch->events) {
+    check(deviceEventIdOf(received.event) == received.event.event_id);
+    events.push_back(encodeDeviceEvent(received.event));
+  }
   const auto again = decodePunchBatch(
-      encodePunchBatch({batch->site_id, batch->batch_id, "2026-01-01T00:00:00Z"}, encoded),
+      encodePunchBatch({batch->site_id, batch->batch_id, "2026-01-01T00:00:00Z"}, encoded, events),
       "site-1");
-  check(again.ok() && again->punches.size() == batch->punches.size() && again->rejected.empty());
+  check(again.ok() && again->punches.size() == batch->punches.size() &&
+        again->events.size() == batch->events.size() && again->rejected.empty());
   for (std::size_t i = 0; i < batch->punches.size(); ++i) {
     check(again->punches[i].punch == batch->punches[i].punch);
+  }
+  for (std::size_t i = 0; i < batch->events.size(); ++i) {
+    check(again->events[i].event == batch->events[i].event);
   }
 }
 

@@ -19,7 +19,7 @@ struct TypeName {
   std::string_view name;
 };
 
-constexpr std::array<TypeName, 10> kTypes = {{
+constexpr std::array<TypeName, 11> kTypes = {{
     {CommandType::EnrollUser, "enroll_user"},
     {CommandType::UpdateUser, "update_user"},
     {CommandType::DeleteUser, "delete_user"},
@@ -28,8 +28,15 @@ constexpr std::array<TypeName, 10> kTypes = {{
     {CommandType::Restart, "restart"},
     {CommandType::ReadUsers, "read_users"},
     {CommandType::ClearAttendance, "clear_attendance"},
-    {CommandType::QueryLogs, "query_logs"},
+    {CommandType::ReadLog, "read_log"},
     {CommandType::SetOptions, "set_options"},
+    {CommandType::SyncTime, "sync_time"},
+}};
+
+constexpr std::array<std::pair<ClockPolicy, std::string_view>, 3> kClockPolicies = {{
+    {ClockPolicy::Off, "off"},
+    {ClockPolicy::Alert, "alert"},
+    {ClockPolicy::Auto, "auto"},
 }};
 
 constexpr std::array<CommandType, kTypes.size()> kTypeOrder = [] {
@@ -165,8 +172,11 @@ ordered_json paramsJson(const Command& command) {
       return {{"seconds", command.unlock_for.count()}};
     case CommandType::ClearAttendance:
       return {{"confirm", true}};
-    case CommandType::QueryLogs:
+    case CommandType::ReadLog:
       return {{"from", formatTime(command.from)}, {"to", formatTime(command.to)}};
+    case CommandType::SyncTime:
+      return {{"policy", clockPolicyName(command.clock_policy)},
+              {"threshold_s", command.clock_threshold.count()}};
     case CommandType::SetOptions: {
       ordered_json options = ordered_json::object();
       for (const auto& [key, value] : command.options) {
@@ -196,6 +206,24 @@ std::optional<CommandType> commandTypeNamed(std::string_view name) noexcept {
 }
 
 std::span<const CommandType> commandTypes() noexcept { return kTypeOrder; }
+
+std::string_view clockPolicyName(ClockPolicy policy) noexcept {
+  for (const auto& [value, name] : kClockPolicies) {
+    if (value == policy) {
+      return name;
+    }
+  }
+  return "alert";
+}
+
+std::optional<ClockPolicy> clockPolicyNamed(std::string_view name) noexcept {
+  for (const auto& [value, text] : kClockPolicies) {
+    if (text == name) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
 
 bool isValidPrivilege(std::int64_t privilege) noexcept {
   return privilege == 0 || privilege == 2 || privilege == 6 || privilege == 14;
@@ -298,16 +326,28 @@ Result<Command> decodeCommand(std::string_view payload) {
         params.fail("clear_attendance needs params.confirm = true");
       }
       break;
-    case CommandType::QueryLogs:
+    case CommandType::ReadLog:
       command.from = params.time("from");
       command.to = params.time("to");
       if (!command.from || !command.to || *command.to < *command.from) {
-        params.fail("query_logs needs params.from and params.to (RFC 3339), from <= to");
+        params.fail("read_log needs params.from and params.to (RFC 3339), from <= to");
       }
       break;
     case CommandType::SetOptions:
       command.options = readOptions(params);
       break;
+    case CommandType::SyncTime: {
+      const std::string policy = params.text("policy", 16, true);
+      if (const auto named = clockPolicyNamed(policy)) {
+        command.clock_policy = *named;
+      } else if (params.ok()) {
+        params.fail("sync_time needs params.policy: off, alert or auto");
+      }
+      command.clock_threshold = std::chrono::seconds{
+          params.integer("threshold_s", kMinClockThresholdSeconds, kMaxClockThresholdSeconds,
+                         kDefaultClockThresholdSeconds)};
+      break;
+    }
     case CommandType::Restart:
     case CommandType::ReadUsers:
       break;

@@ -40,6 +40,13 @@ void eachField(Status& status, Visitor& visit) {
   visit.number("log_capacity", status.log_capacity, 0, kMaxCount);
   visit.number("storage_percent", status.storage_percent, 0, 100);
   visit.number("clock_drift_s", status.clock_drift_s, -kMaxDrift, kMaxDrift);
+  visit.text("device_time", status.device_time);
+  visit.text("clock_checked_at", status.clock_checked_at);
+  visit.text("clock_policy", status.clock_policy);
+  visit.number("clock_threshold_s", status.clock_threshold_s, 0, kMaxDrift);
+  visit.text("log_oldest", status.log_oldest);
+  visit.text("log_newest", status.log_newest);
+  visit.text("log_checked_at", status.log_checked_at);
   visit.text("last_seen", status.last_seen);
   visit.text("last_error", status.last_error, 500);
   visit.text("last_error_at", status.last_error_at);

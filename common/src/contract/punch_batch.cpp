@@ -18,6 +18,89 @@ using nlohmann::ordered_json;
 // Raw state and verify codes are small; anything else is not a terminal's.
 constexpr std::int64_t kMaxCode = 100'000;
 
+std::optional<double> readTemperature(FieldReader& fields) {
+  const auto found = fields.object().find("temperature");
+  if (found == fields.object().end() || found->is_null()) {
+    return std::nullopt;
+  }
+  if (!found->is_number() || found->get<double>() < kMinTemperature ||
+      found->get<double>() > kMaxTemperature) {
+    fields.fail("temperature must be a number of °C from " + std::to_string(kMinTemperature) +
+                " to " + std::to_string(kMaxTemperature));
+    return std::nullopt;
+  }
+  return found->get<double>();
+}
+
+// Known flags only: a receiver acts on them.
+std::vector<std::string> readFlags(FieldReader& fields) {
+  const json* list = detail::listMember(fields.object(), "flags");
+  if (list == nullptr) {
+    if (fields.object().contains("flags")) {
+      fields.fail("flags must be a list");
+    }
+    return {};
+  }
+  std::vector<std::string> flags;
+  for (const json& flag : *list) {
+    if (!flag.is_string() || flag.get<std::string>() != kClockSuspect || flags.size() >= 4) {
+      fields.fail("flags may only hold \"" + std::string(kClockSuspect) + "\"");
+      return {};
+    }
+    flags.push_back(flag.get<std::string>());
+  }
+  return flags;
+}
+
+// An RFC 3339 timestamp field normalised to the second, or a problem recorded.
+std::string readTimestamp(FieldReader& fields) {
+  const std::string timestamp = fields.text("timestamp", 40, true);
+  if (!fields.ok()) {
+    return {};
+  }
+  auto parsed = parseRfc3339(timestamp);
+  if (!parsed) {
+    fields.fail("timestamp: " + parsed.error().message);
+    return {};
+  }
+  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(*parsed));
+}
+
+// Ten years either way: a terminal's clock can be badly off, not more.
+constexpr std::int64_t kMaxDriftSeconds = 10LL * 366 * 86'400;
+
+Result<ReceivedDeviceEvent> decodeEvent(const json& item) {
+  FieldReader fields(item);
+  ReceivedDeviceEvent received;
+  DeviceEvent& event = received.event;
+  const std::string type = fields.text("type", 40, true);
+  if (const auto named = deviceEventTypeNamed(type)) {
+    event.type = *named;
+  } else if (fields.ok()) {
+    fields.fail("type \"" + type + "\" is not a device event type");
+  }
+  event.device_serial = fields.text("device_serial", 64, true);
+  event.device_name = fields.text("device_name", 100);
+  event.timestamp = readTimestamp(fields);
+  event.local_time = fields.text("local_time", 40, true);
+  event.time_zone = fields.text("time_zone", 64);
+  event.user_id = fields.text("user_id", 64);
+  event.code = fields.integer("code", 0, kMaxCode, 0);
+  event.door = fields.optionalInteger("door", 0, 255);
+  event.source = fields.text("source", 20);
+  event.drift_s = fields.optionalInteger("drift_s", -kMaxDriftSeconds, kMaxDriftSeconds);
+  event.device_time = fields.text("device_time", 40);
+  event.corrected = fields.boolean("corrected", false);
+  if (fields.ok() && event.type == DeviceEventType::ClockDrift && !event.drift_s) {
+    fields.fail("device.clock_drift needs drift_s");
+  }
+  if (!fields.ok()) {
+    return makeError(ErrorCode::InvalidInput, fields.problem());
+  }
+  received.payload = detail::dumpCompact(item);
+  return received;
+}
+
 Result<ReceivedPunch> decodePunch(const json& item) {
   FieldReader fields(item);
   ReceivedPunch received;
@@ -25,7 +108,7 @@ Result<ReceivedPunch> decodePunch(const json& item) {
   punch.device_serial = fields.text("device_serial", 64, true);
   punch.device_name = fields.text("device_name", 100);
   punch.user_id = fields.text("user_id", 64, true);
-  const std::string timestamp = fields.text("timestamp", 40, true);
+  punch.timestamp = readTimestamp(fields);
   punch.local_time = fields.text("local_time", 40, true);
   punch.time_zone = fields.text("time_zone", 64);
   punch.punch_type = fields.text("punch_type", 20);
@@ -34,14 +117,11 @@ Result<ReceivedPunch> decodePunch(const json& item) {
   punch.state = static_cast<int>(fields.integer("state", 0, kMaxCode, 0));
   punch.verify = static_cast<int>(fields.integer("verify", 0, kMaxCode, 0));
   punch.workcode = static_cast<std::uint32_t>(fields.integer("workcode", 0, 0xFFFFFFFF, 0));
-  if (fields.ok()) {
-    auto parsed = parseRfc3339(timestamp);
-    if (!parsed) {
-      fields.fail("timestamp: " + parsed.error().message);
-    } else {
-      punch.timestamp = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*parsed));
-    }
+  punch.temperature = readTemperature(fields);
+  if (item.contains("mask_detected")) {
+    punch.mask_detected = fields.boolean("mask_detected", true);
   }
+  punch.flags = readFlags(fields);
   if (!fields.ok()) {
     return makeError(ErrorCode::InvalidInput, fields.problem());
   }
@@ -61,11 +141,21 @@ std::string encodePunch(const Punch& punch) {
   if (!punch.punch_type.empty()) {
     out["punch_type"] = punch.punch_type;
   }
+  if (punch.temperature) {
+    out["temperature"] = *punch.temperature;
+  }
+  if (punch.mask_detected) {
+    out["mask_detected"] = *punch.mask_detected;
+  }
+  if (!punch.flags.empty()) {
+    out["flags"] = punch.flags;
+  }
   return detail::dumpCompact(out);
 }
 
 std::string encodePunchBatch(const PunchBatchHeader& header,
-                             std::span<const std::string> encoded_punches) {
+                             std::span<const std::string> encoded_punches,
+                             std::span<const std::string> encoded_events) {
   // The punches are spliced in as they are: re-parsing a whole batch to write it again would
   // cost more than the rest of publishing it.
   std::string body = R"({"site_id":)" + detail::dumpCompact(header.site_id) + R"(,"batch_id":)" +
@@ -77,7 +167,18 @@ std::string encodePunchBatch(const PunchBatchHeader& header,
     }
     body += encoded_punches[i];
   }
-  body += "]}";
+  body += ']';
+  if (!encoded_events.empty()) {
+    body += R"(,"events":[)";
+    for (std::size_t i = 0; i < encoded_events.size(); ++i) {
+      if (i > 0) {
+        body += ',';
+      }
+      body += encoded_events[i];
+    }
+    body += ']';
+  }
+  body += '}';
   return body;
 }
 
@@ -141,6 +242,42 @@ Result<PunchBatch> decodePunchBatch(std::string_view payload, std::string_view t
     }
     punch->punch.event_id = event_id;
     batch.punches.push_back(std::move(*punch));
+  }
+  const json* events = detail::listMember(*doc, "events");
+  if (events == nullptr && doc->contains("events")) {
+    return makeError(ErrorCode::InvalidInput, "punch batch: events must be a list");
+  }
+  if (events != nullptr && events->size() + punches->size() > kMaxBatchPunches) {
+    return makeError(ErrorCode::InvalidInput,
+                     "punch batch of " + std::to_string(events->size() + punches->size()) +
+                         " punches and events exceeds " + std::to_string(kMaxBatchPunches));
+  }
+  static const json kNoEvents = json::array();
+  for (const json& item : events != nullptr ? *events : kNoEvents) {
+    if (!item.is_object()) {
+      continue;
+    }
+    FieldReader id_field(item);
+    const std::string event_id = id_field.text("event_id", 64, true);
+    if (!id_field.ok() || !isValidEventId(event_id)) {
+      if (!event_id.empty()) {
+        batch.rejected.push_back({event_id, "event_id must be evt_ and 24 hex digits"});
+      }
+      continue;
+    }
+    auto event = decodeEvent(item);
+    if (!event) {
+      batch.rejected.push_back({event_id, event.error().message});
+      continue;
+    }
+    if (deviceEventIdOf(event->event) != event_id) {
+      batch.rejected.push_back({event_id,
+                                "event_id does not match type, device_serial, local_time, code, "
+                                "door and user_id"});
+      continue;
+    }
+    event->event.event_id = event_id;
+    batch.events.push_back(std::move(*event));
   }
   return batch;
 }

@@ -5,6 +5,7 @@
 #include <punchlink/contract/agent_status.hpp>
 #include <punchlink/contract/command.hpp>
 #include <punchlink/contract/command_result.hpp>
+#include <punchlink/contract/device_event.hpp>
 #include <punchlink/contract/device_status.hpp>
 #include <punchlink/contract/punch_batch.hpp>
 #include <punchlink/contract/topics.hpp>
@@ -133,6 +134,105 @@ TEST(PunchBatch, RoundTrip) {
   EXPECT_EQ(batch->punches[1].punch, second);
   EXPECT_EQ(batch->punches[0].payload, encoded[0]);
   EXPECT_TRUE(batch->rejected.empty());
+}
+
+DeviceEvent sampleEvent(DeviceEventType type = DeviceEventType::AlarmTamper) {
+  DeviceEvent event;
+  event.type = type;
+  event.device_serial = "CQZ7231560042";
+  event.device_name = "door-1";
+  event.timestamp = "2026-03-27T07:31:02Z";
+  event.local_time = "2026-03-27 08:31:02";
+  event.time_zone = "Europe/Berlin";
+  event.code = 55;
+  event.source = "realtime";
+  event.event_id = deviceEventIdOf(event);
+  return event;
+}
+
+TEST(PunchBatch, MeasuredAndFlaggedPunchesRoundTrip) {
+  Punch punch = samplePunch();
+  punch.temperature = 36.4;
+  punch.mask_detected = false;
+  punch.flags = {std::string(kClockSuspect)};
+  const std::string encoded = encodePunch(punch);
+  EXPECT_NE(encoded.find(R"("temperature":36.4,"mask_detected":false,"flags":["clock_suspect"])"),
+            std::string::npos)
+      << encoded;
+  const auto batch =
+      decodePunchBatch(batchOf("plant-7", json::array({json::parse(encoded)})), "plant-7");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->punches.size(), 1U);
+  EXPECT_EQ(batch->punches[0].punch, punch);
+  // Out of range, the wrong type, an unknown flag: that punch is rejected, with the reason.
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, json>>{{"temperature", 95.0},
+                                                 {"temperature", "36.6"},
+                                                 {"mask_detected", 1},
+                                                 {"flags", json::array({"vip"})},
+                                                 {"flags", "clock_suspect"}}) {
+    json item = json::parse(encodePunch(samplePunch()));
+    item[key] = value;
+    const auto bad = decodePunchBatch(batchOf("plant-7", json::array({item})), "plant-7");
+    ASSERT_TRUE(bad.ok());
+    EXPECT_TRUE(bad->punches.empty()) << key << "=" << value;
+    ASSERT_EQ(bad->rejected.size(), 1U) << key;
+    EXPECT_NE(bad->rejected[0].reason.find(key), std::string::npos) << bad->rejected[0].reason;
+  }
+}
+
+TEST(PunchBatch, DeviceEventsTravelBesidePunches) {
+  DeviceEvent drift = sampleEvent(DeviceEventType::ClockDrift);
+  drift.code = 0;
+  drift.source = "clock";
+  drift.drift_s = -300;
+  drift.device_time = "2026-03-27 08:26:02";
+  drift.corrected = true;
+  drift.event_id = deviceEventIdOf(drift);
+  DeviceEvent duress = sampleEvent(DeviceEventType::AlarmDuress);
+  duress.user_id = "1003";
+  duress.door = 2;
+  duress.event_id = deviceEventIdOf(duress);
+  const std::vector<std::string> punches{encodePunch(samplePunch())};
+  const std::vector<std::string> events{encodeDeviceEvent(sampleEvent()), encodeDeviceEvent(drift),
+                                        encodeDeviceEvent(duress)};
+  const auto batch = decodePunchBatch(
+      encodePunchBatch({"plant-7", "b", "2026-03-27T08:30:13Z"}, punches, events), "plant-7");
+  ASSERT_TRUE(batch.ok()) << batch.error();
+  ASSERT_EQ(batch->events.size(), 3U);
+  EXPECT_EQ(batch->events[0].event, sampleEvent());
+  EXPECT_EQ(batch->events[1].event, drift);
+  EXPECT_EQ(batch->events[2].event, duress);
+  EXPECT_EQ(batch->events[0].payload, events[0]);
+  // Ids differ by type, user and door, and never collide with the punch's.
+  EXPECT_NE(sampleEvent().event_id, sampleEvent(DeviceEventType::DoorUnlocked).event_id);
+  EXPECT_NE(duress.event_id, sampleEvent(DeviceEventType::AlarmDuress).event_id);
+  EXPECT_NE(sampleEvent().event_id, samplePunch().event_id);
+  // No "events" key at all when there are none (what older relays read).
+  EXPECT_EQ(json::parse(encodePunchBatch({"s", "b", "t"}, punches)).count("events"), 0U);
+}
+
+TEST(PunchBatch, BadDeviceEventsAreRejectedOneByOne) {
+  json forged = json::parse(encodeDeviceEvent(sampleEvent()));
+  forged["code"] = 53;  // another event under this one's id
+  json unknown = json::parse(encodeDeviceEvent(sampleEvent()));
+  unknown["type"] = "alarm.fire";
+  json drift = json::parse(encodeDeviceEvent(sampleEvent(DeviceEventType::ClockDrift)));
+  const json body = {{"site_id", "plant-7"},
+                     {"batch_id", "b"},
+                     {"punches", json::array()},
+                     {"events", json::array({forged, unknown, drift,
+                                             json::parse(encodeDeviceEvent(sampleEvent()))})}};
+  const auto batch = decodePunchBatch(body.dump(), "plant-7");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->events.size(), 1U);
+  ASSERT_EQ(batch->rejected.size(), 3U);
+  EXPECT_NE(batch->rejected[0].reason.find("does not match"), std::string::npos);
+  EXPECT_NE(batch->rejected[1].reason.find("not a device event type"), std::string::npos);
+  EXPECT_NE(batch->rejected[2].reason.find("drift_s"), std::string::npos);
+  json not_list = body;
+  not_list["events"] = "none";
+  EXPECT_FALSE(decodePunchBatch(not_list.dump(), "plant-7").ok());
 }
 
 TEST(PunchBatch, BatchIdsAreEscaped) {
@@ -332,12 +432,16 @@ TEST(Command, EveryTypeRoundTrips) {
       case CommandType::Unlock:
         command.unlock_for = std::chrono::seconds{9};
         break;
-      case CommandType::QueryLogs:
+      case CommandType::ReadLog:
         command.from = at("2026-03-01T00:00:00Z");
         command.to = at("2026-03-02T00:00:00Z");
         break;
       case CommandType::SetOptions:
         command.options = {{"DateFormat", "1"}, {"Volume", "5"}};
+        break;
+      case CommandType::SyncTime:
+        command.clock_policy = contract::ClockPolicy::Auto;
+        command.clock_threshold = std::chrono::seconds{30};
         break;
       case CommandType::Restart:
       case CommandType::ReadUsers:
@@ -602,6 +706,20 @@ TEST(ContractDoc, ThePackagedBrokerConfigEnforcesTheConnectionRules) {
   EXPECT_LE(std::stoull(settings["max_packet_size"]), kMaxPayloadBytes + 8192);
 }
 
+TEST(ContractDoc, ThePackagedAclConfinesEachSiteToItsTree) {
+  std::ifstream file(std::string(PUNCHLINK_SOURCE_DIR) + "/packaging/mosquitto-punchlink.acl");
+  ASSERT_TRUE(file);
+  std::vector<std::string> patterns;
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.rfind("pattern ", 0) == 0) {
+      patterns.push_back(line);
+    }
+  }
+  // scripts/run.sh and the benches read the site prefix from this line too.
+  EXPECT_EQ(patterns, std::vector<std::string>{"pattern readwrite " + siteAclPattern()});
+}
+
 TEST(ContractDoc, EveryExampleDecodes) {
   const auto parts = sections(readDoc());
   const auto check = [&](const std::string& name, std::size_t expected, auto decode) {
@@ -615,8 +733,10 @@ TEST(ContractDoc, EveryExampleDecodes) {
   };
   check("punches", 1, [](const std::string& text) {
     const auto batch = decodePunchBatch(text, "plant-7");
-    if (batch && (batch->punches.size() != 1 || !batch->rejected.empty())) {
-      return Result<PunchBatch>(makeError(ErrorCode::InvalidInput, "the punch was not taken"));
+    if (batch &&
+        (batch->punches.size() != 1 || batch->events.size() != 1 || !batch->rejected.empty())) {
+      return Result<PunchBatch>(
+          makeError(ErrorCode::InvalidInput, "the punch and the event were not both taken"));
     }
     return batch;
   });

@@ -39,6 +39,9 @@ class TimeZone {
 
   LocalSeconds toLocal(UtcSeconds utc) const;
 
+  // False for a wall-clock time that never happened here (skipped when clocks went forward).
+  bool exists(LocalSeconds local) const;
+
   // Offset from UTC in force at `utc`.
   std::chrono::seconds offsetAt(UtcSeconds utc) const;
 

@@ -26,9 +26,22 @@ enum class CommandType {
   Restart,
   ReadUsers,
   ClearAttendance,
-  QueryLogs,   // push terminals: upload the records of a time range again
+  ReadLog,     // read a time range of the terminal's log again and publish it again
   SetOptions,  // push terminals: SET OPTION, one key per command
+  SyncTime,    // the terminal's clock policy (below), kept by the agent
 };
+
+// What the agent does about a terminal clock that is off: nothing, raise device.clock_drift, or
+// raise it and set the clock (docs/agent-config.md "Clocks").
+enum class ClockPolicy { Off, Alert, Auto };
+
+std::string_view clockPolicyName(ClockPolicy policy) noexcept;
+std::optional<ClockPolicy> clockPolicyNamed(std::string_view name) noexcept;
+
+// Drift thresholds a policy may use, in seconds.
+inline constexpr std::int64_t kMinClockThresholdSeconds = 1;
+inline constexpr std::int64_t kMaxClockThresholdSeconds = 86'400;
+inline constexpr std::int64_t kDefaultClockThresholdSeconds = 60;
 
 std::string_view commandTypeName(CommandType type) noexcept;
 std::optional<CommandType> commandTypeNamed(std::string_view name) noexcept;
@@ -80,8 +93,10 @@ struct Command {
   UserParams user;                 // enroll/update/delete
   std::optional<UtcSeconds> time;  // set_time; now when absent
   std::chrono::seconds unlock_for{5};
-  std::optional<UtcSeconds> from;  // query_logs
+  std::optional<UtcSeconds> from;  // read_log, inclusive
   std::optional<UtcSeconds> to;
+  ClockPolicy clock_policy = ClockPolicy::Alert;  // sync_time
+  std::chrono::seconds clock_threshold{kDefaultClockThresholdSeconds};
   std::vector<std::pair<std::string, std::string>> options;  // set_options, in key order
 
   friend bool operator==(const Command&, const Command&) = default;

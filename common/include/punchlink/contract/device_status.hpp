@@ -33,7 +33,16 @@ struct DeviceStatus {
   std::optional<std::int64_t> faces;
   std::optional<std::int64_t> log_capacity;
   std::optional<std::int64_t> storage_percent;  // 0-100
-  std::optional<std::int64_t> clock_drift_s;
+  std::optional<std::int64_t> clock_drift_s;    // terminal minus agent, when both were read
+  std::string device_time;       // the terminal's clock when read, YYYY-MM-DD HH:MM:SS
+  std::string clock_checked_at;  // RFC 3339: the agent's clock at that moment
+  std::string clock_policy;      // off | alert | auto (contract::ClockPolicy)
+  std::optional<std::int64_t> clock_threshold_s;
+  // The terminal's log as last read: `logs` records, the oldest and newest of them (device-local
+  // times; empty when the protocol does not tell), and when the agent read it (RFC 3339).
+  std::string log_oldest;
+  std::string log_newest;
+  std::string log_checked_at;
   std::string last_seen;  // RFC 3339
   std::string last_error;
   std::string last_error_at;

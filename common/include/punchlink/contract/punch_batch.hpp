@@ -4,9 +4,11 @@
 #pragma once
 
 #include <punchlink/common/result.hpp>
+#include <punchlink/contract/device_event.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,9 +32,23 @@ struct Punch {
   std::uint32_t workcode = 0;
   std::string source;      // realtime, log or push
   std::string punch_type;  // CheckIn…, empty for states without a name
+  // From terminals that measure them: body temperature in °C and whether a mask was seen.
+  std::optional<double> temperature{};
+  std::optional<bool> mask_detected{};
+  // Doubts about the punch, e.g. kClockSuspect; empty for almost every punch.
+  std::vector<std::string> flags{};
 
   friend bool operator==(const Punch&, const Punch&) = default;
 };
+
+// The terminal's clock cannot have been right when it stamped the punch: in 2000 or before, more
+// than a day ahead of the agent's clock, or in a daylight-saving gap of its zone. The punch is
+// kept.
+inline constexpr std::string_view kClockSuspect = "clock_suspect";
+
+// Body temperatures outside this range (°C) are measuring errors, not readings.
+inline constexpr double kMinTemperature = 20.0;
+inline constexpr double kMaxTemperature = 50.0;
 
 // One punch as compact JSON, keys in the documented order (what the outbox stores and batches
 // carry verbatim).
@@ -44,13 +60,21 @@ struct PunchBatchHeader {
   std::string sent_at;   // RFC 3339
 };
 
-// A batch around punches already encoded by encodePunch (the outbox rows), without decoding them.
+// A batch around punches already encoded by encodePunch (the outbox rows), and device events
+// encoded by encodeDeviceEvent, without decoding them; "events" only when there are some.
 std::string encodePunchBatch(const PunchBatchHeader& header,
-                             std::span<const std::string> encoded_punches);
+                             std::span<const std::string> encoded_punches,
+                             std::span<const std::string> encoded_events = {});
 
 // A punch the relay takes, with the object as it arrived (stored verbatim).
 struct ReceivedPunch {
   Punch punch;
+  std::string payload;
+};
+
+// A device event the relay takes, with the object as it arrived (stored verbatim).
+struct ReceivedDeviceEvent {
+  DeviceEvent event;
   std::string payload;
 };
 
@@ -65,16 +89,17 @@ struct PunchBatch {
   std::string site_id;
   std::string batch_id;
   std::vector<ReceivedPunch> punches;
-  std::vector<RejectedPunch> rejected;
+  std::vector<ReceivedDeviceEvent> events;
+  std::vector<RejectedPunch> rejected;  // punches and events, by event id
 };
 
 // "evt_" followed by 24 lowercase hex digits.
 bool isValidEventId(std::string_view id) noexcept;
 
 // Errors for a payload that is not a batch at all (nothing can be acked); PermissionDenied when
-// it names another site than the topic it came on. Bad punches land in `rejected`, among them a
-// punch whose event_id is not the one its serial, user and local time give; a punch without a
-// usable event id cannot be named, so it is left out of both.
+// it names another site than the topic it came on. Bad punches and events land in `rejected`,
+// among them one whose event_id is not the one its fields give; one without a usable event id
+// cannot be named, so it is left out of all three.
 Result<PunchBatch> decodePunchBatch(std::string_view payload, std::string_view topic_site);
 
 }  // namespace punchlink::contract
