@@ -54,6 +54,8 @@ struct Relay {
               .secret;
     tracker = std::make_unique<CommandTracker>(store->unitOfWork(), store->commands(),
                                                store->users(), store->outbox());
+    issuer = std::make_unique<CommandIssuer>(store->commands(), *tracker, sender, clock,
+                                             std::chrono::hours{24});
     limiter = std::make_unique<api::RateLimiter>(store->apiGuard(), clock, 1'000'000'000);
     guard =
         std::make_unique<api::RequestGuard>(store->apiKeys(), store->apiGuard(), *limiter, clock);
@@ -63,10 +65,10 @@ struct Relay {
       return Result<std::vector<Poco::Net::IPAddress>>(
           std::vector<Poco::Net::IPAddress>{Poco::Net::IPAddress("93.184.216.34")});
     };
-    router = std::make_unique<api::Router>(
-        api::makeRestApi({store->tenants(), store->devices(), store->punches(), store->users(),
-                          store->commands(), *tracker, store->endpoints(), store->deliveryLog()},
-                         *guard, sender, clock, options));
+    router = std::make_unique<api::Router>(api::makeRestApi(
+        {store->tenants(), store->devices(), store->punches(), store->deviceEvents(),
+         store->users(), store->commands(), *issuer, store->endpoints(), store->deliveryLog()},
+        *guard, clock, options));
     api::ApiRequest create = request("POST", "/v1/webhooks");
     create.body = R"({"url":"https://hooks.example.com/in","events":["attendance.punch"]})";
     const api::ApiResponse created = router->dispatch(create);
@@ -92,6 +94,7 @@ struct Relay {
   std::string endpoint;
   NoSender sender;
   std::unique_ptr<CommandTracker> tracker;
+  std::unique_ptr<CommandIssuer> issuer;
   std::unique_ptr<api::RateLimiter> limiter;
   std::unique_ptr<api::RequestGuard> guard;
   std::unique_ptr<api::Router> router;
@@ -140,6 +143,9 @@ void fuzzRequest(std::uint8_t selector, std::string_view input) {
       {"POST", hook + "/rotate-secret", false},
       {"POST", hook + "/recover", false},
       {"GET", hook + "/deliveries", true},
+      {"POST", "/v1/devices/SN1/commands", false},
+      {"GET", "/v1/devices/SN1/commands", true},
+      {"GET", "/v1/events", true},
   };
   const Route& route = routes[selector % std::size(routes)];
   api::ApiRequest request = r.request(route.method, route.path);

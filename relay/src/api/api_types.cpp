@@ -79,6 +79,25 @@ std::string encodeSeqCursor(std::int64_t seq) {
   return "cur_" + crypto::base64Encode("seq:" + std::to_string(seq));
 }
 
+std::string encodeTextCursor(const std::string& key) {
+  return "cur_" + crypto::base64Encode("key:" + key);
+}
+
+std::optional<std::string> decodeTextCursor(const std::string& cursor) {
+  if (cursor.rfind("cur_", 0) != 0) {
+    return std::nullopt;
+  }
+  auto decoded = crypto::base64Decode(cursor.substr(4));
+  if (!decoded) {
+    return std::nullopt;
+  }
+  std::string text(decoded->begin(), decoded->end());
+  if (text.rfind("key:", 0) != 0) {
+    return std::nullopt;
+  }
+  return text.substr(4);
+}
+
 std::optional<std::int64_t> decodeSeqCursor(const std::string& cursor) {
   if (cursor.rfind("cur_", 0) != 0) {
     return std::nullopt;

@@ -70,6 +70,9 @@ std::variant<std::size_t, ApiResponse> pageLimit(const ApiRequest& request);
 // Opaque keyset cursors over an increasing row number ("cur_…").
 std::string encodeSeqCursor(std::int64_t seq);
 std::optional<std::int64_t> decodeSeqCursor(const std::string& cursor);
+// Opaque cursors over another key (a time and an id, say), given as text.
+std::string encodeTextCursor(const std::string& key);
+std::optional<std::string> decodeTextCursor(const std::string& cursor);
 
 // A page of a keyset-paginated list: the store returns up to `limit + 1` rows; the extra one
 // only says that more follow. `to_json(row)` renders an item, `cursor_of(row)` the cursor that

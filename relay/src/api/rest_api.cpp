@@ -1,5 +1,7 @@
 #include "rest_api.hpp"
 
+#include "api/commands_handler.hpp"
+#include "api/devices_handler.hpp"
 #include "api/openapi_document.hpp"
 #include "api/users_handler.hpp"
 #include "tenancy/tenancy.hpp"
@@ -22,50 +24,6 @@ using nlohmann::ordered_json;
 
 std::string seconds(UtcMillis time) {
   return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
-}
-
-std::optional<ApiResponse> optionalString(const json& body,
-                                          const char* field,
-                                          std::size_t max,
-                                          std::optional<std::string>& out) {
-  if (!body.contains(field) || body[field].is_null()) {
-    return std::nullopt;
-  }
-  if (!body[field].is_string() || body[field].get<std::string>().size() > max) {
-    return invalidField(field,
-                        "expected a string of at most " + std::to_string(max) + " characters");
-  }
-  out = body[field].get<std::string>();
-  return std::nullopt;
-}
-
-ordered_json deviceJson(const Device& device) {
-  ordered_json out = {{"serial_number", device.serial},
-                      {"name", device.name},
-                      {"location", device.location},
-                      {"status", device.online ? "online" : "offline"},
-                      {"registration", device.registration}};
-  // Statuses are checked against the contract when they arrive; one stored before that, or
-  // damaged since, only loses its details.
-  if (const auto status = contract::decodeDeviceStatus(device.status_json); status) {
-    if (status->users) {
-      out["users"] = *status->users;
-    }
-    if (status->logs) {
-      out["logs"] = *status->logs;
-    }
-    if (status->storage_percent) {
-      out["storage"] = std::to_string(*status->storage_percent) + "%";
-    }
-    if (!status->firmware.empty()) {
-      out["firmware"] = status->firmware;
-    }
-  }
-  out["last_seen"] =
-      device.last_seen ? ordered_json(seconds(*device.last_seen)) : ordered_json(nullptr);
-  out["site"] = device.site_id.empty() ? ordered_json(nullptr) : ordered_json(device.site_id);
-  out["created_at"] = seconds(device.created_at);
-  return out;
 }
 
 ApiResponse listLogs(PunchLedger& punches, ApiRequest& request) {
@@ -120,94 +78,15 @@ ApiResponse listLogs(PunchLedger& punches, ApiRequest& request) {
         item["local_time"] = punch.value("local_time", "");
         item["state"] = punch.value("state", 0);
         item["verify"] = punch.value("verify", 0);
+        for (const char* key : {"temperature", "mask_detected", "flags"}) {
+          if (punch.contains(key)) {
+            item[key] = punch[key];
+          }
+        }
         item["received_at"] = seconds(row.received_at);
         return item;
       },
       [](const StoredPunch& row) { return encodeSeqCursor(row.seq); });
-}
-
-ApiResponse createDevice(DeviceRegistry& devices, ApiRequest& request) {
-  auto parsed = jsonObjectBody(request);
-  if (auto* error = std::get_if<ApiResponse>(&parsed)) {
-    return *error;
-  }
-  const json& body = std::get<json>(parsed);
-  if (!body.contains("serial_number") || !body["serial_number"].is_string() ||
-      body["serial_number"].get<std::string>().empty() ||
-      body["serial_number"].get<std::string>().size() > 64) {
-    return invalidField("serial_number", "expected the terminal's serial number (1-64 characters)");
-  }
-  std::optional<std::string> name;
-  std::optional<std::string> location;
-  if (auto error = optionalString(body, "name", 100, name)) {
-    return *error;
-  }
-  if (auto error = optionalString(body, "location", 200, location)) {
-    return *error;
-  }
-  auto device = devices.registerDevice(request.tenant_id, body["serial_number"].get<std::string>(),
-                                       name.value_or(""), location.value_or(""));
-  if (!device) {
-    return errorResponse(device.error());
-  }
-  ApiResponse response;
-  response.status = 201;
-  response.body = deviceJson(*device);
-  return response;
-}
-
-ApiResponse patchDevice(Tenants& tenants, DeviceRegistry& devices, ApiRequest& request) {
-  auto parsed = jsonObjectBody(request);
-  if (auto* error = std::get_if<ApiResponse>(&parsed)) {
-    return *error;
-  }
-  const json& body = std::get<json>(parsed);
-  DeviceChanges changes;
-  if (auto error = optionalString(body, "name", 100, changes.name)) {
-    return *error;
-  }
-  if (auto error = optionalString(body, "location", 200, changes.location)) {
-    return *error;
-  }
-  // A terminal stays with the site whose agent first reported it; moving it is explicit.
-  if (body.contains("site")) {
-    if (body["site"].is_null()) {
-      changes.site_id = "";
-    } else if (body["site"].is_string() && !body["site"].get<std::string>().empty() &&
-               body["site"].get<std::string>().size() <= 64) {
-      const std::string site_id = body["site"].get<std::string>();
-      auto site = tenants.findSite(site_id);
-      if (!site) {
-        return errorResponse(site.error());
-      }
-      // Another tenant's site reads as no site at all: its existence is not ours to tell.
-      if (!site->has_value() || (*site)->tenant_id != request.tenant_id) {
-        return invalidField("site", "one of this account's site ids (there is no site " + site_id +
-                                        "), or null to release the terminal");
-      }
-      changes.site_id = site_id;
-    } else {
-      return invalidField("site",
-                          "one of this account's site ids, or null (the terminal then joins "
-                          "the next site whose agent reports it)");
-    }
-  }
-  auto device = devices.updateDevice(request.tenant_id, request.params["serial"], changes);
-  if (!device) {
-    return errorResponse(device.error());
-  }
-  ApiResponse response;
-  response.body = deviceJson(*device);
-  return response;
-}
-
-ApiResponse deleteDevice(DeviceRegistry& devices, ApiRequest& request) {
-  if (auto deleted = devices.deleteDevice(request.tenant_id, request.params["serial"]); !deleted) {
-    return errorResponse(deleted.error());
-  }
-  ApiResponse response;
-  response.body = {{"serial_number", request.params["serial"]}, {"deleted", true}};
-  return response;
 }
 
 }  // namespace
@@ -225,71 +104,46 @@ void addServiceRoutes(Router& router, ServiceProbes probes) {
 
 Router makeRestApi(RestApiParts parts,
                    const RequestGuard& guard,
-                   CommandSender& sender,
                    const Clock& clock,
                    ApiOptions options) {
   Router router;
-  const auto users = std::make_shared<UsersApi>(
-      UsersApi{parts.devices, parts.users, parts.commands, parts.tracker, sender, clock});
-  const auto route = [&](const char* method, const char* pattern,
-                         ApiResponse (*handler)(UsersApi&, ApiRequest&), Reach reach) {
+  // Each group of routes gets the parts it uses; `route` puts one behind the guard.
+  const auto route = [&](const char* method, const char* pattern, auto api,
+                         ApiResponse (*handler)(decltype(*api)&, ApiRequest&), Reach reach) {
     router.add(
         method, pattern,
-        guard.wrap([users, handler](ApiRequest& request) { return handler(*users, request); },
-                   reach));
+        guard.wrap([api, handler](ApiRequest& request) { return handler(*api, request); }, reach));
   };
+  const auto users = std::make_shared<UsersApi>(
+      UsersApi{parts.devices, parts.users, parts.commands, parts.issuer, clock});
   // Writing users enrolls them on (or removes them from) the tenant's terminals.
-  route("POST", "/v1/users", &createUser, Reach::Terminals);
-  route("POST", "/v1/users/batch", &createUsersBatch, Reach::Terminals);
-  route("GET", "/v1/users", &listUsers, Reach::Relay);
-  route("GET", "/v1/users/{user_id}", &getUser, Reach::Relay);
-  route("PUT", "/v1/users/{user_id}", &updateUser, Reach::Terminals);
-  route("DELETE", "/v1/users/{user_id}", &deleteUser, Reach::Terminals);
-  route("GET", "/v1/commands/{id}", &getCommand, Reach::Relay);
-  DeviceRegistry& devices = parts.devices;
+  route("POST", "/v1/users", users, &createUser, Reach::Terminals);
+  route("POST", "/v1/users/batch", users, &createUsersBatch, Reach::Terminals);
+  route("GET", "/v1/users", users, &listUsers, Reach::Relay);
+  route("GET", "/v1/users/{user_id}", users, &getUser, Reach::Relay);
+  route("PUT", "/v1/users/{user_id}", users, &updateUser, Reach::Terminals);
+  route("DELETE", "/v1/users/{user_id}", users, &deleteUser, Reach::Terminals);
+  const auto commands =
+      std::make_shared<CommandsApi>(CommandsApi{parts.devices, parts.punches, parts.commands,
+                                                parts.issuer, clock, options.clear_check_max_age});
+  route("GET", "/v1/commands/{id}", commands, &getCommand, Reach::Relay);
+  route("POST", "/v1/devices/{serial}/commands", commands, &createDeviceCommand, Reach::Terminals);
+  route("GET", "/v1/devices/{serial}/commands", commands, &listDeviceCommands, Reach::Relay);
+  const auto devices =
+      std::make_shared<DevicesApi>(DevicesApi{parts.tenants, parts.devices, parts.device_events});
+  route("POST", "/v1/devices", devices, &createDevice, Reach::Relay);
+  route("GET", "/v1/devices", devices, &listDevices, Reach::Relay);
+  route("GET", "/v1/devices/{serial}", devices, &getDevice, Reach::Relay);
+  // Which site a terminal belongs to decides where its commands go: both are terminal changes.
+  route("PATCH", "/v1/devices/{serial}", devices, &patchDevice, Reach::Terminals);
+  route("DELETE", "/v1/devices/{serial}", devices, &deleteDevice, Reach::Terminals);
+  route("GET", "/v1/events", devices, &listEvents, Reach::Relay);
   PunchLedger& punches = parts.punches;
   router.add("GET", "/v1/openapi.json", [](ApiRequest&) {
     return textResponse("application/json", std::string(openApiDocument()));
   });
   router.add("GET", "/v1/logs",
              guard.wrap([&punches](ApiRequest& request) { return listLogs(punches, request); }));
-  router.add("POST", "/v1/devices", guard.wrap([&devices](ApiRequest& request) {
-    return createDevice(devices, request);
-  }));
-  router.add("GET", "/v1/devices", guard.wrap([&devices](ApiRequest& request) {
-    auto listed = devices.listDevices(request.tenant_id);
-    if (!listed) {
-      return errorResponse(listed.error());
-    }
-    ApiResponse response;
-    ordered_json data = ordered_json::array();
-    for (const auto& device : *listed) {
-      data.push_back(deviceJson(device));
-    }
-    response.body = {{"data", data}};
-    return response;
-  }));
-  router.add("GET", "/v1/devices/{serial}", guard.wrap([&devices](ApiRequest& request) {
-    auto device = devices.findDevice(request.tenant_id, request.params["serial"]);
-    if (!device) {
-      return errorResponse(device.error());
-    }
-    if (!device->has_value()) {
-      return errorResponse(404, "not_found", "no device " + request.params["serial"]);
-    }
-    ApiResponse response;
-    response.body = deviceJson(**device);
-    return response;
-  }));
-  // Which site a terminal belongs to decides where its commands go: both are terminal changes.
-  Tenants& tenants = parts.tenants;
-  router.add("PATCH", "/v1/devices/{serial}",
-             guard.wrap([&tenants, &devices](
-                            ApiRequest& request) { return patchDevice(tenants, devices, request); },
-                        Reach::Terminals));
-  router.add("DELETE", "/v1/devices/{serial}",
-             guard.wrap([&devices](ApiRequest& request) { return deleteDevice(devices, request); },
-                        Reach::Terminals));
   addWebhookRoutes(router, {parts.endpoints, parts.deliveries, clock}, options.webhooks,
                    [&guard](Router::Handler handler) { return guard.wrap(std::move(handler)); });
   return router;

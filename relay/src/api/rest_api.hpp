@@ -5,8 +5,7 @@
 #include "api/request_guard.hpp"
 #include "api/router.hpp"
 #include "api/webhooks_handler.hpp"
-#include "commands/command_sender.hpp"
-#include "commands/command_tracker.hpp"
+#include "commands/command_issuer.hpp"
 #include "store/store.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -19,6 +18,8 @@ namespace punchlink::relay::api {
 
 struct ApiOptions {
   WebhookApiOptions webhooks;
+  // How recent a comparison of records clear_attendance needs (devices.clear_check_max_age).
+  std::chrono::milliseconds clear_check_max_age{std::chrono::minutes{15}};
 };
 
 // What the unauthenticated operational endpoints report, produced by the running service.
@@ -32,9 +33,10 @@ struct RestApiParts {
   Tenants& tenants;
   DeviceRegistry& devices;
   PunchLedger& punches;
+  DeviceEventLog& device_events;
   UserDirectory& users;
   CommandLog& commands;
-  CommandTracker& tracker;
+  CommandIssuer& issuer;  // records commands and hands them to sites' agents
   WebhookEndpoints& endpoints;
   DeliveryLog& deliveries;
 };
@@ -43,7 +45,6 @@ struct RestApiParts {
 // handlers create.
 Router makeRestApi(RestApiParts parts,
                    const RequestGuard& guard,
-                   CommandSender& sender,
                    const Clock& clock,
                    ApiOptions options);
 

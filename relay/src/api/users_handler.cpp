@@ -1,5 +1,7 @@
 #include "users_handler.hpp"
 
+#include "api/commands_handler.hpp"
+
 #include <punchlink/common/crypto.hpp>
 #include <punchlink/common/utc_time.hpp>
 #include <punchlink/contract/command.hpp>
@@ -34,25 +36,6 @@ struct UserSpec {
   std::int64_t privilege = 0;
   std::vector<contract::FingerTemplate> templates;
 };
-
-ordered_json commandJson(const CommandRecord& command) {
-  ordered_json out = {{"id", command.id},
-                      {"device_id", command.device_serial},
-                      {"type", command.type},
-                      {"status", command.state}};
-  if (!command.user_id.empty()) {
-    out["user_id"] = command.user_id;
-  }
-  if (!command.error.empty()) {
-    out["error"] = command.error;
-  }
-  if (!command.result.empty()) {
-    out["result"] = ordered_json::parse(command.result, nullptr, false);
-  }
-  out["created_at"] = secondsText(command.created_at);
-  out["updated_at"] = secondsText(command.updated_at);
-  return out;
-}
 
 // Validates the user fields of `body` (prefix names fields inside a batch: "users[3].").
 // `require_id`: creation needs user_id; an update takes it from the path.
@@ -161,51 +144,6 @@ Result<std::vector<std::string>> enrolledDevices(UsersApi& api,
       std::string(contract::commandTypeName(CommandType::DeleteUser)));
 }
 
-// The tenant's device that a command can reach (it needs a site), or the error response.
-std::variant<Device, ApiResponse> reachableDevice(UsersApi& api,
-                                                  const std::string& tenant_id,
-                                                  const std::string& serial) {
-  auto device = api.devices.findDevice(tenant_id, serial);
-  if (!device) {
-    return errorResponse(device.error());
-  }
-  if (!device->has_value()) {
-    return errorResponse(404, "not_found", "no device " + serial);
-  }
-  if ((*device)->site_id.empty()) {
-    return errorResponse(
-        409, "conflict",
-        "device " + serial + " has not been seen by an agent yet, so no site can reach it");
-  }
-  return **device;
-}
-
-// Records a command (its type and parameters set) and hands it to the site's agent; it stays
-// "queued" if that fails.
-Result<CommandRecord> sendCommand(UsersApi& api, const Device& device, contract::Command message) {
-  message.command_id = "cmd_" + crypto::randomHexToken(10);
-  message.device = device.serial;
-  CommandRecord command;
-  command.id = message.command_id;
-  command.tenant_id = device.tenant_id;
-  command.site_id = device.site_id;
-  command.device_serial = device.serial;
-  command.type = contract::commandTypeName(message.type);
-  command.user_id = message.user.user_id;
-  command.state = "queued";
-  command.payload = contract::encodeCommand(message);
-  command.created_at = api.now();
-  command.updated_at = command.created_at;
-  if (auto created = api.commands.createCommand(command); !created) {
-    return created.error();
-  }
-  if (api.sender.send(command.site_id, command.payload)) {
-    (void)api.tracker.transition(command.site_id, command.id, "sent", "", "", api.now());
-    command.state = "sent";
-  }
-  return command;
-}
-
 // The command that writes `user` to a terminal.
 contract::Command userCommand(CommandType type, const UserSpec& user) {
   contract::Command command;
@@ -228,7 +166,7 @@ ApiResponse enroll(UsersApi& api, const Device& device, const UserSpec& user) {
       !stored) {
     return errorResponse(stored.error());
   }
-  auto command = sendCommand(api, device, userCommand(CommandType::EnrollUser, user));
+  auto command = api.issuer.issue(device, userCommand(CommandType::EnrollUser, user));
   if (!command) {
     return errorResponse(command.error());
   }
@@ -275,7 +213,7 @@ ApiResponse createUser(UsersApi& api, ApiRequest& request) {
   if (auto error = parseUser(*body, "", true, user)) {
     return *error;
   }
-  auto device = reachableDevice(api, request.tenant_id, device_id);
+  auto device = reachableDevice(api.devices, request.tenant_id, device_id);
   if (auto* error = std::get_if<ApiResponse>(&device)) {
     return *error;
   }
@@ -296,7 +234,7 @@ ApiResponse createUsersBatch(UsersApi& api, ApiRequest& request) {
       (*body)["users"].size() > kMaxBatchUsers) {
     return invalidField("users", "expected a list of 1 to 500 users");
   }
-  auto device = reachableDevice(api, request.tenant_id, device_id);
+  auto device = reachableDevice(api.devices, request.tenant_id, device_id);
   if (auto* error = std::get_if<ApiResponse>(&device)) {
     return *error;
   }
@@ -425,12 +363,12 @@ ApiResponse updateUser(UsersApi& api, ApiRequest& request) {
   }
   ordered_json commands = ordered_json::array();
   for (const auto& serial : *devices) {
-    auto device = reachableDevice(api, request.tenant_id, serial);
+    auto device = reachableDevice(api.devices, request.tenant_id, serial);
     if (std::holds_alternative<ApiResponse>(device)) {
       continue;  // decommissioned since: nothing to update there
     }
     auto command =
-        sendCommand(api, std::get<Device>(device), userCommand(CommandType::UpdateUser, user));
+        api.issuer.issue(std::get<Device>(device), userCommand(CommandType::UpdateUser, user));
     if (!command) {
       return errorResponse(command.error());
     }
@@ -463,7 +401,7 @@ ApiResponse deleteUser(UsersApi& api, ApiRequest& request) {
   }
   ordered_json commands = ordered_json::array();
   for (const auto& serial : targets) {
-    auto device = reachableDevice(api, request.tenant_id, serial);
+    auto device = reachableDevice(api.devices, request.tenant_id, serial);
     if (auto* error = std::get_if<ApiResponse>(&device)) {
       if (only != request.query.end()) {
         return *error;  // the one device asked for must exist
@@ -473,7 +411,7 @@ ApiResponse deleteUser(UsersApi& api, ApiRequest& request) {
     contract::Command remove;
     remove.type = CommandType::DeleteUser;
     remove.user.user_id = user_id;
-    auto command = sendCommand(api, std::get<Device>(device), std::move(remove));
+    auto command = api.issuer.issue(std::get<Device>(device), std::move(remove));
     if (!command) {
       return errorResponse(command.error());
     }
@@ -486,19 +424,6 @@ ApiResponse deleteUser(UsersApi& api, ApiRequest& request) {
   }
   ApiResponse response;
   response.body = {{"user_id", user_id}, {"commands", commands}};
-  return response;
-}
-
-ApiResponse getCommand(UsersApi& api, ApiRequest& request) {
-  auto command = api.commands.findCommand(request.tenant_id, request.params["id"]);
-  if (!command) {
-    return errorResponse(command.error());
-  }
-  if (!command->has_value()) {
-    return errorResponse(404, "not_found", "no command " + request.params["id"]);
-  }
-  ApiResponse response;
-  response.body = commandJson(**command);
   return response;
 }
 

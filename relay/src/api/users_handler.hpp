@@ -1,10 +1,9 @@
-// /v1/users and /v1/commands: user changes become commands to terminals through their sites'
-// agents, whose state (queued → sent → succeeded | failed) shows on the command and on the user.
+// /v1/users: user changes become commands to terminals through their sites' agents, whose state
+// (queued → sent → succeeded | failed) shows on the command (/v1/commands) and on the user.
 #pragma once
 
 #include "api/router.hpp"
-#include "commands/command_sender.hpp"
-#include "commands/command_tracker.hpp"
+#include "commands/command_issuer.hpp"
 #include "store/command_log.hpp"
 #include "store/device_registry.hpp"
 #include "store/user_directory.hpp"
@@ -18,8 +17,7 @@ struct UsersApi {
   DeviceRegistry& devices;
   UserDirectory& users;
   CommandLog& commands;
-  CommandTracker& tracker;
-  CommandSender& sender;
+  CommandIssuer& issuer;
   const Clock& clock;
 
   UtcMillis now() const {
@@ -33,6 +31,5 @@ ApiResponse listUsers(UsersApi& api, ApiRequest& request);
 ApiResponse getUser(UsersApi& api, ApiRequest& request);
 ApiResponse updateUser(UsersApi& api, ApiRequest& request);
 ApiResponse deleteUser(UsersApi& api, ApiRequest& request);
-ApiResponse getCommand(UsersApi& api, ApiRequest& request);
 
 }  // namespace punchlink::relay::api

@@ -42,10 +42,13 @@ Status RelayApp::start() {
   Store& store = *store_;
   tracker_ = std::make_unique<CommandTracker>(store.unitOfWork(), store.commands(), store.users(),
                                               store.outbox());
-  punch_ingest_ = std::make_unique<PunchIngest>(store.unitOfWork(), store.sightings(),
-                                                store.punches(), store.users(), store.outbox());
-  status_ingest_ = std::make_unique<StatusIngest>(store.unitOfWork(), store.tenants(),
-                                                  store.sightings(), store.outbox());
+  punch_ingest_ = std::make_unique<PunchIngest>(
+      PunchIngestParts{store.unitOfWork(), store.sightings(), store.punches(), store.deviceEvents(),
+                       store.users(), store.outbox()});
+  status_ingest_ = std::make_unique<StatusIngest>(
+      StatusIngestParts{store.unitOfWork(), store.tenants(), store.sightings(), store.punches(),
+                        store.deviceEvents(), store.outbox()},
+      config_.devices.gap_alert_after);
   ingest_ = std::make_unique<IngestConsumer>(
       IngestTargets{store.tenants(), *punch_ingest_, *status_ingest_, *tracker_}, *mqtt_,
       logger_.child("ingest"), clock_);
@@ -81,8 +84,12 @@ Status RelayApp::start() {
   ingest_->setDeliveriesQueuedHandler([this] { dispatcher_->poke(); });
 
   sender_ = std::make_unique<MqttCommandSender>(*mqtt_);
+  issuer_ = std::make_unique<CommandIssuer>(store.commands(), *tracker_, *sender_, clock_,
+                                            config_.devices.command_max_age);
+  CommandResendOptions resend;
+  resend.max_age = config_.devices.command_max_age;
   resender_ = std::make_unique<CommandResender>(store.commands(), *tracker_, *sender_, clock_,
-                                                logger_.child("commands"));
+                                                logger_.child("commands"), resend);
   mqtt_->setConnectionHandler([this](bool connected, const std::string&) {
     if (connected) {
       resender_->poke();
@@ -98,10 +105,11 @@ Status RelayApp::start() {
   api_options.webhooks.rotation_overlap = hooks.rotation_overlap;
   api_options.webhooks.deliveries_queued = [this] { dispatcher_->poke(); };
   api_options.webhooks.max_endpoints = config_.limits.webhook_endpoints_per_tenant;
-  router_ = std::make_unique<api::Router>(
-      api::makeRestApi({store.tenants(), store.devices(), store.punches(), store.users(),
-                        store.commands(), *tracker_, store.endpoints(), store.deliveryLog()},
-                       *guard_, *sender_, clock_, api_options));
+  api_options.clear_check_max_age = config_.devices.clear_check_max_age;
+  router_ = std::make_unique<api::Router>(api::makeRestApi(
+      {store.tenants(), store.devices(), store.punches(), store.deviceEvents(), store.users(),
+       store.commands(), *issuer_, store.endpoints(), store.deliveryLog()},
+      *guard_, clock_, api_options));
   const api::ServiceProbes probes{[this] { return nlohmann::ordered_json::parse(healthJson()); },
                                   [this] { return metricsText(); }};
   const HttpListenerOptions limits{.max_threads = config_.http.threads,
@@ -197,6 +205,12 @@ std::string RelayApp::metricsText() const {
               stats.batches);
   out.counter("punchlink_relay_punches_stored_total", "Punches stored for the first time",
               stats.punches_stored);
+  out.counter("punchlink_relay_punches_clock_suspect_total",
+              "Punches stored flagged clock_suspect (the terminal's clock cannot have been right)",
+              stats.punches_clock_suspect);
+  out.counter("punchlink_relay_device_events_stored_total",
+              "Door, alarm, denied-access and clock events stored for the first time",
+              stats.device_events_stored);
   out.counter("punchlink_relay_punches_duplicate_total",
               "Punches received again (already stored, acked again)", stats.punches_duplicate);
   out.counter("punchlink_relay_punches_rejected_total", "Punches rejected as invalid",

@@ -5,6 +5,7 @@
 #include "api/rate_limiter.hpp"
 #include "api/request_guard.hpp"
 #include "api/router.hpp"
+#include "commands/command_issuer.hpp"
 #include "commands/command_resender.hpp"
 #include "commands/command_sender.hpp"
 #include "commands/command_tracker.hpp"
@@ -72,6 +73,7 @@ class RelayApp {
   std::unique_ptr<StatusIngest> status_ingest_;
   std::unique_ptr<IngestConsumer> ingest_;
   std::unique_ptr<MqttCommandSender> sender_;
+  std::unique_ptr<CommandIssuer> issuer_;
   std::unique_ptr<CommandResender> resender_;
   std::unique_ptr<webhooks::WebhookHttpClient> webhook_http_;
   std::unique_ptr<webhooks::WebhookDispatcher> dispatcher_;

@@ -53,6 +53,24 @@ void CommandResender::run() {
   }
 }
 
+void CommandResender::failUnanswered() {
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
+  auto unanswered =
+      commands_.unansweredCommands(now - options_.max_age - options_.answer_grace, kSweepBatch);
+  if (!unanswered) {
+    logger_.warn("cannot read unanswered commands", {{"error", unanswered.error().toString()}});
+    return;
+  }
+  for (const auto& command : *unanswered) {
+    (void)tracker_.transition(command.site_id, command.id, "failed",
+                              "no result from the site's agent within " +
+                                  formatDuration(options_.max_age + options_.answer_grace) +
+                                  " (it may have been offline); send the request again",
+                              "", now);
+    logger_.warn("sent command never answered", {{"command", command.id}});
+  }
+}
+
 std::size_t CommandResender::sweep() {
   // Commands an older relay finished before redaction existed lose their credentials too, a
   // batch per sweep.
@@ -62,6 +80,7 @@ std::size_t CommandResender::sweep() {
     logger_.info("redacted commands finished by an older relay",
                  {{"count", std::to_string(*redacted)}});
   }
+  failUnanswered();
   auto queued = commands_.queuedCommands(kSweepBatch);
   if (!queued) {
     logger_.warn("cannot read queued commands", {{"error", queued.error().toString()}});

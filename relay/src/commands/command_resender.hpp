@@ -1,5 +1,6 @@
 // Hands commands that are still "queued" to the broker: a REST call made while the broker was
 // unreachable leaves its command queued, and it goes out once the relay is connected again.
+// Commands that wait too long, queued or unanswered, fail (and so lose their credentials).
 #pragma once
 
 #include "commands/command_sender.hpp"
@@ -19,8 +20,11 @@ namespace punchlink::relay {
 struct CommandResendOptions {
   std::chrono::seconds sweep_interval{30};
   // A command that no agent could be handed for this long fails instead (the caller should
-  // retry rather than have a stale change applied days later).
-  std::chrono::seconds max_age{std::chrono::hours{24}};
+  // retry rather than have a stale change applied days later). The agent drops a command at
+  // the same age (its expires_at); one sent but never answered fails `answer_grace` later, so
+  // what it carried (PINs, templates) is not kept for ever.
+  std::chrono::milliseconds max_age{std::chrono::hours{24}};
+  std::chrono::milliseconds answer_grace{std::chrono::hours{1}};
 };
 
 class CommandResender {
@@ -45,6 +49,7 @@ class CommandResender {
 
  private:
   void run();
+  void failUnanswered();
 
   CommandLog& commands_;
   CommandTracker& tracker_;

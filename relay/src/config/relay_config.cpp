@@ -92,6 +92,15 @@ RelayConfig readConfig(YamlMap& root) {
       map.fail("ca_file", "cannot read " + hooks.ca_file);
     }
   });
+  root.optionalSection("devices", [&](YamlMap& map) {
+    DevicesConfig& devices = config.devices;
+    devices.gap_alert_after =
+        map.getAtLeast("gap_alert_after", devices.gap_alert_after, std::chrono::milliseconds{0});
+    devices.clear_check_max_age = map.getAtLeast("clear_check_max_age", devices.clear_check_max_age,
+                                                 std::chrono::milliseconds{1000});
+    devices.command_max_age =
+        map.getAtLeast("command_max_age", devices.command_max_age, std::chrono::milliseconds{1000});
+  });
   root.optionalSection("limits", [&](YamlMap& map) {
     LimitsConfig& limits = config.limits;
     limits.webhook_endpoints_per_tenant = map.getInRange<std::size_t>(

@@ -63,6 +63,15 @@ struct LimitsConfig {
   std::size_t api_keys_per_tenant = 10;  // active ones
 };
 
+// Terminals (docs/relay.md "Devices"): how long records may be missing before
+// device.records_missing goes out, and how recent a comparison clear_attendance needs; how long a
+// command may wait for its terminal before it fails.
+struct DevicesConfig {
+  std::chrono::milliseconds gap_alert_after{std::chrono::minutes{10}};
+  std::chrono::milliseconds clear_check_max_age{std::chrono::minutes{15}};
+  std::chrono::milliseconds command_max_age{std::chrono::hours{24}};
+};
+
 struct RelayConfig {
   int schema_version = 1;
   LogLevel log_level = LogLevel::Info;
@@ -71,6 +80,7 @@ struct RelayConfig {
   BrokerConfig broker;
   WebhookConfig webhooks;
   LimitsConfig limits;
+  DevicesConfig devices;
 };
 
 // Parses and validates; errors carry file:line:col and the key path. Reads password_file.

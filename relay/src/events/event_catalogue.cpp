@@ -1,23 +1,47 @@
 #include "events/event_catalogue.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/contract/device_event.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace punchlink::relay::events {
 
 namespace {
 
+using contract::DeviceEventType;
+using contract::deviceEventTypeName;
+
 // The one place an event type's name is written (a lint test checks that no other source file
-// spells one).
-constexpr std::array<EventTypeInfo, 7> kCatalogue = {{
+// spells one); the types a terminal reports take theirs from the MQTT contract, which carries
+// them from the agent.
+const std::array<EventTypeInfo, 16> kCatalogue = {{
     {EventType::AttendancePunch, "attendance.punch", "a punch is stored for the first time"},
     {EventType::DeviceOnline, "device.online", "a terminal's reported state turns online"},
     {EventType::DeviceOffline, "device.offline",
      "a terminal's reported state turns offline, or its site's agent goes away"},
+    {EventType::DeviceClockDrift, deviceEventTypeName(DeviceEventType::ClockDrift),
+     "a terminal's clock is off by more than its sync_time threshold"},
+    {EventType::DeviceRecordsMissing, "device.records_missing",
+     "a terminal holds records the relay has not received, for longer than a status interval"},
+    {EventType::DoorUnlocked, deviceEventTypeName(DeviceEventType::DoorUnlocked),
+     "a terminal released its door lock"},
+    {EventType::DoorOpened, deviceEventTypeName(DeviceEventType::DoorOpened),
+     "a door sensor reports the door open"},
+    {EventType::DoorClosed, deviceEventTypeName(DeviceEventType::DoorClosed),
+     "a door sensor reports the door closed"},
+    {EventType::AlarmTamper, deviceEventTypeName(DeviceEventType::AlarmTamper),
+     "a terminal was opened or taken off the wall"},
+    {EventType::AlarmDuress, deviceEventTypeName(DeviceEventType::AlarmDuress),
+     "a user verified with a duress finger or password"},
+    {EventType::AlarmExitButton, deviceEventTypeName(DeviceEventType::AlarmExitButton),
+     "the exit button was pressed"},
+    {EventType::AccessDenied, deviceEventTypeName(DeviceEventType::AccessDenied),
+     "a verification failed: the terminal did not recognise the person"},
     {EventType::UserEnrolled, "user.enrolled", "an enroll_user command succeeded"},
     {EventType::CommandSucceeded, "command.succeeded", "a command sent to a terminal succeeded"},
     {EventType::CommandFailed, "command.failed", "a command sent to a terminal failed"},
@@ -77,6 +101,16 @@ ordered_json userJson(const std::string& id, const std::string& name) {
   return out;
 }
 
+// A temperature as JSON.stringify writes it: one decimal, and no ".0" (nlohmann writes 36.0 for
+// the double, JavaScript 36), so that a receiver re-serialising the body gets the same bytes.
+ordered_json temperatureJson(double celsius) {
+  const double tenths = std::round(celsius * 10.0);
+  if (std::fmod(tenths, 10.0) == 0.0) {
+    return static_cast<std::int64_t>(tenths / 10.0);
+  }
+  return tenths / 10.0;
+}
+
 Event finish(EventType type, std::string id, const ordered_json& body) {
   // Names come from terminals and tenants: bytes that are not UTF-8 become U+FFFD rather than
   // making the dump throw.
@@ -102,6 +136,15 @@ Event attendancePunch(const PunchFacts& punch) {
     detail["method"] = punch.method;
   }
   detail["timestamp"] = punch.timestamp;
+  if (punch.temperature) {
+    detail["temperature"] = temperatureJson(*punch.temperature);
+  }
+  if (punch.mask_detected) {
+    detail["mask_detected"] = *punch.mask_detected;
+  }
+  if (!punch.flags.empty()) {
+    detail["flags"] = punch.flags;
+  }
   ordered_json body = head(EventType::AttendancePunch, punch.event_id, punch.timestamp);
   body["device"] = deviceJson(punch.device);
   body["user"] = userJson(punch.user.id, punch.user.name);
@@ -143,6 +186,62 @@ Event userEnrolled(const CommandFacts& command) {
   body["user"] = userJson(command.user_id, command.user_name);
   body["command_id"] = command.id;
   return finish(EventType::UserEnrolled, std::move(id), body);
+}
+
+std::optional<EventType> eventTypeOf(contract::DeviceEventType type) noexcept {
+  return eventTypeNamed(contract::deviceEventTypeName(type));
+}
+
+namespace {
+
+// The section a device event's details go under: its family ("door", "alarm", "access"), or
+// "clock" for device.clock_drift.
+std::string sectionOf(EventType type) {
+  if (type == EventType::DeviceClockDrift) {
+    return "clock";
+  }
+  const std::string_view name = eventTypeName(type);
+  return std::string(name.substr(0, name.find('.')));
+}
+
+}  // namespace
+
+Event deviceEvent(const DeviceEventFacts& event) {
+  ordered_json body = head(event.type, event.event_id, event.timestamp);
+  body["device"] = deviceJson(event.device);
+  if (!event.user.id.empty()) {
+    body["user"] = userJson(event.user.id, event.user.name);
+  }
+  ordered_json detail = ordered_json::object();
+  if (event.type == EventType::DeviceClockDrift) {
+    detail["device_time"] = event.device_time;
+    detail["drift_s"] = event.drift_s.value_or(0);
+    detail["corrected"] = event.corrected;
+  } else {
+    if (event.door) {
+      detail["door"] = *event.door;
+    }
+    detail["local_time"] = event.local_time;
+    detail["code"] = event.code;
+  }
+  if (!event.source.empty()) {
+    detail["source"] = event.source;
+  }
+  body[sectionOf(event.type)] = std::move(detail);
+  return finish(event.type, event.event_id, body);
+}
+
+Event recordsMissing(const DeviceRef& device, const ReconciliationFacts& facts) {
+  std::string id =
+      derivedEventId({eventTypeName(EventType::DeviceRecordsMissing), device.id, facts.gap_since});
+  ordered_json body = head(EventType::DeviceRecordsMissing, id, facts.checked_at);
+  body["device"] = deviceJson(device);
+  body["reconciliation"] = {{"terminal_records", facts.terminal_records},
+                            {"relay_records", facts.relay_records},
+                            {"missing", facts.missing},
+                            {"since", facts.gap_since},
+                            {"checked_at", facts.checked_at}};
+  return finish(EventType::DeviceRecordsMissing, std::move(id), body);
 }
 
 Event endpointDisabled(std::string_view endpoint_id,

@@ -10,12 +10,15 @@
 #pragma once
 
 #include <punchlink/common/utc_time.hpp>
+#include <punchlink/contract/device_event.hpp>
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace punchlink::relay::events {
 
@@ -23,6 +26,15 @@ enum class EventType {
   AttendancePunch,
   DeviceOnline,
   DeviceOffline,
+  DeviceClockDrift,
+  DeviceRecordsMissing,
+  DoorUnlocked,
+  DoorOpened,
+  DoorClosed,
+  AlarmTamper,
+  AlarmDuress,
+  AlarmExitButton,
+  AccessDenied,
   UserEnrolled,
   CommandSucceeded,
   CommandFailed,
@@ -70,8 +82,11 @@ struct PunchFacts {
   std::string timestamp;  // RFC 3339 UTC, seconds
   DeviceRef device;
   UserRef user;
-  std::string punch_type;  // CheckIn…; left out when empty
-  std::string method;      // Fingerprint…; left out when empty
+  std::string punch_type;               // CheckIn…; left out when empty
+  std::string method;                   // Fingerprint…; left out when empty
+  std::optional<double> temperature{};  // °C; left out when unknown
+  std::optional<bool> mask_detected{};  // left out when unknown
+  std::vector<std::string> flags{};     // left out when empty
 };
 
 // A command that reached a final state (succeeded or failed).
@@ -100,6 +115,40 @@ Event commandFinished(const CommandFacts& command);
 
 // user.enrolled for a succeeded enroll_user command.
 Event userEnrolled(const CommandFacts& command);
+
+// The catalogue's type for an event a terminal reports (every contract type has one).
+std::optional<EventType> eventTypeOf(contract::DeviceEventType type) noexcept;
+
+// A terminal's door, alarm, denied-access or clock event, as the agent reported it.
+struct DeviceEventFacts {
+  EventType type = EventType::DoorUnlocked;
+  std::string event_id;   // the agent's deterministic id
+  std::string timestamp;  // RFC 3339 UTC
+  DeviceRef device;
+  UserRef user;  // left out when the id is empty
+  std::string local_time;
+  std::int64_t code = 0;
+  std::optional<std::int64_t> door;
+  std::string source;  // left out when empty
+  // device.clock_drift
+  std::optional<std::int64_t> drift_s;
+  std::string device_time;
+  bool corrected = false;
+};
+
+// Under "door", "alarm" or "access" (the type's family) or, for device.clock_drift, "clock".
+Event deviceEvent(const DeviceEventFacts& event);
+
+// What the relay holds of a terminal's records against what it says it holds.
+struct ReconciliationFacts {
+  std::int64_t terminal_records = 0;
+  std::int64_t relay_records = 0;
+  std::int64_t missing = 0;
+  std::string gap_since;   // RFC 3339: when the gap was first seen (one event per gap)
+  std::string checked_at;  // RFC 3339
+};
+
+Event recordsMissing(const DeviceRef& device, const ReconciliationFacts& facts);
 
 Event endpointDisabled(std::string_view endpoint_id,
                        std::string_view url,

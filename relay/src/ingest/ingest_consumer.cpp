@@ -39,7 +39,8 @@ std::vector<std::string> IngestConsumer::subscriptions(std::string_view share_gr
 }
 
 IngestStats IngestConsumer::stats() const {
-  return {batches_.load(), stored_.load(), duplicates_.load(), rejected_.load(), refused_.load()};
+  return {batches_.load(), stored_.load(),        duplicates_.load(),   rejected_.load(),
+          refused_.load(), events_stored_.load(), clock_suspect_.load()};
 }
 
 void IngestConsumer::onMessage(const mqtt_client::MqttMessage& message) {
@@ -122,7 +123,9 @@ void IngestConsumer::onPunches(const std::string& site_id,
     notifyDeliveries();  // before the ack: webhook latency does not wait for the broker
   }
   stored_ += outcome->stored_new;
-  duplicates_ += outcome->acked.size() - outcome->stored_new;
+  events_stored_ += outcome->events_stored;
+  clock_suspect_ += outcome->clock_suspect;
+  duplicates_ += outcome->acked.size() - outcome->stored_new - outcome->events_stored;
   rejected_ += outcome->rejected.size();
   for (const auto& item : outcome->rejected) {
     logger_.limited(LogLevel::Warning, "ingest-rejected/" + site_id, "rejected a punch",

@@ -28,6 +28,8 @@ struct IngestStats {
   std::uint64_t punches_duplicate = 0;
   std::uint64_t punches_rejected = 0;
   std::uint64_t batches_refused = 0;  // malformed or from an unregistered site: not acked
+  std::uint64_t device_events_stored = 0;
+  std::uint64_t punches_clock_suspect = 0;  // stored, flagged: the terminal's clock was wrong
 };
 
 // What ingest hands each kind of message to.
@@ -86,6 +88,8 @@ class IngestConsumer {
   std::atomic<std::uint64_t> duplicates_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> events_stored_{0};
+  std::atomic<std::uint64_t> clock_suspect_{0};
 };
 
 }  // namespace punchlink::relay

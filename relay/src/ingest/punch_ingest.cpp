@@ -2,71 +2,96 @@
 
 #include "events/event_catalogue.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace punchlink::relay {
+
+namespace {
+
+// What one batch reads more than once, read once: a batch mostly repeats one terminal and a few
+// users, and each read is a round trip on PostgreSQL. Also the tenant's subscribers per type.
+class BatchContext {
+ public:
+  BatchContext(const PunchIngestParts& parts, const Site& site, UtcMillis now)
+      : parts_(parts), site_(site), now_(now) {}
+
+  Result<DeviceState> device(const std::string& serial, const std::string& name) {
+    if (const auto known = devices_.find(serial); known != devices_.end()) {
+      return known->second;
+    }
+    auto device = parts_.devices.find(site_.tenant_id, serial);
+    if (!device) {
+      return device.error();
+    }
+    if (!*device) {
+      // A terminal the tenant does not have yet is registered as pending, so nothing is
+      // refused for it. Another node may register it at the same moment: then its row is the
+      // one that counts.
+      auto added = parts_.devices.addPending(site_, serial, name, now_);
+      if (!added) {
+        return added.error();
+      }
+      if (!*added) {
+        device = parts_.devices.find(site_.tenant_id, serial);
+        if (!device) {
+          return device.error();
+        }
+      }
+    }
+    const DeviceState state = *device ? **device : DeviceState{site_.id, name, "", false};
+    devices_.emplace(serial, state);
+    return state;
+  }
+
+  Result<std::string> userName(const std::string& user_id) {
+    if (const auto known = user_names_.find(user_id); known != user_names_.end()) {
+      return known->second;
+    }
+    auto user = parts_.users.findUser(site_.tenant_id, user_id);
+    if (!user) {
+      return user.error();
+    }
+    return user_names_.emplace(user_id, *user ? (*user)->name : "").first->second;
+  }
+
+  Result<EventFanout*> fanout(events::EventType type) {
+    if (const auto known = fanouts_.find(type); known != fanouts_.end()) {
+      return known->second.get();
+    }
+    auto made = parts_.outbox.fanout(site_.tenant_id, type);
+    if (!made) {
+      return made.error();
+    }
+    return fanouts_.emplace(type, std::move(*made)).first->second.get();
+  }
+
+ private:
+  const PunchIngestParts& parts_;
+  const Site& site_;
+  UtcMillis now_;
+  std::map<std::string, DeviceState> devices_;
+  std::map<std::string, std::string> user_names_;
+  std::map<events::EventType, EventFanoutPtr> fanouts_;
+};
+
+}  // namespace
 
 Result<IngestOutcome> PunchIngest::ingest(const Site& site,
                                           const contract::PunchBatch& batch,
                                           UtcMillis now) {
   IngestOutcome outcome;
-  const auto status = work_.transaction([&]() -> Status {
+  const auto status = parts_.work.transaction([&]() -> Status {
     outcome = IngestOutcome{};
     outcome.rejected = batch.rejected;
-    // The tenant's subscribers, read once per batch inside the transaction.
-    auto deliveries = outbox_.fanout(site.tenant_id, events::EventType::AttendancePunch);
-    if (!deliveries) {
-      return deliveries.error();
-    }
-    // A batch mostly repeats one terminal and a few users: each is read once per batch, which
-    // saves a round trip per punch on PostgreSQL.
-    std::map<std::string, DeviceState> devices;
-    std::map<std::string, std::string> user_names;
-    const auto deviceOf = [&](const contract::Punch& punch) -> Result<DeviceState> {
-      if (const auto known = devices.find(punch.device_serial); known != devices.end()) {
-        return known->second;
-      }
-      auto device = devices_.find(site.tenant_id, punch.device_serial);
-      if (!device) {
-        return device.error();
-      }
-      if (!*device) {
-        // A terminal the tenant does not have yet is registered as pending, so no punch is
-        // refused for it. Another node may register it at the same moment: then its row is
-        // the one that counts.
-        auto added = devices_.addPending(site, punch.device_serial, punch.device_name, now);
-        if (!added) {
-          return added.error();
-        }
-        if (!*added) {
-          device = devices_.find(site.tenant_id, punch.device_serial);
-          if (!device) {
-            return device.error();
-          }
-        }
-      }
-      const DeviceState state =
-          *device ? **device : DeviceState{site.id, punch.device_name, "", false};
-      devices.emplace(punch.device_serial, state);
-      return state;
-    };
-    const auto userName = [&](const std::string& user_id) -> Result<std::string> {
-      if (const auto known = user_names.find(user_id); known != user_names.end()) {
-        return known->second;
-      }
-      auto user = users_.findUser(site.tenant_id, user_id);
-      if (!user) {
-        return user.error();
-      }
-      return user_names.emplace(user_id, *user ? (*user)->name : "").first->second;
-    };
+    BatchContext context(parts_, site, now);
     for (const auto& received : batch.punches) {
       const contract::Punch& punch = received.punch;
-      auto device = deviceOf(punch);
+      auto device = context.device(punch.device_serial, punch.device_name);
       if (!device) {
         return device.error();
       }
-      auto added = punches_.appendPunch(site, received, now);
+      auto added = parts_.punches.appendPunch(site, received, now);
       if (!added) {
         return added.error();
       }
@@ -75,10 +100,18 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
         continue;  // a replay: stored before, its deliveries queued then
       }
       ++outcome.stored_new;
+      if (std::find(punch.flags.begin(), punch.flags.end(), contract::kClockSuspect) !=
+          punch.flags.end()) {
+        ++outcome.clock_suspect;
+      }
+      auto deliveries = context.fanout(events::EventType::AttendancePunch);
+      if (!deliveries) {
+        return deliveries.error();
+      }
       if (!(*deliveries)->hasSubscribers()) {
         continue;
       }
-      auto name = userName(punch.user_id);
+      auto name = context.userName(punch.user_id);
       if (!name) {
         return name.error();
       }
@@ -90,8 +123,66 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
                                            {punch.device_serial, device->name, device->location},
                                            {punch.user_id, *name},
                                            punch.punch_type,
-                                           punch.method}),
+                                           punch.method,
+                                           punch.temperature,
+                                           punch.mask_detected,
+                                           punch.flags}),
                   now);
+      if (!queued) {
+        return queued.error();
+      }
+      outcome.deliveries_queued += *queued;
+    }
+    for (const auto& received : batch.events) {
+      const contract::DeviceEvent& event = received.event;
+      const auto type = events::eventTypeOf(event.type);
+      auto device = context.device(event.device_serial, event.device_name);
+      if (!device) {
+        return device.error();
+      }
+      auto added =
+          parts_.device_events.appendEvent(site,
+                                           {event.event_id, event.device_serial,
+                                            std::string(contract::deviceEventTypeName(event.type)),
+                                            event.timestamp, received.payload},
+                                           now);
+      if (!added) {
+        return added.error();
+      }
+      outcome.acked.push_back(event.event_id);
+      if (!*added || !type) {
+        continue;
+      }
+      ++outcome.events_stored;
+      auto deliveries = context.fanout(*type);
+      if (!deliveries) {
+        return deliveries.error();
+      }
+      if (!(*deliveries)->hasSubscribers()) {
+        continue;
+      }
+      std::string user_name;
+      if (!event.user_id.empty()) {
+        auto name = context.userName(event.user_id);
+        if (!name) {
+          return name.error();
+        }
+        user_name = *name;
+      }
+      events::DeviceEventFacts facts;
+      facts.type = *type;
+      facts.event_id = event.event_id;
+      facts.timestamp = event.timestamp;
+      facts.device = {event.device_serial, device->name, device->location};
+      facts.user = {event.user_id, user_name};
+      facts.local_time = event.local_time;
+      facts.code = event.code;
+      facts.door = event.door;
+      facts.source = event.source;
+      facts.drift_s = event.drift_s;
+      facts.device_time = event.device_time;
+      facts.corrected = event.corrected;
+      auto queued = (*deliveries)->queue(events::deviceEvent(facts), now);
       if (!queued) {
         return queued.error();
       }

@@ -1,9 +1,10 @@
 // PunchIngest: what the relay does with a site's punch batch, in one transaction: stores the
-// new punches (idempotent by event id within the tenant), registers terminals the tenant does
-// not have yet as pending so no punch is refused for want of registration, and queues the
-// webhook deliveries the new punches cause. Nothing of another tenant is read or written.
+// new punches and device events (idempotent by event id within the tenant), registers terminals
+// the tenant does not have yet as pending so nothing is refused for want of registration, and
+// queues the webhook deliveries they cause. Nothing of another tenant is read or written.
 #pragma once
 
+#include "store/device_event_log.hpp"
 #include "store/device_registry.hpp"
 #include "store/event_outbox.hpp"
 #include "store/punch_ledger.hpp"
@@ -21,28 +22,31 @@ namespace punchlink::relay {
 struct IngestOutcome {
   std::vector<std::string> acked;  // committed now or before
   std::vector<contract::RejectedPunch> rejected;
-  std::size_t stored_new = 0;
+  std::size_t stored_new = 0;     // punches
+  std::size_t events_stored = 0;  // device events
+  std::size_t clock_suspect = 0;  // of the new punches, those flagged clock_suspect
   std::size_t deliveries_queued = 0;
+};
+
+// The store parts ingest writes and reads.
+struct PunchIngestParts {
+  UnitOfWork& work;
+  DeviceSightings& devices;
+  PunchLedger& punches;
+  DeviceEventLog& device_events;
+  UserDirectory& users;
+  EventOutbox& outbox;
 };
 
 class PunchIngest {
  public:
-  PunchIngest(UnitOfWork& work,
-              DeviceSightings& devices,
-              PunchLedger& punches,
-              UserDirectory& users,
-              EventOutbox& outbox)
-      : work_(work), devices_(devices), punches_(punches), users_(users), outbox_(outbox) {}
+  explicit PunchIngest(PunchIngestParts parts) : parts_(parts) {}
 
   // The batch's rejections are carried into the outcome; nothing is stored on an error.
   Result<IngestOutcome> ingest(const Site& site, const contract::PunchBatch& batch, UtcMillis now);
 
  private:
-  UnitOfWork& work_;
-  DeviceSightings& devices_;
-  PunchLedger& punches_;
-  UserDirectory& users_;
-  EventOutbox& outbox_;
+  PunchIngestParts parts_;
 };
 
 }  // namespace punchlink::relay

@@ -1,6 +1,9 @@
 #include "ingest/status_ingest.hpp"
 
+#include "devices/reconciliation.hpp"
 #include "events/event_catalogue.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace punchlink::relay {
 
@@ -47,12 +50,85 @@ Status StatusIngest::recordDeviceStatus(const Site& site,
         !recorded) {
       return recorded;
     }
+    if (auto reconciled = reconcile(site, status, now); !reconciled) {
+      return reconciled;
+    }
     const bool was_online = *before && (*before)->online;
     if (was_online == status.online) {
       return {};
     }
     return recordChange(site.tenant_id, status.serial, status.online, now);
   });
+}
+
+Status StatusIngest::reconcile(const Site& site,
+                               const contract::DeviceStatus& status,
+                               UtcMillis now) {
+  auto compared = devices::reconcile(punches_, site.tenant_id, status, now);
+  if (!compared) {
+    return compared.error();
+  }
+  if (!*compared) {
+    return {};  // no record count reported: the last comparison stands
+  }
+  const devices::Reconciliation& result = **compared;
+  auto gap = devices_.recordGap(site.tenant_id, status.serial);
+  if (!gap) {
+    return gap.error();
+  }
+  gap->reconciliation = devices::reconciliationJson(result);
+  if (result.missing == 0) {
+    gap->since.reset();
+    gap->notified = false;
+    return devices_.storeRecordGap(site.tenant_id, status.serial, *gap);
+  }
+  if (!gap->since) {
+    gap->since = now;
+  }
+  // Records in flight (read from the log, not yet acked) make short gaps; only a lasting one is
+  // worth telling anyone about.
+  if (gap->notified || now - *gap->since < gap_alert_after_) {
+    return devices_.storeRecordGap(site.tenant_id, status.serial, *gap);
+  }
+  gap->notified = true;
+  if (auto stored = devices_.storeRecordGap(site.tenant_id, status.serial, *gap); !stored) {
+    return stored;
+  }
+  auto device = devices_.find(site.tenant_id, status.serial);
+  if (!device) {
+    return device.error();
+  }
+  const events::DeviceRef ref{status.serial, *device ? (*device)->name : "",
+                              *device ? (*device)->location : ""};
+  const events::Event event = events::recordsMissing(
+      ref,
+      {result.terminal_records, result.relay_records, result.missing,
+       formatRfc3339(std::chrono::floor<std::chrono::seconds>(*gap->since)), result.checked_at});
+  const std::string timestamp = formatRfc3339(std::chrono::floor<std::chrono::seconds>(now));
+  const std::string payload = nlohmann::ordered_json{
+      {"event_id", event.id},
+      {"type", events::eventTypeName(event.type)},
+      {"device_serial", status.serial},
+      {"timestamp", timestamp},
+      {"terminal_records", result.terminal_records},
+      {"relay_records", result.relay_records},
+      {"missing", result.missing}}.dump();
+  auto appended = device_events_.appendEvent(
+      site,
+      {event.id, status.serial, std::string(events::eventTypeName(event.type)), timestamp, payload},
+      now);
+  if (!appended) {
+    return appended.error();
+  }
+  if (!*appended) {
+    return {};
+  }
+  auto fanout = outbox_.fanout(site.tenant_id, event.type);
+  if (!fanout) {
+    return fanout.error();
+  }
+  auto queued = (*fanout)->queue(event, now);
+  return queued ? Status{} : Status(queued.error());
 }
 
 Status StatusIngest::recordAgentStatus(const Site& site,

@@ -33,6 +33,15 @@ class CommandLog {
                                                            const std::string& command_id) = 0;
   // Commands of every tenant still "queued" (never handed to the broker), oldest first.
   virtual Result<std::vector<CommandRecord>> queuedCommands(std::size_t limit) = 0;
+  // Commands of every tenant "sent" before `created_before` and never answered, oldest first.
+  virtual Result<std::vector<CommandRecord>> unansweredCommands(UtcMillis created_before,
+                                                                std::size_t limit) = 0;
+  // A device's commands, newest first, after `before` when given; at most `limit`.
+  virtual Result<std::vector<CommandRecord>> deviceCommands(
+      const std::string& tenant_id,
+      const std::string& serial,
+      const std::optional<CommandPosition>& before,
+      std::size_t limit) = 0;
   virtual Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
                                                              const std::string& user_id) = 0;
   // Devices the user was (or is being) written to by `writes` commands that did not fail, minus

@@ -65,6 +65,11 @@ class DeviceSightings {
                               const std::string& name,
                               bool online,
                               UtcMillis now) = 0;
+  // The terminal's last comparison of records and its gap; empty when never compared.
+  virtual Result<RecordGap> recordGap(const std::string& tenant_id, const std::string& serial) = 0;
+  virtual Status storeRecordGap(const std::string& tenant_id,
+                                const std::string& serial,
+                                const RecordGap& gap) = 0;
   // Serials of `site`'s terminals that are online.
   virtual Result<std::vector<std::string>> onlineAtSite(const Site& site) = 0;
   // Marks a terminal offline; false if it was offline already (another node did it).

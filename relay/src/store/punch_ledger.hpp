@@ -22,6 +22,12 @@ class PunchLedger {
   virtual Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
                                                        const PunchFilter& filter) = 0;
   virtual Result<std::int64_t> countPunches(const std::string& tenant_id) = 0;
+  // The terminal's punches whose device-local time is within [local_from, local_to]
+  // ("YYYY-MM-DD HH:MM:SS"; an empty bound is open).
+  virtual Result<std::int64_t> countDevicePunches(const std::string& tenant_id,
+                                                  const std::string& serial,
+                                                  const std::string& local_from,
+                                                  const std::string& local_to) = 0;
 };
 
 }  // namespace punchlink::relay

@@ -49,6 +49,14 @@ struct Device {
   bool online = false;
   std::optional<UtcMillis> last_seen;
   UtcMillis created_at{};
+  std::string reconciliation{};  // the last comparison of records (JSON), may be empty
+};
+
+// A terminal's records against the relay's: the gap, and whether it has been reported.
+struct RecordGap {
+  std::string reconciliation;      // JSON: terminal_records, relay_records, missing, checked_at
+  std::optional<UtcMillis> since;  // when records were first seen missing; none: no gap
+  bool notified = false;           // device.records_missing went out for this gap
 };
 
 // A terminal as ingest sees it: what its events name it by, and whether it is online.
@@ -100,6 +108,12 @@ struct CommandRecord {
   std::string result;  // JSON from the agent, may be empty
   UtcMillis created_at{};
   UtcMillis updated_at{};
+};
+
+// Where a page of a device's commands (newest first) stopped.
+struct CommandPosition {
+  UtcMillis created_at{};
+  std::string id;
 };
 
 // A webhook endpoint of a tenant. `events` is a JSON array of event types (empty: all).

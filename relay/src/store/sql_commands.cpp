@@ -4,7 +4,7 @@
 
 namespace punchlink::relay {
 
-using sql_support::secondsText;
+using sql_support::millisText;
 using sql_support::storedTime;
 
 namespace {
@@ -36,8 +36,8 @@ Status SqlCommands::createCommand(const CommandRecord& command) {
         "INSERT INTO commands(id, tenant_id, site_id, device_serial, type, user_id, payload, "
         "state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         command.id, command.tenant_id, command.site_id, command.device_serial, command.type,
-        command.user_id, command.payload, command.state, secondsText(command.created_at),
-        secondsText(command.updated_at));
+        command.user_id, command.payload, command.state, millisText(command.created_at),
+        millisText(command.updated_at));
   });
   return done ? Status{} : Status(done.error());
 }
@@ -53,7 +53,7 @@ Result<std::optional<CommandRecord>> SqlCommands::transitionCommand(const std::s
     auto changed = db.run(
         "UPDATE commands SET state = ?, error = NULLIF(?, ''), result = NULLIF(?, ''), "
         "updated_at = ? WHERE id = ? AND site_id = ? AND state NOT IN ('succeeded', 'failed')",
-        state, error, result, secondsText(now), command_id, site_id);
+        state, error, result, millisText(now), command_id, site_id);
     if (!changed) {
       return changed.error();
     }
@@ -106,6 +106,46 @@ Result<std::vector<CommandRecord>> SqlCommands::queuedCommands(std::size_t limit
     auto rows = db.query(
         std::string(kSelectCommands) + "WHERE state = 'queued' ORDER BY created_at, id LIMIT ?",
         limit);
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->all(commandFrom);
+  });
+}
+
+Result<std::vector<CommandRecord>> SqlCommands::unansweredCommands(UtcMillis created_before,
+                                                                   std::size_t limit) {
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<CommandRecord>> {
+    auto rows = db.query(std::string(kSelectCommands) +
+                             "WHERE state = 'sent' AND created_at < ? ORDER BY created_at, id "
+                             "LIMIT ?",
+                         millisText(created_before), limit);
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->all(commandFrom);
+  });
+}
+
+Result<std::vector<CommandRecord>> SqlCommands::deviceCommands(
+    const std::string& tenant_id,
+    const std::string& serial,
+    const std::optional<CommandPosition>& before,
+    std::size_t limit) {
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<CommandRecord>> {
+    // created_at is RFC 3339 text to the millisecond, which orders like the times it names;
+    // ties are broken by id.
+    auto rows =
+        before ? db.query(std::string(kSelectCommands) +
+                              "WHERE tenant_id = ? AND device_serial = ? AND (created_at < ? OR "
+                              "(created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC "
+                              "LIMIT ?",
+                          tenant_id, serial, millisText(before->created_at),
+                          millisText(before->created_at), before->id, limit)
+               : db.query(std::string(kSelectCommands) +
+                              "WHERE tenant_id = ? AND device_serial = ? "
+                              "ORDER BY created_at DESC, id DESC LIMIT ?",
+                          tenant_id, serial, limit);
     if (!rows) {
       return rows.error();
     }

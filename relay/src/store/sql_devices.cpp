@@ -12,8 +12,8 @@ namespace {
 
 constexpr std::string_view kSelectDevices =
     "SELECT serial, tenant_id, COALESCE(site_id, ''), name, location, registration, "
-    "COALESCE(status_json, ''), online, COALESCE(last_seen, ''), created_at FROM devices "
-    "WHERE tenant_id = ?";
+    "COALESCE(status_json, ''), online, COALESCE(last_seen, ''), created_at, reconciliation "
+    "FROM devices WHERE tenant_id = ?";
 
 Device deviceFrom(sql::Statement& row) {
   return Device{row.text(0),
@@ -25,7 +25,8 @@ Device deviceFrom(sql::Statement& row) {
                 row.text(6),
                 row.integer(7) != 0,
                 storedOptionalTime(row.text(8)),
-                storedTime(row.text(9))};
+                storedTime(row.text(9)),
+                row.text(10)};
 }
 
 Status done(const Result<std::int64_t>& changed) {
@@ -186,6 +187,37 @@ Status SqlDevices::recordStatus(const Site& site,
                "name = CASE WHEN devices.name = '' THEN excluded.name ELSE devices.name END",
                serial, site.tenant_id, site.id, status_json, online, secondsText(now),
                secondsText(now), name));
+  });
+}
+
+Result<RecordGap> SqlDevices::recordGap(const std::string& tenant_id, const std::string& serial) {
+  return sql_.with([&](sql::Database& db) -> Result<RecordGap> {
+    auto rows = db.query(
+        "SELECT reconciliation, gap_since, gap_notified FROM devices "
+        "WHERE tenant_id = ? AND serial = ?",
+        tenant_id, serial);
+    if (!rows) {
+      return rows.error();
+    }
+    auto gap = rows->first([](sql::Statement& row) {
+      return RecordGap{row.text(0), storedOptionalTime(row.text(1)), row.integer(2) != 0};
+    });
+    if (!gap) {
+      return gap.error();
+    }
+    return gap->value_or(RecordGap{});
+  });
+}
+
+Status SqlDevices::storeRecordGap(const std::string& tenant_id,
+                                  const std::string& serial,
+                                  const RecordGap& gap) {
+  return sql_.with([&](sql::Database& db) {
+    return done(
+        db.run("UPDATE devices SET reconciliation = ?, gap_since = ?, gap_notified = ? "
+               "WHERE tenant_id = ? AND serial = ?",
+               gap.reconciliation, gap.since ? secondsText(*gap.since) : std::string(),
+               gap.notified, tenant_id, serial));
   });
 }
 

@@ -5,6 +5,7 @@
 #include "store/api_guard_store.hpp"
 #include "store/command_log.hpp"
 #include "store/delivery_queue.hpp"
+#include "store/device_event_log.hpp"
 #include "store/device_registry.hpp"
 #include "store/event_outbox.hpp"
 #include "store/punch_ledger.hpp"
@@ -82,6 +83,10 @@ class SqlDevices final : public DeviceRegistry, public DeviceSightings {
                       const std::string& name,
                       bool online,
                       UtcMillis now) override;
+  Result<RecordGap> recordGap(const std::string& tenant_id, const std::string& serial) override;
+  Status storeRecordGap(const std::string& tenant_id,
+                        const std::string& serial,
+                        const RecordGap& gap) override;
   Result<std::vector<std::string>> onlineAtSite(const Site& site) override;
   Result<bool> markOffline(const std::string& tenant_id, const std::string& serial) override;
 
@@ -92,6 +97,21 @@ class SqlDevices final : public DeviceRegistry, public DeviceSightings {
 
   SqlContext& sql_;
   const Clock& clock_;
+};
+
+class SqlDeviceEvents final : public DeviceEventLog {
+ public:
+  explicit SqlDeviceEvents(SqlContext& sql) : sql_(sql) {}
+
+  // DeviceEventLog
+  Result<bool> appendEvent(const Site& site,
+                           const DeviceEventRow& event,
+                           UtcMillis received_at) override;
+  Result<std::vector<StoredDeviceEvent>> listEvents(const std::string& tenant_id,
+                                                    const DeviceEventFilter& filter) override;
+
+ private:
+  SqlContext& sql_;
 };
 
 class SqlPunches final : public PunchLedger {
@@ -105,6 +125,10 @@ class SqlPunches final : public PunchLedger {
   Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
                                                const PunchFilter& filter) override;
   Result<std::int64_t> countPunches(const std::string& tenant_id) override;
+  Result<std::int64_t> countDevicePunches(const std::string& tenant_id,
+                                          const std::string& serial,
+                                          const std::string& local_from,
+                                          const std::string& local_to) override;
 
  private:
   SqlContext& sql_;
@@ -144,6 +168,12 @@ class SqlCommands final : public CommandLog {
   Result<std::optional<CommandRecord>> findCommand(const std::string& tenant_id,
                                                    const std::string& command_id) override;
   Result<std::vector<CommandRecord>> queuedCommands(std::size_t limit) override;
+  Result<std::vector<CommandRecord>> unansweredCommands(UtcMillis created_before,
+                                                        std::size_t limit) override;
+  Result<std::vector<CommandRecord>> deviceCommands(const std::string& tenant_id,
+                                                    const std::string& serial,
+                                                    const std::optional<CommandPosition>& before,
+                                                    std::size_t limit) override;
   Result<std::vector<CommandRecord>> commandsForUser(const std::string& tenant_id,
                                                      const std::string& user_id) override;
   Result<std::vector<std::string>> enrolledDevices(const std::string& tenant_id,

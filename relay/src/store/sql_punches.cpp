@@ -18,11 +18,11 @@ Result<bool> SqlPunches::appendPunch(const Site& site,
     const contract::Punch& punch = received.punch;
     auto added = db.run(
         "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
-        "punch_type, method, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(tenant_id, event_id) DO NOTHING",
+        "punch_type, method, payload, received_at, local_time) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tenant_id, event_id) DO NOTHING",
         punch.event_id, site.tenant_id, site.id, punch.device_serial, punch.user_id,
-        punch.timestamp, punch.punch_type, punch.method, received.payload,
-        secondsText(received_at));
+        punch.timestamp, punch.punch_type, punch.method, received.payload, secondsText(received_at),
+        punch.local_time);
     if (!added) {
       return added.error();
     }
@@ -79,6 +79,20 @@ Result<std::vector<StoredPunch>> SqlPunches::listPunches(const std::string& tena
 Result<std::int64_t> SqlPunches::countPunches(const std::string& tenant_id) {
   return sql_.with([&](sql::Database& db) {
     return db.scalar("SELECT COUNT(*) FROM punches WHERE tenant_id = ?", tenant_id);
+  });
+}
+
+Result<std::int64_t> SqlPunches::countDevicePunches(const std::string& tenant_id,
+                                                    const std::string& serial,
+                                                    const std::string& local_from,
+                                                    const std::string& local_to) {
+  // local_time is stored as the agent formats it, "YYYY-MM-DD HH:MM:SS", which orders like the
+  // times it names; "~" sorts after any of them.
+  return sql_.with([&](sql::Database& db) {
+    return db.scalar(
+        "SELECT COUNT(*) FROM punches WHERE tenant_id = ? AND device_serial = ? "
+        "AND local_time >= ? AND local_time <= ?",
+        tenant_id, serial, local_from, local_to.empty() ? std::string("~") : local_to);
   });
 }
 

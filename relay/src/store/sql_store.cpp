@@ -15,6 +15,7 @@ class SqlStore final : public Store {
         keys_(sql_),
         devices_(sql_, clock),
         punches_(sql_),
+        device_events_(sql_),
         users_(sql_),
         commands_(sql_),
         guard_(sql_),
@@ -38,6 +39,8 @@ class SqlStore final : public Store {
 
   PunchLedger& punches() override { return punches_; }
 
+  DeviceEventLog& deviceEvents() override { return device_events_; }
+
   UserDirectory& users() override { return users_; }
 
   CommandLog& commands() override { return commands_; }
@@ -59,6 +62,7 @@ class SqlStore final : public Store {
   SqlApiKeys keys_;
   SqlDevices devices_;
   SqlPunches punches_;
+  SqlDeviceEvents device_events_;
   SqlUsers users_;
   SqlCommands commands_;
   SqlApiGuard guard_;

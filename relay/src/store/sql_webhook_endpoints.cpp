@@ -68,7 +68,7 @@ Result<bool> SqlWebhookEndpoints::createEndpointWithin(const WebhookEndpoint& en
     if (!count) {
       return count.error();
     }
-    if (*count >= static_cast<std::int64_t>(max_per_tenant)) {
+    if (static_cast<std::uint64_t>(*count) >= max_per_tenant) {
       return false;
     }
     auto inserted = insertIn(db, endpoint);

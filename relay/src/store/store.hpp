@@ -8,6 +8,7 @@
 #include "store/api_guard_store.hpp"
 #include "store/command_log.hpp"
 #include "store/delivery_queue.hpp"
+#include "store/device_event_log.hpp"
 #include "store/device_registry.hpp"
 #include "store/event_outbox.hpp"
 #include "store/punch_ledger.hpp"
@@ -37,6 +38,7 @@ class Store {
   virtual DeviceRegistry& devices() = 0;
   virtual DeviceSightings& sightings() = 0;
   virtual PunchLedger& punches() = 0;
+  virtual DeviceEventLog& deviceEvents() = 0;
   virtual UserDirectory& users() = 0;
   virtual CommandLog& commands() = 0;
   virtual ApiGuardStore& apiGuard() = 0;

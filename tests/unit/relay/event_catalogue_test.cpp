@@ -58,6 +58,94 @@ TEST(EventBodies, AttendancePunchMatchesTheDesignLayout) {
   expectCanonical(event.body);
 }
 
+TEST(EventBodies, MeasuredAndFlaggedPunchesCarryTheirExtras) {
+  PunchFacts punch{"evt_1a2b", "2026-03-27T08:30:12Z", {"SN1", "", ""}, {"7", ""}, "CheckIn",
+                   "Face"};
+  punch.temperature = 36.6;
+  punch.mask_detected = false;
+  EXPECT_EQ(
+      attendancePunch(punch).body,
+      R"({"event":"attendance.punch","event_id":"evt_1a2b","timestamp":"2026-03-27T08:30:12Z",)"
+      R"("device":{"id":"SN1"},"user":{"id":"7"},"punch":{"type":"CheckIn","method":"Face",)"
+      R"("timestamp":"2026-03-27T08:30:12Z","temperature":36.6,"mask_detected":false}})");
+  // A whole degree is written as JavaScript writes it (37, not 37.0), and readings are tenths.
+  punch.temperature = 37.0;
+  punch.mask_detected.reset();
+  punch.flags = {"clock_suspect"};
+  const Event whole = attendancePunch(punch);
+  EXPECT_NE(whole.body.find(R"("temperature":37,"flags":["clock_suspect"]})"), std::string::npos)
+      << whole.body;
+  expectCanonical(whole.body);
+  punch.temperature = 36.649999;
+  EXPECT_NE(attendancePunch(punch).body.find(R"("temperature":36.6,)"), std::string::npos);
+}
+
+TEST(EventBodies, DeviceEventsMatchTheDocumentedLayout) {
+  DeviceEventFacts tamper;
+  tamper.type = EventType::AlarmTamper;
+  tamper.event_id = "evt_697f";
+  tamper.timestamp = "2026-03-27T07:31:02Z";
+  tamper.device = {"CQZ7231560042", "door-1", ""};
+  tamper.local_time = "2026-03-27 08:31:02";
+  tamper.code = 55;
+  tamper.source = "realtime";
+  Event event = deviceEvent(tamper);
+  EXPECT_EQ(event.type, EventType::AlarmTamper);
+  EXPECT_EQ(event.id, "evt_697f");
+  EXPECT_EQ(event.body,
+            R"({"event":"alarm.tamper","event_id":"evt_697f","timestamp":"2026-03-27T07:31:02Z",)"
+            R"("device":{"id":"CQZ7231560042","name":"door-1"},"alarm":{"local_time":)"
+            R"("2026-03-27 08:31:02","code":55,"source":"realtime"}})");
+  expectCanonical(event.body);
+
+  DeviceEventFacts unlocked = tamper;
+  unlocked.type = EventType::DoorUnlocked;
+  unlocked.user = {"1003", "Jane Roe"};
+  unlocked.door = 1;
+  unlocked.code = 0;
+  unlocked.source = "push";
+  EXPECT_EQ(
+      deviceEvent(unlocked).body,
+      R"({"event":"door.unlocked","event_id":"evt_697f","timestamp":"2026-03-27T07:31:02Z",)"
+      R"("device":{"id":"CQZ7231560042","name":"door-1"},"user":{"id":"1003","name":"Jane Roe"},)"
+      R"("door":{"door":1,"local_time":"2026-03-27 08:31:02","code":0,"source":"push"}})");
+
+  DeviceEventFacts denied = tamper;
+  denied.type = EventType::AccessDenied;
+  denied.code = 128;
+  EXPECT_NE(deviceEvent(denied).body.find(R"("access":{"local_time")"), std::string::npos);
+
+  DeviceEventFacts drift = tamper;
+  drift.type = EventType::DeviceClockDrift;
+  drift.drift_s = 300;
+  drift.device_time = "2026-03-27 08:36:02";
+  drift.corrected = true;
+  drift.source = "clock";
+  EXPECT_EQ(deviceEvent(drift).body,
+            R"({"event":"device.clock_drift","event_id":"evt_697f","timestamp":)"
+            R"("2026-03-27T07:31:02Z","device":{"id":"CQZ7231560042","name":"door-1"},)"
+            R"("clock":{"device_time":"2026-03-27 08:36:02","drift_s":300,"corrected":true,)"
+            R"("source":"clock"}})");
+
+  const Event missing = recordsMissing(
+      {"CQZ7231560042", "", ""}, {15850, 15847, 3, "2026-03-27T07:40:00Z", "2026-03-27T07:49:55Z"});
+  EXPECT_EQ(missing.type, EventType::DeviceRecordsMissing);
+  EXPECT_EQ(missing.body,
+            R"({"event":"device.records_missing","event_id":")" + missing.id +
+                R"(","timestamp":"2026-03-27T07:49:55Z","device":{"id":"CQZ7231560042"},)"
+                R"("reconciliation":{"terminal_records":15850,"relay_records":15847,"missing":3,)"
+                R"("since":"2026-03-27T07:40:00Z","checked_at":"2026-03-27T07:49:55Z"}})");
+  // One event per gap: the same gap reported again has the same id.
+  EXPECT_EQ(missing.id,
+            recordsMissing({"CQZ7231560042", "", ""},
+                           {15851, 15847, 4, "2026-03-27T07:40:00Z", "2026-03-27T07:55:00Z"})
+                .id);
+  // Every type a terminal reports has its catalogue entry.
+  for (const auto type : contract::deviceEventTypes()) {
+    EXPECT_TRUE(eventTypeOf(type).has_value()) << contract::deviceEventTypeName(type);
+  }
+}
+
 TEST(EventBodies, UnknownOptionalFieldsAreOmittedNeverNull) {
   const Event event =
       attendancePunch({"evt_1a2b", "2026-03-27T08:30:12Z", {"SN1", "", ""}, {"7", ""}, "", ""});

@@ -34,10 +34,10 @@ class IngestConsumerTest : public ::testing::Test {
     ASSERT_TRUE(tenancy::createSite(s.tenants(), globex_, "globex-1").ok());
     tracker_ =
         std::make_unique<CommandTracker>(s.unitOfWork(), s.commands(), s.users(), s.outbox());
-    punches_ = std::make_unique<PunchIngest>(s.unitOfWork(), s.sightings(), s.punches(), s.users(),
-                                             s.outbox());
-    statuses_ =
-        std::make_unique<StatusIngest>(s.unitOfWork(), s.tenants(), s.sightings(), s.outbox());
+    punches_ = std::make_unique<PunchIngest>(PunchIngestParts{
+        s.unitOfWork(), s.sightings(), s.punches(), s.deviceEvents(), s.users(), s.outbox()});
+    statuses_ = std::make_unique<StatusIngest>(StatusIngestParts{
+        s.unitOfWork(), s.tenants(), s.sightings(), s.punches(), s.deviceEvents(), s.outbox()});
     ingest_ = std::make_unique<IngestConsumer>(
         IngestTargets{s.tenants(), *punches_, *statuses_, *tracker_}, acks_, logger_, clock_);
   }

@@ -63,10 +63,10 @@ class SqlStoreTest : public ::testing::Test {
     ASSERT_TRUE(store_->migrate().ok());
     ASSERT_TRUE(store_->migrate().ok());  // idempotent
     Store& s = *store_;
-    punches_ = std::make_unique<PunchIngest>(s.unitOfWork(), s.sightings(), s.punches(), s.users(),
-                                             s.outbox());
-    statuses_ =
-        std::make_unique<StatusIngest>(s.unitOfWork(), s.tenants(), s.sightings(), s.outbox());
+    punches_ = std::make_unique<PunchIngest>(PunchIngestParts{
+        s.unitOfWork(), s.sightings(), s.punches(), s.deviceEvents(), s.users(), s.outbox()});
+    statuses_ = std::make_unique<StatusIngest>(StatusIngestParts{
+        s.unitOfWork(), s.tenants(), s.sightings(), s.punches(), s.deviceEvents(), s.outbox()});
     tracker_ =
         std::make_unique<CommandTracker>(s.unitOfWork(), s.commands(), s.users(), s.outbox());
   }

@@ -4,10 +4,14 @@
 #include "api/http_server.hpp"
 #include "api/openapi_document.hpp"
 #include "ingest/punch_ingest.hpp"
+#include "ingest/status_ingest.hpp"
 #include "store/sql_database.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenancy.hpp"
 
+#include <punchlink/contract/command.hpp>
+#include <punchlink/contract/device_event.hpp>
+#include <punchlink/contract/device_status.hpp>
 #include <punchlink/contract/punch_batch.hpp>
 #include <punchlink/testing/http_client.hpp>
 #include <punchlink/testing/manual_clock.hpp>
@@ -20,12 +24,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <set>
 
 namespace punchlink::relay::api {
 namespace {
 
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 class RecordingSender final : public CommandSender {
  public:
@@ -45,6 +51,8 @@ class RestApiTest : public ::testing::Test {
     ASSERT_TRUE(store_->migrate().ok());
     tracker_ = std::make_unique<CommandTracker>(store_->unitOfWork(), store_->commands(),
                                                 store_->users(), store_->outbox());
+    issuer_ = std::make_unique<CommandIssuer>(store_->commands(), *tracker_, sender_, clock_,
+                                              std::chrono::hours{24});
     Tenants& tenants = store_->tenants();
     acme_ = tenancy::createTenant(tenants, "Acme").value().id;
     globex_ = tenancy::createTenant(tenants, "Globex").value().id;
@@ -63,8 +71,9 @@ class RestApiTest : public ::testing::Test {
   }
 
   RestApiParts parts() {
-    return {store_->tenants(),  store_->devices(), store_->punches(),   store_->users(),
-            store_->commands(), *tracker_,         store_->endpoints(), store_->deliveryLog()};
+    return {store_->tenants(),    store_->devices(),  store_->punches(), store_->deviceEvents(),
+            store_->users(),      store_->commands(), *issuer_,          store_->endpoints(),
+            store_->deliveryLog()};
   }
 
   // The router as the relay builds it, with `per_minute` requests per key.
@@ -72,7 +81,7 @@ class RestApiTest : public ::testing::Test {
     limiter_ = std::make_unique<RateLimiter>(store_->apiGuard(), clock_, per_minute);
     guard_ =
         std::make_unique<RequestGuard>(store_->apiKeys(), store_->apiGuard(), *limiter_, clock_);
-    router_ = makeRestApi(parts(), *guard_, sender_, clock_, options_);
+    router_ = makeRestApi(parts(), *guard_, clock_, options_);
     addServiceRoutes(router_, probes());
   }
 
@@ -148,8 +157,9 @@ class RestApiTest : public ::testing::Test {
             json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", punches}}.dump(),
             "plant-7");
         ASSERT_TRUE(batch.ok());
-        PunchIngest ingest(store_->unitOfWork(), store_->sightings(), store_->punches(),
-                           store_->users(), store_->outbox());
+        PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(),
+                                            store_->punches(), store_->deviceEvents(),
+                                            store_->users(), store_->outbox()});
         ASSERT_TRUE(ingest.ingest(site_, *batch, now()).ok());
         punches = json::array();
       }
@@ -161,6 +171,7 @@ class RestApiTest : public ::testing::Test {
   StorePtr store_;
   std::unique_ptr<CommandTracker> tracker_;
   RecordingSender sender_;
+  std::unique_ptr<CommandIssuer> issuer_;
   testing::ManualClock clock_;
   ApiOptions options_;
   std::unique_ptr<RateLimiter> limiter_;
@@ -580,6 +591,7 @@ TEST_F(RestApiTest, TestKeysCannotChangeTerminals) {
         {"DELETE", "/v1/users/EMP_7?device_id=AKJD193840129", ""},
         // Where a terminal's commands go is a terminal change too.
         {"PATCH", "/v1/devices/AKJD193840129", R"({"site":null})"},
+        {"POST", "/v1/devices/AKJD193840129/commands", R"({"type":"unlock"})"},
         {"DELETE", "/v1/devices/AKJD193840129", ""}}) {
     const auto refused = call(method, path, test_key, body);
     EXPECT_EQ(refused.status, 403) << method << " " << path;
@@ -738,6 +750,220 @@ TEST_F(RestApiTest, DeeplyNestedBodiesAreRefusedAndTheRelayStaysUp) {
         << response.body.dump();
   }
   EXPECT_EQ(call("GET", "/v1/devices", acme_key_).status, 200);  // still serving
+}
+
+TEST_F(RestApiTest, DeviceCommandsGoToTheTerminalsSiteAndAreListed) {
+  storePunches(1, "DOOR-1");  // seen by plant-7's agent
+  auto response =
+      call("POST", "/v1/devices/DOOR-1/commands", acme_key_, R"({"type":"unlock","seconds":3})");
+  ASSERT_EQ(response.status, 202) << response.body.dump();
+  EXPECT_EQ(response.body["type"], "unlock");
+  EXPECT_EQ(response.body["device_id"], "DOOR-1");
+  EXPECT_EQ(response.body["status"], "sent");
+  const std::string unlock_id = response.body["id"];
+  clock_.advance(1s);  // pages are ordered by creation time (to the second), then id
+  ASSERT_EQ(sender_.sent.size(), 1U);
+  EXPECT_EQ(sender_.sent[0].first, "plant-7");
+  const auto sent = contract::decodeCommand(sender_.sent[0].second).value();
+  EXPECT_EQ(sent.type, contract::CommandType::Unlock);
+  EXPECT_EQ(sent.unlock_for, 3s);
+  EXPECT_EQ(sent.device, "DOOR-1");
+  ASSERT_TRUE(sent.expires_at.has_value());  // the agent drops it after a day, as the relay does
+  EXPECT_NEAR(
+      static_cast<double>(
+          (*sent.expires_at - std::chrono::floor<std::chrono::seconds>(clock_.now())).count()),
+      86'400.0, 2.0);
+
+  // read_log takes dates in the terminal's zone; the agent gets UTC bounds of whole days.
+  reportStatus("DOOR-1", R"({"serial":"DOOR-1","online":true,"time_zone":"Europe/Berlin"})");
+  response = call("POST", "/v1/devices/DOOR-1/commands", acme_key_,
+                  R"({"type":"read_log","start_date":"2026-03-01","end_date":"2026-03-02"})");
+  ASSERT_EQ(response.status, 202) << response.body.dump();
+  const auto read = contract::decodeCommand(sender_.sent.back().second).value();
+  EXPECT_EQ(formatRfc3339(*read.from), "2026-02-28T23:00:00Z");
+  EXPECT_EQ(formatRfc3339(*read.to), "2026-03-02T22:59:59Z");
+  for (const char* body : {R"({"type":"restart"})", R"({"type":"set_time"})",
+                           R"({"type":"set_time","time":"2026-03-27T08:30:00Z"})",
+                           R"({"type":"sync_time","policy":"auto","threshold_s":30})"}) {
+    EXPECT_EQ(call("POST", "/v1/devices/DOOR-1/commands", acme_key_, body).status, 202) << body;
+    clock_.advance(1s);
+  }
+  const auto policy = contract::decodeCommand(sender_.sent.back().second).value();
+  EXPECT_EQ(policy.clock_policy, contract::ClockPolicy::Auto);
+  EXPECT_EQ(policy.clock_threshold, 30s);
+
+  // Newest first, paged; each page continues where the last stopped.
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> query{{"limit", "2"}};
+  for (int page = 0; page < 5; ++page) {
+    response = call("GET", "/v1/devices/DOOR-1/commands", acme_key_, "", query);
+    ASSERT_EQ(response.status, 200) << response.body.dump();
+    for (const auto& item : response.body["data"]) {
+      ids.push_back(item["id"]);
+    }
+    if (!response.body["has_more"].get<bool>()) {
+      break;
+    }
+    query["cursor"] = response.body["next_cursor"];
+  }
+  ASSERT_EQ(ids.size(), 6U);
+  EXPECT_EQ(ids.back(), unlock_id);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 6U);
+  EXPECT_EQ(call("GET", "/v1/commands/" + unlock_id, acme_key_).body["type"], "unlock");
+
+  // Another tenant neither sends to nor sees the terminal.
+  EXPECT_EQ(call("POST", "/v1/devices/DOOR-1/commands", globex_key_, R"({"type":"unlock"})").status,
+            404);
+  EXPECT_EQ(call("GET", "/v1/devices/DOOR-1/commands", globex_key_).status, 404);
+  EXPECT_EQ(call("GET", "/v1/commands/" + unlock_id, globex_key_).status, 404);
+}
+
+TEST_F(RestApiTest, DeviceCommandParametersAreChecked) {
+  storePunches(1, "DOOR-1");
+  for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"type":"enroll_user"})", "type"},
+           {R"({"type":"format_disk"})", "type"},
+           {R"({})", "type"},
+           {R"({"type":"unlock","seconds":0})", "seconds"},
+           {R"({"type":"unlock","seconds":61})", "seconds"},
+           {R"({"type":"unlock","secs":5})", "secs"},
+           {R"({"type":"set_time","time":"yesterday"})", "time"},
+           {R"({"type":"set_time","time":"1999-12-31T23:59:59Z"})", "time"},
+           {R"({"type":"sync_time"})", "policy"},
+           {R"({"type":"sync_time","policy":"sometimes"})", "policy"},
+           {R"({"type":"sync_time","policy":"auto","threshold_s":0})", "threshold_s"},
+           {R"({"type":"read_log","start_date":"2026-03-02"})", "end_date"},
+           {R"({"type":"read_log","start_date":"2026-03-02","end_date":"2026-03-01"})", "end_date"},
+           {R"({"type":"read_log","start_date":"2024-01-01","end_date":"2026-03-01"})", "end_date"},
+           {R"({"type":"read_log","start_date":"03/01/2026","end_date":"2026-03-01"})",
+            "start_date"},
+           {R"({"type":"clear_attendance"})", "confirm"},
+           {R"({"type":"clear_attendance","confirm":"yes"})", "confirm"},
+       }) {
+    const auto response = call("POST", "/v1/devices/DOOR-1/commands", acme_key_, body);
+    EXPECT_EQ(response.status, 400) << body;
+    EXPECT_EQ(response.body["field"], field) << body << " " << response.body.dump();
+  }
+  EXPECT_TRUE(sender_.sent.empty());
+  // A terminal no agent has reported has no site to send to.
+  ASSERT_EQ(call("POST", "/v1/devices", acme_key_, R"({"serial_number":"NEW-1"})").status, 201);
+  EXPECT_EQ(call("POST", "/v1/devices/NEW-1/commands", acme_key_, R"({"type":"unlock"})").status,
+            409);
+}
+
+TEST_F(RestApiTest, ClearAttendanceWaitsUntilTheRelayHoldsEveryRecord) {
+  StatusIngest statuses(StatusIngestParts{store_->unitOfWork(), store_->tenants(),
+                                          store_->sightings(), store_->punches(),
+                                          store_->deviceEvents(), store_->outbox()});
+  const auto report = [&](int records) {
+    contract::DeviceStatus status;
+    status.serial = "DOOR-1";
+    status.online = true;
+    status.logs = records;
+    status.log_oldest = testing::nthLocalTime(0);
+    status.log_newest = testing::nthLocalTime(records - 1);
+    status.log_checked_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now()));
+    ASSERT_TRUE(statuses.recordDeviceStatus(site_, status, now()).ok());
+  };
+  const std::string clear = R"({"type":"clear_attendance","confirm":true})";
+  storePunches(1, "DOOR-1");
+  // No count from the terminal yet: nothing shows the relay has everything.
+  auto refused = call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.body["code"], "records_missing");
+  report(3);  // the terminal holds 3, the relay 1
+  auto device = call("GET", "/v1/devices/DOOR-1", acme_key_);
+  EXPECT_EQ(device.body["reconciliation"]["terminal_records"], 3);
+  EXPECT_EQ(device.body["reconciliation"]["relay_records"], 1);
+  EXPECT_EQ(device.body["reconciliation"]["missing"], 2);
+  refused = call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body["error"].get<std::string>().find("lacks 2"), std::string::npos)
+      << refused.body.dump();
+  EXPECT_NE(refused.body["error"].get<std::string>().find("read_log"), std::string::npos);
+  // The missing two arrive (read_log): counted afresh, the clear goes.
+  next_id_ = 0;
+  storePunches(3, "DOOR-1");
+  const auto sent = call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear);
+  EXPECT_EQ(sent.status, 202) << sent.body.dump();
+  // A comparison older than the limit is not enough.
+  clock_.advance(std::chrono::minutes{16});
+  EXPECT_EQ(call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear).status, 409);
+}
+
+TEST_F(RestApiTest, RecordsMissingForLongRaiseOneEvent) {
+  StatusIngest statuses(
+      StatusIngestParts{store_->unitOfWork(), store_->tenants(), store_->sightings(),
+                        store_->punches(), store_->deviceEvents(), store_->outbox()},
+      std::chrono::minutes{10});
+  contract::DeviceStatus status;
+  status.serial = "DOOR-1";
+  status.online = true;
+  status.logs = 5;
+  storePunches(2, "DOOR-1");
+  for (int minute = 0; minute <= 30; minute += 5) {
+    ASSERT_TRUE(statuses.recordDeviceStatus(site_, status, now()).ok());
+    clock_.advance(std::chrono::minutes{5});
+  }
+  auto listed = call("GET", "/v1/events", acme_key_, "", {{"type", "device.records_missing"}});
+  ASSERT_EQ(listed.status, 200) << listed.body.dump();
+  ASSERT_EQ(listed.body["data"].size(), 1U) << listed.body.dump();
+  EXPECT_EQ(listed.body["data"][0]["missing"], 3);
+  EXPECT_EQ(listed.body["data"][0]["device_id"], "DOOR-1");
+}
+
+TEST_F(RestApiTest, DeviceEventsArePagedAndFiltered) {
+  json events = json::array();
+  for (int i = 0; i < 5; ++i) {
+    contract::DeviceEvent event;
+    event.type = i % 2 == 0 ? contract::DeviceEventType::AlarmTamper
+                            : contract::DeviceEventType::AccessDenied;
+    event.device_serial = i < 4 ? "DOOR-1" : "DOOR-2";
+    event.timestamp = "2026-03-27T08:0" + std::to_string(i) + ":00Z";
+    event.local_time = testing::nthLocalTime(i);
+    event.code = 55;
+    event.source = "realtime";
+    event.event_id = contract::deviceEventIdOf(event);
+    events.push_back(json::parse(contract::encodeDeviceEvent(event)));
+  }
+  const auto batch = contract::decodePunchBatch(
+      json{
+          {"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", json::array()}, {"events", events}}
+          .dump(),
+      "plant-7");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->events.size(), 5U);
+  PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(), store_->punches(),
+                                      store_->deviceEvents(), store_->users(), store_->outbox()});
+  const auto outcome = ingest.ingest(site_, *batch, now());
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->acked.size(), 5U);
+  EXPECT_EQ(outcome->events_stored, 5U);
+  const auto replay = ingest.ingest(site_, *batch, now());
+  EXPECT_EQ(replay->events_stored, 0U);  // a replay stores nothing, and is acked again
+  EXPECT_EQ(replay->acked.size(), 5U);
+  auto response = call("GET", "/v1/events", acme_key_, "", {{"type", "alarm.tamper"}});
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.body["data"].size(), 3U);
+  EXPECT_EQ(response.body["data"][0]["type"], "alarm.tamper");
+  EXPECT_EQ(response.body["data"][0]["code"], 55);
+  EXPECT_EQ(response.body["data"][0]["local_time"], testing::nthLocalTime(0));
+  response = call("GET", "/v1/events", acme_key_, "", {{"device_id", "DOOR-2"}});
+  EXPECT_EQ(response.body["data"].size(), 1U);
+  response = call("GET", "/v1/events", acme_key_, "",
+                  {{"start_date", "2026-03-27T08:01:00Z"},
+                   {"end_date", "2026-03-27T08:03:00Z"},
+                   {"limit", "1"}});
+  EXPECT_EQ(response.body["data"].size(), 1U);
+  EXPECT_TRUE(response.body["has_more"].get<bool>());
+  response = call("GET", "/v1/events", acme_key_, "",
+                  {{"start_date", "2026-03-27T08:01:00Z"},
+                   {"end_date", "2026-03-27T08:03:00Z"},
+                   {"cursor", response.body["next_cursor"]}});
+  EXPECT_EQ(response.body["data"].size(), 1U);
+  EXPECT_FALSE(response.body["has_more"].get<bool>());
+  EXPECT_EQ(call("GET", "/v1/events", acme_key_, "", {{"type", "alarm.fire"}}).status, 400);
+  EXPECT_TRUE(call("GET", "/v1/events", globex_key_).body["data"].empty());
 }
 
 TEST_F(RestApiTest, APathThatIsNotTextIsAnsweredNotDropped) {

@@ -117,8 +117,9 @@ class WebhookDispatcherTest : public ::testing::Test {
                                                   {"user_id", "7"},
                                                   {"timestamp", "2026-03-27T08:30:12Z"},
                                                   {"local_time", local_time}}})}};
-    PunchIngest ingest(store_->unitOfWork(), store_->sightings(), store_->punches(),
-                       store_->users(), store_->outbox());
+    PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(),
+                                        store_->punches(), store_->deviceEvents(), store_->users(),
+                                        store_->outbox()});
     EXPECT_TRUE(
         ingest.ingest(site_, contract::decodePunchBatch(batch.dump(), "plant-1").value(), now())
             .ok());
