@@ -73,7 +73,7 @@ std::optional<zk::DeviceEvent> zkDeviceEvent(const SimEvent& event) {
     case SimEventType::Duress:
       return deviceEvent(DeviceEventKind::Duress, zk::kAlarmDuress, event.uid);
     case SimEventType::DoorOpened:
-      break;
+      return deviceEvent(DeviceEventKind::DoorOpened, zk::kAlarmDoorSensor);
   }
   return std::nullopt;
 }

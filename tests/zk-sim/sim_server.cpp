@@ -345,7 +345,7 @@ void SimServer::onPunch(const zk::AttendanceRecord& record) {
 std::size_t SimServer::onEvent(const SimEvent& event) {
   const auto device_event = zkDeviceEvent(event);
   if (!device_event) {
-    return 0;  // door_opened: no ZK form (§6.1)
+    return 0;  // every type has a ZK form; kept for types added later
   }
   const std::size_t sent = broadcast(
       [&device_event](const SimSession& session) { return session.deviceEvent(*device_event); });

@@ -764,8 +764,10 @@ std::optional<DoorState> doorState(const RtStateEntry& entry, int door) {
     return std::nullopt;
   }
   DoorState state;
-  state.sensor = static_cast<DoorSensor>((*sensor >> (2U * (index % 4))) & 0x03U);
-  state.relay_open = ((*relay >> (index % 8)) & 0x01U) != 0;
+  const auto sensor_bits = static_cast<unsigned>(*sensor);
+  const auto relay_bits = static_cast<unsigned>(*relay);
+  state.sensor = static_cast<DoorSensor>((sensor_bits >> (2U * (index % 4))) & 0x03U);
+  state.relay_open = ((relay_bits >> (index % 8)) & 0x01U) != 0;
   state.alarm = *alarm;
   return state;
 }

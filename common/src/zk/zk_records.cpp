@@ -402,7 +402,7 @@ Result<DeviceEvent> decodeAlarm(std::uint16_t flag, ByteView payload) {
       const std::uint32_t state = readU32(payload, 4);
       const bool open = event.code == kAlarmDoorSensor &&
                         (state == kDoorSensorOpen || state == kDoorSensorForced);
-      event.kind = open ? DeviceEventKind::OtherAlarm : DeviceEventKind::DoorClosed;
+      event.kind = open ? DeviceEventKind::DoorOpened : DeviceEventKind::DoorClosed;
       return event;
     }
     case 12:
@@ -469,6 +469,10 @@ Bytes encodeDeviceEvent(const DeviceEvent& event) {
     case DeviceEventKind::Misoperation:
       appendU32(out, kAlarmMisoperation);
       break;
+    case DeviceEventKind::DoorOpened:
+      appendU32(out, kAlarmDoorSensor);
+      appendU32(out, kDoorSensorOpen);
+      break;
     case DeviceEventKind::DoorClosed:
       appendU32(out, event.code);
       appendU32(out, kDoorSensorClosed);
@@ -510,6 +514,8 @@ std::string_view deviceEventKindName(DeviceEventKind kind) noexcept {
       return "exit_button";
     case DeviceEventKind::Misoperation:
       return "misoperation";
+    case DeviceEventKind::DoorOpened:
+      return "door_opened";
     case DeviceEventKind::DoorClosed:
       return "door_closed";
     case DeviceEventKind::Duress:

@@ -398,11 +398,11 @@ TEST(ZkDeviceEvents, DoorSensorEightByteForms) {
             (DeviceEvent{DeviceEventKind::DoorClosed, 512, 0x36, std::nullopt}));
   EXPECT_EQ(decodedEvent(event::kAlarm, "54 00 00 00 00 00 00 00"),
             (DeviceEvent{DeviceEventKind::DoorClosed, 512, 0x54, std::nullopt}));
-  // FW's open (4) and forced open (1) states are not "closed".
-  EXPECT_EQ(decodedEvent(event::kAlarm, "36 00 00 00 04 00 00 00").kind,
-            DeviceEventKind::OtherAlarm);
+  // FW's open (4) and forced open (1) states of its door sensor: the door is open.
+  EXPECT_EQ(decodedEvent(event::kAlarm, "36 00 00 00 04 00 00 00"),
+            (DeviceEvent{DeviceEventKind::DoorOpened, 512, 0x36, std::nullopt}));
   EXPECT_EQ(decodedEvent(event::kAlarm, "36 00 00 00 01 00 00 00").kind,
-            DeviceEventKind::OtherAlarm);
+            DeviceEventKind::DoorOpened);
 }
 
 TEST(ZkDeviceEvents, UserAlarmTwelveBytes) {
@@ -495,6 +495,7 @@ TEST(ZkDeviceEvents, RoundTripOfEveryDecodedEvent) {
       {DeviceEventKind::Tamper, 512, kAlarmTamper, std::nullopt},
       {DeviceEventKind::ExitButton, 512, kAlarmExitButton, std::nullopt},
       {DeviceEventKind::Misoperation, 512, kAlarmMisoperation, std::nullopt},
+      {DeviceEventKind::DoorOpened, 512, kAlarmDoorSensor, std::nullopt},
       {DeviceEventKind::DoorClosed, 512, kAlarmDoorSensor, std::nullopt},
       {DeviceEventKind::DoorClosed, 512, 0x54, std::nullopt},
       {DeviceEventKind::Duress, 512, kAlarmDuress, 0U},

@@ -43,7 +43,7 @@ TEST(SimEvents, ZkPayloadsAreWhatFirmwareSends) {
   EXPECT_EQ(zkHex(event(SimEventType::Misoperation)), "3a000000");
   EXPECT_EQ(zkHex(event(SimEventType::DoorClosed)), "3600000005000000");
   EXPECT_EQ(zkHex(event(SimEventType::Duress, "1002", 2)), "ffffffff2000020000000000");
-  EXPECT_EQ(zkHex(event(SimEventType::DoorOpened)), "none");
+  EXPECT_EQ(zkHex(event(SimEventType::DoorOpened)), "3600000004000000");
   // What the emulator sends, the agent's decoder reads back as the right kind.
   const auto duress = zkDeviceEvent(event(SimEventType::Duress, "1002", 2)).value();
   const auto decoded =

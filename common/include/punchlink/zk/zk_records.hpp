@@ -130,6 +130,7 @@ enum class DeviceEventKind {
   Tamper,        // EF_ALARM 4 bytes, 0x37 (55): the terminal was taken off the wall
   ExitButton,    // EF_ALARM 4 bytes, 0x35 (53): the exit button was pressed
   Misoperation,  // EF_ALARM 4 bytes, 0x3A (58): too many failed verifications in a row
+  DoorOpened,    // EF_ALARM 8 bytes, FW's door sensor (0x36) open or forced open (state 4 or 1)
   DoorClosed,    // EF_ALARM 8 bytes: the door sensor reports the door closed
   Duress,        // EF_ALARM 12 bytes, alarm type 0x20 (32): a user verified under duress
   OtherAlarm,    // any other EF_ALARM (anti-passback 0x22, door opened or forced, unknown codes)
@@ -169,8 +170,8 @@ constexpr std::uint32_t kAlarmAntiPassback = 0x22;
 // - EF_ALARM (512), by length:
 //   4: first byte 0x37 Tamper, 0x35 ExitButton, 0x3A Misoperation, anything else OtherAlarm;
 //   8: [object u32][state u32]. FW sends object 54 (0x36, door sensor) with state 1 forced
-//      open, 4 open or 5 closed; ZKP's capture shows a first byte 0x54. States 1 and 4 give
-//      OtherAlarm (the door is not closed), anything else DoorClosed; code is the first byte;
+//      open, 4 open or 5 closed; ZKP's capture shows a first byte 0x54. States 1 and 4 of the
+//      door sensor give DoorOpened, anything else DoorClosed; code is the first byte;
 //   12 (16: FW's anti-passback sends 4 stray bytes more): [ff ff ff ff][type u16][uid u16]
 //      [match type u32]; type 0x20 → Duress, anything else OtherAlarm; code = type, uid set.
 // Errors (InvalidInput): another flag, a length no layout has, a user alarm without ff ff.
