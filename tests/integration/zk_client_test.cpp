@@ -98,7 +98,7 @@ TEST_P(ZkClientBothTransports, RealtimePunchesArriveAsEvents) {
   ZkSimProcess sim(PUNCHLINK_ZK_SIM, {"--users", "3"});
   ZkClient client(optionsFor(sim, GetParam()), systemClock());
   ASSERT_TRUE(client.connect().ok());
-  ASSERT_TRUE(client.registerPunchEvents().ok());
+  ASSERT_TRUE(client.registerEvents().ok());
   const auto stored = sim.punch("1002", 1, 15);
   const auto punch = client.nextPunch(std::chrono::steady_clock::now() + 5s);
   ASSERT_TRUE(punch.ok()) << punch.error();
@@ -250,7 +250,7 @@ TEST(ZkClient, EventsDuringABulkReadAreKeptForLater) {
                    {"--users", "5", "--logs", "20000", "--pacing-ms", "5", "--psize", "1008"});
   ZkClient client(optionsFor(sim, ZkTransport::Tcp), systemClock());
   ASSERT_TRUE(client.connect().ok());
-  ASSERT_TRUE(client.registerPunchEvents().ok());
+  ASSERT_TRUE(client.registerEvents().ok());
   std::thread injector([&] {
     for (int i = 0; i < 5; ++i) {
       std::this_thread::sleep_for(100ms);

@@ -62,10 +62,17 @@ Status AgentApp::start() {
 
   uplink_ = std::make_unique<Uplink>(config_.uplink, config_.site_id, *outbox_, *mqtt_,
                                      logger_.child("uplink"), clock_);
+  std::map<std::string, ClockSettings> configured_clocks;
+  for (const auto& device : config_.devices) {
+    if (device.clock) {
+      configured_clocks.emplace(device.name, *device.clock);
+    }
+  }
+  clocks_ = std::make_unique<ClockPolicies>(*outbox_, config_.clock, std::move(configured_clocks));
   router_ = std::make_unique<CommandRouter>(
       config_.site_id, *outbox_, *mqtt_,
       [this](const std::string& key) { return findTerminal(key); }, config_.command_expiry,
-      logger_.child("commands"), clock_);
+      *clocks_, logger_.child("commands"), clock_);
   report_ = std::make_unique<AgentReport>(
       ReportSources{
           config_.site_id, agentVersion(), config_.outbox.max_size, started_at_, outbox_.get(),
@@ -89,7 +96,8 @@ Status AgentApp::start() {
                               router_->publishResult(command, outcome);
                             },
                             [this](std::size_t) { uplink_->wake(); }};
-  const TerminalContext context{*outbox_, sinks, logger_, clock_, config_.status.interval};
+  const TerminalContext context{*outbox_, sinks, logger_, clock_, config_.status.interval,
+                                *clocks_};
   for (const auto& protocol : protocols_.all()) {
     auto terminals = protocol->open(config_.terminalSetup(), context);
     if (!terminals) {

@@ -75,6 +75,7 @@ class AgentApp {
   const ProtocolRegistry& protocols_;
   contract::SiteTopics topics_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<ClockPolicies> clocks_;
   std::unique_ptr<mqtt_client::MqttClient> mqtt_;
   std::unique_ptr<Uplink> uplink_;
   std::unique_ptr<CommandRouter> router_;

@@ -2,6 +2,8 @@
 
 #include <punchlink/contract/command_result.hpp>
 
+#include <nlohmann/json.hpp>
+
 namespace punchlink::agent {
 
 CommandRouter::CommandRouter(std::string site_id,
@@ -9,6 +11,7 @@ CommandRouter::CommandRouter(std::string site_id,
                              mqtt_client::Publisher& publisher,
                              FindTerminal find,
                              std::chrono::milliseconds expiry,
+                             ClockPolicies& clocks,
                              Logger logger,
                              const Clock& clock)
     : site_id_(std::move(site_id)),
@@ -17,6 +20,7 @@ CommandRouter::CommandRouter(std::string site_id,
       publisher_(publisher),
       find_(std::move(find)),
       expiry_(expiry),
+      clocks_(clocks),
       logger_(std::move(logger)),
       clock_(clock) {}
 
@@ -49,6 +53,20 @@ void CommandRouter::onCommand(const std::string& payload) {
   if (terminal == nullptr) {
     publishResult(*command,
                   {false, "no terminal \"" + command->device + "\" at site " + site_id_, ""});
+    return;
+  }
+  if (command->type == CommandType::SyncTime) {
+    // A policy the agent applies at every clock reading: kept here, whether the terminal is
+    // online or not.
+    const ClockSettings settings{command->clock_policy, command->clock_threshold};
+    const auto kept = clocks_.set(command->device, settings);
+    publishResult(
+        *command,
+        kept ? CommandOutcome{true, "",
+                              nlohmann::json{{"policy", contract::clockPolicyName(settings.policy)},
+                                             {"threshold_s", settings.threshold.count()}}
+                                  .dump()}
+             : CommandOutcome{false, "cannot keep the clock policy: " + kept.error().message, ""});
     return;
   }
   auto expires = clock_.now() + expiry_;

@@ -1,12 +1,14 @@
 // CommandRouter: takes the relay's command messages for this site and hands each to the terminal
 // it names, publishing every outcome once. A message that does not decode gets a failure result
 // naming the problem; a command id seen before gets its stored result again instead of running
-// twice; one already queued or running is not queued again.
+// twice; one already queued or running is not queued again. sync_time changes the terminal's
+// clock policy here, without going to the terminal.
 // Threads: onCommand from the MQTT delivery thread; publishResult from terminals' threads.
 #pragma once
 
 #include "commands/command.hpp"
 #include "outbox/outbox.hpp"
+#include "terminals/clock_policy.hpp"
 #include "terminals/terminal.hpp"
 
 #include <punchlink/common/clock.hpp>
@@ -33,6 +35,7 @@ class CommandRouter {
                 mqtt_client::Publisher& publisher,
                 FindTerminal find,
                 std::chrono::milliseconds expiry,
+                ClockPolicies& clocks,
                 Logger logger,
                 const Clock& clock);
 
@@ -48,6 +51,7 @@ class CommandRouter {
   mqtt_client::Publisher& publisher_;
   FindTerminal find_;
   std::chrono::milliseconds expiry_;
+  ClockPolicies& clocks_;
   Logger logger_;
   const Clock& clock_;
   std::mutex mutex_;

@@ -51,9 +51,12 @@ void readUplink(YamlMap& map, UplinkConfig& uplink, const std::string& site_id) 
   uplink.drain_burst = map.getInRange<std::size_t>("drain_burst", 500, 1, 1'000'000);
 }
 
-DeviceConfig readDevice(YamlMap& map, const ProtocolRegistry& protocols) {
+DeviceConfig readDevice(YamlMap& map,
+                        const ProtocolRegistry& protocols,
+                        const ClockSettings& site_clock) {
   DeviceConfig device;
   device.name = map.required<std::string>("name");
+  device.clock = readClockSettings(map, site_clock);
   const std::vector<std::string> names = protocols.names();
   device.protocol = map.oneOf("protocol", protocols.defaultProtocol().name(),
                               std::vector<std::string_view>(names.begin(), names.end()));
@@ -89,6 +92,9 @@ AgentConfig readConfig(YamlMap& root, const ProtocolRegistry& protocols) {
   });
   config.command_expiry =
       root.getAtLeast("command_expiry", config.command_expiry, std::chrono::milliseconds{1000});
+  root.optionalSection("clock", [&](YamlMap& map) {
+    config.clock = readClockSettings(map, config.clock).value_or(config.clock);
+  });
   for (const auto& protocol : protocols.all()) {
     if (!protocol->hasSection()) {
       continue;
@@ -108,7 +114,7 @@ AgentConfig readConfig(YamlMap& root, const ProtocolRegistry& protocols) {
   root.eachItem(
       "devices",
       [&](YamlMap& map, std::size_t) {
-        DeviceConfig device = readDevice(map, protocols);
+        DeviceConfig device = readDevice(map, protocols, config.clock);
         if (!names.insert(device.name).second) {
           map.fail("name", "\"" + device.name + "\" is used by another device; names are unique");
         }
@@ -169,7 +175,9 @@ std::string describeAgentConfig(const AgentConfig& config, const ProtocolRegistr
       << "status:\n"
       << "  listen: " << q(config.status.listen) << "\n"
       << "  interval: " << formatDuration(config.status.interval) << "\n"
-      << "command_expiry: " << formatDuration(config.command_expiry) << "\n";
+      << "command_expiry: " << formatDuration(config.command_expiry) << "\n"
+      << "clock:\n";
+  describeClockSettings(out, config.clock, "  ");
   for (const auto& section : config.sections) {
     out << section.protocol << ":\n";
     section.settings->describe(out);
@@ -181,6 +189,9 @@ std::string describeAgentConfig(const AgentConfig& config, const ProtocolRegistr
       out << "    protocol: " << device.protocol << "\n";
     }
     device.settings->describe(out);
+    if (device.clock) {
+      describeClockSettings(out, *device.clock, "    ");
+    }
   }
   return out.str();
 }

@@ -27,6 +27,7 @@ struct AgentConfig {
   OutboxConfig outbox;
   StatusConfig status;
   std::chrono::milliseconds command_expiry{std::chrono::hours{24}};
+  ClockSettings clock;  // the site default: `clock:` (sync_time, clock_threshold)
   // The protocols' own sections, in registration order; a protocol with a section always has
   // one here after parsing (its defaults when the file leaves it out).
   std::vector<ProtocolSection> sections;

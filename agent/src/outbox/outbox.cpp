@@ -43,6 +43,17 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 )SQL";
 
+// Version 2: rows are punches or device events; terminals' clock policies set by sync_time.
+constexpr std::string_view kSchema2 = R"SQL(
+ALTER TABLE punches ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS clock_policies (
+  device TEXT PRIMARY KEY,
+  policy TEXT NOT NULL,
+  threshold_s INTEGER NOT NULL
+);
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+)SQL";
+
 }  // namespace
 
 Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path,
@@ -60,7 +71,23 @@ Result<std::unique_ptr<Outbox>> Outbox::open(const std::string& path,
   return outbox;
 }
 
-Status Outbox::migrate() { return db_.exec(kSchema); }
+Status Outbox::migrate() {
+  if (auto created = db_.exec(kSchema); !created) {
+    return created;
+  }
+  auto version = db_.prepare("SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!version) {
+    return version.error();
+  }
+  auto current = version->first([](sqlite::Statement& row) { return row.text(0); });
+  if (!current) {
+    return current.error();
+  }
+  if (current->value_or("1") == "1") {
+    return db_.transaction([&]() -> Status { return db_.exec(kSchema2); });
+  }
+  return {};
+}
 
 std::uint64_t Outbox::sizeBytes() {
   std::uint64_t pages = 0;
@@ -82,7 +109,8 @@ Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches,
   const std::lock_guard lock(mutex_);
   std::size_t inserted = 0;
   auto statement = db_.prepare(
-      "INSERT OR IGNORE INTO punches(event_id, device, payload, created_ms) VALUES (?, ?, ?, ?)");
+      "INSERT OR IGNORE INTO punches(event_id, device, payload, created_ms, kind) "
+      "VALUES (?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -92,7 +120,8 @@ Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches,
       statement->bind(1, punch.event_id)
           .bind(2, punch.device)
           .bind(3, punch.payload)
-          .bind(4, now_ms);
+          .bind(4, now_ms)
+          .bind(5, static_cast<std::int64_t>(punch.kind));
       if (auto done = statement->run(); !done) {
         return done;
       }
@@ -135,15 +164,83 @@ Result<std::map<std::string, std::string>> Outbox::uploadStamps(const std::strin
 Result<std::vector<OutboxRow>> Outbox::nextBatch(std::size_t limit, std::int64_t resend_before_ms) {
   const std::lock_guard lock(mutex_);
   auto statement = db_.prepare(
-      "SELECT seq, event_id, payload, created_ms, sent_ms IS NOT NULL FROM punches "
+      "SELECT seq, event_id, payload, created_ms, sent_ms IS NOT NULL, kind FROM punches "
       "WHERE acked_ms IS NULL AND (sent_ms IS NULL OR sent_ms < ?) ORDER BY seq LIMIT ?");
   if (!statement) {
     return statement.error();
   }
   statement->bind(1, resend_before_ms).bind(2, static_cast<std::int64_t>(limit));
   return statement->all([](sqlite::Statement& row) {
-    return OutboxRow{row.integer(0), row.text(1), row.text(2), row.integer(3), row.integer(4) != 0};
+    return OutboxRow{row.integer(0),      row.text(1),
+                     row.text(2),         row.integer(3),
+                     row.integer(4) != 0, static_cast<OutboxKind>(row.integer(5) != 0 ? 1 : 0)};
   });
+}
+
+Result<std::size_t> Outbox::republish(const std::vector<OutboxPunch>& punches,
+                                      std::int64_t now_ms) {
+  auto inserted = insert(punches, now_ms);
+  if (!inserted) {
+    return inserted.error();
+  }
+  std::vector<std::string> ids;
+  ids.reserve(punches.size());
+  for (const auto& punch : punches) {
+    ids.push_back(punch.event_id);
+  }
+  const std::lock_guard lock(mutex_);
+  // The relay keeps each id once, so sending one it has again costs an ack, nothing more.
+  auto again = stampEach(
+      "UPDATE punches SET sent_ms = NULL, acked_ms = NULL WHERE ?1 IS NOT NULL AND event_id = ?2",
+      ids, now_ms);
+  if (!again) {
+    return again.error();
+  }
+  return *inserted;
+}
+
+Result<std::int64_t> Outbox::pendingFor(const std::string& device) {
+  const std::lock_guard lock(mutex_);
+  auto statement =
+      db_.prepare("SELECT COUNT(*) FROM punches WHERE device = ? AND acked_ms IS NULL");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device);
+  auto count = statement->first([](sqlite::Statement& row) { return row.integer(0); });
+  if (!count) {
+    return count.error();
+  }
+  return count->value_or(0);
+}
+
+Result<std::map<std::string, ClockPolicyOverride>> Outbox::clockPolicies() {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare("SELECT device, policy, threshold_s FROM clock_policies");
+  if (!statement) {
+    return statement.error();
+  }
+  std::map<std::string, ClockPolicyOverride> policies;
+  if (auto done = statement->each([&](sqlite::Statement& row) {
+        policies[row.text(0)] = {row.text(1), row.integer(2)};
+      });
+      !done) {
+    return done.error();
+  }
+  return policies;
+}
+
+Status Outbox::setClockPolicy(const std::string& device, const ClockPolicyOverride& policy) {
+  const std::lock_guard lock(mutex_);
+  auto statement = db_.prepare(
+      "INSERT INTO clock_policies(device, policy, threshold_s) VALUES (?, ?, ?) "
+      "ON CONFLICT(device) DO UPDATE SET policy = excluded.policy, "
+      "threshold_s = excluded.threshold_s");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->bind(1, device).bind(2, policy.policy).bind(3, policy.threshold_s);
+  return statement->run();
 }
 
 Result<std::size_t> Outbox::stampEach(std::string_view sql,

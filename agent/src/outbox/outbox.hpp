@@ -22,10 +22,15 @@
 
 namespace punchlink::agent {
 
+// What a row carries: a punch, or a device event (door, alarm, clock); both travel in punch
+// batches, in their own lists.
+enum class OutboxKind { Punch, DeviceEvent };
+
 struct OutboxPunch {
   std::string event_id;
   std::string device;   // serial
-  std::string payload;  // the punch's JSON object as published (docs/mqtt-contract.md)
+  std::string payload;  // the punch's (or event's) JSON object as published
+  OutboxKind kind = OutboxKind::Punch;
 };
 
 struct OutboxRow {
@@ -34,6 +39,14 @@ struct OutboxRow {
   std::string payload;
   std::int64_t created_ms = 0;
   bool resend = false;  // was sent before and not acknowledged in time
+  OutboxKind kind = OutboxKind::Punch;
+};
+
+// A terminal's clock policy as sync_time set it (docs/agent-config.md "Clocks"); it overrides
+// the configuration until set again.
+struct ClockPolicyOverride {
+  std::string policy;  // off | alert | auto
+  std::int64_t threshold_s = 60;
 };
 
 struct OutboxStats {
@@ -69,6 +82,13 @@ class Outbox {
                              std::int64_t now_ms,
                              const std::optional<UploadStamp>& stamp = std::nullopt);
 
+  // Inserts the new ones and makes those already kept (acknowledged or not) go to the relay
+  // again: a re-read of a terminal's log that the relay may lack. Returns how many were new.
+  Result<std::size_t> republish(const std::vector<OutboxPunch>& punches, std::int64_t now_ms);
+
+  // Rows of `device` the relay has not acknowledged yet.
+  Result<std::int64_t> pendingFor(const std::string& device);
+
   // Up to `limit` rows to publish: never sent, or sent before `resend_before_ms` and not acked.
   Result<std::vector<OutboxRow>> nextBatch(std::size_t limit, std::int64_t resend_before_ms);
   Status markSent(const std::vector<std::string>& event_ids, std::int64_t now_ms);
@@ -99,6 +119,10 @@ class Outbox {
                                  std::int64_t now_ms);
   // Forgets the pin of `device`; returns the address it was pinned to, if any.
   Result<std::optional<std::string>> releaseAddressPin(const std::string& device);
+
+  // sync_time overrides, by device (serial or configured name).
+  Result<std::map<std::string, ClockPolicyOverride>> clockPolicies();
+  Status setClockPolicy(const std::string& device, const ClockPolicyOverride& policy);
 
   // Command idempotency: the stored result of a command id, if it was already handled.
   Result<std::optional<std::string>> commandResult(const std::string& command_id);

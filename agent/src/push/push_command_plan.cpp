@@ -99,10 +99,14 @@ Result<PushPlan> planPushCommand(const Command& command,
     case CommandType::ClearAttendance:
       plan.phases.push_back({adms::ClearLog{}});
       break;
-    case CommandType::QueryLogs:
+    case CommandType::ReadLog:
       plan.phases.push_back({adms::QueryAttlog{zone.toLocal(command.from.value_or(now)),
                                                zone.toLocal(command.to.value_or(now))}});
       break;
+    case CommandType::SyncTime:
+      // The command router keeps clock policies; nothing goes to the terminal.
+      return makeError(ErrorCode::InvalidInput,
+                       "sync_time is kept by the agent, not sent to the terminal");
     case CommandType::SetOptions: {
       std::vector<adms::Command> phase;
       for (const auto& [key, value] : command.options) {
@@ -186,7 +190,7 @@ CommandOutcome pushOutcome(const Command& command, const PushProgress& progress)
       }
       return {true, "", nlohmann::json{{"users", users}}.dump()};
     }
-    case CommandType::QueryLogs:
+    case CommandType::ReadLog:
       return {true, "",
               nlohmann::json{{"records", progress.records}, {"new", progress.new_records}}.dump()};
     case CommandType::SetTime:
@@ -195,6 +199,7 @@ CommandOutcome pushOutcome(const Command& command, const PushProgress& progress)
     case CommandType::Restart:
     case CommandType::ClearAttendance:
     case CommandType::SetOptions:
+    case CommandType::SyncTime:
       break;
   }
   return {true, "", ""};

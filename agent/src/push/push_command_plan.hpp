@@ -26,7 +26,7 @@ struct PushPlan {
 struct PushProgress {
   std::vector<adms::CommandResult> results;
   std::vector<adms::UserEntry> users;
-  std::size_t records = 0;      // ATTLOG rows uploaded for a query_logs
+  std::size_t records = 0;      // ATTLOG rows uploaded for a read_log
   std::size_t new_records = 0;  // of which the outbox did not have yet
 };
 

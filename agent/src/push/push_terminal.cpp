@@ -1,6 +1,8 @@
 #include "push_terminal.hpp"
 
 #include "push/push_access.hpp"
+#include "push/push_events.hpp"
+#include "terminals/device_event_mapper.hpp"
 #include "terminals/punch_mapper.hpp"
 
 #include <punchlink/common/text.hpp>
@@ -11,11 +13,19 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <variant>
 
 namespace punchlink::agent {
 
 namespace {
+
+// Terminals that measure in °F report values no human body has in °C (IRTempUnitTrans=1).
+double toCelsius(double reading) {
+  constexpr double kLikelyFahrenheit = 50.0;
+  const double celsius = reading > kLikelyFahrenheit ? (reading - 32.0) * 5.0 / 9.0 : reading;
+  return std::round(celsius * 10.0) / 10.0;
+}
 
 // Options the terminal posts (table=options) are kept for the status; a terminal sends ~60.
 constexpr std::size_t kMaxOptions = 256;
@@ -375,6 +385,12 @@ PushReply PushTerminal::upload(const PushRequest& request) {
       return uploadOperations(request, operations);
     }
   }
+  if (adms::classifyTable(table) == adms::UploadTable::RtLog) {
+    return uploadRtLog(request);
+  }
+  if (adms::classifyTable(table) == adms::UploadTable::RtState) {
+    return uploadRtState(request);
+  }
   if (iequals(table, "options")) {
     // One line of comma-separated Key=Value pairs (§2.1).
     std::string_view rest = request.body;
@@ -415,17 +431,32 @@ PushReply PushTerminal::uploadAttendance(const PushRequest& request) {
   }
   std::vector<OutboxPunch> punches;
   punches.reserve(batch.records.size());
+  const UtcSeconds now = std::chrono::floor<std::chrono::seconds>(clock_.now());
   for (const auto& record : batch.records) {
-    punches.push_back(toOutboxPunch({device_.serial, name_, record.pin, record.time, record.status,
-                                     record.verify, workcodeNumber(record.workcode), "push"},
-                                    zone_));
+    DevicePunch punch{device_.serial,
+                      name_,
+                      record.pin,
+                      record.time,
+                      record.status,
+                      record.verify,
+                      workcodeNumber(record.workcode),
+                      "push"};
+    punch.agent_now = now;
+    const adms::AttlogBiometrics measured = adms::attlogBiometrics(record);
+    punch.temperature = measured.temperature
+                            ? std::optional<double>(toCelsius(*measured.temperature))
+                            : std::nullopt;
+    punch.mask_detected = measured.mask;
+    punches.push_back(toOutboxPunch(punch, zone_));
   }
-  // Rows a query asked for (CmdId) are old rows: they do not move the stream's stamp.
+  // Rows a query asked for (CmdId) are old rows: they do not move the stream's stamp, and they
+  // go to the relay again even when the outbox has them (read_log: the relay may lack them).
   std::optional<UploadStamp> stamp;
   if (request.query.cmd_id.empty() && !request.query.stamp.empty()) {
     stamp = UploadStamp{device_.serial, "ATTLOG", request.query.stamp};
   }
-  auto inserted = outbox_.insert(punches, nowMs(), stamp);
+  auto inserted = request.query.cmd_id.empty() ? outbox_.insert(punches, nowMs(), stamp)
+                                               : outbox_.republish(punches, nowMs());
   if (!inserted) {
     logger_.error("cannot store pushed punches; the terminal will send them again",
                   {{"device", name_}, {"error", inserted.error().toString()}});
@@ -473,14 +504,83 @@ PushReply PushTerminal::uploadOperations(const PushRequest& request, const std::
     }
     break;
   }
+  // Alarms, unlocks and duress are kept like punches, with the stamp in the same commit.
+  std::vector<OutboxPunch> events;
+  for (const auto& entry : batch.entries) {
+    if (const auto* operation = std::get_if<adms::OpLogEntry>(&entry)) {
+      if (auto event = eventOfOperation(*operation, device_.serial, name_)) {
+        events.push_back(toOutboxEvent(*event, zone_));
+      }
+    }
+  }
+  std::optional<UploadStamp> stamp;
   if (!request.query.stamp.empty()) {
-    if (auto saved =
-            outbox_.insert({}, nowMs(), UploadStamp{device_.serial, table, request.query.stamp});
-        !saved) {
+    stamp = UploadStamp{device_.serial, table, request.query.stamp};
+  }
+  if (!events.empty() || stamp) {
+    auto saved = outbox_.insert(events, nowMs(), stamp);
+    if (!saved) {
       return unavailable(saved.error());
+    }
+    if (*saved > 0 && sinks_.punches) {
+      sinks_.punches(*saved);
     }
   }
   return {200, adms::uploadReply(batch.entries.size())};
+}
+
+PushReply PushTerminal::uploadRtLog(const PushRequest& request) {
+  const adms::RtLogBatch batch = adms::parseRtLog(request.body);
+  if (!batch.errors.empty()) {
+    // Verified passages are punches: all or nothing, as for ATTLOG.
+    logger_.limited(LogLevel::Warning, "push-rtlog/" + device_.serial,
+                    "refused an rtlog upload with malformed lines",
+                    {{"device", name_}, {"first", adms::toString(batch.errors.front())}});
+    return badRequest("rtlog upload refused, nothing stored:", batch.errors, batch.errors_omitted);
+  }
+  RtLogOutcome outcome = fromRtLog(batch.entries, device_.serial, name_);
+  std::vector<OutboxPunch> rows;
+  const UtcSeconds now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+  for (auto& punch : outcome.punches) {
+    punch.agent_now = now;
+    if (punch.temperature) {
+      punch.temperature = toCelsius(*punch.temperature);
+    }
+    rows.push_back(toOutboxPunch(punch, zone_));
+  }
+  for (const auto& event : outcome.events) {
+    rows.push_back(toOutboxEvent(event, zone_));
+  }
+  return store(rows, batch.entries.size());
+}
+
+PushReply PushTerminal::uploadRtState(const PushRequest& request) {
+  const adms::RtStateBatch batch = adms::parseRtState(request.body);
+  if (!batch.errors.empty()) {
+    noteError("rtstate " + adms::toString(batch.errors.front()) + " (line skipped)");
+  }
+  std::vector<OutboxPunch> rows;
+  for (const auto& entry : batch.entries) {
+    for (const auto& event : fromRtState(entry, door_states_, device_.serial, name_)) {
+      rows.push_back(toOutboxEvent(event, zone_));
+    }
+  }
+  return store(rows, batch.entries.size());
+}
+
+PushReply PushTerminal::store(const std::vector<OutboxPunch>& rows, std::size_t lines) {
+  if (!rows.empty()) {
+    auto inserted = outbox_.insert(rows, nowMs());
+    if (!inserted) {
+      logger_.error("cannot store a push upload; the terminal will send it again",
+                    {{"device", name_}, {"error", inserted.error().toString()}});
+      return unavailable(inserted.error());
+    }
+    if (*inserted > 0 && sinks_.punches) {
+      sinks_.punches(*inserted);
+    }
+  }
+  return {200, adms::uploadReply(lines)};
 }
 
 PushReply PushTerminal::poll(const PushRequest& request) {

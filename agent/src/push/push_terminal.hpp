@@ -99,6 +99,10 @@ class PushTerminal final : public Terminal {
   PushReply upload(const PushRequest& request);
   PushReply uploadAttendance(const PushRequest& request);
   PushReply uploadOperations(const PushRequest& request, const std::string& table);
+  PushReply uploadRtLog(const PushRequest& request);
+  PushReply uploadRtState(const PushRequest& request);
+  // Commits punches and device events of one upload; OK for its `lines`, or 503 to resend.
+  PushReply store(const std::vector<OutboxPunch>& rows, std::size_t lines);
   PushReply poll(const PushRequest& request);
   PushReply results(const PushRequest& request, std::vector<Finished>& finished);
   void startPhase(Job& job);
@@ -131,6 +135,7 @@ class PushTerminal final : public Terminal {
   std::string device_type_ = "att";
   std::optional<adms::DeviceInfo> info_;
   std::map<std::string, std::string> options_;  // from table=options
+  std::map<int, adms::DoorState> door_states_;  // by door, from table=rtstate
   std::string last_error_;
   std::chrono::system_clock::time_point last_error_at_;
   bool status_dirty_ = false;  // INFO or options changed what the status shows

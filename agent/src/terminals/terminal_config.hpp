@@ -4,10 +4,13 @@
 // this file, never on config/.
 #pragma once
 
+#include "terminals/clock_policy.hpp"
+
 #include <punchlink/common/time_zone.hpp>
 #include <punchlink/common/yaml_read.hpp>
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <stdexcept>
@@ -56,6 +59,8 @@ struct DeviceConfig {
   std::string name;
   std::string protocol;  // the name() of a registered TerminalProtocol
   DeviceSettingsPtr settings;
+  // Its own clock policy (sync_time, clock_threshold); nullopt: the site's `clock:` default.
+  std::optional<ClockSettings> clock{};
 
   // The settings as the type its protocol made. Only that protocol calls this, so another type
   // (or none) is a programmer error: std::bad_cast or std::logic_error.

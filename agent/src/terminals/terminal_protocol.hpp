@@ -4,6 +4,7 @@
 #pragma once
 
 #include "outbox/outbox.hpp"
+#include "terminals/clock_policy.hpp"
 #include "terminals/terminal.hpp"
 #include "terminals/terminal_config.hpp"
 
@@ -27,6 +28,7 @@ struct TerminalContext {
   Logger logger;  // the agent's; protocols log through children of it
   const Clock& clock;
   std::chrono::milliseconds status_interval;  // status.interval
+  const ClockPolicies& clocks;                // what to do about a terminal clock that is off
 };
 
 // The running terminals of one protocol.

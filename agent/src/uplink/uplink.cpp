@@ -104,15 +104,16 @@ std::size_t Uplink::publishBatch(bool flush, std::size_t limit) {
       site_id_ + "-" + std::to_string(nowMs()) + "-" + std::to_string(++batch_counter_);
   std::vector<std::string> ids;
   std::vector<std::string> payloads;
+  std::vector<std::string> events;
   ids.reserve(rows->size());
   payloads.reserve(rows->size());
   for (auto& row : *rows) {
     ids.push_back(std::move(row.event_id));
-    payloads.push_back(std::move(row.payload));
+    (row.kind == OutboxKind::DeviceEvent ? events : payloads).push_back(std::move(row.payload));
   }
   std::string body = contract::encodePunchBatch(
       {site_id_, batch_id, formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now()))},
-      payloads);
+      payloads, events);
   mqtt_client::MqttMessage message{topics_.punches(), std::move(body), 1, false, "", batch_id};
   if (auto published = mqtt_.publish(message, std::chrono::seconds{10}); !published) {
     logger_.limited(LogLevel::Warning, "uplink-publish", "cannot publish punches; will retry",

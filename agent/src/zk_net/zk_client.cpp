@@ -127,7 +127,13 @@ void ZkClient::queueEvent(const Packet& packet) {
     (void)link_->send(Packet{reply::kAckOk, session_, 0, {}});
   }
   if (packet.session != event::kAttLog) {
-    return;  // other event kinds are not punches
+    auto device_event = decodeDeviceEvent(packet.session, packet.data);
+    if (device_event) {
+      events_.emplace_back(std::move(device_event.value()));
+    } else if (device_event.error().code != ErrorCode::NotFound) {
+      ++malformed_events_;  // NotFound: a verification that succeeded, not an event
+    }
+    return;
   }
   auto punch = decodeAttendanceEvent(packet.data);
   if (!punch) {
@@ -135,7 +141,7 @@ void ZkClient::queueEvent(const Packet& packet) {
     return;
   }
   if (!punch->rejected) {
-    events_.push_back(std::move(punch.value()));
+    events_.emplace_back(std::move(punch.value()));
   }
 }
 
@@ -461,13 +467,28 @@ Status ZkClient::disableDevice() { return expectOk(cmd::kDisableDevice, {}, "dis
 
 Status ZkClient::refreshData() { return expectOk(cmd::kRefreshData, {}, "refresh"); }
 
-Status ZkClient::registerPunchEvents() {
+Status ZkClient::registerEvents() {
   Bytes mask;
-  appendU32(mask, event::kAttLog);
+  appendU32(mask, event::kAttLog | event::kUnlock | event::kVerify | event::kAlarm);
   return expectOk(cmd::kRegEvent, std::move(mask), "event registration");
 }
 
 Result<std::optional<RealtimePunch>> ZkClient::nextPunch(Deadline deadline) {
+  while (true) {
+    auto next = nextEvent(deadline);
+    if (!next) {
+      return next.error();
+    }
+    if (!next->has_value()) {
+      return std::optional<RealtimePunch>{};
+    }
+    if (auto* punch = std::get_if<RealtimePunch>(&**next)) {
+      return std::optional<RealtimePunch>(std::move(*punch));
+    }
+  }
+}
+
+Result<std::optional<RealtimeEvent>> ZkClient::nextEvent(Deadline deadline) {
   while (events_.empty()) {
     if (!link_) {
       return notConnected();
@@ -475,7 +496,7 @@ Result<std::optional<RealtimePunch>> ZkClient::nextPunch(Deadline deadline) {
     auto packet = link_->receive(deadline);
     if (!packet) {
       if (packet.error().code == ErrorCode::DeadlineExceeded) {
-        return std::optional<RealtimePunch>{};
+        return std::optional<RealtimeEvent>{};
       }
       link_.reset();
       return packet.error();
@@ -484,9 +505,9 @@ Result<std::optional<RealtimePunch>> ZkClient::nextPunch(Deadline deadline) {
       queueEvent(*packet);
     }
   }
-  RealtimePunch punch = std::move(events_.front());
+  RealtimeEvent next = std::move(events_.front());
   events_.pop_front();
-  return std::optional<RealtimePunch>(std::move(punch));
+  return std::optional<RealtimeEvent>(std::move(next));
 }
 
 std::uint64_t ZkClient::malformedPackets() const {

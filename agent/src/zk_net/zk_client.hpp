@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace punchlink::agent::zk_net {
@@ -46,6 +47,9 @@ struct DeviceInfo {
   std::string fp_version;
   std::string face_version;
 };
+
+// What a terminal sends of its own accord once registered: a punch, or a door/alarm event.
+using RealtimeEvent = std::variant<zk::RealtimePunch, zk::DeviceEvent>;
 
 class ZkClient {
  public:
@@ -93,9 +97,13 @@ class ZkClient {
   Status disableDevice();
   Status refreshData();
 
-  // Subscribes to attendance events (CMD_REG_EVENT with EF_ATTLOG).
-  Status registerPunchEvents();
-  // The next real-time punch, waiting until `deadline`; nullopt on timeout (not an error).
+  // Subscribes to punches and to door, alarm and denied-access events (CMD_REG_EVENT with
+  // EF_ATTLOG | EF_UNLOCK | EF_VERIFY | EF_ALARM).
+  Status registerEvents();
+  // The next real-time punch or device event, waiting until `deadline`; nullopt on timeout
+  // (not an error). Successful verifications (EF_VERIFY of a known user) are not events.
+  Result<std::optional<RealtimeEvent>> nextEvent(Deadline deadline);
+  // The next punch, skipping device events.
   Result<std::optional<zk::RealtimePunch>> nextPunch(Deadline deadline);
 
   // Packets dropped as malformed (bad checksum, garbage) since connect.
@@ -121,7 +129,7 @@ class ZkClient {
   ZkLinkPtr link_;
   std::uint16_t session_ = 0;
   std::uint16_t reply_id_ = 0;
-  std::deque<zk::RealtimePunch> events_;
+  std::deque<RealtimeEvent> events_;
   std::uint64_t malformed_events_ = 0;
 };
 

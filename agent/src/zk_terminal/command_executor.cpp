@@ -37,13 +37,15 @@ CommandOutcome CommandExecutor::execute(zk_net::ZkClient& client, const Command&
       return readUsers(client);
     case CommandType::ClearAttendance:
       return clearAttendance(client);
-    case CommandType::QueryLogs:
+    case CommandType::ReadLog:
+      return readLog(client, command);
     case CommandType::SetOptions:
       return {false,
-              std::string(commandTypeName(command.type)) +
-                  " is for push terminals; a ZK binary terminal's whole log is read at connect "
-                  "and every resync_interval, and its options are not changed remotely",
+              "set_options is for push terminals; a ZK binary terminal's options are not changed "
+              "remotely",
               ""};
+    case CommandType::SyncTime:
+      return {false, "sync_time is kept by the agent, not sent to the terminal", ""};
   }
   return {false, "unsupported command", ""};
 }
@@ -113,11 +115,38 @@ CommandOutcome CommandExecutor::readUsers(zk_net::ZkClient& client) {
 }
 
 CommandOutcome CommandExecutor::clearAttendance(zk_net::ZkClient& client) {
+  // The relay checked it holds what the terminal held at its last status; records since then
+  // are collected now, and the terminal's copy goes only once the relay has them all.
+  const std::string serial = status_.serial();
+  if (auto synced = log_.sync(client, serial, users_, "clear_attendance"); !synced) {
+    return failed(synced.error());
+  }
+  auto pending = log_.pendingAtRelay(serial);
+  if (!pending) {
+    return failed(pending.error());
+  }
+  if (*pending > 0) {
+    return {false,
+            std::to_string(*pending) +
+                " records of this terminal are not at the relay yet; nothing was cleared. Send "
+                "clear_attendance again once they are delivered",
+            ""};
+  }
   if (auto cleared = client.clearAttendance(); !cleared) {
     return failed(cleared.error());
   }
   (void)log_.forget(status_.serial());  // the log starts again from nothing
   return {true, "", ""};
+}
+
+CommandOutcome CommandExecutor::readLog(zk_net::ZkClient& client, const Command& command) {
+  const UtcSeconds now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+  auto reread = log_.reread(client, status_.serial(), users_, command.from.value_or(now),
+                            command.to.value_or(now));
+  if (!reread) {
+    return failed(reread.error());
+  }
+  return {true, "", nlohmann::json{{"records", reread->records}, {"new", reread->added}}.dump()};
 }
 
 }  // namespace punchlink::agent::zk_terminal

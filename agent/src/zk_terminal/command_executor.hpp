@@ -30,6 +30,7 @@ class CommandExecutor {
   CommandOutcome setTime(zk_net::ZkClient& client, const Command& command);
   CommandOutcome readUsers(zk_net::ZkClient& client);
   CommandOutcome clearAttendance(zk_net::ZkClient& client);
+  CommandOutcome readLog(zk_net::ZkClient& client, const Command& command);
 
   TimeZone zone_;
   UserDirectory& users_;

@@ -1,5 +1,7 @@
 #include "device_session.hpp"
 
+#include "terminals/device_event_mapper.hpp"
+
 namespace punchlink::agent::zk_terminal {
 
 namespace {
@@ -25,6 +27,7 @@ DeviceSession::DeviceSession(std::string name,
                              Outbox& outbox,
                              std::chrono::milliseconds status_interval,
                              TerminalSinks sinks,
+                             const ClockPolicies& clocks,
                              Logger logger,
                              const Clock& clock,
                              zk_net::ZkLinkFactory connect)
@@ -33,6 +36,8 @@ DeviceSession::DeviceSession(std::string name,
       zone_(configuredZone(config_.time_zone)),
       status_interval_(status_interval),
       sinks_(std::move(sinks)),
+      clocks_(clocks),
+      outbox_(outbox),
       logger_(std::move(logger)),
       clock_(clock),
       client_(clientOptions(config_), clock_, std::move(connect)),
@@ -101,18 +106,21 @@ Status DeviceSession::connectAndSync() {
   if (auto refreshed = users_.refresh(client_); !refreshed) {
     return refreshed;
   }
-  if (auto refreshed = status_.refresh(client_); !refreshed) {
-    return refreshed;
-  }
   if (auto synced = log_.sync(client_, info->serial, users_, "connect"); !synced) {
     return synced.error();
   }
+  if (auto refreshed = refreshStatus(); !refreshed) {
+    return refreshed;
+  }
   if (config_.mode == DeviceMode::Realtime) {
-    if (auto registered = client_.registerPunchEvents(); !registered) {
+    if (auto registered = client_.registerEvents(); !registered) {
       return registered;
     }
   }
   status_.setOnline();
+  if (auto checked = checkClock(); !checked) {
+    return checked;
+  }
   logger_.info("terminal online",
                {{"device", name_}, {"serial", info->serial}, {"firmware", info->firmware}});
   status_.publish();
@@ -170,10 +178,13 @@ Result<std::chrono::milliseconds> DeviceSession::serve() {
     return std::chrono::milliseconds{0};
   }
   if (now >= next_status_) {
-    auto refreshed = status_.refresh(client_);
+    auto refreshed = refreshStatus();
     next_status_ = now + status_interval_;
     if (!refreshed) {
       return refreshed.error();
+    }
+    if (auto checked = checkClock(); !checked) {
+      return checked.error();
     }
     status_.publish();
     return std::chrono::milliseconds{0};
@@ -182,16 +193,147 @@ Result<std::chrono::milliseconds> DeviceSession::serve() {
   if (config_.mode == DeviceMode::Poll) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
   }
-  auto punch = client_.nextPunch(deadline);
-  if (!punch) {
-    return punch.error();
+  auto next = client_.nextEvent(deadline);
+  if (!next) {
+    return next.error();
   }
-  if (punch->has_value()) {
-    if (auto inserted = log_.insertRealtime(status_.serial(), **punch, users_); !inserted) {
+  if (!next->has_value()) {
+    return std::chrono::milliseconds{0};
+  }
+  if (const auto* punch = std::get_if<zk::RealtimePunch>(&**next)) {
+    if (auto inserted = log_.insertRealtime(status_.serial(), *punch, users_); !inserted) {
       return inserted.error();
     }
+  } else if (auto stored = storeDeviceEvent(std::get<zk::DeviceEvent>(**next)); !stored) {
+    return stored.error();
   }
   return std::chrono::milliseconds{0};
+}
+
+namespace {
+
+// The catalogue's type of a ZK device event; nullopt for alarms it has no type for
+// (misoperation, anti-passback, unknown codes), which are logged instead.
+std::optional<contract::DeviceEventType> catalogueType(const zk::DeviceEvent& event) {
+  using Kind = zk::DeviceEventKind;
+  using Type = contract::DeviceEventType;
+  switch (event.kind) {
+    case Kind::Unlock:
+      return Type::DoorUnlocked;
+    case Kind::VerifyFailed:
+      return Type::AccessDenied;
+    case Kind::Tamper:
+      return Type::AlarmTamper;
+    case Kind::ExitButton:
+      return Type::AlarmExitButton;
+    case Kind::DoorOpened:
+      return Type::DoorOpened;
+    case Kind::DoorClosed:
+      return Type::DoorClosed;
+    case Kind::Duress:
+      return Type::AlarmDuress;
+    case Kind::Misoperation:
+    case Kind::OtherAlarm:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status DeviceSession::storeDeviceEvent(const zk::DeviceEvent& event) {
+  const auto type = catalogueType(event);
+  if (!type) {
+    logger_.limited(LogLevel::Info, "alarm/" + name_, "terminal alarm with no event type",
+                    {{"device", name_},
+                     {"flag", std::to_string(event.flag)},
+                     {"code", std::to_string(event.code)}});
+    return {};
+  }
+  // ZK events carry no time: the agent's clock, in the terminal's zone, stands in for it.
+  TerminalEvent out;
+  out.type = *type;
+  out.device_serial = status_.serial();
+  out.device_name = name_;
+  out.local_time = zone_.toLocal(std::chrono::floor<std::chrono::seconds>(clock_.now()));
+  if (event.uid) {
+    out.user_id = users_.resolve("", static_cast<std::uint16_t>(*event.uid));
+  }
+  out.code = event.code != 0 ? event.code : event.flag;
+  out.source = "realtime";
+  auto inserted = outbox_.insert({toOutboxEvent(out, zone_)}, epochMillis(clock_.now()));
+  if (!inserted) {
+    return inserted.error();
+  }
+  if (*inserted > 0 && sinks_.punches) {
+    sinks_.punches(*inserted);
+  }
+  return {};
+}
+
+Status DeviceSession::refreshStatus() {
+  if (auto refreshed = status_.refresh(client_); !refreshed) {
+    return refreshed;
+  }
+  if (const auto span = log_.lastSpan()) {
+    status_.setLogSpan(span->records, span->oldest, span->newest, span->read_at);
+  }
+  return {};
+}
+
+Status DeviceSession::checkClock() {
+  const auto drift = status_.drift();
+  if (!drift) {
+    return {};
+  }
+  const ClockSettings settings = clocks_.forDevice(name_, status_.serial());
+  status_.setClockSettings(settings);
+  const ClockVerdict verdict = judgeClock(settings, *drift, drift_raised_);
+  if (verdict.episode_over) {
+    drift_raised_ = false;
+  }
+  if (!verdict.raise && !verdict.correct) {
+    return {};
+  }
+  const std::string device_time = status_.deviceTime();
+  const auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+  bool corrected = false;
+  if (verdict.correct) {
+    if (auto set = client_.setTime(zone_.toLocal(now)); !set) {
+      logger_.warn("cannot set the terminal's clock",
+                   {{"device", name_}, {"error", set.error().toString()}});
+    } else {
+      corrected = true;
+      logger_.info("set the terminal's clock (sync_time: auto)",
+                   {{"device", name_}, {"drift_s", std::to_string(*drift)}});
+      if (auto refreshed = refreshStatus(); !refreshed) {
+        return refreshed;
+      }
+    }
+  }
+  if (!verdict.raise) {
+    drift_raised_ = drift_raised_ && !corrected;  // a corrected clock ends the episode
+    return {};
+  }
+  TerminalEvent event;
+  event.type = contract::DeviceEventType::ClockDrift;
+  event.device_serial = status_.serial();
+  event.device_name = name_;
+  event.local_time = zone_.toLocal(now);
+  event.source = "clock";
+  event.drift_s = *drift;
+  event.device_time = device_time;
+  event.corrected = corrected;
+  auto inserted = outbox_.insert({toOutboxEvent(event, zone_)}, epochMillis(clock_.now()));
+  if (!inserted) {
+    return inserted.error();
+  }
+  // Set right, the clock starts afresh: its next drift is worth an event of its own.
+  drift_raised_ = !corrected;
+  if (*inserted > 0 && sinks_.punches) {
+    sinks_.punches(*inserted);
+  }
+  return {};
 }
 
 void DeviceSession::expireCommands() {

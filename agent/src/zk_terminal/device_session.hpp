@@ -7,6 +7,7 @@
 
 #include "commands/command.hpp"
 #include "outbox/outbox.hpp"
+#include "terminals/clock_policy.hpp"
 #include "terminals/terminal.hpp"
 #include "zk_net/zk_client.hpp"
 #include "zk_terminal/command_executor.hpp"
@@ -37,6 +38,7 @@ class DeviceSession final : public Terminal {
                 Outbox& outbox,
                 std::chrono::milliseconds status_interval,
                 TerminalSinks sinks,
+                const ClockPolicies& clocks,
                 Logger logger,
                 const Clock& clock,
                 zk_net::ZkLinkFactory connect = zk_net::connectZkLink);
@@ -80,6 +82,13 @@ class DeviceSession final : public Terminal {
   void runCommands();
   void expireCommands();
   void setOffline(const std::string& reason);
+  // After each clock reading: the terminal's policy decides whether device.clock_drift goes out
+  // and whether the clock is set (auto).
+  Status checkClock();
+  // The status refreshed, with the last log read's span.
+  Status refreshStatus();
+  // A door, alarm or denied-access event into the outbox, as a device event.
+  Status storeDeviceEvent(const zk::DeviceEvent& event);
   std::chrono::milliseconds syncInterval() const;
   bool sleepFor(const std::stop_token& stop, std::chrono::milliseconds duration);
 
@@ -88,6 +97,8 @@ class DeviceSession final : public Terminal {
   TimeZone zone_;
   std::chrono::milliseconds status_interval_;
   TerminalSinks sinks_;
+  const ClockPolicies& clocks_;
+  Outbox& outbox_;
   Logger logger_;
   const Clock& clock_;
   zk_net::ZkClient client_;
@@ -99,6 +110,7 @@ class DeviceSession final : public Terminal {
 
   // The loop's state between steps (device thread only).
   bool session_up_ = false;
+  bool drift_raised_ = false;  // device.clock_drift sent for the drift going on
   std::chrono::steady_clock::time_point next_status_;
   std::chrono::steady_clock::time_point next_sync_;
 

@@ -42,6 +42,8 @@ Status DeviceStatus::refresh(zk_net::ZkClient& client) {
     const std::lock_guard lock(mutex_);
     sizes_ = *sizes;
     drift_seconds_ = drift.count();
+    device_time_ = formatLocalTime(*device_time);
+    clock_checked_at_ = now;
     last_seen_ = now;
   }
   if (std::abs(drift.count()) > kDriftWarningSeconds) {
@@ -51,6 +53,32 @@ Status DeviceStatus::refresh(zk_net::ZkClient& client) {
                      {"hint", "check the device's time_zone; a set_time command corrects it"}});
   }
   return {};
+}
+
+void DeviceStatus::setLogSpan(std::int64_t records,
+                              const std::string& oldest,
+                              const std::string& newest,
+                              std::chrono::system_clock::time_point read_at) {
+  const std::lock_guard lock(mutex_);
+  log_records_ = records;
+  log_oldest_ = oldest;
+  log_newest_ = newest;
+  log_read_at_ = read_at;
+}
+
+void DeviceStatus::setClockSettings(const ClockSettings& settings) {
+  const std::lock_guard lock(mutex_);
+  clock_settings_ = settings;
+}
+
+std::optional<std::int64_t> DeviceStatus::drift() const {
+  const std::lock_guard lock(mutex_);
+  return drift_seconds_;
+}
+
+std::string DeviceStatus::deviceTime() const {
+  const std::lock_guard lock(mutex_);
+  return device_time_;
 }
 
 void DeviceStatus::setIdentity(const zk_net::DeviceInfo& info) {
@@ -99,7 +127,24 @@ std::string DeviceStatus::buildJsonLocked() const {
     status.storage_percent =
         std::min<std::int64_t>(100, std::int64_t{sizes_.records} * 100 / sizes_.records_capacity);
   }
+  // The count from the last full read goes with its oldest and newest record, so the relay
+  // compares like with like (free sizes may already count records the read has not seen).
+  if (log_records_) {
+    status.logs = *log_records_;
+    status.log_oldest = log_oldest_;
+    status.log_newest = log_newest_;
+    status.log_checked_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*log_read_at_));
+  }
   status.clock_drift_s = drift_seconds_;
+  status.device_time = device_time_;
+  if (clock_checked_at_) {
+    status.clock_checked_at =
+        formatRfc3339(std::chrono::floor<std::chrono::seconds>(*clock_checked_at_));
+  }
+  if (clock_settings_) {
+    status.clock_policy = contract::clockPolicyName(clock_settings_->policy);
+    status.clock_threshold_s = clock_settings_->threshold.count();
+  }
   if (last_seen_) {
     status.last_seen = formatRfc3339(std::chrono::floor<std::chrono::seconds>(*last_seen_));
   }

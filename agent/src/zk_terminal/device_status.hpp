@@ -3,6 +3,7 @@
 // Thread-safe: the device thread writes, the app's threads read.
 #pragma once
 
+#include "terminals/clock_policy.hpp"
 #include "terminals/terminal.hpp"
 #include "zk_net/zk_client.hpp"
 #include "zk_terminal/zk_device_config.hpp"
@@ -44,6 +45,17 @@ class DeviceStatus {
   // Builds the JSON and hands it to the sink, keyed by the serial once known, else the name.
   void publish();
 
+  // The log as the last full read found it (LogSync::LogSpan): reported for reconciliation.
+  void setLogSpan(std::int64_t records,
+                  const std::string& oldest,
+                  const std::string& newest,
+                  std::chrono::system_clock::time_point read_at);
+  // The clock policy in force, shown in the status.
+  void setClockSettings(const ClockSettings& settings);
+  // Terminal minus agent at the last refresh, seconds; and the terminal's clock then.
+  std::optional<std::int64_t> drift() const;
+  std::string deviceTime() const;
+
   std::string serial() const;
   bool online() const;
   std::string offlineReason() const;
@@ -67,6 +79,13 @@ class DeviceStatus {
   zk_net::DeviceInfo info_;
   zk::FreeSizes sizes_;
   std::optional<std::int64_t> drift_seconds_;
+  std::string device_time_;
+  std::optional<std::chrono::system_clock::time_point> clock_checked_at_;
+  std::optional<ClockSettings> clock_settings_;
+  std::optional<std::int64_t> log_records_;
+  std::string log_oldest_;
+  std::string log_newest_;
+  std::optional<std::chrono::system_clock::time_point> log_read_at_;
   std::optional<std::chrono::system_clock::time_point> last_seen_;
   std::string json_;
 };

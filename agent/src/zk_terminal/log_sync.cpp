@@ -53,6 +53,8 @@ Result<LogSync::Pass> LogSync::readPass(zk_net::ZkClient& client,
   auto count = client.readAttendance([&](const zk::AttendanceRecord& record) {
     const std::string user_id = users.resolve(record.user_id, record.uid);
     const std::string event_id = makeEventId(serial, user_id, record.time);
+    pass.oldest = pass.oldest ? std::min(*pass.oldest, record.time) : record.time;
+    pass.newest = pass.newest ? std::max(*pass.newest, record.time) : record.time;
     // Records up to the watermark were handled by an earlier read; the last of them must match,
     // else the log was cleared or rotated and everything is read again (a second pass).
     if (!pass.watermark_matched && index < watermark.log_count) {
@@ -63,8 +65,9 @@ Result<LogSync::Pass> LogSync::readPass(zk_net::ZkClient& client,
       pass.end = {index, event_id};
       return;
     }
-    const DevicePunch punch{serial,       device_name_,  user_id,         record.time,
-                            record.state, record.verify, record.workcode, "log"};
+    DevicePunch punch{serial,       device_name_,  user_id,         record.time,
+                      record.state, record.verify, record.workcode, "log"};
+    punch.agent_now = std::chrono::floor<std::chrono::seconds>(clock_.now());
     batch.push_back(toOutboxPunch(punch, zone_));
     if (batch.size() >= kInsertBatch) {
       flush();
@@ -116,16 +119,19 @@ Result<std::size_t> LogSync::sync(zk_net::ZkClient& client,
   if (auto moved = outbox_.setWatermark(serial, pass->end); !moved) {
     return moved.error();
   }
+  last_span_ =
+      LogSpan{pass->end.log_count, pass->oldest ? formatLocalTime(*pass->oldest) : std::string(),
+              pass->newest ? formatLocalTime(*pass->newest) : std::string(), clock_.now()};
   return inserted;
 }
 
 Result<std::size_t> LogSync::insertRealtime(const std::string& serial,
                                             const zk::RealtimePunch& punch,
                                             const UserDirectory& users) {
-  const DevicePunch row{
-      serial,         device_name_, users.resolve(punch.user_id, punch.uid.value_or(0)),
-      punch.time,     punch.state,  punch.verify,
-      punch.workcode, "realtime"};
+  DevicePunch row{serial,         device_name_, users.resolve(punch.user_id, punch.uid.value_or(0)),
+                  punch.time,     punch.state,  punch.verify,
+                  punch.workcode, "realtime"};
+  row.agent_now = std::chrono::floor<std::chrono::seconds>(clock_.now());
   auto inserted = outbox_.insert({toOutboxPunch(row, zone_)}, epochMillis(clock_.now()));
   if (!inserted) {
     return inserted.error();
@@ -137,5 +143,60 @@ Result<std::size_t> LogSync::insertRealtime(const std::string& serial,
 }
 
 Status LogSync::forget(const std::string& serial) { return outbox_.setWatermark(serial, {}); }
+
+Result<LogSync::Reread> LogSync::reread(zk_net::ZkClient& client,
+                                        const std::string& serial,
+                                        const UserDirectory& users,
+                                        UtcSeconds from,
+                                        UtcSeconds to) {
+  const LocalSeconds first = zone_.toLocal(from);
+  const LocalSeconds last = zone_.toLocal(to);
+  Reread out;
+  std::vector<OutboxPunch> batch;
+  Status failure;
+  const auto flush = [&]() {
+    if (batch.empty() || !failure) {
+      return;
+    }
+    auto added = outbox_.republish(batch, epochMillis(clock_.now()));
+    if (!added) {
+      failure = added.error();
+    } else {
+      out.added += *added;
+    }
+    batch.clear();
+  };
+  auto count = client.readAttendance([&](const zk::AttendanceRecord& record) {
+    if (record.time < first || record.time > last) {
+      return;
+    }
+    ++out.records;
+    DevicePunch punch{serial,          device_name_, users.resolve(record.user_id, record.uid),
+                      record.time,     record.state, record.verify,
+                      record.workcode, "log"};
+    punch.agent_now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+    batch.push_back(toOutboxPunch(punch, zone_));
+    if (batch.size() >= kInsertBatch) {
+      flush();
+    }
+  });
+  flush();
+  if (!count) {
+    return count.error();
+  }
+  if (!failure) {
+    return failure.error();
+  }
+  logger_.info("read the terminal's log again for a range",
+               {{"device", device_name_},
+                {"from", formatLocalTime(first)},
+                {"to", formatLocalTime(last)},
+                {"records", std::to_string(out.records)},
+                {"new", std::to_string(out.added)}});
+  if (out.records > 0 && punches_) {
+    punches_(out.records);
+  }
+  return out;
+}
 
 }  // namespace punchlink::agent::zk_terminal

@@ -13,7 +13,9 @@
 #include <punchlink/common/result.hpp>
 #include <punchlink/common/time_zone.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace punchlink::agent::zk_terminal {
@@ -42,14 +44,44 @@ class LogSync {
                                      const zk::RealtimePunch& punch,
                                      const UserDirectory& users);
 
+  // What the last full read found: how many records, and the oldest and newest ("" when empty).
+  struct LogSpan {
+    std::int64_t records = 0;
+    std::string oldest;
+    std::string newest;
+    std::chrono::system_clock::time_point read_at{};
+  };
+
+  std::optional<LogSpan> lastSpan() const { return last_span_; }
+
+  // Rows of the terminal the relay has not acknowledged yet.
+  Result<std::int64_t> pendingAtRelay(const std::string& serial) {
+    return outbox_.pendingFor(serial);
+  }
+
   // After the terminal's log was cleared: the next read starts from nothing.
   Status forget(const std::string& serial);
+
+  struct Reread {
+    std::size_t records = 0;  // in the range
+    std::size_t added = 0;    // of them, new to the outbox
+  };
+
+  // read_log: reads the whole log again and publishes every record of [from, to] (UTC, taken
+  // in the terminal's zone) again, those the outbox has too; the relay keeps each once.
+  Result<Reread> reread(zk_net::ZkClient& client,
+                        const std::string& serial,
+                        const UserDirectory& users,
+                        UtcSeconds from,
+                        UtcSeconds to);
 
  private:
   struct Pass {
     bool watermark_matched = false;
     DeviceWatermark end;  // where the log ended
     std::size_t inserted = 0;
+    std::optional<LocalSeconds> oldest;
+    std::optional<LocalSeconds> newest;
   };
 
   Result<Pass> readPass(zk_net::ZkClient& client,
@@ -63,6 +95,7 @@ class LogSync {
   Terminal::PunchSink punches_;
   Logger logger_;
   const Clock& clock_;
+  std::optional<LogSpan> last_span_;
 };
 
 }  // namespace punchlink::agent::zk_terminal

@@ -66,8 +66,8 @@ class ZkProtocol final : public TerminalProtocol {
       if (device.protocol == kName) {
         sessions.push_back(std::make_unique<DeviceSession>(
             device.name, device.settingsAs<ZkDeviceConfig>(), context.outbox,
-            context.status_interval, context.sinks, context.logger.child("device"), context.clock,
-            connect_));
+            context.status_interval, context.sinks, context.clocks, context.logger.child("device"),
+            context.clock, connect_));
       }
     }
     if (sessions.empty()) {

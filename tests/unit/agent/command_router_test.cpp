@@ -38,12 +38,14 @@ class CommandRouterTest : public ::testing::Test {
  protected:
   CommandRouterTest() {
     outbox_ = std::move(Outbox::open(dir_.file("outbox.db").string(), 1 << 30, 80).value());
+    clocks_ = std::make_unique<ClockPolicies>(*outbox_, ClockSettings{},
+                                              std::map<std::string, ClockSettings>{});
     router_ = std::make_unique<CommandRouter>(
         "plant-7", *outbox_, broker_,
         [this](const std::string& key) -> Terminal* {
           return key == "SN1" || key == "door-1" ? &terminal_ : nullptr;
         },
-        24h, logger_, clock_);
+        24h, *clocks_, logger_, clock_);
   }
 
   // The results published so far.
@@ -61,6 +63,7 @@ class CommandRouterTest : public ::testing::Test {
   testing::RecordingPublisher broker_;
   Logger logger_{"commands", LogLevel::Error, StderrSink::detect(), clock_};
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<ClockPolicies> clocks_;
   RecordingTerminal terminal_;
   std::unique_ptr<CommandRouter> router_;
 };

@@ -25,6 +25,18 @@ class DeviceSessionTest : public ::testing::Test, public ZkTerminalFixture {
  protected:
   DeviceSessionTest() { zksim::generateState(device, {3, 4, 1, 0, 64}); }
 
+  ClockPolicies& clocks() {
+    if (!clocks_) {
+      clocks_ = std::make_unique<ClockPolicies>(*outbox, clock_settings,
+                                                std::map<std::string, ClockSettings>{});
+    }
+    return *clocks_;
+  }
+
+  // Off unless a test is about clocks: the emulator's clock and the manual one differ.
+  ClockSettings clock_settings{contract::ClockPolicy::Off};
+  std::unique_ptr<ClockPolicies> clocks_;
+
   std::unique_ptr<DeviceSession> makeSession(DeviceMode mode = DeviceMode::Realtime) {
     return std::make_unique<DeviceSession>(
         "door-1", deviceConfig(mode), *outbox, 60s,
@@ -35,7 +47,7 @@ class DeviceSessionTest : public ::testing::Test, public ZkTerminalFixture {
                         results.emplace_back(done.command_id, outcome);
                       },
                       [this](std::size_t rows) { new_rows += rows; }},
-        logger, clock, links.factory());
+        clocks(), logger, clock, links.factory());
   }
 
   // Steps until `done` or `limit` passes; each idle real-time pass moves the clock by 500 ms.

@@ -440,7 +440,7 @@ TEST(PushCommandPlan, TranslatesEveryCommandType) {
                  R"("params":{"confirm":true}})"),
             Lines{"CLEAR LOG;"});
   // UTC range, sent in the terminal's local time (Berlin is UTC+1 in January).
-  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"query_logs","params":)"
+  EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"read_log","params":)"
                  R"({"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}})"),
             Lines{"DATA QUERY ATTLOG StartTime=2026-01-01 01:00:00\tEndTime=2026-01-02 01:00:00;"});
   EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"set_options","params":)"

@@ -209,7 +209,15 @@ TEST(TerminalProtocols, ErrorsOfAnAddedProtocolAreLocatedAndNameItsKeys) {
 
 class BuiltinProtocolsTest : public ::testing::Test, public zk_terminal::ZkTerminalFixture {
  protected:
-  TerminalContext context() { return {*outbox, {}, logger, clock, std::chrono::seconds{60}}; }
+  TerminalContext context() {
+    if (!clocks) {
+      clocks = std::make_unique<ClockPolicies>(*outbox, ClockSettings{},
+                                               std::map<std::string, ClockSettings>{});
+    }
+    return {*outbox, {}, logger, clock, std::chrono::seconds{60}, *clocks};
+  }
+
+  std::unique_ptr<ClockPolicies> clocks;
 };
 
 TEST_F(BuiltinProtocolsTest, EachBuildsOnlyItsOwnTerminals) {

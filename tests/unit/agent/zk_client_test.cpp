@@ -76,7 +76,7 @@ TEST_F(ZkClientSimTest, RealTimePunchesArriveAfterRegistration) {
   punch.verify = 15;
   punch.time = makeLocalTime(2026, 3, 2, 8, 30, 0).value();
   device_.addPunch(punch);  // before registration: no event
-  ASSERT_TRUE(client_.registerPunchEvents().ok());
+  ASSERT_TRUE(client_.registerEvents().ok());
   auto none = client_.nextPunch(clock_.steadyNow() + 1s);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -172,7 +172,7 @@ TEST(ZkClientSim, UdpEventsCarryOnlyTheUid) {
   udp.transport = ZkTransport::Udp;
   ZkClient client(udp, clock, links.factory());
   ASSERT_TRUE(client.connect().ok());
-  ASSERT_TRUE(client.registerPunchEvents().ok());
+  ASSERT_TRUE(client.registerEvents().ok());
   zk::AttendanceRecord punch;
   punch.user_id = "1002";
   punch.time = makeLocalTime(2026, 3, 2, 8, 30, 0).value();

@@ -56,6 +56,17 @@ class ZkTerminalFixture {
 
   std::size_t pending() { return static_cast<std::size_t>(outbox->stats()->pending); }
 
+  // The relay acknowledges every row the outbox holds.
+  void ackAll() {
+    std::vector<std::string> ids;
+    const auto rows = outbox->nextBatch(1'000'000, 0);
+    ASSERT_TRUE(rows.ok());
+    for (const auto& row : *rows) {
+      ids.push_back(row.event_id);
+    }
+    ASSERT_TRUE(outbox->acknowledge(ids, 1).ok());
+  }
+
   zk::AttendanceRecord punch(const std::string& user_id, int minute, std::uint8_t state = 0) {
     zk::AttendanceRecord record;
     record.user_id = user_id;
