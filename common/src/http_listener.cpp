@@ -190,8 +190,12 @@ class FunctionHandler final : public Poco::Net::HTTPRequestHandler {
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
+    // Without Content-Length or chunked encoding a request has no body (RFC 9112 §6.3); Poco
+    // would read one until the client closes, so an OPTIONS preflight or a bare POST hung.
+    const bool has_body = request.hasContentLength() || request.getChunkedTransferEncoding();
     const RequestBody body =
-        readBoundedBody(request.stream(), request.getContentLength64(), max_body_);
+        has_body ? readBoundedBody(request.stream(), request.getContentLength64(), max_body_)
+                 : RequestBody(std::string());
     guard_.answering(connection_);
     try {
       handler_(request, body, response);

@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -60,6 +61,33 @@ TEST(HttpListener, TheHandlerGetsTheWholeBodyOrNothingWhenItIsTooLong) {
   const auto large = testing::httpRequest({server.port(), {}}, "POST", "/", std::string(1001, 'x'));
   EXPECT_EQ(large.status, 413);
   EXPECT_EQ(testing::httpRequest({server.port(), {}}, "GET", "/").body, "GET 0");
+}
+
+// A request without Content-Length or chunked encoding has no body: answered at once, not once
+// the client gives up (a browser's CORS preflight is such a request, and waited 30 s).
+TEST(HttpListener, RequestsWithoutADeclaredBodyAreAnsweredAtOnce) {
+  EchoListener server({.max_threads = 2, .connection_deadline = 20s});
+  for (const char* method : {"OPTIONS", "POST", "PUT", "DELETE"}) {
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", server.port()));
+    const std::string request = std::string(method) + " / HTTP/1.1\r\nHost: x\r\n\r\n";
+    socket.sendBytes(request.data(), static_cast<int>(request.size()));
+    socket.setReceiveTimeout(Poco::Timespan(3, 0));
+    std::string reply;
+    char buffer[512];
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      while (reply.find(std::string(method) + " 0") == std::string::npos) {
+        const int got = socket.receiveBytes(buffer, sizeof buffer);
+        if (got <= 0) {
+          break;
+        }
+        reply.append(buffer, static_cast<std::size_t>(got));
+      }
+    } catch (const Poco::TimeoutException&) {
+    }
+    EXPECT_NE(reply.find(std::string(method) + " 0"), std::string::npos) << method << ": " << reply;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s) << method;
+  }
 }
 
 // Four threads, all held by clients that never finish a request: while they are, a real
