@@ -16,6 +16,7 @@ packages=(
   postgresql  # initdb and pg_ctl: the relay tests run against PostgreSQL too
   python3-requests  # runs the seed guide's Python examples
   dpkg-dev systemd  # packaging: dpkg-shlibdeps for the .deb dependencies, systemd-analyze
+  chromium  # the operator console's browser tests (headless, driven by playwright-core)
 )
 
 # Node.js runs the third-party ZK clients of the peers tests. Any packaged Node ≥ 18 works; keep

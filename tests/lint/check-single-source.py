@@ -24,7 +24,7 @@ if len(homes) < 2:
     sys.exit(f"no event types found in {catalogue} or {device_events}: have they moved?")
 
 sources = [p for folder in ("agent", "relay", "common", "bench") for p in (root / folder).rglob("*")
-           if p.suffix in (".cpp", ".hpp", ".in", ".h") and p.is_file()]
+           if p.suffix in (".cpp", ".hpp", ".in", ".h", ".js", ".html") and p.is_file()]
 # Scripts set up brokers and publish too: they take the topic tree from the packaged ACL.
 scripts = [p for folder in ("scripts", "bench") for p in (root / folder).rglob("*")
            if p.suffix in (".sh", ".py", ".in") and p.is_file()]
@@ -32,7 +32,9 @@ problems = []
 for name, home in homes.items():
     literal = f'"{name}"'
     for path in sources:
-        if path != home and literal in path.read_text(errors="replace"):
+        text = path.read_text(errors="replace")
+        # The console (JavaScript) takes the catalogue from GET /v1/event-types.
+        if path != home and (literal in text or f"'{name}'" in text):
             problems.append(f"{path.relative_to(root)} spells {literal}; name it through "
                             f"events::EventType instead (relay/src/events/event_catalogue.hpp)")
 contract_dirs = (root / "common/src/contract", root / "common/include/punchlink/contract")

@@ -75,6 +75,27 @@ std::variant<std::size_t, ApiResponse> pageLimit(const ApiRequest& request) {
   return value;
 }
 
+std::optional<std::string> ApiRequest::cookie(std::string_view name) const {
+  const auto found = headers.find("cookie");
+  if (found == headers.end()) {
+    return std::nullopt;
+  }
+  std::string_view rest = found->second;
+  while (!rest.empty()) {
+    const auto semicolon = rest.find(';');
+    std::string_view pair = rest.substr(0, semicolon);
+    rest = semicolon == std::string_view::npos ? std::string_view{} : rest.substr(semicolon + 1);
+    while (!pair.empty() && pair.front() == ' ') {
+      pair.remove_prefix(1);
+    }
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      return std::string(pair.substr(eq + 1));
+    }
+  }
+  return std::nullopt;
+}
+
 std::string encodeSeqCursor(std::int64_t seq) {
   return "cur_" + crypto::base64Encode("seq:" + std::to_string(seq));
 }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,12 +29,20 @@ struct ApiRequest {
   // Filled by the router:
   std::map<std::string, std::string> params;  // {serial} and the like
   std::string tenant_id;                      // after authentication
+  bool secure = false;                        // came over HTTPS
+
+  // A cookie's value ("name=value" pairs of the Cookie header), nullopt when absent.
+  std::optional<std::string> cookie(std::string_view name) const;
 
   std::optional<std::string> header(const std::string& lower_name) const {
     const auto it = headers.find(lower_name);
     return it == headers.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
 };
+
+// Writes one chunk of a streamed answer and sends it at once; false when the client has gone.
+// An empty chunk sends nothing and only asks whether the client is still there.
+using StreamWriter = std::function<bool(const std::string& chunk)>;
 
 struct ApiResponse {
   int status = 200;
@@ -46,6 +55,9 @@ struct ApiResponse {
   // Top-level body fields shown in this response only (a new webhook secret): an idempotent
   // replay of the request answers without them.
   std::vector<std::string> shown_once;
+  // A streamed answer (Server-Sent Events): when set, the headers go out with `content_type`
+  // and chunked transfer, then this writes the body until it returns.
+  std::function<void(const StreamWriter& write)> stream;
 };
 
 // A response that sends `text` verbatim with the given content type.

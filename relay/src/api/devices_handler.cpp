@@ -1,5 +1,6 @@
 #include "api/devices_handler.hpp"
 
+#include "api/record_views.hpp"
 #include "devices/reconciliation.hpp"
 #include "events/event_catalogue.hpp"
 
@@ -85,27 +86,6 @@ ordered_json deviceJson(const Device& device) {
   out["site"] = device.site_id.empty() ? ordered_json(nullptr) : ordered_json(device.site_id);
   out["created_at"] = seconds(device.created_at);
   return out;
-}
-
-// A stored event as /v1/events lists it: the agent's fields with the device as device_id.
-ordered_json eventJson(const StoredDeviceEvent& row) {
-  const json stored = json::parse(row.payload, nullptr, false);
-  ordered_json item = ordered_json::object();
-  if (!stored.is_object()) {
-    return item;
-  }
-  item["event_id"] = stored.value("event_id", "");
-  item["type"] = stored.value("type", "");
-  item["device_id"] = stored.value("device_serial", "");
-  for (const char* key :
-       {"user_id", "timestamp", "local_time", "code", "door", "source", "drift_s", "device_time",
-        "corrected", "terminal_records", "relay_records", "missing"}) {
-    if (stored.contains(key)) {
-      item[key] = stored[key];
-    }
-  }
-  item["received_at"] = seconds(row.received_at);
-  return item;
 }
 
 }  // namespace
@@ -263,7 +243,7 @@ ApiResponse listEvents(DevicesApi& api, ApiRequest& request) {
   if (!rows) {
     return errorResponse(rows.error());
   }
-  return pageResponse(std::move(*rows), filter.limit, eventJson,
+  return pageResponse(std::move(*rows), filter.limit, deviceEventJson,
                       [](const StoredDeviceEvent& row) { return encodeSeqCursor(row.seq); });
 }
 

@@ -4,6 +4,7 @@
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SecureServerSocket.h>
@@ -23,14 +24,58 @@ std::string lower(std::string text) {
   return text;
 }
 
-void send(Poco::Net::HTTPServerResponse& response, const ApiResponse& api) {
+// Whether the client closed its end: readable with nothing to read. A stream client sends
+// nothing after its request, so this is how a closed tab shows before the next write fails.
+bool peerClosed(Poco::Net::HTTPServerRequest& request) {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+  if (impl == nullptr) {
+    return false;
+  }
+  try {
+    Poco::Net::StreamSocket& socket = impl->socket();
+    return socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ) &&
+           socket.available() == 0;
+  } catch (const Poco::Exception&) {
+    return true;
+  }
+}
+
+// Headers, then chunks as the stream writes them, each sent at once.
+void sendStream(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response,
+                const ApiResponse& api) {
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
+  for (const auto& [name, value] : api.headers) {
+    response.set(name, value);
+  }
+  response.setContentType(api.content_type);
+  response.setChunkedTransferEncoding(true);
+  std::ostream& out = response.send();
+  out.flush();
+  api.stream([&out, &request](const std::string& chunk) {
+    if (chunk.empty()) {
+      return out.good() && !peerClosed(request);
+    }
+    out << chunk;
+    out.flush();
+    return out.good();
+  });
+}
+
+void send(Poco::Net::HTTPServerRequest& request,
+          Poco::Net::HTTPServerResponse& response,
+          const ApiResponse& api) {
+  if (api.stream) {
+    sendStream(request, response, api);
+    return;
+  }
   const bool raw = !api.content_type.empty();
   // Replaced, not thrown on: a message may quote a path or value the client sent as bytes that
   // are not UTF-8, and the client still gets its answer.
   const std::string body =
       raw ? api.text
           : api.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(api.status));
   for (const auto& [name, value] : api.headers) {
     response.set(name, value);
   }
@@ -42,8 +87,14 @@ void send(Poco::Net::HTTPServerResponse& response, const ApiResponse& api) {
 // Serves every request, on Poco's threads at once.
 class ApiHandler {
  public:
-  ApiHandler(const Router& router, Logger logger, std::shared_ptr<RequestCounter> requests)
-      : router_(router), logger_(std::move(logger)), requests_(std::move(requests)) {}
+  ApiHandler(const Router& router,
+             Logger logger,
+             std::shared_ptr<RequestCounter> requests,
+             bool secure)
+      : router_(router),
+        logger_(std::move(logger)),
+        requests_(std::move(requests)),
+        secure_(secure) {}
 
   void serve(Poco::Net::HTTPServerRequest& request,
              const RequestBody& body,
@@ -57,7 +108,7 @@ class ApiHandler {
     }
     requests_->add(api.status);
     try {
-      send(response, api);
+      send(request, response, api);
     } catch (const std::exception&) {
       // The client went away; nothing to tell it.
     }
@@ -66,6 +117,7 @@ class ApiHandler {
  private:
   ApiResponse handle(Poco::Net::HTTPServerRequest& request, const RequestBody& body) {
     ApiRequest api;
+    api.secure = secure_;
     api.method = request.getMethod();
     const Poco::URI uri(request.getURI());
     api.path = uri.getPath();
@@ -89,6 +141,7 @@ class ApiHandler {
   const Router& router_;
   Logger logger_;
   std::shared_ptr<RequestCounter> requests_;
+  bool secure_;
 };
 
 }  // namespace
@@ -135,7 +188,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpListenOptions& o
     if (options.tls_cert_file.empty()) {
       socket = Poco::Net::ServerSocket{Poco::Net::SocketAddress(listen)};
     }
-    auto handler = std::make_shared<ApiHandler>(router, std::move(logger), server->requests_);
+    auto handler = std::make_shared<ApiHandler>(router, std::move(logger), server->requests_,
+                                                !options.tls_cert_file.empty());
     HttpListenerOptions limits = options.limits;
     limits.max_body_bytes = kMaxBodyBytes;
     server->server_ =

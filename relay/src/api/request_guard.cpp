@@ -47,8 +47,14 @@ RequestGuard::RequestGuard(ApiKeys& keys,
                            ApiGuardStore& store,
                            RateLimiter& limiter,
                            const Clock& clock,
-                           RequestGuardOptions options)
-    : keys_(keys), store_(store), limiter_(limiter), clock_(clock), options_(options) {}
+                           RequestGuardOptions options,
+                           tenancy::ConsoleSessionService* sessions)
+    : keys_(keys),
+      store_(store),
+      limiter_(limiter),
+      clock_(clock),
+      options_(options),
+      sessions_(sessions) {}
 
 Router::Handler RequestGuard::wrap(Router::Handler handler, Reach reach) const {
   return [this, handler = std::move(handler), reach](ApiRequest& request) {
@@ -56,11 +62,30 @@ Router::Handler RequestGuard::wrap(Router::Handler handler, Reach reach) const {
   };
 }
 
-ApiResponse RequestGuard::guarded(ApiRequest& request,
-                                  const Router::Handler& handler,
-                                  Reach reach) const {
+std::variant<ApiKeyInfo, ApiResponse> RequestGuard::caller(const ApiRequest& request) const {
   const auto header = request.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
+  const auto session_secret = request.cookie(kSessionCookie);
+  if (!header && session_secret && sessions_ != nullptr) {
+    auto active = sessions_->authenticate(*session_secret);
+    if (!active) {
+      return errorResponse(active.error());
+    }
+    if (!*active) {
+      return unauthenticated(
+          "the console session has ended (signed out, expired, idle too long, "
+          "or its API key was revoked); sign in again");
+    }
+    // A page of another site cannot send the token: it never sees it (SameSite=Strict cookie,
+    // and the token comes only from a same-origin answer).
+    const auto token = request.header("x-csrf-token");
+    if (mutates(request.method) &&
+        (!token || !crypto::constantTimeEqual(*token, (*active)->session.csrf_token))) {
+      return errorResponse(403, "csrf_failed",
+                           "missing or wrong X-CSRF-Token for this session; reload the console");
+    }
+    return (*active)->key;
+  }
   if (!header || header->size() <= kBearer.size() || header->rfind(kBearer, 0) != 0) {
     return unauthenticated("missing API key: send Authorization: Bearer <key>");
   }
@@ -71,7 +96,17 @@ ApiResponse RequestGuard::guarded(ApiRequest& request,
   if (!key->has_value()) {
     return unauthenticated("invalid or revoked API key");
   }
-  const ApiKeyInfo& info = **key;
+  return **key;
+}
+
+ApiResponse RequestGuard::guarded(ApiRequest& request,
+                                  const Router::Handler& handler,
+                                  Reach reach) const {
+  auto found = caller(request);
+  if (auto* refused = std::get_if<ApiResponse>(&found)) {
+    return *refused;
+  }
+  const ApiKeyInfo& info = std::get<ApiKeyInfo>(found);
   request.tenant_id = info.tenant_id;
 
   const RateLimitDecision limit = limiter_.hit(info.id);

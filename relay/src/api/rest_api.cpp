@@ -3,6 +3,8 @@
 #include "api/commands_handler.hpp"
 #include "api/devices_handler.hpp"
 #include "api/openapi_document.hpp"
+#include "api/record_views.hpp"
+#include "api/stats_handler.hpp"
 #include "api/users_handler.hpp"
 #include "tenancy/tenancy.hpp"
 
@@ -21,10 +23,6 @@ namespace {
 
 using nlohmann::json;
 using nlohmann::ordered_json;
-
-std::string seconds(UtcMillis time) {
-  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
-}
 
 ApiResponse listLogs(PunchLedger& punches, ApiRequest& request) {
   PunchFilter filter;
@@ -64,29 +62,8 @@ ApiResponse listLogs(PunchLedger& punches, ApiRequest& request) {
   if (!rows) {
     return errorResponse(rows.error());
   }
-  return pageResponse(
-      std::move(*rows), filter.limit,
-      [](const StoredPunch& row) {
-        const json punch = json::parse(row.payload, nullptr, false);
-        ordered_json item = {{"event_id", punch.value("event_id", "")},
-                             {"user_id", punch.value("user_id", "")}};
-        item["punch_type"] = punch.contains("punch_type") ? ordered_json(punch["punch_type"])
-                                                          : ordered_json(nullptr);
-        item["method"] = punch.value("method", "Other");
-        item["timestamp"] = punch.value("timestamp", "");
-        item["device_id"] = punch.value("device_serial", "");
-        item["local_time"] = punch.value("local_time", "");
-        item["state"] = punch.value("state", 0);
-        item["verify"] = punch.value("verify", 0);
-        for (const char* key : {"temperature", "mask_detected", "flags"}) {
-          if (punch.contains(key)) {
-            item[key] = punch[key];
-          }
-        }
-        item["received_at"] = seconds(row.received_at);
-        return item;
-      },
-      [](const StoredPunch& row) { return encodeSeqCursor(row.seq); });
+  return pageResponse(std::move(*rows), filter.limit, punchJson,
+                      [](const StoredPunch& row) { return encodeSeqCursor(row.seq); });
 }
 
 }  // namespace
@@ -138,6 +115,13 @@ Router makeRestApi(RestApiParts parts,
   route("PATCH", "/v1/devices/{serial}", devices, &patchDevice, Reach::Terminals);
   route("DELETE", "/v1/devices/{serial}", devices, &deleteDevice, Reach::Terminals);
   route("GET", "/v1/events", devices, &listEvents, Reach::Relay);
+  const auto stream = std::make_shared<StreamApi>(
+      StreamApi{parts.punches, parts.device_events, clock, options.stream,
+                std::make_shared<StreamSlots>(options.stream.per_tenant, options.stream.total)});
+  route("GET", "/v1/stream", stream, &openStream, Reach::Relay);
+  const auto stats = std::make_shared<StatsApi>(StatsApi{parts.punches, parts.tenants});
+  route("GET", "/v1/stats/punches", stats, &punchesByHour, Reach::Relay);
+  route("GET", "/v1/sites", stats, &listSites, Reach::Relay);
   PunchLedger& punches = parts.punches;
   router.add("GET", "/v1/openapi.json", [](ApiRequest&) {
     return textResponse("application/json", std::string(openApiDocument()));

@@ -4,6 +4,7 @@
 
 #include "api/request_guard.hpp"
 #include "api/router.hpp"
+#include "api/stream_handler.hpp"
 #include "api/webhooks_handler.hpp"
 #include "commands/command_issuer.hpp"
 #include "store/store.hpp"
@@ -20,6 +21,7 @@ struct ApiOptions {
   WebhookApiOptions webhooks;
   // How recent a comparison of records clear_attendance needs (devices.clear_check_max_age).
   std::chrono::milliseconds clear_check_max_age{std::chrono::minutes{15}};
+  StreamOptions stream;  // GET /v1/stream
 };
 
 // What the unauthenticated operational endpoints report, produced by the running service.

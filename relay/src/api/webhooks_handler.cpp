@@ -1,10 +1,12 @@
 #include "webhooks_handler.hpp"
 
+#include "events/event_catalogue.hpp"
 #include "events/subscription.hpp"
 #include "webhooks/endpoint_fields.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/common/text.hpp>
 #include <punchlink/common/utc_time.hpp>
 
 #include <nlohmann/json.hpp>
@@ -373,6 +375,63 @@ class WebhooksHandler {
     return response;
   }
 
+  // Every event type an endpoint may subscribe to, from the catalogue (the console's choices).
+  ApiResponse eventTypes(ApiRequest& /*request*/) {
+    ordered_json data = ordered_json::array();
+    for (const auto& info : events::eventCatalogue()) {
+      data.push_back({{"name", info.name}, {"description", info.when}});
+    }
+    ApiResponse response;
+    response.body["data"] = std::move(data);
+    return response;
+  }
+
+  // The endpoint's attempts of the last `hours` (1-168, default 24) by UTC hour: how many, how
+  // many answered 2xx, their average latency; and the totals (the console's chart).
+  ApiResponse stats(ApiRequest& request) {
+    auto found = existing(request);
+    if (auto* error = std::get_if<ApiResponse>(&found)) {
+      return *error;
+    }
+    std::int64_t hours = 24;
+    if (const auto text = queryParam(request, "hours")) {
+      const auto parsed = parseInteger(*text, false);
+      if (!parsed || *parsed < 1 || *parsed > 168) {
+        return invalidField("hours", "expected whole hours from 1 to 168");
+      }
+      hours = *parsed;
+    }
+    const UtcMillis since =
+        std::chrono::floor<std::chrono::hours>(now()) - std::chrono::hours{hours - 1};
+    auto rows = deliveries_.attemptsByHour(request.tenant_id, request.params["id"], since);
+    if (!rows) {
+      return errorResponse(rows.error());
+    }
+    ordered_json list = ordered_json::array();
+    std::int64_t attempts = 0;
+    std::int64_t delivered = 0;
+    for (const auto& row : *rows) {
+      ordered_json hour = {{"hour", row.hour + ":00:00Z"},
+                           {"attempts", row.attempts},
+                           {"delivered", row.delivered},
+                           {"failed", row.attempts - row.delivered}};
+      hour["latency_ms_avg"] =
+          row.latency_ms_avg ? ordered_json(*row.latency_ms_avg) : ordered_json(nullptr);
+      list.push_back(std::move(hour));
+      attempts += row.attempts;
+      delivered += row.delivered;
+    }
+    ApiResponse response;
+    response.body["hours"] = std::move(list);
+    response.body["attempts"] = attempts;
+    response.body["delivered"] = delivered;
+    response.body["failed"] = attempts - delivered;
+    response.body["success_rate"] =
+        attempts > 0 ? ordered_json(static_cast<double>(delivered) / static_cast<double>(attempts))
+                     : ordered_json(nullptr);
+    return response;
+  }
+
  private:
   UtcMillis now() const {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
@@ -418,6 +477,8 @@ void addWebhookRoutes(Router& router,
   route("GET", "/v1/webhooks/{id}/deliveries/{delivery_id}", &WebhooksHandler::delivery);
   route("POST", "/v1/webhooks/{id}/deliveries/{delivery_id}/resend", &WebhooksHandler::resend);
   route("POST", "/v1/webhooks/{id}/recover", &WebhooksHandler::recover);
+  route("GET", "/v1/webhooks/{id}/stats", &WebhooksHandler::stats);
+  route("GET", "/v1/event-types", &WebhooksHandler::eventTypes);
 }
 
 }  // namespace punchlink::relay::api

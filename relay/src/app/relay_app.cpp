@@ -98,18 +98,33 @@ Status RelayApp::start() {
   limiter_ = std::make_unique<api::RateLimiter>(store.apiGuard(), clock_,
                                                 config_.http.rate_limit_per_minute);
   limit_flusher_ = std::make_unique<api::RateLimitFlusher>(*limiter_, api::kRateLimitFlushInterval);
-  guard_ =
-      std::make_unique<api::RequestGuard>(store.apiKeys(), store.apiGuard(), *limiter_, clock_);
+  if (config_.console.enabled) {
+    console_sessions_ = std::make_unique<tenancy::ConsoleSessionService>(
+        store.consoleSessions(), store.apiKeys(), store.tenants(), clock_,
+        tenancy::ConsoleSessionOptions{config_.console.session_lifetime,
+                                       config_.console.idle_timeout});
+  }
+  guard_ = std::make_unique<api::RequestGuard>(store.apiKeys(), store.apiGuard(), *limiter_, clock_,
+                                               api::RequestGuardOptions{}, console_sessions_.get());
   api::ApiOptions api_options;
   api_options.webhooks.url_policy = http_options.policy;
   api_options.webhooks.rotation_overlap = hooks.rotation_overlap;
   api_options.webhooks.deliveries_queued = [this] { dispatcher_->poke(); };
   api_options.webhooks.max_endpoints = config_.limits.webhook_endpoints_per_tenant;
   api_options.clear_check_max_age = config_.devices.clear_check_max_age;
+  // A stream ends before the listener's deadline would cut it; the client resumes at once.
+  api_options.stream.duration = std::min<std::chrono::milliseconds>(
+      std::chrono::seconds{25}, config_.http.connection_deadline * 4 / 5);
+  api_options.stream.per_tenant = config_.console.streams_per_tenant;
+  // A quarter of the HTTP threads at most, so streams never starve API calls.
+  api_options.stream.total = std::max(1, config_.http.threads / 4);
   router_ = std::make_unique<api::Router>(api::makeRestApi(
       {store.tenants(), store.devices(), store.punches(), store.deviceEvents(), store.users(),
        store.commands(), *issuer_, store.endpoints(), store.deliveryLog()},
       *guard_, clock_, api_options));
+  if (console_sessions_) {
+    api::addConsoleRoutes(*router_, *console_sessions_);
+  }
   const api::ServiceProbes probes{[this] { return nlohmann::ordered_json::parse(healthJson()); },
                                   [this] { return metricsText(); }};
   const HttpListenerOptions limits{.max_threads = config_.http.threads,

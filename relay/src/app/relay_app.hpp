@@ -1,6 +1,7 @@
 // RelayApp: the composition root of `punchlink-relay serve`: store, MQTT ingest, HTTP listener.
 #pragma once
 
+#include "api/console_handler.hpp"
 #include "api/http_server.hpp"
 #include "api/rate_limiter.hpp"
 #include "api/request_guard.hpp"
@@ -75,6 +76,7 @@ class RelayApp {
   std::unique_ptr<MqttCommandSender> sender_;
   std::unique_ptr<CommandIssuer> issuer_;
   std::unique_ptr<CommandResender> resender_;
+  std::unique_ptr<tenancy::ConsoleSessionService> console_sessions_;
   std::unique_ptr<webhooks::WebhookHttpClient> webhook_http_;
   std::unique_ptr<webhooks::WebhookDispatcher> dispatcher_;
   std::unique_ptr<api::RateLimiter> limiter_;

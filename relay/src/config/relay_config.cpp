@@ -101,6 +101,16 @@ RelayConfig readConfig(YamlMap& root) {
     devices.command_max_age =
         map.getAtLeast("command_max_age", devices.command_max_age, std::chrono::milliseconds{1000});
   });
+  root.optionalSection("console", [&](YamlMap& map) {
+    ConsoleConfig& console = config.console;
+    console.enabled = map.get("enabled", console.enabled);
+    console.session_lifetime = map.getAtLeast("session_lifetime", console.session_lifetime,
+                                              std::chrono::milliseconds{60'000});
+    console.idle_timeout =
+        map.getAtLeast("idle_timeout", console.idle_timeout, std::chrono::milliseconds{60'000});
+    console.streams_per_tenant =
+        map.getInRange("streams_per_tenant", console.streams_per_tenant, 1, 64);
+  });
   root.optionalSection("limits", [&](YamlMap& map) {
     LimitsConfig& limits = config.limits;
     limits.webhook_endpoints_per_tenant = map.getInRange<std::size_t>(

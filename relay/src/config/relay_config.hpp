@@ -72,6 +72,14 @@ struct DevicesConfig {
   std::chrono::milliseconds command_max_age{std::chrono::hours{24}};
 };
 
+// The operator console (docs/console.md): served at /console/ on the API listener.
+struct ConsoleConfig {
+  bool enabled = true;
+  std::chrono::milliseconds session_lifetime{std::chrono::hours{12}};
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes{30}};
+  int streams_per_tenant = 4;  // open /v1/stream answers per tenant on each node
+};
+
 struct RelayConfig {
   int schema_version = 1;
   LogLevel log_level = LogLevel::Info;
@@ -81,6 +89,7 @@ struct RelayConfig {
   WebhookConfig webhooks;
   LimitsConfig limits;
   DevicesConfig devices;
+  ConsoleConfig console;
 };
 
 // Parses and validates; errors carry file:line:col and the key path. Reads password_file.

@@ -63,6 +63,10 @@ class DeliveryLog {
                                                  UtcMillis since,
                                                  UtcMillis now) = 0;
   virtual Result<std::int64_t> countDeliveries(const std::string& tenant_id) = 0;
+  // The endpoint's attempts per UTC hour since `since`; hours with none left out.
+  virtual Result<std::vector<HourAttempts>> attemptsByHour(const std::string& tenant_id,
+                                                           const std::string& endpoint_id,
+                                                           UtcMillis since) = 0;
 };
 
 }  // namespace punchlink::relay

@@ -43,6 +43,8 @@ class DeviceEventLog {
   virtual Result<bool> appendEvent(const Site& site,
                                    const DeviceEventRow& event,
                                    UtcMillis received_at) = 0;
+  // The largest seq of the tenant's events (0 when none).
+  virtual Result<std::int64_t> latestSeq(const std::string& tenant_id) = 0;
   // In insertion order (seq), filtered; `limit + 1` rows tell whether more follow.
   virtual Result<std::vector<StoredDeviceEvent>> listEvents(const std::string& tenant_id,
                                                             const DeviceEventFilter& filter) = 0;

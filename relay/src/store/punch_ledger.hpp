@@ -22,6 +22,12 @@ class PunchLedger {
   virtual Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
                                                        const PunchFilter& filter) = 0;
   virtual Result<std::int64_t> countPunches(const std::string& tenant_id) = 0;
+  // The largest seq of the tenant's punches (0 when none): where a live feed starts.
+  virtual Result<std::int64_t> latestSeq(const std::string& tenant_id) = 0;
+  // The tenant's punches per UTC hour of their timestamp, in [from, to); hours with none left out.
+  virtual Result<std::vector<HourCount>> countByHour(const std::string& tenant_id,
+                                                     UtcMillis from,
+                                                     UtcMillis to) = 0;
   // The terminal's punches whose device-local time is within [local_from, local_to]
   // ("YYYY-MM-DD HH:MM:SS"; an empty bound is open).
   virtual Result<std::int64_t> countDevicePunches(const std::string& tenant_id,

@@ -38,6 +38,14 @@ struct Site {
   UtcMillis created_at{};
 };
 
+// A site and what its agent last said of itself (contract::AgentStatus JSON).
+struct SiteAgent {
+  std::string site_id;
+  bool agent_online = false;
+  std::string agent_status;  // may be empty
+  std::optional<UtcMillis> agent_seen_at;
+};
+
 struct Device {
   std::string serial;
   std::string tenant_id;
@@ -74,6 +82,20 @@ struct PunchFilter {
   std::optional<std::string> device_serial;
   std::int64_t after_seq = 0;  // keyset cursor: rows with a larger seq
   std::size_t limit = 100;
+};
+
+// A count for one UTC hour ("2026-03-27T08").
+struct HourCount {
+  std::string hour;
+  std::int64_t count = 0;
+};
+
+// Webhook attempts of one UTC hour.
+struct HourAttempts {
+  std::string hour;  // "2026-03-27T08"
+  std::int64_t attempts = 0;
+  std::int64_t delivered = 0;  // answered 2xx
+  std::optional<double> latency_ms_avg;
 };
 
 struct StoredPunch {

@@ -344,4 +344,30 @@ Result<std::int64_t> SqlDeliveries::countDeliveries(const std::string& tenant_id
   });
 }
 
+Result<std::vector<HourAttempts>> SqlDeliveries::attemptsByHour(const std::string& tenant_id,
+                                                                const std::string& endpoint_id,
+                                                                UtcMillis since) {
+  // Attempt times are RFC 3339 UTC text: the first 13 characters name the hour. A status of 0
+  // is an attempt that got no HTTP answer.
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<HourAttempts>> {
+    auto rows = db.query(
+        "SELECT substr(a.at, 1, 13), COUNT(*), "
+        "SUM(CASE WHEN a.status_code >= 200 AND a.status_code < 300 THEN 1 ELSE 0 END), "
+        "CAST(AVG(a.latency_ms) AS INTEGER) FROM webhook_attempts a JOIN webhook_deliveries d "
+        "ON d.id = a.delivery_id WHERE d.tenant_id = ? AND d.endpoint_id = ? AND a.at >= ? "
+        "GROUP BY substr(a.at, 1, 13) ORDER BY 1",
+        tenant_id, endpoint_id, millisText(since));
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->all([](sql::Statement& row) {
+      HourAttempts hour{row.text(0), row.integer(1), row.integer(2), std::nullopt};
+      if (!row.isNull(3)) {
+        hour.latency_ms_avg = static_cast<double>(row.integer(3));
+      }
+      return hour;
+    });
+  });
+}
+
 }  // namespace punchlink::relay

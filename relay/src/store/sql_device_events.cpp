@@ -28,6 +28,13 @@ Result<bool> SqlDeviceEvents::appendEvent(const Site& site,
   });
 }
 
+Result<std::int64_t> SqlDeviceEvents::latestSeq(const std::string& tenant_id) {
+  return sql_.with([&](sql::Database& db) {
+    return db.scalar("SELECT COALESCE(MAX(seq), 0) FROM device_events WHERE tenant_id = ?",
+                     tenant_id);
+  });
+}
+
 Result<std::vector<StoredDeviceEvent>> SqlDeviceEvents::listEvents(
     const std::string& tenant_id, const DeviceEventFilter& filter) {
   std::string sql =

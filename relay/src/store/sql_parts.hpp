@@ -4,6 +4,7 @@
 
 #include "store/api_guard_store.hpp"
 #include "store/command_log.hpp"
+#include "store/console_sessions.hpp"
 #include "store/delivery_queue.hpp"
 #include "store/device_event_log.hpp"
 #include "store/device_registry.hpp"
@@ -28,6 +29,7 @@ class SqlTenants final : public Tenants {
   Result<std::optional<Tenant>> findTenant(const std::string& id) override;
   Result<Site> createSite(const std::string& tenant_id, const std::string& site_id) override;
   Result<std::optional<Site>> findSite(const std::string& site_id) override;
+  Result<std::vector<SiteAgent>> listSites(const std::string& tenant_id) override;
   Status recordAgentStatus(const Site& site,
                            const std::string& status_json,
                            bool online,
@@ -47,6 +49,7 @@ class SqlApiKeys final : public ApiKeys {
   Result<std::vector<ApiKeyInfo>> listApiKeys(const std::string& tenant_id) override;
   Status revokeApiKey(const std::string& key_id, UtcMillis now) override;
   Result<std::optional<ApiKeyInfo>> findActiveKey(const std::string& secret_hash) override;
+  Result<std::optional<ApiKeyInfo>> findActiveKeyById(const std::string& key_id) override;
 
  private:
   SqlContext& sql_;
@@ -99,6 +102,22 @@ class SqlDevices final : public DeviceRegistry, public DeviceSightings {
   const Clock& clock_;
 };
 
+class SqlConsoleSessions final : public ConsoleSessions {
+ public:
+  explicit SqlConsoleSessions(SqlContext& sql) : sql_(sql) {}
+
+  // ConsoleSessions
+  Status createSession(const ConsoleSession& session) override;
+  Result<std::optional<ConsoleSession>> findSession(const std::string& id_hash) override;
+  Status touchSession(const std::string& id_hash, UtcMillis now) override;
+  Status deleteSession(const std::string& id_hash) override;
+  Result<std::int64_t> deleteEndedSessions(UtcMillis now, UtcMillis idle_before) override;
+  Result<std::int64_t> trimSessions(const std::string& key_id, std::int64_t keep) override;
+
+ private:
+  SqlContext& sql_;
+};
+
 class SqlDeviceEvents final : public DeviceEventLog {
  public:
   explicit SqlDeviceEvents(SqlContext& sql) : sql_(sql) {}
@@ -109,6 +128,7 @@ class SqlDeviceEvents final : public DeviceEventLog {
                            UtcMillis received_at) override;
   Result<std::vector<StoredDeviceEvent>> listEvents(const std::string& tenant_id,
                                                     const DeviceEventFilter& filter) override;
+  Result<std::int64_t> latestSeq(const std::string& tenant_id) override;
 
  private:
   SqlContext& sql_;
@@ -125,6 +145,10 @@ class SqlPunches final : public PunchLedger {
   Result<std::vector<StoredPunch>> listPunches(const std::string& tenant_id,
                                                const PunchFilter& filter) override;
   Result<std::int64_t> countPunches(const std::string& tenant_id) override;
+  Result<std::int64_t> latestSeq(const std::string& tenant_id) override;
+  Result<std::vector<HourCount>> countByHour(const std::string& tenant_id,
+                                             UtcMillis from,
+                                             UtcMillis to) override;
   Result<std::int64_t> countDevicePunches(const std::string& tenant_id,
                                           const std::string& serial,
                                           const std::string& local_from,
@@ -270,6 +294,9 @@ class SqlDeliveries final : public DeliveryQueue, public DeliveryLog {
                                          UtcMillis since,
                                          UtcMillis now) override;
   Result<std::int64_t> countDeliveries(const std::string& tenant_id) override;
+  Result<std::vector<HourAttempts>> attemptsByHour(const std::string& tenant_id,
+                                                   const std::string& endpoint_id,
+                                                   UtcMillis since) override;
 
  private:
   SqlContext& sql_;

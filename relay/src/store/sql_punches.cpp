@@ -82,6 +82,28 @@ Result<std::int64_t> SqlPunches::countPunches(const std::string& tenant_id) {
   });
 }
 
+Result<std::int64_t> SqlPunches::latestSeq(const std::string& tenant_id) {
+  return sql_.with([&](sql::Database& db) {
+    return db.scalar("SELECT COALESCE(MAX(seq), 0) FROM punches WHERE tenant_id = ?", tenant_id);
+  });
+}
+
+Result<std::vector<HourCount>> SqlPunches::countByHour(const std::string& tenant_id,
+                                                       UtcMillis from,
+                                                       UtcMillis to) {
+  // Timestamps are RFC 3339 UTC text: the first 13 characters name the hour.
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<HourCount>> {
+    auto rows = db.query(
+        "SELECT substr(timestamp, 1, 13), COUNT(*) FROM punches WHERE tenant_id = ? AND "
+        "timestamp >= ? AND timestamp < ? GROUP BY substr(timestamp, 1, 13) ORDER BY 1",
+        tenant_id, secondsText(from), secondsText(to));
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->all([](sql::Statement& row) { return HourCount{row.text(0), row.integer(1)}; });
+  });
+}
+
 Result<std::int64_t> SqlPunches::countDevicePunches(const std::string& tenant_id,
                                                     const std::string& serial,
                                                     const std::string& local_from,

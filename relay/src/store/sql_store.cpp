@@ -21,7 +21,8 @@ class SqlStore final : public Store {
         guard_(sql_),
         endpoints_(sql_),
         deliveries_(sql_),
-        outbox_(sql_) {}
+        outbox_(sql_),
+        sessions_(sql_) {}
 
   Status migrate() override {
     return sql_.migrate(std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now()));
@@ -55,6 +56,8 @@ class SqlStore final : public Store {
 
   EventOutbox& outbox() override { return outbox_; }
 
+  ConsoleSessions& consoleSessions() override { return sessions_; }
+
  private:
   const Clock& clock_;
   SqlContext sql_;
@@ -69,6 +72,7 @@ class SqlStore final : public Store {
   SqlWebhookEndpoints endpoints_;
   SqlDeliveries deliveries_;
   SqlEventOutbox outbox_;
+  SqlConsoleSessions sessions_;
 };
 
 }  // namespace

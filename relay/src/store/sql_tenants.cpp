@@ -78,6 +78,22 @@ Result<std::optional<Site>> SqlTenants::findSite(const std::string& site_id) {
   });
 }
 
+Result<std::vector<SiteAgent>> SqlTenants::listSites(const std::string& tenant_id) {
+  return sql_.with([&](sql::Database& db) -> Result<std::vector<SiteAgent>> {
+    auto rows = db.query(
+        "SELECT id, agent_online, agent_status, agent_seen_at FROM sites WHERE tenant_id = ? "
+        "ORDER BY id",
+        tenant_id);
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->all([](sql::Statement& row) {
+      return SiteAgent{row.text(0), row.integer(1) != 0, row.text(2),
+                       sql_support::storedOptionalTime(row.text(3))};
+    });
+  });
+}
+
 Status SqlTenants::recordAgentStatus(const Site& site,
                                      const std::string& status_json,
                                      bool online,
@@ -156,6 +172,23 @@ Result<std::optional<ApiKeyInfo>> SqlApiKeys::findActiveKey(const std::string& s
     return std::optional<ApiKeyInfo>(ApiKeyInfo{rows->text(0), rows->text(1), rows->text(2),
                                                 rows->text(3), rows->text(4),
                                                 storedTime(rows->text(5)), std::nullopt});
+  });
+}
+
+Result<std::optional<ApiKeyInfo>> SqlApiKeys::findActiveKeyById(const std::string& key_id) {
+  return sql_.with([&](sql::Database& db) -> Result<std::optional<ApiKeyInfo>> {
+    auto rows = db.query(
+        "SELECT id, tenant_id, prefix, mode, label, created_at FROM api_keys "
+        "WHERE id = ? AND revoked_at IS NULL",
+        key_id);
+    if (!rows) {
+      return rows.error();
+    }
+    return rows->first([](sql::Statement& row) {
+      return ApiKeyInfo{row.text(0), row.text(1), row.text(2),
+                        row.text(3), row.text(4), storedTime(row.text(5)),
+                        std::nullopt};
+    });
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "store/api_guard_store.hpp"
 #include "store/command_log.hpp"
+#include "store/console_sessions.hpp"
 #include "store/delivery_queue.hpp"
 #include "store/device_event_log.hpp"
 #include "store/device_registry.hpp"
@@ -46,6 +47,7 @@ class Store {
   virtual DeliveryQueue& deliveryQueue() = 0;
   virtual DeliveryLog& deliveryLog() = 0;
   virtual EventOutbox& outbox() = 0;
+  virtual ConsoleSessions& consoleSessions() = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;

@@ -21,6 +21,8 @@ class Tenants {
   // Conflict if the site id is taken (by any tenant).
   virtual Result<Site> createSite(const std::string& tenant_id, const std::string& site_id) = 0;
   virtual Result<std::optional<Site>> findSite(const std::string& site_id) = 0;
+  // The tenant's sites with what their agents last reported, by site id.
+  virtual Result<std::vector<SiteAgent>> listSites(const std::string& tenant_id) = 0;
   // The site's agent status document and whether the agent is online.
   virtual Status recordAgentStatus(const Site& site,
                                    const std::string& status_json,
@@ -38,6 +40,8 @@ class ApiKeys {
   virtual Status revokeApiKey(const std::string& key_id, UtcMillis now) = 0;
   // The active key whose secret has this hash.
   virtual Result<std::optional<ApiKeyInfo>> findActiveKey(const std::string& secret_hash) = 0;
+  // The active key with this id (a console session's key, checked at every request).
+  virtual Result<std::optional<ApiKeyInfo>> findActiveKeyById(const std::string& key_id) = 0;
 };
 
 }  // namespace punchlink::relay
