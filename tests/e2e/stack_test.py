@@ -77,22 +77,39 @@ def load_env(path):
     return env
 
 
+def port_taken(state, output):
+    """Whether a start failed because a port picked as free was taken before the stack bound it
+    (another test on this machine got there first)."""
+    texts = [output]
+    for folder, _, files in os.walk(state):
+        texts += [open(os.path.join(folder, name), encoding="utf-8", errors="replace").read()
+                  for name in files if name.endswith(".log")]
+    return any("Address already in use" in text or "address already in use" in text.lower()
+               for text in texts)
+
+
 def main():
-    state = tempfile.mkdtemp(prefix="punchlink-e2e-")
-    env = dict(os.environ)
-    env.update({
-        "PUNCHLINK_STATE_DIR": state, "PUNCHLINK_BUILD_DIR": BUILD,
-        "PUNCHLINK_PUSH_SERIAL": PUSH_SERIAL,
-        **{name: str(free_port()) for name in (
-            "PUNCHLINK_MQTT_PORT", "PUNCHLINK_ZK_PORT", "PUNCHLINK_RELAY_PORT",
-            "PUNCHLINK_AGENT_STATUS_PORT", "PUNCHLINK_AGENT_PUSH_PORT", "PUNCHLINK_WEBHOOK_PORT")},
-    })
     run = os.path.join(SOURCE, "scripts", "run.sh")
-    started = subprocess.run([run, "--detach"], env=env, capture_output=True, text=True,
-                             timeout=300)
-    if started.returncode != 0:
+    for attempt in range(3):
+        state = tempfile.mkdtemp(prefix="punchlink-e2e-")
+        env = dict(os.environ)
+        env.update({
+            "PUNCHLINK_STATE_DIR": state, "PUNCHLINK_BUILD_DIR": BUILD,
+            "PUNCHLINK_PUSH_SERIAL": PUSH_SERIAL,
+            **{name: str(free_port()) for name in (
+                "PUNCHLINK_MQTT_PORT", "PUNCHLINK_ZK_PORT", "PUNCHLINK_RELAY_PORT",
+                "PUNCHLINK_AGENT_STATUS_PORT", "PUNCHLINK_AGENT_PUSH_PORT",
+                "PUNCHLINK_WEBHOOK_PORT")},
+        })
+        started = subprocess.run([run, "--detach"], env=env, capture_output=True, text=True,
+                                 timeout=300)
+        if started.returncode == 0:
+            break
         print(started.stdout, started.stderr)
-        return 1
+        subprocess.run([run, "stop"], env=env, capture_output=True, text=True, timeout=120)
+        if attempt == 2 or not port_taken(state, started.stdout + started.stderr):
+            return 1
+        print("a port was taken between choosing and binding it; again with other ports")
     try:
         exercise(state, load_env(os.path.join(state, "stack.env")))
         second_run(run, env, state, load_env(os.path.join(state, "stack.env")))
