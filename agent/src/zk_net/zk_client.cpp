@@ -63,6 +63,7 @@ Error ZkClient::deviceError(std::string_view what, const Packet& reply) const {
 
 Status ZkClient::connect() {
   disconnect();
+  held_disabled_ = false;  // a terminal enables itself when its session ends
   auto link = connect_(options_.transport, options_.host, options_.port, options_.timeout);
   if (!link) {
     return link.error();
@@ -344,7 +345,7 @@ Result<std::uint64_t> ZkClient::readAttendance(
     status = readTable({cmd::kAttLogRrq, 0, 0}, stream);
     records = stream.records();
   }
-  if (options_.disable_during_reads && link_) {
+  if (options_.disable_during_reads && link_ && !held_disabled_) {
     (void)enableDevice();
   }
   if (!status) {
@@ -464,6 +465,19 @@ Status ZkClient::restart() {
 Status ZkClient::enableDevice() { return expectOk(cmd::kEnableDevice, {}, "enable"); }
 
 Status ZkClient::disableDevice() { return expectOk(cmd::kDisableDevice, {}, "disable"); }
+
+Status ZkClient::holdDisabled() {
+  if (auto disabled = disableDevice(); !disabled) {
+    return disabled;
+  }
+  held_disabled_ = true;
+  return {};
+}
+
+Status ZkClient::releaseDisabled() {
+  held_disabled_ = false;
+  return enableDevice();
+}
 
 Status ZkClient::refreshData() { return expectOk(cmd::kRefreshData, {}, "refresh"); }
 

@@ -95,6 +95,11 @@ class ZkClient {
   Status restart();
   Status enableDevice();
   Status disableDevice();
+  // Disables the terminal (its keypad and sensors take nothing) until releaseDisabled(), across
+  // reads that would enable it again when done: nothing can be punched between a last read and
+  // a clear.
+  Status holdDisabled();
+  Status releaseDisabled();
   Status refreshData();
 
   // Subscribes to punches and to door, alarm and denied-access events (CMD_REG_EVENT with
@@ -124,6 +129,7 @@ class ZkClient {
   std::uint32_t chunkSize() const;
 
   ZkClientOptions options_;
+  bool held_disabled_ = false;
   const Clock& clock_;
   ZkLinkFactory connect_;
   ZkLinkPtr link_;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 namespace punchlink::agent::zk_terminal {
 
 namespace {
@@ -16,9 +18,18 @@ CommandOutcome done(const Status& status) {
 
 }  // namespace
 
-CommandExecutor::CommandExecutor(
-    TimeZone zone, UserDirectory& users, DeviceStatus& status, LogSync& log, const Clock& clock)
-    : zone_(std::move(zone)), users_(users), status_(status), log_(log), clock_(clock) {}
+CommandExecutor::CommandExecutor(TimeZone zone,
+                                 UserDirectory& users,
+                                 DeviceStatus& status,
+                                 LogSync& log,
+                                 const Clock& clock,
+                                 std::chrono::milliseconds ack_wait)
+    : zone_(std::move(zone)),
+      users_(users),
+      status_(status),
+      log_(log),
+      clock_(clock),
+      ack_wait_(ack_wait) {}
 
 CommandOutcome CommandExecutor::execute(zk_net::ZkClient& client, const Command& command) {
   switch (command.type) {
@@ -116,12 +127,31 @@ CommandOutcome CommandExecutor::readUsers(zk_net::ZkClient& client) {
 
 CommandOutcome CommandExecutor::clearAttendance(zk_net::ZkClient& client) {
   // The relay checked it holds what the terminal held at its last status; records since then
-  // are collected now, and the terminal's copy goes only once the relay has them all.
+  // are collected now, and the terminal's copy goes only once the relay has them all. The
+  // terminal stays disabled from that last read to the clear, so no punch falls between them.
   const std::string serial = status_.serial();
+  if (auto held = client.holdDisabled(); !held) {
+    return failed(held.error());
+  }
+
+  struct Release {
+    zk_net::ZkClient& client;
+
+    ~Release() { (void)client.releaseDisabled(); }
+  } release{client};
+
   if (auto synced = log_.sync(client, serial, users_, "clear_attendance"); !synced) {
     return failed(synced.error());
   }
   auto pending = log_.pendingAtRelay(serial);
+  // The last read's records are on their way: their acknowledgements take a moment. Real time
+  // (not the clock) on purpose: the relay answers in it.
+  constexpr std::chrono::milliseconds kRecheck{200};
+  for (auto waited = std::chrono::milliseconds{0}; pending && *pending > 0 && waited < ack_wait_;
+       waited += kRecheck) {
+    std::this_thread::sleep_for(kRecheck);
+    pending = log_.pendingAtRelay(serial);
+  }
   if (!pending) {
     return failed(pending.error());
   }

@@ -17,8 +17,14 @@ namespace punchlink::agent::zk_terminal {
 class CommandExecutor {
  public:
   // Everything referenced belongs to the session and outlives the executor.
-  CommandExecutor(
-      TimeZone zone, UserDirectory& users, DeviceStatus& status, LogSync& log, const Clock& clock);
+  // `ack_wait`: how long clear_attendance, with the terminal disabled, waits for the relay to
+  // acknowledge the records its last read found before it gives up and clears nothing.
+  CommandExecutor(TimeZone zone,
+                  UserDirectory& users,
+                  DeviceStatus& status,
+                  LogSync& log,
+                  const Clock& clock,
+                  std::chrono::milliseconds ack_wait = std::chrono::seconds{10});
 
   // Never throws; a failure's error says what the terminal (or the link) did. Commands for push
   // terminals fail with a reason. Device thread only.
@@ -37,6 +43,7 @@ class CommandExecutor {
   DeviceStatus& status_;
   LogSync& log_;
   const Clock& clock_;
+  std::chrono::milliseconds ack_wait_;
 };
 
 }  // namespace punchlink::agent::zk_terminal

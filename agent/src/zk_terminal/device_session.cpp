@@ -8,6 +8,9 @@ namespace {
 
 // The longest a pass waits for a real-time punch, so queued commands run soon after they come.
 constexpr std::chrono::milliseconds kMaxWait{500};
+// A span whose count no longer adds up is settled by a full read once it is this old: long
+// enough that a read is not made for every punch, short enough for clear_check_max_age (15m).
+constexpr std::chrono::minutes kSpanSettleAfter{5};
 
 zk_net::ZkClientOptions clientOptions(const ZkDeviceConfig& config) {
   zk_net::ZkClientOptions options;
@@ -275,7 +278,19 @@ Status DeviceSession::refreshStatus() {
   if (auto refreshed = status_.refresh(client_); !refreshed) {
     return refreshed;
   }
-  if (const auto span = log_.lastSpan()) {
+  const auto terminal_records = status_.terminalRecords();
+  auto span = terminal_records ? log_.spanNow(*terminal_records) : log_.lastSpan();
+  // A count that does not add up (a punch the live events missed, a log changed at the
+  // terminal) is settled by a full read, not left for the hourly resync: the relay compares
+  // records only against a recent span.
+  if (span && terminal_records && span->records != *terminal_records &&
+      clock_.now() - span->read_at >= kSpanSettleAfter) {
+    if (auto synced = log_.sync(client_, status_.serial(), users_, "count"); !synced) {
+      return synced.error();
+    }
+    span = log_.lastSpan();
+  }
+  if (span) {
     status_.setLogSpan(span->records, span->oldest, span->newest, span->read_at);
   }
   return {};

@@ -76,6 +76,14 @@ std::optional<std::int64_t> DeviceStatus::drift() const {
   return drift_seconds_;
 }
 
+std::optional<std::int64_t> DeviceStatus::terminalRecords() const {
+  const std::lock_guard lock(mutex_);
+  if (!clock_checked_at_) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(sizes_.records);
+}
+
 std::string DeviceStatus::deviceTime() const {
   const std::lock_guard lock(mutex_);
   return device_time_;

@@ -54,6 +54,10 @@ class DeviceStatus {
   void setClockSettings(const ClockSettings& settings);
   // Terminal minus agent at the last refresh, seconds; and the terminal's clock then.
   std::optional<std::int64_t> drift() const;
+  // The terminal's own count of attendance records at the last refresh (its free sizes);
+  // nullopt before the first.
+  std::optional<std::int64_t> terminalRecords() const;
+
   std::string deviceTime() const;
 
   std::string serial() const;

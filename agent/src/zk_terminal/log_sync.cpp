@@ -122,6 +122,9 @@ Result<std::size_t> LogSync::sync(zk_net::ZkClient& client,
   last_span_ =
       LogSpan{pass->end.log_count, pass->oldest ? formatLocalTime(*pass->oldest) : std::string(),
               pass->newest ? formatLocalTime(*pass->newest) : std::string(), clock_.now()};
+  realtime_since_read_ = 0;
+  realtime_oldest_.clear();
+  realtime_newest_.clear();
   return inserted;
 }
 
@@ -136,10 +139,31 @@ Result<std::size_t> LogSync::insertRealtime(const std::string& serial,
   if (!inserted) {
     return inserted.error();
   }
-  if (*inserted > 0 && punches_) {
-    punches_(*inserted);
+  if (*inserted > 0) {
+    realtime_since_read_ += static_cast<std::int64_t>(*inserted);
+    // Local times as text ("YYYY-MM-DD HH:MM:SS") order as the times do.
+    const std::string local = formatLocalTime(punch.time);
+    realtime_newest_ = std::max(realtime_newest_, local);
+    realtime_oldest_ = realtime_oldest_.empty() ? local : std::min(realtime_oldest_, local);
+    if (punches_) {
+      punches_(*inserted);
+    }
   }
   return *inserted;
+}
+
+std::optional<LogSync::LogSpan> LogSync::spanNow(std::int64_t terminal_records) const {
+  if (!last_span_ || terminal_records != last_span_->records + realtime_since_read_) {
+    return last_span_;
+  }
+  LogSpan span = *last_span_;
+  span.records = terminal_records;
+  span.newest = std::max(span.newest, realtime_newest_);
+  if (span.oldest.empty()) {
+    span.oldest = realtime_oldest_;  // the log was empty at the read
+  }
+  span.read_at = clock_.now();
+  return span;
 }
 
 Status LogSync::forget(const std::string& serial) { return outbox_.setWatermark(serial, {}); }

@@ -54,6 +54,13 @@ class LogSync {
 
   std::optional<LogSpan> lastSpan() const { return last_span_; }
 
+  // The last read's span carried forward to now when the terminal's own count of records
+  // (`terminal_records`, from its free sizes) is exactly the read's plus the real-time punches
+  // stored since: then the terminal holds nothing the agent has not seen, and the relay can
+  // compare without a full read (which realtime mode makes only hourly). Otherwise the last
+  // read's span as it was.
+  std::optional<LogSpan> spanNow(std::int64_t terminal_records) const;
+
   // Rows of the terminal the relay has not acknowledged yet.
   Result<std::int64_t> pendingAtRelay(const std::string& serial) {
     return outbox_.pendingFor(serial);
@@ -96,6 +103,10 @@ class LogSync {
   Logger logger_;
   const Clock& clock_;
   std::optional<LogSpan> last_span_;
+  // Real-time punches stored since the last full read, and the oldest and newest of them.
+  std::int64_t realtime_since_read_ = 0;
+  std::string realtime_oldest_;
+  std::string realtime_newest_;
 };
 
 }  // namespace punchlink::agent::zk_terminal

@@ -5,6 +5,9 @@
 
 #include "zk_terminal_fixture.hpp"
 
+#include <atomic>
+#include <thread>
+
 namespace punchlink::agent::zk_terminal {
 namespace {
 
@@ -61,7 +64,7 @@ class CommandExecutorTest : public ::testing::Test, public ZkTerminalFixture {
                       logger,
                       clock};
   LogSync log{"door-1", zone, *outbox, {}, logger, clock};
-  CommandExecutor executor{zone, users, status, log, clock};
+  CommandExecutor executor{zone, users, status, log, clock, std::chrono::milliseconds{0}};
 };
 
 void expectTimedOut(const CommandOutcome& outcome) {
@@ -244,6 +247,46 @@ TEST_F(CommandExecutorTest, ClearAttendanceWaitsForTheRelaysAcknowledgement) {
   EXPECT_EQ(device.attendanceCount(), 0U);
 }
 
+// Nothing can be punched between the last read and the clear: the terminal is disabled across
+// both (the read alone would enable it again), and enabled again however the clear ends.
+TEST_F(CommandExecutorTest, TheTerminalIsDisabledFromTheLastReadToTheClear) {
+  punch("1001", 0);
+  ASSERT_TRUE(client.holdDisabled().ok());
+  ASSERT_EQ(log.sync(client, kSerial, users, "test").value(), 1U);
+  EXPECT_FALSE(device.enabled()) << "a read inside a hold must leave the terminal disabled";
+  ASSERT_TRUE(client.releaseDisabled().ok());
+  EXPECT_TRUE(device.enabled());
+
+  auto outcome = run(command(CommandType::ClearAttendance));  // refused: not acknowledged yet
+  EXPECT_FALSE(outcome.succeeded);
+  EXPECT_TRUE(device.enabled());
+  ackAll();
+  outcome = run(command(CommandType::ClearAttendance));
+  EXPECT_TRUE(outcome.succeeded) << outcome.error;
+  EXPECT_TRUE(device.enabled());
+}
+
+// The records the last read found are acknowledged a moment later: the clear waits for them
+// (up to its limit) instead of failing.
+TEST_F(CommandExecutorTest, ClearAttendanceWaitsBrieflyForTheLastReadsAcknowledgements) {
+  CommandExecutor patient{zone, users, status, log, clock, std::chrono::seconds{10}};
+  ackAll();
+  punch("1001", 0);
+  std::atomic<bool> done{false};
+  std::thread relay([&] {
+    // Acknowledges whatever is pending until the clear has finished.
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{300});
+      ackAll();
+    }
+  });
+  const auto outcome = patient.execute(client, command(CommandType::ClearAttendance));
+  done = true;
+  relay.join();
+  EXPECT_TRUE(outcome.succeeded) << outcome.error;
+  EXPECT_EQ(device.attendanceCount(), 0U);
+}
+
 TEST_F(CommandExecutorTest, ClearAttendanceFailureKeepsTheWatermark) {
   punch("1001", 0);
   ASSERT_EQ(log.sync(client, kSerial, users, "connect").value(), 1U);
@@ -251,8 +294,8 @@ TEST_F(CommandExecutorTest, ClearAttendanceFailureKeepsTheWatermark) {
   links.dropAll();  // the request never reaches the terminal
   const auto outcome = run(command(CommandType::ClearAttendance));
   EXPECT_FALSE(outcome.succeeded);
-  // The read before the clear already finds the connection gone.
-  EXPECT_NE(outcome.error.find("not connected"), std::string::npos) << outcome.error;
+  // Disabling the terminal before the read already finds the connection gone.
+  EXPECT_NE(outcome.error.find("closed the connection"), std::string::npos) << outcome.error;
   EXPECT_EQ(outbox->watermark(kSerial)->log_count, 1);
   EXPECT_EQ(device.attendanceCount(), 1U);
 }

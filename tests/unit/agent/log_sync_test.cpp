@@ -150,6 +150,36 @@ TEST_F(LogSyncTest, ARealTimePunchAndItsLogRecordAreOneRow) {
   EXPECT_EQ(watermark().log_count, 1);
 }
 
+// Between full reads (hourly in realtime mode) the span stays current while the terminal's own
+// count is the read's plus the live punches: the relay can compare records at any time.
+TEST_F(LogSyncTest, TheSpanIsCarriedForwardWhileTheTerminalsCountAddsUp) {
+  punch("1001", 0);
+  punch("1002", 1);
+  connect();
+  ASSERT_EQ(sync().value(), 2U);
+  const auto read = log.lastSpan().value();
+  EXPECT_EQ(read.records, 2);
+  clock.advance(std::chrono::minutes{20});
+  zk::RealtimePunch live;
+  live.user_id = "1003";
+  live.time = makeLocalTime(2026, 3, 2, 10, 0, 0).value();
+  ASSERT_EQ(log.insertRealtime(kSerial, live, users).value(), 1U);
+  ASSERT_EQ(log.insertRealtime(kSerial, live, users).value(), 0U);  // a repeat counts once
+
+  auto span = log.spanNow(3).value();
+  EXPECT_EQ(span.records, 3);
+  EXPECT_EQ(span.oldest, read.oldest);
+  EXPECT_EQ(span.newest, "2026-03-02 10:00:00");
+  EXPECT_EQ(span.read_at, clock.now()) << "checked now, not 20 minutes ago";
+
+  // A record the agent did not see (or one cleared at the keypad): the read's span, unchanged.
+  span = log.spanNow(4).value();
+  EXPECT_EQ(span.records, 2);
+  EXPECT_EQ(span.newest, read.newest);
+  EXPECT_EQ(span.read_at, read.read_at);
+  EXPECT_EQ(log.spanNow(2).value().read_at, read.read_at);
+}
+
 TEST_F(LogSyncTest, ForgetStartsTheNextReadFromNothing) {
   punch("1001", 0);
   connect();
