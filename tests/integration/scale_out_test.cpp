@@ -1,5 +1,5 @@
 // Two relay nodes on one PostgreSQL database and one Mosquitto, as a scaled-out deployment runs:
-// a real agent forwards a terminal's 20,000 punches, one node is killed with SIGKILL halfway, and
+// a real agent forwards a terminal's 6,000 punches, one node is killed with SIGKILL halfway, and
 // nothing is lost, nothing is stored twice and no webhook attempt overlaps another of the same
 // delivery.
 #include "relay_fixture.hpp"
@@ -13,7 +13,7 @@
 namespace punchlink::relay {
 namespace {
 
-constexpr int kPunches = 20'000;
+constexpr int kPunches = 6'000;
 
 class ScaleOutTest : public RelayFixture {
  protected:

@@ -13,6 +13,9 @@ namespace {
 
 // A set_time within this of now is what the agent's Date header gives the terminal anyway.
 constexpr std::chrono::seconds kSetTimeTolerance{60};
+const std::pair<LocalSeconds, LocalSeconds> kTerminalCalendar{
+    LocalSeconds{date::local_days{date::year{2000} / 1 / 1}},
+    LocalSeconds{date::local_days{date::year{2100} / 1 / 1}} - std::chrono::seconds{1}};
 
 adms::UpdateUser userInfo(const UserSpec& user) {
   adms::UpdateUser info;
@@ -97,7 +100,11 @@ Result<PushPlan> planPushCommand(const Command& command,
       plan.phases.push_back({adms::QueryUsers{}});
       break;
     case CommandType::ClearAttendance:
+      // The whole log comes up first, whatever the terminal's clock said when it stamped its
+      // records (its calendar runs from 2000 to 2099); the agent keeps what it lacked.
+      plan.phases.push_back({adms::QueryAttlog{kTerminalCalendar.first, kTerminalCalendar.second}});
       plan.phases.push_back({adms::ClearLog{}});
+      plan.relay_complete_before = 1;
       break;
     case CommandType::ReadLog:
       plan.phases.push_back({adms::QueryAttlog{zone.toLocal(command.from.value_or(now)),

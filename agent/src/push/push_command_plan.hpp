@@ -19,6 +19,10 @@ namespace punchlink::agent {
 
 struct PushPlan {
   std::vector<std::vector<adms::Command>> phases;
+  // This phase goes to the terminal only once the relay has acknowledged every record the agent
+  // holds of it: clear_attendance first has the terminal upload its whole log, and clears it
+  // only when nothing of it is missing at the relay.
+  std::optional<std::size_t> relay_complete_before;
 };
 
 // What came back for a command while it ran: the Return of every iclock command, and the data

@@ -9,6 +9,7 @@
 #include <punchlink/common/units.hpp>
 #include <punchlink/common/utc_time.hpp>
 #include <punchlink/contract/device_status.hpp>
+#include <punchlink/contract/punch_batch.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -20,11 +21,19 @@ namespace punchlink::agent {
 
 namespace {
 
-// Terminals that measure in °F report values no human body has in °C (IRTempUnitTrans=1).
-double toCelsius(double reading) {
+// Terminals that measure in °F report values no human body has in °C (IRTempUnitTrans=1). A
+// reading that is no body's either way (a sensor fault) is left out: the relay would not take it.
+std::optional<double> toCelsius(std::optional<double> reading) {
+  if (!reading) {
+    return std::nullopt;
+  }
   constexpr double kLikelyFahrenheit = 50.0;
-  const double celsius = reading > kLikelyFahrenheit ? (reading - 32.0) * 5.0 / 9.0 : reading;
-  return std::round(celsius * 10.0) / 10.0;
+  const double celsius = *reading > kLikelyFahrenheit ? (*reading - 32.0) * 5.0 / 9.0 : *reading;
+  const double rounded = std::round(celsius * 10.0) / 10.0;
+  if (rounded < contract::kMinTemperature || rounded > contract::kMaxTemperature) {
+    return std::nullopt;
+  }
+  return rounded;
 }
 
 // Options the terminal posts (table=options) are kept for the status; a terminal sends ~60.
@@ -183,7 +192,7 @@ void PushTerminal::enqueue(Command command, std::chrono::system_clock::time_poin
     if (!plan) {
       finished.push_back({std::move(command), {false, plan.error().toString(), ""}});
     } else {
-      jobs_.push_back({std::move(command), expires, std::move(plan.value()), 0, {}, {}});
+      jobs_.push_back({std::move(command), expires, std::move(plan.value()), 0, {}, {}, {}});
       startPhase(jobs_.back());
     }
   }
@@ -192,9 +201,26 @@ void PushTerminal::enqueue(Command command, std::chrono::system_clock::time_poin
 
 void PushTerminal::startPhase(Job& job) {
   job.steps.clear();
+  job.phase_started = clock_.now();
   for (const auto& command : job.plan.phases[job.phase]) {
     job.steps.push_back({std::to_string(next_step_id_++), command, 0, {}, false});
   }
+}
+
+std::optional<std::string> PushTerminal::awaitingRelay(const Job& job) {
+  const bool sent = std::any_of(job.steps.begin(), job.steps.end(),
+                                [](const Step& step) { return step.sends > 0; });
+  if (job.plan.relay_complete_before != job.phase || sent) {
+    return std::nullopt;
+  }
+  auto pending = outbox_.pendingFor(device_.serial);
+  if (!pending) {
+    return "cannot count the records not yet at the relay: " + pending.error().toString();
+  }
+  if (*pending > 0) {
+    return std::to_string(*pending) + " records of this terminal are not at the relay yet";
+  }
+  return std::nullopt;
 }
 
 std::optional<std::size_t> PushTerminal::jobOfStep(const std::string& id) const {
@@ -443,30 +469,31 @@ PushReply PushTerminal::uploadAttendance(const PushRequest& request) {
                       "push"};
     punch.agent_now = now;
     const adms::AttlogBiometrics measured = adms::attlogBiometrics(record);
-    punch.temperature = measured.temperature
-                            ? std::optional<double>(toCelsius(*measured.temperature))
-                            : std::nullopt;
+    punch.temperature = toCelsius(measured.temperature);
     punch.mask_detected = measured.mask;
     punches.push_back(toOutboxPunch(punch, zone_));
   }
-  // Rows a query asked for (CmdId) are old rows: they do not move the stream's stamp, and they
-  // go to the relay again even when the outbox has them (read_log: the relay may lack them).
+  // Rows a query asked for (CmdId) are old rows: they do not move the stream's stamp. For
+  // read_log they go to the relay again even when the outbox has them (the relay may lack
+  // them); for clear_attendance only those the outbox lacks do, since the relay's ack of the
+  // others is its word that it stored them, and a whole log sent again would outlast the wait.
   std::optional<UploadStamp> stamp;
   if (request.query.cmd_id.empty() && !request.query.stamp.empty()) {
     stamp = UploadStamp{device_.serial, "ATTLOG", request.query.stamp};
   }
-  auto inserted = request.query.cmd_id.empty() ? outbox_.insert(punches, nowMs(), stamp)
-                                               : outbox_.republish(punches, nowMs());
+  const auto asked_by =
+      request.query.cmd_id.empty() ? std::nullopt : jobOfStep(request.query.cmd_id);
+  const bool reread = asked_by && jobs_[*asked_by].command.type == CommandType::ReadLog;
+  auto inserted =
+      reread ? outbox_.republish(punches, nowMs()) : outbox_.insert(punches, nowMs(), stamp);
   if (!inserted) {
     logger_.error("cannot store pushed punches; the terminal will send them again",
                   {{"device", name_}, {"error", inserted.error().toString()}});
     return unavailable(inserted.error());
   }
-  if (!request.query.cmd_id.empty()) {
-    if (auto index = jobOfStep(request.query.cmd_id)) {
-      jobs_[*index].progress.records += punches.size();
-      jobs_[*index].progress.new_records += *inserted;
-    }
+  if (asked_by) {
+    jobs_[*asked_by].progress.records += punches.size();
+    jobs_[*asked_by].progress.new_records += *inserted;
   }
   if (*inserted > 0 && sinks_.punches) {
     sinks_.punches(*inserted);
@@ -543,9 +570,7 @@ PushReply PushTerminal::uploadRtLog(const PushRequest& request) {
   const UtcSeconds now = std::chrono::floor<std::chrono::seconds>(clock_.now());
   for (auto& punch : outcome.punches) {
     punch.agent_now = now;
-    if (punch.temperature) {
-      punch.temperature = toCelsius(*punch.temperature);
-    }
+    punch.temperature = toCelsius(punch.temperature);
     rows.push_back(toOutboxPunch(punch, zone_));
   }
   for (const auto& event : outcome.events) {
@@ -599,6 +624,9 @@ PushReply PushTerminal::poll(const PushRequest& request) {
   const auto now = clock_.now();
   std::vector<adms::QueuedCommand> batch;
   for (auto& job : jobs_) {
+    if (awaitingRelay(job)) {
+      break;  // and so do the commands behind it, which the relay queued after it
+    }
     bool waiting = false;
     bool ends_batch = job.phase + 1 < job.plan.phases.size();
     std::vector<Step*> due;
@@ -701,6 +729,20 @@ void PushTerminal::failExpired(std::vector<Finished>& finished) {
   const auto now = clock_.now();
   for (std::size_t i = 0; i < jobs_.size();) {
     const Job& job = jobs_[i];
+    if (now - job.phase_started >= push_.command_timeout) {
+      if (auto awaiting = awaitingRelay(job)) {
+        finish(i,
+               {false,
+                *awaiting + " after " +
+                    formatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        push_.command_timeout)) +
+                    "; nothing was cleared. Send clear_attendance again once the agent's "
+                    "uplink has delivered them",
+                ""},
+               finished);
+        continue;
+      }
+    }
     const bool sent = std::any_of(job.steps.begin(), job.steps.end(),
                                   [](const Step& step) { return step.sends > 0; });
     const bool exhausted = std::any_of(job.steps.begin(), job.steps.end(), [&](const Step& step) {

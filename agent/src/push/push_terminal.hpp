@@ -83,6 +83,7 @@ class PushTerminal final : public Terminal {
     PushPlan plan;
     std::size_t phase = 0;
     std::vector<Step> steps;  // of the current phase
+    std::chrono::system_clock::time_point phase_started;
     PushProgress progress;
   };
 
@@ -106,6 +107,9 @@ class PushTerminal final : public Terminal {
   PushReply poll(const PushRequest& request);
   PushReply results(const PushRequest& request, std::vector<Finished>& finished);
   void startPhase(Job& job);
+  // Why `job`'s next phase may not go to the terminal yet (its plan's relay_complete_before:
+  // records the relay has not acknowledged), or nullopt. Call with mutex_ held.
+  std::optional<std::string> awaitingRelay(const Job& job);
   std::optional<std::size_t> jobOfStep(const std::string& id) const;
   void finish(std::size_t index, CommandOutcome outcome, std::vector<Finished>& finished);
   void failExpired(std::vector<Finished>& finished);

@@ -18,36 +18,33 @@ using nlohmann::ordered_json;
 // Raw state and verify codes are small; anything else is not a terminal's.
 constexpr std::int64_t kMaxCode = 100'000;
 
-std::optional<double> readTemperature(FieldReader& fields) {
-  const auto found = fields.object().find("temperature");
-  if (found == fields.object().end() || found->is_null()) {
+// A measurement no body has (a sensor fault, a unit mix-up) is left out, never the punch: the
+// punch is the record that matters, the measurement rides along.
+std::optional<double> readTemperature(const json& item) {
+  const auto found = item.find("temperature");
+  if (found == item.end() || !found->is_number()) {
     return std::nullopt;
   }
-  if (!found->is_number() || found->get<double>() < kMinTemperature ||
-      found->get<double>() > kMaxTemperature) {
-    fields.fail("temperature must be a number of °C from " + std::to_string(kMinTemperature) +
-                " to " + std::to_string(kMaxTemperature));
+  const double celsius = found->get<double>();
+  if (!(celsius >= kMinTemperature && celsius <= kMaxTemperature)) {
     return std::nullopt;
   }
-  return found->get<double>();
+  return celsius;
 }
 
-// Known flags only: a receiver acts on them.
-std::vector<std::string> readFlags(FieldReader& fields) {
-  const json* list = detail::listMember(fields.object(), "flags");
-  if (list == nullptr) {
-    if (fields.object().contains("flags")) {
-      fields.fail("flags must be a list");
-    }
-    return {};
-  }
+// Known flags only, each once: a receiver acts on them. Others (from a newer agent) are left
+// out rather than refusing the punch.
+std::vector<std::string> readFlags(const json& item) {
+  const json* list = detail::listMember(item, "flags");
   std::vector<std::string> flags;
+  if (list == nullptr) {
+    return flags;
+  }
   for (const json& flag : *list) {
-    if (!flag.is_string() || flag.get<std::string>() != kClockSuspect || flags.size() >= 4) {
-      fields.fail("flags may only hold \"" + std::string(kClockSuspect) + "\"");
-      return {};
+    if (flag.is_string() && flag.get<std::string>() == kClockSuspect &&
+        std::find(flags.begin(), flags.end(), kClockSuspect) == flags.end()) {
+      flags.emplace_back(kClockSuspect);
     }
-    flags.push_back(flag.get<std::string>());
   }
   return flags;
 }
@@ -97,7 +94,6 @@ Result<ReceivedDeviceEvent> decodeEvent(const json& item) {
   if (!fields.ok()) {
     return makeError(ErrorCode::InvalidInput, fields.problem());
   }
-  received.payload = detail::dumpCompact(item);
   return received;
 }
 
@@ -117,15 +113,14 @@ Result<ReceivedPunch> decodePunch(const json& item) {
   punch.state = static_cast<int>(fields.integer("state", 0, kMaxCode, 0));
   punch.verify = static_cast<int>(fields.integer("verify", 0, kMaxCode, 0));
   punch.workcode = static_cast<std::uint32_t>(fields.integer("workcode", 0, 0xFFFFFFFF, 0));
-  punch.temperature = readTemperature(fields);
-  if (item.contains("mask_detected")) {
-    punch.mask_detected = fields.boolean("mask_detected", true);
+  punch.temperature = readTemperature(item);
+  if (const auto mask = item.find("mask_detected"); mask != item.end() && mask->is_boolean()) {
+    punch.mask_detected = mask->get<bool>();
   }
-  punch.flags = readFlags(fields);
+  punch.flags = readFlags(item);
   if (!fields.ok()) {
     return makeError(ErrorCode::InvalidInput, fields.problem());
   }
-  received.payload = detail::dumpCompact(item);
   return received;
 }
 
@@ -241,6 +236,8 @@ Result<PunchBatch> decodePunchBatch(std::string_view payload, std::string_view t
       continue;
     }
     punch->punch.event_id = event_id;
+    // Stored and served as validated, never as sent: keys the contract does not know stay out.
+    punch->payload = encodePunch(punch->punch);
     batch.punches.push_back(std::move(*punch));
   }
   const json* events = detail::listMember(*doc, "events");
@@ -277,6 +274,7 @@ Result<PunchBatch> decodePunchBatch(std::string_view payload, std::string_view t
       continue;
     }
     event->event.event_id = event_id;
+    event->payload = encodeDeviceEvent(event->event);
     batch.events.push_back(std::move(*event));
   }
   return batch;

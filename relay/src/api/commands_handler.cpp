@@ -262,10 +262,18 @@ ApiResponse createDeviceCommand(CommandsApi& api, ApiRequest& request) {
   if (command.type == CommandType::ClearAttendance) {
     // The terminal's copy of a punch is the last one the relay does not have: gone for good.
     const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(api.clock.now());
+    const auto status = contract::decodeDeviceStatus(device.status_json);
+    // A ZK terminal's count only compares with the relay's over the span the agent read; an
+    // agent that does not report it would have a terminal cleared before look complete.
+    if (status && status->protocol != "push" && status->logs && status->log_checked_at.empty()) {
+      return errorResponse(409, "records_missing",
+                           "clear_attendance refused: the site's agent does not report when it "
+                           "read the terminal's log, so the relay cannot tell whether it holds "
+                           "every record; upgrade punchlink-agent at the site and try again");
+    }
     auto reconciliation = devices::parseReconciliation(device.reconciliation);
     if (reconciliation) {
       // Punches may have arrived since the terminal's count was compared: count again.
-      const auto status = contract::decodeDeviceStatus(device.status_json);
       auto fresh = status ? devices::reconcile(api.punches, request.tenant_id, *status, now)
                           : Result<std::optional<devices::Reconciliation>>(
                                 std::optional<devices::Reconciliation>{});

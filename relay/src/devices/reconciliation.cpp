@@ -8,6 +8,12 @@
 
 namespace punchlink::relay::devices {
 
+namespace {
+
+constexpr std::chrono::minutes kClockSkewAllowed{5};
+
+}  // namespace
+
 Result<std::optional<Reconciliation>> reconcile(PunchLedger& punches,
                                                 const std::string& tenant_id,
                                                 const contract::DeviceStatus& status,
@@ -76,6 +82,12 @@ std::optional<std::string> clearRefusal(const std::optional<Reconciliation>& rec
            " records; send read_log for the dates they are from, then try again";
   }
   const auto checked = parseRfc3339(reconciliation->checked_at);
+  // An agent's clock ahead of the relay's would keep an old comparison fresh for ever.
+  if (checked && *checked - now > kClockSkewAllowed) {
+    return "the last comparison of records (" + reconciliation->checked_at +
+           ") is later than the relay's clock; set the site agent's clock right (NTP) and wait "
+           "for the terminal's next status";
+  }
   if (!checked || now - *checked > max_age) {
     return "the last comparison of records (" + reconciliation->checked_at + ") is older than " +
            formatDuration(max_age) + "; wait for the terminal's next status and try again";

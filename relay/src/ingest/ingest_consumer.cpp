@@ -127,6 +127,15 @@ void IngestConsumer::onPunches(const std::string& site_id,
   clock_suspect_ += outcome->clock_suspect;
   duplicates_ += outcome->acked.size() - outcome->stored_new - outcome->events_stored;
   rejected_ += outcome->rejected.size();
+  for (const auto& [serial, owner] : outcome->withheld) {
+    logger_.limited(LogLevel::Warning, "ingest-foreign/" + site_id + "/" + serial,
+                    "punches for a terminal of another site are not taken; they stay at the agent",
+                    {{"site", site_id},
+                     {"device", serial},
+                     {"belongs_to", owner},
+                     {"hint", "if the terminal has moved, release it with PATCH /v1/devices/" +
+                                  serial + " {\"site\": null}"}});
+  }
   for (const auto& item : outcome->rejected) {
     logger_.limited(LogLevel::Warning, "ingest-rejected/" + site_id, "rejected a punch",
                     {{"site", site_id}, {"event_id", item.event_id}, {"reason", item.reason}});

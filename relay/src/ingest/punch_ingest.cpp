@@ -75,6 +75,19 @@ class BatchContext {
   std::map<events::EventType, EventFanoutPtr> fanouts_;
 };
 
+// A site cannot speak for another site's terminal (as for statuses, status_ingest.cpp): its
+// punches would land under the other site and its events would open doors in the webhooks.
+bool belongsElsewhere(const DeviceState& device,
+                      const Site& site,
+                      const std::string& serial,
+                      IngestOutcome& outcome) {
+  if (device.site_id.empty() || device.site_id == site.id) {
+    return false;
+  }
+  outcome.withheld.emplace(serial, device.site_id);
+  return true;
+}
+
 }  // namespace
 
 Result<IngestOutcome> PunchIngest::ingest(const Site& site,
@@ -90,6 +103,9 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
       auto device = context.device(punch.device_serial, punch.device_name);
       if (!device) {
         return device.error();
+      }
+      if (belongsElsewhere(*device, site, punch.device_serial, outcome)) {
+        continue;
       }
       auto added = parts_.punches.appendPunch(site, received, now);
       if (!added) {
@@ -139,6 +155,9 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
       auto device = context.device(event.device_serial, event.device_name);
       if (!device) {
         return device.error();
+      }
+      if (belongsElsewhere(*device, site, event.device_serial, outcome)) {
+        continue;
       }
       auto added =
           parts_.device_events.appendEvent(site,

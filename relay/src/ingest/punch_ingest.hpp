@@ -14,6 +14,7 @@
 #include <punchlink/common/result.hpp>
 #include <punchlink/contract/punch_batch.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct IngestOutcome {
   std::size_t events_stored = 0;  // device events
   std::size_t clock_suspect = 0;  // of the new punches, those flagged clock_suspect
   std::size_t deliveries_queued = 0;
+  // Punches and events for terminals that belong to another site of the tenant: neither stored
+  // nor acked, so they stay in the agent's outbox until an operator releases the terminal
+  // (PATCH /v1/devices/{serial} {"site": null}) and are taken then. By serial, with the site
+  // the terminal belongs to.
+  std::map<std::string, std::string> withheld;
 };
 
 // The store parts ingest writes and reads.

@@ -406,6 +406,74 @@ TEST_F(PushTerminalTest, ACommKeyIsRequiredOnEveryRequestWhenConfigured) {
   EXPECT_EQ(status["online"], true);
 }
 
+// The whole log comes up first; CLEAR LOG goes only once the relay has acknowledged every record
+// the agent holds of the terminal, including those the query found that it lacked.
+TEST_F(PushTerminalTest, TheLogIsClearedOnlyOnceTheRelayHasEveryRecord) {
+  ASSERT_EQ(
+      post(adms::Endpoint::Cdata, "&table=ATTLOG&Stamp=1", "7\t2026-03-01 09:00:00\t0\t1\n").body,
+      "OK:1");
+  terminal_->enqueue(command(R"({"command_id":"c6","device":"gate","type":"clear_attendance",)"
+                             R"("params":{"confirm":true}})"),
+                     clock_.now() + 1h);
+  const auto query_line = get(adms::Endpoint::GetRequest, "").body;
+  ASSERT_NE(query_line.find(":DATA QUERY ATTLOG StartTime=2000-01-01"), std::string::npos)
+      << query_line;
+  const std::string id = query_line.substr(2, query_line.find(':', 2) - 2);
+  // The terminal held one record the realtime upload never brought.
+  ASSERT_EQ(post(adms::Endpoint::Cdata, "&table=ATTLOG&CmdId=" + id,
+                 "7\t2026-03-01 09:00:00\t0\t1\n8\t2026-03-01 09:05:00\t0\t1\n")
+                .body,
+            "OK:2");
+  ASSERT_EQ(post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=0&CMD=DATA\n").body, "OK");
+  EXPECT_EQ(pending(), 2U);
+  // Behind the clear, an unlock waits too: the relay queued it after.
+  terminal_->enqueue(command(R"({"command_id":"c7","device":"gate","type":"unlock"})"),
+                     clock_.now() + 1h);
+  EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body, "OK");
+
+  auto rows = outbox_->nextBatch(10, 0).value();
+  ASSERT_EQ(rows.size(), 2U);
+  ASSERT_TRUE(outbox_->acknowledge({rows[0].event_id}, 1).ok());
+  clock_.advance(10s);
+  terminal_->tick();
+  EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body, "OK");  // one is still not at the relay
+  EXPECT_TRUE(outcomes_.empty());
+  ASSERT_TRUE(outbox_->acknowledge({rows[1].event_id}, 2).ok());
+  const auto clear = get(adms::Endpoint::GetRequest, "").body;
+  ASSERT_NE(clear.find(":CLEAR LOG"), std::string::npos) << clear;
+  const std::string clear_id = clear.substr(2, clear.find(':', 2) - 2);
+  ASSERT_EQ(post(adms::Endpoint::DeviceCmd, "", "ID=" + clear_id + "&Return=0&CMD=CLEAR\n").body,
+            "OK");
+  ASSERT_EQ(outcomes_.size(), 1U);
+  EXPECT_EQ(outcomes_[0].first, "c6");
+  EXPECT_TRUE(outcomes_[0].second.succeeded) << outcomes_[0].second.error;
+}
+
+TEST_F(PushTerminalTest, AClearWhoseRecordsDoNotReachTheRelayFailsWithoutClearing) {
+  terminal_->enqueue(command(R"({"command_id":"c8","device":"gate","type":"clear_attendance",)"
+                             R"("params":{"confirm":true}})"),
+                     clock_.now() + 1h);
+  const auto query_line = get(adms::Endpoint::GetRequest, "").body;
+  const std::string id = query_line.substr(2, query_line.find(':', 2) - 2);
+  ASSERT_EQ(
+      post(adms::Endpoint::Cdata, "&table=ATTLOG&CmdId=" + id, "8\t2026-03-01 09:05:00\t0\t1\n")
+          .body,
+      "OK:1");
+  ASSERT_EQ(post(adms::Endpoint::DeviceCmd, "", "ID=" + id + "&Return=0&CMD=DATA\n").body, "OK");
+  for (int second = 0; second < 21; ++second) {
+    EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body.find("CLEAR"), std::string::npos);
+    clock_.advance(1s);
+    terminal_->tick();
+  }
+  ASSERT_EQ(outcomes_.size(), 1U);
+  EXPECT_FALSE(outcomes_[0].second.succeeded);
+  EXPECT_EQ(outcomes_[0].second.error,
+            "1 records of this terminal are not at the relay yet after 20s; nothing was cleared. "
+            "Send clear_attendance again once the agent's uplink has delivered them");
+  EXPECT_EQ(pending(), 1U);  // the record the query found stays on its way
+  EXPECT_EQ(get(adms::Endpoint::GetRequest, "").body, "OK");
+}
+
 TEST(PushCommandPlan, TranslatesEveryCommandType) {
   const TimeZone zone = TimeZone::find("Europe/Berlin").value();
   const UtcSeconds now{std::chrono::sys_days{std::chrono::year{2026} / 1 / 10}.time_since_epoch()};
@@ -438,7 +506,8 @@ TEST(PushCommandPlan, TranslatesEveryCommandType) {
             Lines{"DATA QUERY USERINFO;"});
   EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"clear_attendance",)"
                  R"("params":{"confirm":true}})"),
-            Lines{"CLEAR LOG;"});
+            (Lines{"DATA QUERY ATTLOG StartTime=2000-01-01 00:00:00\tEndTime=2099-12-31 23:59:59;",
+                   "CLEAR LOG;"}));
   // UTC range, sent in the terminal's local time (Berlin is UTC+1 in January).
   EXPECT_EQ(plan(R"({"command_id":"a","device":"d","type":"read_log","params":)"
                  R"({"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}})"),

@@ -101,12 +101,15 @@ Punch samplePunch(int n = 0) {
   return punch;
 }
 
-std::string batchOf(const std::string& site, const json& punches) {
-  return json{{"site_id", site},
-              {"batch_id", "b1"},
-              {"sent_at", "2026-03-27T08:30:13Z"},
-              {"punches", punches}}
-      .dump();
+std::string batchOf(const std::string& site, const json& punches, const json& events = nullptr) {
+  json batch{{"site_id", site},
+             {"batch_id", "b1"},
+             {"sent_at", "2026-03-27T08:30:13Z"},
+             {"punches", punches}};
+  if (!events.is_null()) {
+    batch["events"] = events;
+  }
+  return batch.dump();
 }
 
 TEST(PunchBatch, EncodedPunchHasTheDocumentedKeyOrder) {
@@ -164,21 +167,32 @@ TEST(PunchBatch, MeasuredAndFlaggedPunchesRoundTrip) {
   ASSERT_TRUE(batch.ok());
   ASSERT_EQ(batch->punches.size(), 1U);
   EXPECT_EQ(batch->punches[0].punch, punch);
-  // Out of range, the wrong type, an unknown flag: that punch is rejected, with the reason.
+  // A measurement out of range or of the wrong type, an unknown flag, a key the contract does
+  // not know: the punch is kept without them, and its stored payload never carries them.
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, json>>{{"temperature", 95.0},
+                                                 {"temperature", 10.0},
                                                  {"temperature", "36.6"},
                                                  {"mask_detected", 1},
                                                  {"flags", json::array({"vip"})},
-                                                 {"flags", "clock_suspect"}}) {
+                                                 {"flags", "clock_suspect"},
+                                                 {"note", "<script>alert(1)</script>"}}) {
     json item = json::parse(encodePunch(samplePunch()));
     item[key] = value;
-    const auto bad = decodePunchBatch(batchOf("plant-7", json::array({item})), "plant-7");
-    ASSERT_TRUE(bad.ok());
-    EXPECT_TRUE(bad->punches.empty()) << key << "=" << value;
-    ASSERT_EQ(bad->rejected.size(), 1U) << key;
-    EXPECT_NE(bad->rejected[0].reason.find(key), std::string::npos) << bad->rejected[0].reason;
+    const auto kept = decodePunchBatch(batchOf("plant-7", json::array({item})), "plant-7");
+    ASSERT_TRUE(kept.ok());
+    EXPECT_TRUE(kept->rejected.empty()) << key << "=" << value;
+    ASSERT_EQ(kept->punches.size(), 1U) << key << "=" << value;
+    EXPECT_EQ(kept->punches[0].punch, samplePunch()) << key << "=" << value;
+    EXPECT_EQ(kept->punches[0].payload, encodePunch(samplePunch())) << key << "=" << value;
   }
+  // An unknown flag beside a known one leaves the known one.
+  json both = json::parse(encodePunch(samplePunch()));
+  both["flags"] = json::array({"vip", "clock_suspect", "clock_suspect"});
+  const auto flagged = decodePunchBatch(batchOf("plant-7", json::array({both})), "plant-7");
+  ASSERT_TRUE(flagged.ok());
+  ASSERT_EQ(flagged->punches.size(), 1U);
+  EXPECT_EQ(flagged->punches[0].punch.flags, std::vector<std::string>{"clock_suspect"});
 }
 
 TEST(PunchBatch, DeviceEventsTravelBesidePunches) {
@@ -208,6 +222,16 @@ TEST(PunchBatch, DeviceEventsTravelBesidePunches) {
   EXPECT_NE(sampleEvent().event_id, sampleEvent(DeviceEventType::DoorUnlocked).event_id);
   EXPECT_NE(duress.event_id, sampleEvent(DeviceEventType::AlarmDuress).event_id);
   EXPECT_NE(sampleEvent().event_id, samplePunch().event_id);
+  // Keys the contract does not know (or that only the relay writes, as a records_missing event's
+  // counts) are not stored, so the API and webhooks never echo them.
+  json padded = json::parse(events[0]);
+  padded["missing"] = json{{"huge", std::string(100, 'x')}};
+  padded["note"] = "hello";
+  const auto cleaned =
+      decodePunchBatch(batchOf("plant-7", json::array(), json::array({padded})), "plant-7");
+  ASSERT_TRUE(cleaned.ok()) << cleaned.error();
+  ASSERT_EQ(cleaned->events.size(), 1U);
+  EXPECT_EQ(cleaned->events[0].payload, events[0]);
   // No "events" key at all when there are none (what older relays read).
   EXPECT_EQ(json::parse(encodePunchBatch({"s", "b", "t"}, punches)).count("events"), 0U);
 }

@@ -193,6 +193,50 @@ TEST(Migrations, PerTenantKeysKeepEveryRowOfAnOlderDatabase) {
   EXPECT_LT(seqs[0], seqs[1]);
 }
 
+// Punches stored before migration 9 had no local_time column: they count towards their
+// terminal's records by the local time their payload carries, or a clear would stay refused.
+TEST(Migrations, PunchesStoredBeforeLocalTimesCountByTheTerminalsClock) {
+  testing::TempDir dir;
+  testing::RelayStorage storage{dir};
+  {
+    auto db = sql::open(storage.location()).value();
+    ASSERT_TRUE(db->exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "applied_at TEXT NOT NULL)")
+                    .ok());
+    const auto all = sql::migrations();
+    for (std::size_t i = 0; i < 8; ++i) {
+      const std::string ddl = db->dialect() == sql::Dialect::Postgres
+                                  ? (all[i].postgres_sql.empty() ? sql::postgresSchema(all[i].sql)
+                                                                 : std::string(all[i].postgres_sql))
+                                  : std::string(all[i].sql);
+      ASSERT_TRUE(db->exec(ddl).ok()) << all[i].file;
+      ASSERT_TRUE(db->run("INSERT INTO schema_migrations VALUES (?, '2026-01-01T00:00:00Z')",
+                          static_cast<std::int64_t>(i + 1))
+                      .ok());
+    }
+    ASSERT_TRUE(
+        db->exec("INSERT INTO tenants VALUES ('ten_a', 'Acme', '2026-01-01T00:00:00Z')").ok());
+    for (const char* sql :
+         {"INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
+          "payload, received_at) VALUES ('evt_1', 'ten_a', 'plant-1', 'SN1', 'E1', "
+          "'2026-01-01T08:00:00Z', '{\"event_id\":\"evt_1\",\"local_time\":\"2026-01-01 "
+          "09:00:00\"}', '2026-01-01T08:00:01Z')",
+          "INSERT INTO punches(event_id, tenant_id, site_id, device_serial, user_id, timestamp, "
+          "payload, received_at) VALUES ('evt_2', 'ten_a', 'plant-1', 'SN1', 'E1', "
+          "'2026-01-01T08:00:00Z', 'not json', '2026-01-01T08:00:01Z')"}) {
+      ASSERT_TRUE(db->exec(sql).ok()) << sql;
+    }
+  }
+  testing::ManualClock clock;
+  auto store = openStore(storage.location(), clock).value();
+  ASSERT_TRUE(store->migrate().ok());
+  EXPECT_EQ(store->punches()
+                .countDevicePunches("ten_a", "SN1", "2026-01-01 00:00:00", "2026-01-01 23:59:59")
+                .value(),
+            1);
+  EXPECT_EQ(store->punches().countPunches("ten_a").value(), 2);  // the other one is still kept
+}
+
 TEST_F(SqlStoreTest, KeysAreStoredAsHashesAndCanBeRevoked) {
   const auto acme = tenant("Acme");
   ApiKeys& keys = store_->apiKeys();
@@ -475,6 +519,29 @@ TEST_F(SqlStoreTest, ATerminalStaysWithItsSiteUntilReleased) {
   ASSERT_TRUE(deviceStatus(office, "SN-1", true).ok());
   EXPECT_EQ(store_->sightings().find(acme.id, "SN-1").value()->site_id, "office");
   EXPECT_FALSE(deviceStatus(plant, "SN-1", true).ok());
+}
+
+// Nor may it put punches under the other site's terminal: they are neither stored nor acked
+// (the agent keeps them), and are taken once the terminal is released to that site.
+TEST_F(SqlStoreTest, PunchesForAnotherSitesTerminalWaitUntilItIsReleased) {
+  const Tenant acme = tenant("Acme");
+  const Site plant = site(acme.id, "plant-1");
+  const Site office = site(acme.id, "office");
+  ASSERT_TRUE(ingest(plant, json::array({punchJson(1, "SN-1")})).ok());
+  const auto foreign = ingest(office, json::array({punchJson(2, "SN-1"), punchJson(3, "SN-2")}));
+  ASSERT_TRUE(foreign.ok());
+  EXPECT_EQ(foreign->stored_new, 1U);  // SN-2 is new: the office's own
+  EXPECT_EQ(foreign->acked.size(), 1U);
+  EXPECT_TRUE(foreign->rejected.empty());
+  ASSERT_EQ(foreign->withheld.size(), 1U);
+  EXPECT_EQ(foreign->withheld.at("SN-1"), "plant-1");
+  EXPECT_EQ(store_->punches().countPunches(acme.id).value(), 2);
+  ASSERT_TRUE(
+      store_->devices().updateDevice(acme.id, "SN-1", {std::nullopt, std::nullopt, ""}).ok());
+  const auto moved = ingest(office, json::array({punchJson(2, "SN-1")}));
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->stored_new, 1U);
+  EXPECT_TRUE(moved->withheld.empty());
 }
 
 TEST_F(SqlStoreTest, CommandsFinishedByAnOlderRelayAreRedactedBySweeps) {

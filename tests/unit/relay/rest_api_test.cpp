@@ -891,6 +891,42 @@ TEST_F(RestApiTest, ClearAttendanceWaitsUntilTheRelayHoldsEveryRecord) {
   EXPECT_EQ(call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear).status, 409);
 }
 
+// What an agent reports cannot open the way to a clear: an agent that does not say when it read
+// the log (before log spans), or one whose clock runs ahead and keeps a comparison fresh.
+TEST_F(RestApiTest, ClearAttendanceTrustsNoCountItCannotDate) {
+  StatusIngest statuses(StatusIngestParts{store_->unitOfWork(), store_->tenants(),
+                                          store_->sightings(), store_->punches(),
+                                          store_->deviceEvents(), store_->outbox()});
+  const std::string clear = R"({"type":"clear_attendance","confirm":true})";
+  next_id_ = 0;
+  storePunches(3, "DOOR-1");
+  contract::DeviceStatus status;
+  status.serial = "DOOR-1";
+  status.online = true;
+  status.logs = 3;
+  ASSERT_TRUE(statuses.recordDeviceStatus(site_, status, now()).ok());
+  auto refused = call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body["error"].get<std::string>().find("upgrade punchlink-agent"),
+            std::string::npos)
+      << refused.body.dump();
+
+  status.log_oldest = testing::nthLocalTime(0);
+  status.log_newest = testing::nthLocalTime(2);
+  status.log_checked_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now()) +
+                                        std::chrono::hours{24});
+  ASSERT_TRUE(statuses.recordDeviceStatus(site_, status, now()).ok());
+  refused = call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body["error"].get<std::string>().find("later than the relay's clock"),
+            std::string::npos)
+      << refused.body.dump();
+
+  status.log_checked_at = formatRfc3339(std::chrono::floor<std::chrono::seconds>(clock_.now()));
+  ASSERT_TRUE(statuses.recordDeviceStatus(site_, status, now()).ok());
+  EXPECT_EQ(call("POST", "/v1/devices/DOOR-1/commands", acme_key_, clear).status, 202);
+}
+
 TEST_F(RestApiTest, RecordsMissingForLongRaiseOneEvent) {
   StatusIngest statuses(
       StatusIngestParts{store_->unitOfWork(), store_->tenants(), store_->sightings(),

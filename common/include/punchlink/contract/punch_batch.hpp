@@ -66,13 +66,15 @@ std::string encodePunchBatch(const PunchBatchHeader& header,
                              std::span<const std::string> encoded_punches,
                              std::span<const std::string> encoded_events = {});
 
-// A punch the relay takes, with the object as it arrived (stored verbatim).
+// A punch the relay takes, and its payload to store: encodePunch of what was validated, so a key
+// the contract does not know never reaches the API or a webhook.
 struct ReceivedPunch {
   Punch punch;
   std::string payload;
 };
 
-// A device event the relay takes, with the object as it arrived (stored verbatim).
+// A device event the relay takes, and its payload to store: encodeDeviceEvent of what was
+// validated.
 struct ReceivedDeviceEvent {
   DeviceEvent event;
   std::string payload;
