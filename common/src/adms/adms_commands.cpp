@@ -13,11 +13,9 @@ namespace punchlink::adms {
 
 namespace {
 
+using detail::invalid;
+using detail::isHex;
 using detail::quote;
-
-Error invalid(std::string message, std::string hint = {}) {
-  return makeError(ErrorCode::InvalidInput, std::move(message), std::move(hint));
-}
 
 std::optional<Error> checkCommandId(std::string_view id) {
   bool ok = !id.empty() && id.size() <= kMaxCommandIdLength;
@@ -67,12 +65,6 @@ std::optional<Error> checkNumber(std::string_view key, int value, int min, int m
                    std::to_string(min) + ".." + std::to_string(max));
   }
   return std::nullopt;
-}
-
-bool isHex(std::string_view text) noexcept {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-  });
 }
 
 // Card numbers: decimal, or S1's "[%02X x4]" form (§4.3).

@@ -9,6 +9,7 @@ namespace punchlink::adms {
 
 namespace {
 
+using detail::invalid;
 using detail::quote;
 
 constexpr std::array<std::string_view, 18> kBuiltInKeys = {
@@ -16,10 +17,6 @@ constexpr std::array<std::string_view, 18> kBuiltInKeys = {
     "OpStamp",       "PhotoStamp",   "ErrorDelay",     "Delay",        "TransTimes",
     "TransInterval", "TransFlag",    "TimeZone",       "Realtime",     "Encrypt",
     "ServerVer",     "PushProtVer",  "PushOptionsFlag"};
-
-Error invalid(std::string message, std::string hint = {}) {
-  return makeError(ErrorCode::InvalidInput, std::move(message), std::move(hint));
-}
 
 // Stamps go back to the device verbatim; they are "None", digits or YYYY-MM-DDThh:mm:ss.
 std::optional<Error> checkStamp(std::string_view key, std::string_view value) {

@@ -1,5 +1,6 @@
 #include "adms_text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -121,6 +122,16 @@ std::optional<std::string> checkUploadedPin(std::string_view pin) {
     return "PIN " + quote(pin) + " " + describeControl(pin, *pos);
   }
   return std::nullopt;
+}
+
+Error invalid(std::string message, std::string hint) {
+  return makeError(ErrorCode::InvalidInput, std::move(message), std::move(hint));
+}
+
+bool isHex(std::string_view text) noexcept {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
 }
 
 bool looksLikeBase64(std::string_view text) noexcept {

@@ -54,6 +54,12 @@ Result<int> parseIntField(std::string_view name, std::string_view text, int min,
 // stored "100 Name=Jorge Leon" as a PIN, §8.6, and its punches must not be lost).
 std::optional<std::string> checkUploadedPin(std::string_view pin);
 
+// An InvalidInput error: what every ADMS decoder returns for bytes it cannot take.
+Error invalid(std::string message, std::string hint = {});
+
+// Hex digits only, either case; empty counts.
+bool isHex(std::string_view text) noexcept;
+
 // Standard base64 alphabet with '=' padding only at the end; empty is not base64.
 bool looksLikeBase64(std::string_view text) noexcept;
 

@@ -15,6 +15,7 @@ namespace punchlink::adms {
 
 namespace {
 
+using detail::isHex;
 using detail::quote;
 
 Error lineError(std::string message) {
@@ -538,12 +539,6 @@ Result<RtLogEntry> parseRtLogLine(std::string_view line) {
   entry.mask = parseMask(fields->find("maskflag").value_or(""));
   entry.temperature = parseTemperature(fields->find("temperature").value_or(""));
   return entry;
-}
-
-bool isHex(std::string_view text) noexcept {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
 }
 
 Result<std::string> stateField(const KeyValues& fields, std::string_view key) {

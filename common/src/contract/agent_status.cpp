@@ -12,7 +12,7 @@ using detail::FieldReader;
 using detail::json;
 using nlohmann::ordered_json;
 
-constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
+using detail::kMaxCount;
 
 }  // namespace
 

@@ -11,7 +11,7 @@ namespace {
 using detail::FieldReader;
 using nlohmann::ordered_json;
 
-constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
+using detail::kMaxCount;
 constexpr std::int64_t kMaxDrift = std::int64_t{100} * 365 * 24 * 3600;
 constexpr std::size_t kMaxText = 200;
 

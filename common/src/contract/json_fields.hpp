@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ namespace punchlink::contract::detail {
 // Ordered, so that what is decoded and encoded again (a command result's details, a punch as
 // received) keeps its keys in the order the sender wrote them.
 using json = nlohmann::ordered_json;
+
+// The bound for counts a sender reports (records, rows, bytes): any non-negative int64.
+inline constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
 
 // Payloads nest 3-4 levels; deeper ones are refused before a tree is built.
 inline constexpr std::size_t kMaxPayloadDepth = 32;

@@ -16,10 +16,6 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-std::string seconds(UtcMillis time) {
-  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
-}
-
 std::optional<ApiResponse> optionalString(const json& body,
                                           const char* field,
                                           std::size_t max,
@@ -81,10 +77,10 @@ ordered_json deviceJson(const Device& device) {
                              {"missing", reconciliation->missing},
                              {"checked_at", reconciliation->checked_at}};
   }
-  out["last_seen"] =
-      device.last_seen ? ordered_json(seconds(*device.last_seen)) : ordered_json(nullptr);
+  out["last_seen"] = device.last_seen ? ordered_json(formatRfc3339Seconds(*device.last_seen))
+                                      : ordered_json(nullptr);
   out["site"] = device.site_id.empty() ? ordered_json(nullptr) : ordered_json(device.site_id);
-  out["created_at"] = seconds(device.created_at);
+  out["created_at"] = formatRfc3339Seconds(device.created_at);
   return out;
 }
 

@@ -9,10 +9,6 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-std::string seconds(UtcMillis time) {
-  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
-}
-
 }  // namespace
 
 ordered_json punchJson(const StoredPunch& row) {
@@ -36,7 +32,7 @@ ordered_json punchJson(const StoredPunch& row) {
       item[key] = punch[key];
     }
   }
-  item["received_at"] = seconds(row.received_at);
+  item["received_at"] = formatRfc3339Seconds(row.received_at);
   return item;
 }
 
@@ -56,7 +52,7 @@ ordered_json deviceEventJson(const StoredDeviceEvent& row) {
       item[key] = stored[key];
     }
   }
-  item["received_at"] = seconds(row.received_at);
+  item["received_at"] = formatRfc3339Seconds(row.received_at);
   return item;
 }
 

@@ -31,10 +31,6 @@ ordered_json nullable(const std::string& text) {
   return text.empty() ? ordered_json(nullptr) : ordered_json(text);
 }
 
-ordered_json seconds(UtcMillis time) {
-  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
-}
-
 ordered_json endpointJson(const WebhookEndpoint& endpoint, UtcMillis now) {
   ordered_json out = {{"id", endpoint.id},
                       {"url", endpoint.url},
@@ -42,8 +38,8 @@ ordered_json endpointJson(const WebhookEndpoint& endpoint, UtcMillis now) {
                       {"events", ordered_json::parse(endpoint.events, nullptr, false)},
                       {"enabled", endpoint.enabled},
                       {"disabled_reason", nullable(endpoint.disabled_reason)},
-                      {"created_at", seconds(endpoint.created_at)},
-                      {"updated_at", seconds(endpoint.updated_at)}};
+                      {"created_at", formatRfc3339Seconds(endpoint.created_at)},
+                      {"updated_at", formatRfc3339Seconds(endpoint.updated_at)}};
   out["secret_rotation"] =
       endpoint.previous_secret_expires > now
           ? ordered_json{{"previous_secret_expires_at",
@@ -74,7 +70,7 @@ ordered_json deliveryJson(const Delivery& delivery) {
           {"event_type", delivery.event_type},
           {"status", publicStatus(delivery.state)},
           {"attempt_count", delivery.attempt_count},
-          {"created_at", seconds(delivery.created_at)},
+          {"created_at", formatRfc3339Seconds(delivery.created_at)},
           {"next_attempt_at", delivery.next_attempt
                                   ? ordered_json(formatRfc3339Millis(*delivery.next_attempt))
                                   : ordered_json(nullptr)},

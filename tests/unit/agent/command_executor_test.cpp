@@ -14,13 +14,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-ZkDeviceConfig deviceConfig() {
-  ZkDeviceConfig config;
-  config.host = "10.7.0.21";
-  config.time_zone = "Europe/Berlin";
-  return config;
-}
-
 Command command(CommandType type, const std::string& user_id = "") {
   Command out;
   out.command_id = "cmd_1";
@@ -56,7 +49,7 @@ class CommandExecutorTest : public ::testing::Test, public ZkTerminalFixture {
   UserDirectory users;
   std::vector<json> published;
   DeviceStatus status{"door-1",
-                      deviceConfig(),
+                      simDeviceConfig(),
                       zone,
                       [this](const std::string&, const std::string& text) {
                         published.push_back(json::parse(text));

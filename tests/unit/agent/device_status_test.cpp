@@ -10,12 +10,10 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-ZkDeviceConfig deviceConfig() {
-  ZkDeviceConfig config;
-  config.host = "10.7.0.21";
+ZkDeviceConfig tcpDeviceConfig() {
+  ZkDeviceConfig config = simDeviceConfig();
   config.port = 4371;
   config.transport = "tcp";
-  config.time_zone = "Europe/Berlin";
   return config;
 }
 
@@ -49,7 +47,7 @@ class DeviceStatusTest : public ::testing::Test, public ZkTerminalFixture {
   const TimeZone zone = TimeZone::find("Europe/Berlin").value();
   std::vector<std::pair<std::string, std::string>> published;
   DeviceStatus status{"door-1",
-                      deviceConfig(),
+                      tcpDeviceConfig(),
                       zone,
                       [this](const std::string& key, const std::string& text) {
                         published.emplace_back(key, text);

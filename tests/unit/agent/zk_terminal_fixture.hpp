@@ -6,6 +6,7 @@
 #include "sim_fixture.hpp"
 #include "sim_link.hpp"
 #include "zk_net/zk_client.hpp"
+#include "zk_terminal/zk_device_config.hpp"
 
 #include <punchlink/common/log.hpp>
 #include <punchlink/testing/manual_clock.hpp>
@@ -35,6 +36,14 @@ inline zk_net::ZkClientOptions simClientOptions() {
   options.host = "10.7.0.21";
   options.timeout = std::chrono::seconds{2};
   return options;
+}
+
+// The configured terminal the sim answers for.
+inline ZkDeviceConfig simDeviceConfig() {
+  ZkDeviceConfig config;
+  config.host = "10.7.0.21";
+  config.time_zone = "Europe/Berlin";
+  return config;
 }
 
 class ZkTerminalFixture {

@@ -19,6 +19,11 @@ std::string formatRfc3339(UtcSeconds time);
 // "2026-03-27T08:30:12.345Z"
 std::string formatRfc3339Millis(UtcMillis time);
 
+// "2026-03-27T08:30:12Z": a millisecond time to the second (truncated), as the API shows times.
+inline std::string formatRfc3339Seconds(UtcMillis time) {
+  return formatRfc3339(std::chrono::floor<std::chrono::seconds>(time));
+}
+
 // The same for Unix milliseconds, as the databases store times.
 inline std::string formatRfc3339Millis(std::int64_t unix_ms) {
   return formatRfc3339Millis(UtcMillis{std::chrono::milliseconds{unix_ms}});
