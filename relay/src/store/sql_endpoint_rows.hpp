@@ -39,6 +39,16 @@ inline constexpr std::string_view kSelectDeliveries =
     "SELECT id, tenant_id, endpoint_id, event_id, event_type, body, state, attempts, due_ms, "
     "created_ms, created_at, delivered_at, last_error FROM webhook_deliveries ";
 
+// What a claim reads of one endpoint (?1 endpoint, ?2 now in ms, ?3 how many): lapsed leases
+// (a crashed node's), then queued deliveries that are due. Each is one range of the
+// (endpoint_id, state, due_ms, id) index read in order, so a claim costs the same whatever the
+// backlog (relay_store_test checks the plan).
+inline constexpr std::string_view kClaimLapsed =
+    "WHERE endpoint_id = ? AND state = 'delivering' AND lease_until_ms <= ? "
+    "ORDER BY due_ms, id LIMIT ?";
+inline constexpr std::string_view kClaimQueued =
+    "WHERE endpoint_id = ? AND state = 'queued' AND due_ms <= ? ORDER BY due_ms, id LIMIT ?";
+
 inline Delivery deliveryFrom(sql::Statement& row) {
   Delivery delivery;
   delivery.id = row.integer(0);

@@ -152,6 +152,10 @@ void WebhookReceiver::stop() {
     server_->stopAll(true);
     server_.reset();
   }
+  // Until every connection's thread has ended: one still finishing a dripped answer or waiting
+  // for a kept-alive connection's next request holds Poco's dispatcher, which the pool's
+  // destructor gives up on after 10 s and LeakSanitizer then reports.
+  threads_.joinAll();
 }
 
 void WebhookReceiver::setMode(Mode mode) {

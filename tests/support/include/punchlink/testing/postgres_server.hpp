@@ -6,6 +6,7 @@
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,8 @@ class PostgresServer {
 
  private:
   void run(std::vector<std::string> argv, const std::string& what);
+  // A cluster initdb made, to copy: one per machine, server version and user.
+  std::filesystem::path clusterTemplate();
   void start();
 
   TempDir dir_{"punchlink-pg"};
