@@ -6,6 +6,7 @@
 // concurrency: the ceiling this machine and receiver allow, and ours as a fraction of it.
 // Run by bench/throughput.sh, which starts the receiver (bench/receiver.js).
 #include "config/relay_config.hpp"
+#include "events/event_catalogue.hpp"
 #include "ingest/punch_ingest.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenancy.hpp"
@@ -130,6 +131,7 @@ double plainClientRate(int port,
 }
 
 int run(const Options& options) {
+  const std::string_view punch_event = events::eventTypeName(events::EventType::AttendancePunch);
   testing::TempDir dir{"punchlink-delivery-bench"};
   std::unique_ptr<testing::PostgresServer> server;
   std::string location = dir.file("relay.db").string();
@@ -155,7 +157,7 @@ int run(const Options& options) {
     endpoint.url =
         "http://127.0.0.1:" + std::to_string(options.port) + "/hook/" + std::to_string(e);
     endpoint.secret = secret;
-    endpoint.events = R"(["attendance.punch"])";
+    endpoint.events = json::array({punch_event}).dump();
     endpoint.created_at = endpoint.updated_at = nowMs();
     if (!store.endpoints().createEndpoint(endpoint)) {
       std::cerr << "cannot create an endpoint\n";
@@ -214,11 +216,12 @@ int run(const Options& options) {
       std::min(dispatch.workers,
                dispatch.per_endpoint_concurrency * static_cast<std::size_t>(options.endpoints));
   const std::string body =
-      R"({"event":"attendance.punch","event_id":"evt_000000000000000000000000",)"
+      R"({"event":")" + std::string(punch_event) +
+      R"(","event_id":"evt_000000000000000000000000",)"
       R"("timestamp":"2026-03-27T08:30:12Z","device":{"id":"BENCH1"},"user":{"id":"E1"},)"
       R"("punch":{"type":"CheckIn","method":"Fingerprint","timestamp":"2026-03-27T08:30:12Z"}})";
-  auto signed_headers = webhooks::signRequest({secret}, "evt_000000000000000000000000",
-                                              "attendance.punch", 1'774'600'212, body, "bench");
+  auto signed_headers = webhooks::signRequest({secret}, "evt_000000000000000000000000", punch_event,
+                                              1'774'600'212, body, "bench");
   const double ceiling =
       plainClientRate(options.port, concurrency, queued, signed_headers.value().headers, body);
   const double rate = static_cast<double>(queued) / deliver_s;
