@@ -21,7 +21,9 @@ ordered_json punchJson(const StoredPunch& row) {
   item["user_id"] = punch.value("user_id", "");
   item["punch_type"] =
       punch.contains("punch_type") ? ordered_json(punch["punch_type"]) : ordered_json(nullptr);
-  item["method"] = punch.value("method", "Other");
+  // Stored punches carry "method" even when the agent sent none (it is then empty).
+  const std::string method = punch.value("method", "");
+  item["method"] = method.empty() ? "Other" : method;
   item["timestamp"] = punch.value("timestamp", "");
   item["device_id"] = punch.value("device_serial", "");
   item["local_time"] = punch.value("local_time", "");

@@ -234,6 +234,33 @@ TEST_F(RestApiTest, PagingThroughLogsHasNoGapsOrRepeats) {
   EXPECT_EQ(seen.size(), 10'010U);  // 10,000 + the ones added between pages, all of them
 }
 
+// Stored as validated, a punch without a method or with keys the contract does not know is
+// served with method "Other" and without those keys.
+TEST_F(RestApiTest, ALogItemShowsOnlyWhatWasValidated) {
+  const std::string local_time = testing::nthLocalTime(0);
+  const json punch{{"event_id", testing::punchEventId("SN1", "EMP_009", local_time)},
+                   {"device_serial", "SN1"},
+                   {"user_id", "EMP_009"},
+                   {"timestamp", "2026-03-01T08:00:00Z"},
+                   {"local_time", local_time},
+                   {"temperature", 99.5},
+                   {"note", "<img src=x onerror=alert(1)>"}};
+  const auto batch = contract::decodePunchBatch(
+      json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", json::array({punch})}}.dump(),
+      "plant-7");
+  ASSERT_TRUE(batch.ok());
+  PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(), store_->punches(),
+                                      store_->deviceEvents(), store_->users(), store_->outbox()});
+  ASSERT_TRUE(ingest.ingest(site_, *batch, now()).ok());
+  const auto response = call("GET", "/v1/logs", acme_key_, "", {{"user_id", "EMP_009"}});
+  ASSERT_EQ(response.status, 200);
+  ASSERT_EQ(response.body["data"].size(), 1U) << response.body.dump();
+  const auto& item = response.body["data"][0];
+  EXPECT_EQ(item["method"], "Other");
+  EXPECT_FALSE(item.contains("temperature")) << item.dump();
+  EXPECT_EQ(response.body.dump().find("onerror"), std::string::npos);
+}
+
 TEST_F(RestApiTest, LogFiltersAndItemShape) {
   storePunches(120);
   auto response =
