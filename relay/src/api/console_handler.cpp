@@ -78,12 +78,18 @@ ApiResponse signIn(tenancy::ConsoleSessionService& sessions, ApiRequest& request
   return response;
 }
 
+// The session the request's cookie names, or none when it names none (or there is no cookie).
+Result<std::optional<tenancy::ActiveSession>> sessionOfCookie(
+    tenancy::ConsoleSessionService& sessions, const std::optional<std::string>& secret) {
+  if (!secret) {
+    return std::optional<tenancy::ActiveSession>{};
+  }
+  return sessions.authenticate(*secret);
+}
+
 ApiResponse currentSession(tenancy::ConsoleSessionService& sessions, ApiRequest& request) {
   const auto secret = request.cookie(kSessionCookie);
-  auto active =
-      secret
-          ? sessions.authenticate(*secret)
-          : Result<std::optional<tenancy::ActiveSession>>(std::optional<tenancy::ActiveSession>{});
+  auto active = sessionOfCookie(sessions, secret);
   if (!active) {
     return errorResponse(active.error());
   }
@@ -103,10 +109,7 @@ ApiResponse currentSession(tenancy::ConsoleSessionService& sessions, ApiRequest&
 
 ApiResponse signOut(tenancy::ConsoleSessionService& sessions, ApiRequest& request) {
   const auto secret = request.cookie(kSessionCookie);
-  auto active =
-      secret
-          ? sessions.authenticate(*secret)
-          : Result<std::optional<tenancy::ActiveSession>>(std::optional<tenancy::ActiveSession>{});
+  auto active = sessionOfCookie(sessions, secret);
   if (!active) {
     return errorResponse(active.error());
   }

@@ -120,6 +120,24 @@ class SqlStoreTest : public ::testing::Test {
   std::unique_ptr<CommandTracker> tracker_;
 };
 
+// A database as a relay of migration `last` left it: the first `last` migrations applied, as
+// the store applies them, and recorded.
+void applyMigrationsUpTo(sql::Database& db, std::size_t last) {
+  ASSERT_TRUE(db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                      "applied_at TEXT NOT NULL)")
+                  .ok());
+  const auto all = sql::migrations();
+  for (std::size_t i = 0; i < last; ++i) {
+    const std::string ddl = db.dialect() != sql::Dialect::Postgres ? std::string(all[i].sql)
+                            : all[i].postgres_sql.empty()          ? sql::postgresSchema(all[i].sql)
+                                                          : std::string(all[i].postgres_sql);
+    ASSERT_TRUE(db.exec(ddl).ok()) << all[i].file;
+    ASSERT_TRUE(db.run("INSERT INTO schema_migrations VALUES (?, '2026-01-01T00:00:00Z')",
+                       static_cast<std::int64_t>(i + 1))
+                    .ok());
+  }
+}
+
 TEST(Migrations, AreNumberedFromOneWithoutGaps) {
   const auto all = sql::migrations();
   ASSERT_FALSE(all.empty());
@@ -138,19 +156,7 @@ TEST(Migrations, PerTenantKeysKeepEveryRowOfAnOlderDatabase) {
   testing::RelayStorage storage{dir};
   {
     auto db = sql::open(storage.location()).value();
-    ASSERT_TRUE(db->exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                         "applied_at TEXT NOT NULL)")
-                    .ok());
-    const auto all = sql::migrations();
-    for (std::size_t i = 0; i < 6; ++i) {
-      const std::string ddl = db->dialect() == sql::Dialect::Postgres
-                                  ? sql::postgresSchema(all[i].sql)
-                                  : std::string(all[i].sql);
-      ASSERT_TRUE(db->exec(ddl).ok()) << all[i].file;
-      ASSERT_TRUE(db->run("INSERT INTO schema_migrations VALUES (?, '2026-01-01T00:00:00Z')",
-                          static_cast<std::int64_t>(i + 1))
-                      .ok());
-    }
+    applyMigrationsUpTo(*db, 6);
     for (const char* sql :
          {"INSERT INTO tenants VALUES ('ten_a', 'Acme', '2026-01-01T00:00:00Z')",
           "INSERT INTO devices(serial, tenant_id, site_id, name, registration, created_at) "
@@ -201,20 +207,7 @@ TEST(Migrations, PunchesStoredBeforeLocalTimesCountByTheTerminalsClock) {
   testing::RelayStorage storage{dir};
   {
     auto db = sql::open(storage.location()).value();
-    ASSERT_TRUE(db->exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                         "applied_at TEXT NOT NULL)")
-                    .ok());
-    const auto all = sql::migrations();
-    for (std::size_t i = 0; i < 8; ++i) {
-      const std::string ddl = db->dialect() == sql::Dialect::Postgres
-                                  ? (all[i].postgres_sql.empty() ? sql::postgresSchema(all[i].sql)
-                                                                 : std::string(all[i].postgres_sql))
-                                  : std::string(all[i].sql);
-      ASSERT_TRUE(db->exec(ddl).ok()) << all[i].file;
-      ASSERT_TRUE(db->run("INSERT INTO schema_migrations VALUES (?, '2026-01-01T00:00:00Z')",
-                          static_cast<std::int64_t>(i + 1))
-                      .ok());
-    }
+    applyMigrationsUpTo(*db, 8);
     ASSERT_TRUE(
         db->exec("INSERT INTO tenants VALUES ('ten_a', 'Acme', '2026-01-01T00:00:00Z')").ok());
     for (const char* sql :
