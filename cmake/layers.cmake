@@ -32,5 +32,8 @@ function(punchlink_component name)
   target_link_libraries(punchlink_${name}
     PUBLIC ${arg_DEPENDS}
     PRIVATE punchlink::warnings ${arg_PRIVATE})
+  if(PUNCHLINK_LIBFUZZER)
+    target_compile_options(punchlink_${name} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
   punchlink_layer_check(punchlink_${name})
 endfunction()
