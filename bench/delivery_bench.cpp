@@ -29,6 +29,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <istream>
 #include <limits>
@@ -82,6 +83,18 @@ std::vector<contract::PunchBatch> punchBatches(int count, const std::string& sit
     }
   }
   return batches;
+}
+
+// A /proc/self/status figure in kB ("VmRSS", "VmHWM"); -1 when absent.
+long statusKb(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::atol(line.c_str() + field.size() + 1);
+    }
+  }
+  return -1;
 }
 
 // `total` POSTs of `body` over `concurrency` kept-alive connections; requests/s.
@@ -184,11 +197,13 @@ int run(const Options& options) {
   webhooks::WebhookHttpOptions http_options;
   http_options.timeout = defaults.attempt_timeout;
   http_options.policy = {true, true};
+  http_options.max_idle_per_origin = defaults.per_endpoint_max_concurrency;
   webhooks::WebhookHttpClient http(http_options);
   webhooks::DispatcherOptions dispatch;
   dispatch.node_id = "bench";
   dispatch.workers = defaults.workers;
   dispatch.per_endpoint_concurrency = defaults.per_endpoint_concurrency;
+  dispatch.per_endpoint_max_concurrency = defaults.per_endpoint_max_concurrency;
   dispatch.poll_interval = defaults.poll_interval;
   dispatch.attempt_timeout = defaults.attempt_timeout;
   Logger logger("bench", LogLevel::Warning, StderrSink::detect(), clock);
@@ -212,9 +227,10 @@ int run(const Options& options) {
     return 1;
   }
 
+  // The most the dispatcher may have in flight (a fast receiver grows each endpoint to it).
   const std::size_t concurrency =
       std::min(dispatch.workers,
-               dispatch.per_endpoint_concurrency * static_cast<std::size_t>(options.endpoints));
+               dispatch.per_endpoint_max_concurrency * static_cast<std::size_t>(options.endpoints));
   const std::string body =
       R"({"event":")" + std::string(punch_event) +
       R"(","event_id":"evt_000000000000000000000000",)"
@@ -226,16 +242,18 @@ int run(const Options& options) {
       plainClientRate(options.port, concurrency, queued, signed_headers.value().headers, body);
   const double rate = static_cast<double>(queued) / deliver_s;
   std::printf(
-      "storage=%s punches=%d endpoints=%d deliveries=%zu concurrency=%zu (workers %zu, %zu per "
+      "storage=%s punches=%d endpoints=%d deliveries=%zu concurrency=%zu (workers %zu, %zu-%zu per "
       "endpoint)\n"
       "  ingest: %.1f s, %.0f punches/s (deliveries queued with them)\n"
       "  delivery: %.1f s, %.0f deliveries/s, %llu attempts\n"
       "  plain keep-alive client, same receiver and concurrency: %.0f requests/s\n"
-      "  ours / plain: %.2f\n",
+      "  ours / plain: %.2f\n"
+      "  relay RSS: %ld kB now, %ld kB peak\n",
       options.postgres ? "postgresql" : "sqlite", options.punches, options.endpoints, queued,
-      concurrency, dispatch.workers, dispatch.per_endpoint_concurrency, ingest_s,
-      options.punches / ingest_s, deliver_s, rate, static_cast<unsigned long long>(stats.attempts),
-      ceiling, rate / ceiling);
+      concurrency, dispatch.workers, dispatch.per_endpoint_concurrency,
+      dispatch.per_endpoint_max_concurrency, ingest_s, options.punches / ingest_s, deliver_s, rate,
+      static_cast<unsigned long long>(stats.attempts), ceiling, rate / ceiling, statusKb("VmRSS"),
+      statusKb("VmHWM"));
   return 0;
 }
 

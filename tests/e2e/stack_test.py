@@ -212,10 +212,16 @@ def exercise(state, stack):
     seed_webhook_handler(stack, api, key, zk_control)
 
     # Device details, then a terminal going away.
-    status, device = http("GET", api + "/v1/devices/" + zk_serial, key=key)
-    check(status == 200 and device["status"] == "online" and device["users"] >= 20
-          and device["logs"] >= 201 and device["storage"].endswith("%"),
-          "GET /v1/devices/%s shows online, users, logs, storage: %s" % (zk_serial, device))
+    # The counts come with the agent's next status report after the punch above, which a fast
+    # webhook can beat: wait for it rather than read once.
+    def device_details():
+        status, device = http("GET", api + "/v1/devices/" + zk_serial, key=key)
+        ok = (status == 200 and device["status"] == "online" and device["users"] >= 20
+              and device["logs"] >= 201 and device["storage"].endswith("%"))
+        return device if ok else None
+    device = eventually(device_details, 60)
+    check(device is not None, "GET /v1/devices/%s shows online, users, logs, storage: %s"
+          % (zk_serial, device or http("GET", api + "/v1/devices/" + zk_serial, key=key)[1]))
     run_dir = os.path.join(state, "run")
     for name, serial in (("zk-sim", zk_serial), ("push-terminal", push_serial)):
         pid = int(open(os.path.join(run_dir, name + ".pid")).read().split()[0])

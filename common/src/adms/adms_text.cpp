@@ -121,6 +121,11 @@ std::optional<std::string> checkUploadedPin(std::string_view pin) {
   if (const auto pos = findControl(pin, false)) {
     return "PIN " + quote(pin) + " " + describeControl(pin, *pos);
   }
+  // A body's leading byte-order mark is dropped, so a PIN starting with one would lose it when
+  // its line came first: as stored it could never be asked for again.
+  if (pin.starts_with("\xEF\xBB\xBF")) {
+    return "PIN " + quote(pin) + " starts with a byte-order mark (U+FEFF)";
+  }
   return std::nullopt;
 }
 

@@ -65,11 +65,14 @@ Status RelayApp::start() {
   http_options.timeout = hooks.attempt_timeout;
   http_options.ca_file = hooks.ca_file;
   http_options.policy = {hooks.allow_http, hooks.allow_private_networks};
+  // One kept-alive connection for each attempt an endpoint may have in flight.
+  http_options.max_idle_per_origin = hooks.per_endpoint_max_concurrency;
   webhook_http_ = std::make_unique<webhooks::WebhookHttpClient>(http_options);
   webhooks::DispatcherOptions dispatch;
   dispatch.node_id = config_.broker.client_id;
   dispatch.workers = hooks.workers;
   dispatch.per_endpoint_concurrency = hooks.per_endpoint_concurrency;
+  dispatch.per_endpoint_max_concurrency = hooks.per_endpoint_max_concurrency;
   dispatch.poll_interval = hooks.poll_interval;
   dispatch.attempt_timeout = hooks.attempt_timeout;
   dispatch.retry.backoff.initial = hooks.initial_retry_delay;

@@ -68,9 +68,18 @@ RelayConfig readConfig(YamlMap& root) {
     hooks.workers = map.getInRange<std::size_t>("workers", hooks.workers, 1, 256);
     hooks.per_endpoint_concurrency = map.getInRange<std::size_t>(
         "per_endpoint_concurrency", hooks.per_endpoint_concurrency, 1, 64);
-    if (hooks.per_endpoint_concurrency > hooks.workers) {
-      map.fail("per_endpoint_concurrency",
-               "must not exceed workers, or one slow endpoint could hold every worker");
+    hooks.per_endpoint_max_concurrency = map.getInRange<std::size_t>(
+        "per_endpoint_max_concurrency",
+        // Unset: the default, but never below the start nor above the workers.
+        std::min(hooks.workers,
+                 std::max(hooks.per_endpoint_max_concurrency, hooks.per_endpoint_concurrency)),
+        1, 256);
+    if (hooks.per_endpoint_concurrency > hooks.per_endpoint_max_concurrency) {
+      map.fail("per_endpoint_concurrency", "must not exceed per_endpoint_max_concurrency");
+    }
+    if (hooks.per_endpoint_max_concurrency > hooks.workers) {
+      map.fail("per_endpoint_max_concurrency",
+               "must not exceed workers, or one endpoint could hold every worker");
     }
     const std::chrono::milliseconds millisecond{1};
     hooks.attempt_timeout =

@@ -43,8 +43,9 @@ struct HttpConfig {
 // Webhook delivery (docs/relay.md "Webhooks"). Durations are short in tests so the whole retry
 // schedule runs in seconds.
 struct WebhookConfig {
-  std::size_t workers = 8;
-  std::size_t per_endpoint_concurrency = 2;
+  std::size_t workers = 32;
+  std::size_t per_endpoint_concurrency = 2;       // in flight per endpoint to start with
+  std::size_t per_endpoint_max_concurrency = 16;  // grown to while its receiver answers fast
   std::chrono::milliseconds attempt_timeout{15'000};
   std::chrono::milliseconds initial_retry_delay{1'000};
   std::chrono::milliseconds max_retry_delay{std::chrono::hours{1}};

@@ -31,14 +31,26 @@ class DeliveryQueue {
       std::size_t default_capacity) = 0;
   // Returns `owner`'s leases to the queue (at start-up after a crash: nothing is lost).
   virtual Status releaseLeases(const std::string& owner) = 0;
-  // Appends the attempt to the delivery's log, applies the outcome and updates the endpoint's
-  // failure streak. Conflict if `owner` no longer holds the lease (it lapsed and another node
-  // took it): then nothing is written.
-  virtual Status recordAttempt(const std::string& owner,
-                               std::int64_t delivery_id,
-                               const DeliveryAttempt& attempt,
-                               const AttemptOutcome& outcome,
-                               UtcMillis now) = 0;
+  // Records attempts in one transaction, one commit for many (the dispatcher's group commit):
+  // each is appended to its delivery's log, its outcome applied and its endpoint's failure streak
+  // updated. Per record: ok, or Conflict if `owner` no longer holds the lease (it lapsed and
+  // another node took it), and then nothing is written for it. An error of the whole batch
+  // writes none of them: their leases lapse and they are attempted again, never lost.
+  virtual Result<std::vector<Status>> recordAttempts(const std::string& owner,
+                                                     const std::vector<AttemptRecord>& records,
+                                                     UtcMillis now) = 0;
+
+  // One attempt: recordAttempts() with a single record.
+  Status recordAttempt(const std::string& owner,
+                       std::int64_t delivery_id,
+                       const std::string& endpoint_id,
+                       const DeliveryAttempt& attempt,
+                       const AttemptOutcome& outcome,
+                       UtcMillis now) {
+    auto recorded = recordAttempts(owner, {{delivery_id, endpoint_id, attempt, outcome}}, now);
+    return recorded ? recorded->front() : Status(recorded.error());
+  }
+
   virtual Result<DeliveryCounts> counts() = 0;
 };
 

@@ -205,6 +205,14 @@ struct AttemptOutcome {
   std::string reason;        // Failed: why it gave up
 };
 
+// An attempt of a leased delivery and what follows from it, to be recorded.
+struct AttemptRecord {
+  std::int64_t delivery_id = 0;
+  std::string endpoint_id;
+  DeliveryAttempt attempt;
+  AttemptOutcome outcome;
+};
+
 struct DeliveryCounts {
   std::int64_t pending = 0;  // queued or being attempted
   std::int64_t failed = 0;

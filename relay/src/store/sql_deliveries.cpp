@@ -172,63 +172,94 @@ Status SqlDeliveries::releaseLeases(const std::string& owner) {
   return done ? Status{} : Status(done.error());
 }
 
-Status SqlDeliveries::recordAttempt(const std::string& owner,
-                                    std::int64_t delivery_id,
-                                    const DeliveryAttempt& attempt,
-                                    const AttemptOutcome& outcome,
-                                    UtcMillis now) {
+Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& owner,
+                                                          const std::vector<AttemptRecord>& records,
+                                                          UtcMillis now) {
   // Relaxed, as claims are: a lost record means one more attempt, never a lost delivery.
   return sql_.write(
-      [&](sql::Database& db) -> Status {
-        const bool delivered = outcome.kind == AttemptOutcome::Kind::Delivered;
-        const char* state = delivered                                     ? "delivered"
-                            : outcome.kind == AttemptOutcome::Kind::Retry ? "queued"
-                                                                          : "failed";
-        const std::int64_t due =
-            outcome.kind == AttemptOutcome::Kind::Retry ? unixMs(outcome.next_attempt) : 0;
-        const std::string error = delivered                ? std::string()
-                                  : outcome.reason.empty() ? attempt.error
-                                                           : outcome.reason;
+      [&](sql::Database& db) -> Result<std::vector<Status>> {
         // Only while the lease is still this node's: a node that stalled past its lease must
         // not overwrite the outcome of the node that took the delivery over, nor free its lease.
-        auto changed = db.run(
+        auto outcome = db.query(
             "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
             "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? "
-            "WHERE id = ? AND state = 'delivering' AND lease_owner = ?",
-            state, attempt.attempt, due, delivered ? millisText(attempt.at) : std::string(), error,
-            delivery_id, owner);
-        if (!changed) {
-          return changed.error();
+            "WHERE id = ? AND state = 'delivering' AND lease_owner = ?");
+        if (!outcome) {
+          return outcome.error();
         }
-        if (*changed == 0) {
-          return makeError(ErrorCode::Conflict,
-                           "the lease on delivery dlv_" + std::to_string(delivery_id) +
-                               " lapsed before its attempt was recorded; the node that holds it "
-                               "now decides its outcome",
-                           "attempts must end well within the lease (2 x attempt_timeout + 30 s)");
-        }
-        if (auto logged = db.run(
-                "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
-                "error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(delivery_id, attempt) DO NOTHING",
-                delivery_id, attempt.attempt, millisText(attempt.at), attempt.status_code,
-                attempt.latency_ms, attempt.error, attempt.response_excerpt);
-            !logged) {
+        auto logged = db.query(
+            "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
+            "error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(delivery_id, attempt) DO NOTHING");
+        if (!logged) {
           return logged.error();
         }
-        // Written only when the streak changes: every node records attempts of the same
-        // endpoint, and a write per attempt would queue them all on the endpoint's row lock.
-        auto streak = delivered ? db.run(
-                                      "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE "
-                                      "failing_since_ms <> 0 AND id = (SELECT endpoint_id FROM "
-                                      "webhook_deliveries WHERE id = ?)",
-                                      delivery_id)
-                                : db.run(
-                                      "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE "
-                                      "failing_since_ms = 0 AND id = (SELECT endpoint_id FROM "
-                                      "webhook_deliveries WHERE id = ?)",
-                                      unixMs(now), delivery_id);
-        return streak ? Status{} : Status(streak.error());
+        std::vector<Status> statuses;
+        statuses.reserve(records.size());
+        // Each endpoint's failure streak as the batch leaves it: ended by a delivery, started
+        // by a failure (again, if a delivery in this batch ended the previous one).
+        enum class Streak { Ended, Started, Restarted };
+        std::map<std::string, Streak> streaks;
+        for (const auto& record : records) {
+          const auto& attempt = record.attempt;
+          const bool delivered = record.outcome.kind == AttemptOutcome::Kind::Delivered;
+          const bool retry = record.outcome.kind == AttemptOutcome::Kind::Retry;
+          const char* state = delivered ? "delivered" : retry ? "queued" : "failed";
+          const std::string error = delivered                       ? std::string()
+                                    : record.outcome.reason.empty() ? attempt.error
+                                                                    : record.outcome.reason;
+          auto changed = outcome->runWith(
+              state, attempt.attempt, retry ? unixMs(record.outcome.next_attempt) : 0,
+              delivered ? millisText(attempt.at) : std::string(), error, record.delivery_id, owner);
+          if (!changed) {
+            return changed.error();
+          }
+          if (*changed == 0) {
+            statuses.emplace_back(
+                makeError(ErrorCode::Conflict,
+                          "the lease on delivery dlv_" + std::to_string(record.delivery_id) +
+                              " lapsed before its attempt was recorded; the node that holds it now "
+                              "decides its outcome",
+                          "attempts must end well within the lease (2 x attempt_timeout + 30 s)"));
+            continue;
+          }
+          if (auto done = logged->runWith(
+                  record.delivery_id, attempt.attempt, millisText(attempt.at), attempt.status_code,
+                  attempt.latency_ms, attempt.error, attempt.response_excerpt);
+              !done) {
+            return done.error();
+          }
+          statuses.emplace_back();
+          auto [streak, first] = streaks.try_emplace(record.endpoint_id, Streak::Ended);
+          if (delivered) {
+            streak->second = Streak::Ended;
+          } else if (first) {
+            streak->second = Streak::Started;
+          } else if (streak->second == Streak::Ended) {
+            streak->second = Streak::Restarted;
+          }
+        }
+        // Written only when the streak changes, once per endpoint and batch: every node records
+        // attempts of the same endpoint, and a write per attempt would queue them all on the
+        // endpoint's row lock.
+        for (const auto& [endpoint_id, streak] : streaks) {
+          auto done = streak == Streak::Ended
+                          ? db.run(
+                                "UPDATE webhook_endpoints SET failing_since_ms = 0 WHERE "
+                                "failing_since_ms <> 0 AND id = ?",
+                                endpoint_id)
+                      : streak == Streak::Started
+                          ? db.run(
+                                "UPDATE webhook_endpoints SET failing_since_ms = ? WHERE "
+                                "failing_since_ms = 0 AND id = ?",
+                                unixMs(now), endpoint_id)
+                          : db.run("UPDATE webhook_endpoints SET failing_since_ms = ? WHERE id = ?",
+                                   unixMs(now), endpoint_id);
+          if (!done) {
+            return done.error();
+          }
+        }
+        return statuses;
       },
       Durability::Relaxed);
 }

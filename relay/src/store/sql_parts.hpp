@@ -271,11 +271,9 @@ class SqlDeliveries final : public DeliveryQueue, public DeliveryLog {
       const std::map<std::string, std::size_t>& per_endpoint_capacity,
       std::size_t default_capacity) override;
   Status releaseLeases(const std::string& owner) override;
-  Status recordAttempt(const std::string& owner,
-                       std::int64_t delivery_id,
-                       const DeliveryAttempt& attempt,
-                       const AttemptOutcome& outcome,
-                       UtcMillis now) override;
+  Result<std::vector<Status>> recordAttempts(const std::string& owner,
+                                             const std::vector<AttemptRecord>& records,
+                                             UtcMillis now) override;
   Result<DeliveryCounts> counts() override;
 
   // DeliveryLog

@@ -7,6 +7,18 @@
 
 namespace punchlink::relay::webhooks {
 
+namespace {
+
+// Lanes of receivers faster than this get attempts' worth leased ahead; slower ones only what
+// they may send at once, so no delivery waits long in memory on its lease.
+constexpr std::chrono::milliseconds kLeaseAheadBelow{250};
+constexpr std::size_t kAheadFactor = 4;
+// A delivery still waiting when its lease no longer covers an attempt plus this is not sent: its
+// lease lapses and it is leased again, so no two nodes ever attempt it at once.
+constexpr std::chrono::seconds kLeaseMargin{5};
+
+}  // namespace
+
 WebhookDispatcher::WebhookDispatcher(DispatcherStores stores,
                                      WebhookSender& http,
                                      const Clock& clock,
@@ -17,7 +29,15 @@ WebhookDispatcher::WebhookDispatcher(DispatcherStores stores,
       clock_(clock),
       logger_(std::move(logger)),
       options_(std::move(options)),
-      jitter_(options_.retry.backoff) {}
+      // A lease outlives any attempt: a node that dies mid-attempt loses it, and others retry.
+      lease_(2 * options_.attempt_timeout + std::chrono::seconds{30}),
+      jitter_(options_.retry.backoff) {
+  options_.workers = std::max<std::size_t>(1, options_.workers);
+  options_.per_endpoint_concurrency = std::max<std::size_t>(1, options_.per_endpoint_concurrency);
+  options_.per_endpoint_max_concurrency =
+      std::max(options_.per_endpoint_concurrency, options_.per_endpoint_max_concurrency);
+  options_.claim_batch = std::max<std::size_t>(1, options_.claim_batch);
+}
 
 WebhookDispatcher::~WebhookDispatcher() { stop(); }
 
@@ -36,8 +56,10 @@ void WebhookDispatcher::start() {
   }
   started_ = true;
   stopping_ = false;
+  workers_done_ = false;
   scheduler_ = std::thread([this] { schedule(); });
-  for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.workers); ++i) {
+  recorder_ = std::thread([this] { record(); });
+  for (std::size_t i = 0; i < options_.workers; ++i) {
     workers_.emplace_back([this] { work(); });
   }
 }
@@ -57,12 +79,18 @@ void WebhookDispatcher::stop() {
     worker.join();
   }
   workers_.clear();
+  {
+    // The attempts made are recorded before the recorder stops.
+    const std::lock_guard lock(mutex_);
+    workers_done_ = true;
+  }
+  recorder_wake_.notify_all();
+  recorder_.join();
   const std::lock_guard lock(mutex_);
   started_ = false;
   // Leased but never attempted: back to the queue right away rather than when the lease lapses.
-  jobs_.clear();
-  in_flight_.clear();
-  in_flight_total_ = 0;
+  lanes_.clear();
+  held_total_ = 0;
   (void)stores_.queue.releaseLeases(options_.node_id);
 }
 
@@ -79,64 +107,162 @@ DispatcherStats WebhookDispatcher::stats() const {
   return stats_;
 }
 
+WebhookDispatcher::Lane& WebhookDispatcher::laneOf(const std::string& endpoint_id) {
+  return lanes_
+      .try_emplace(endpoint_id, ConcurrencyBounds{options_.per_endpoint_concurrency,
+                                                  options_.per_endpoint_max_concurrency})
+      .first->second;
+}
+
+std::size_t WebhookDispatcher::laneTarget(const Lane& lane) const {
+  const std::size_t limit = lane.limit.current();
+  const auto baseline = lane.limit.baseline();
+  return baseline.count() >= 0 && baseline < kLeaseAheadBelow ? limit * kAheadFactor : limit;
+}
+
 void WebhookDispatcher::schedule() {
-  // A lease outlives any attempt: a node that dies mid-attempt loses it, and others retry.
-  const std::chrono::milliseconds lease = 2 * options_.attempt_timeout + std::chrono::seconds{30};
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    const std::size_t free = options_.workers - std::min(options_.workers, in_flight_total_);
-    // A poke is consumed even when every worker is busy: a finished attempt pokes again. Left
-    // set, it would make the wait below return at once and this loop spin with the lock held,
-    // starving the workers that need it to finish.
+    // A poke is consumed even when nothing can be leased: a recorded batch pokes again. Left
+    // set, it would make the wait below return at once and this loop spin with the lock held.
     poked_ = false;
-    if (free > 0) {
+    const std::size_t room = options_.claim_batch - std::min(options_.claim_batch, held_total_);
+    if (room > 0) {
+      const UtcMillis at = now();
       std::map<std::string, std::size_t> capacity;
-      for (const auto& [endpoint, count] : in_flight_) {
-        capacity[endpoint] =
-            options_.per_endpoint_concurrency - std::min(options_.per_endpoint_concurrency, count);
+      for (const auto& [endpoint, lane] : lanes_) {
+        const std::size_t target = lane.paused_until > at ? 0 : laneTarget(lane);
+        capacity[endpoint] = target - std::min(target, lane.held());
       }
       lock.unlock();
-      auto claimed = stores_.queue.claimDue(options_.node_id, now(), lease, free, capacity,
+      auto claimed = stores_.queue.claimDue(options_.node_id, at, lease_, room, capacity,
                                             options_.per_endpoint_concurrency);
       lock.lock();
       if (!claimed) {
         logger_.limited(LogLevel::Error, "claim", "cannot read due webhook deliveries",
                         {{"error", claimed.error().toString()}});
-      } else {
+      } else if (!claimed->empty()) {
         for (auto& job : *claimed) {
-          ++in_flight_[job.delivery.endpoint_id];
-          ++in_flight_total_;
-          jobs_.push_back(std::move(job));
+          const std::string endpoint = job.delivery.endpoint_id;
+          laneOf(endpoint).waiting.push_back({std::move(job), at + lease_});
+          ++held_total_;
         }
-        if (!claimed->empty()) {
-          worker_wake_.notify_all();
-        }
+        worker_wake_.notify_all();
       }
     }
-    // A poke (new deliveries, or a finished attempt freeing capacity) or the poll interval.
+    // A poke (new deliveries, or recorded outcomes freeing room) or the poll interval.
     scheduler_wake_.wait_for(lock, options_.poll_interval, [&] { return stopping_ || poked_; });
   }
+}
+
+std::optional<WebhookDispatcher::Leased> WebhookDispatcher::takeNext(UtcMillis at) {
+  if (lanes_.empty()) {
+    return std::nullopt;
+  }
+  // The lanes after the one served last, then from the first: each gets its turn.
+  auto it = lanes_.upper_bound(last_lane_);
+  for (std::size_t seen = 0; seen < lanes_.size(); ++seen, ++it) {
+    if (it == lanes_.end()) {
+      it = lanes_.begin();
+    }
+    Lane& lane = it->second;
+    if (lane.paused_until > at) {
+      continue;
+    }
+    while (!lane.waiting.empty() && lane.sending < lane.limit.current()) {
+      Leased job = std::move(lane.waiting.front());
+      lane.waiting.pop_front();
+      if (job.lease_until - options_.attempt_timeout - kLeaseMargin < at) {
+        --held_total_;  // lapses and is leased again
+        continue;
+      }
+      ++lane.sending;
+      last_lane_ = it->first;
+      return job;
+    }
+  }
+  return std::nullopt;
 }
 
 void WebhookDispatcher::work() {
   std::unique_lock lock(mutex_);
   while (true) {
-    worker_wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    std::optional<Leased> job;
+    // Woken by new leases; the timeout lets a lane paused by a Retry-After go on when it ends.
+    worker_wake_.wait_for(lock, options_.poll_interval,
+                          [&] { return stopping_ || (job = takeNext(now())).has_value(); });
     if (stopping_) {
+      if (job) {
+        // Taken just as the node stops: left to the lease release in stop().
+        --laneOf(job->claimed.delivery.endpoint_id).sending;
+      }
       return;
     }
-    const ClaimedDelivery job = std::move(jobs_.front());
-    jobs_.pop_front();
+    if (!job) {
+      continue;
+    }
     lock.unlock();
-    deliver(job);
+    Finished finished = deliver(job->claimed);
     lock.lock();
-    if (auto it = in_flight_.find(job.delivery.endpoint_id); it != in_flight_.end()) {
-      if (--it->second == 0) {
-        in_flight_.erase(it);
+    Lane& lane = laneOf(finished.record.endpoint_id);
+    --lane.sending;
+    ++lane.recording;
+    lane.limit.onAttempt(finished.result,
+                         finished.decision.outcome.kind == AttemptOutcome::Kind::Delivered);
+    if (finished.result.retry_after) {
+      lane.paused_until = now() + *finished.result.retry_after;
+    }
+    ++stats_.attempts;
+    const auto latency = finished.record.attempt.latency_ms;
+    stats_.latency_ms_total += static_cast<std::uint64_t>(latency);
+    for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
+      if (latency <= kLatencyBucketsMs[i]) {
+        ++stats_.latency_le[i];
       }
     }
-    --in_flight_total_;
-    // Capacity freed: there may be more due deliveries waiting for it.
+    switch (finished.decision.outcome.kind) {
+      case AttemptOutcome::Kind::Delivered:
+        ++stats_.delivered;
+        break;
+      case AttemptOutcome::Kind::Retry:
+        ++stats_.retries_scheduled;
+        break;
+      case AttemptOutcome::Kind::Failed:
+        ++stats_.failed;
+        break;
+    }
+    finished_.push_back(std::move(finished));
+    recorder_wake_.notify_one();
+  }
+}
+
+void WebhookDispatcher::record() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    recorder_wake_.wait(lock, [this] { return !finished_.empty() || workers_done_; });
+    if (finished_.empty()) {
+      return;  // the workers are done and everything they attempted is recorded
+    }
+    // Whatever finished while the last batch was committed goes in the next: the busier the
+    // receivers, the more outcomes share one commit.
+    std::vector<Finished> batch;
+    batch.swap(finished_);
+    lock.unlock();
+    std::vector<AttemptRecord> records;
+    records.reserve(batch.size());
+    for (const auto& finished : batch) {
+      records.push_back(finished.record);
+    }
+    auto recorded = stores_.queue.recordAttempts(options_.node_id, records, now());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      afterRecorded(batch[i], recorded ? (*recorded)[i] : Status(recorded.error()));
+    }
+    lock.lock();
+    for (const auto& finished : batch) {
+      --laneOf(finished.record.endpoint_id).recording;
+      --held_total_;
+    }
+    // Room freed: there may be more due deliveries to lease.
     poked_ = true;
     scheduler_wake_.notify_one();
   }
@@ -159,7 +285,7 @@ Status WebhookDispatcher::disableEndpoint(const std::string& endpoint_id,
   });
 }
 
-void WebhookDispatcher::deliver(const ClaimedDelivery& claimed) {
+WebhookDispatcher::Finished WebhookDispatcher::deliver(const ClaimedDelivery& claimed) {
   const Delivery& delivery = claimed.delivery;
   const WebhookEndpoint& target = claimed.endpoint;
   const UtcMillis started = now();
@@ -171,71 +297,62 @@ void WebhookDispatcher::deliver(const ClaimedDelivery& claimed) {
       signRequest(secrets, delivery.event_id, delivery.event_type,
                   std::chrono::floor<std::chrono::seconds>(started).time_since_epoch().count(),
                   delivery.body, options_.user_agent);
-  HttpAttemptResult result;
+  Finished finished;
   if (!headers) {
-    result.error = "cannot sign: " + headers.error().message;
+    finished.result.error = "cannot sign: " + headers.error().message;
   } else {
-    result = http_.post(target.url, headers->headers, delivery.body);
+    finished.result = http_.post(target.url, headers->headers, delivery.body);
   }
-  const UtcMillis finished = now();
-  DeliveryAttempt attempt;
+  const UtcMillis at = now();
+  DeliveryAttempt& attempt = finished.record.attempt;
   attempt.attempt = delivery.attempt_count + 1;
   attempt.at = started;
-  attempt.status_code = result.status;
-  attempt.latency_ms = result.latency.count();
-  attempt.error = describeAttempt(result);
-  attempt.response_excerpt = result.excerpt;
-  AttemptDecision decision;
+  attempt.status_code = finished.result.status;
+  attempt.latency_ms = finished.result.latency.count();
+  attempt.error = describeAttempt(finished.result);
+  attempt.response_excerpt = finished.result.excerpt;
+  finished.record.delivery_id = delivery.id;
+  finished.record.endpoint_id = delivery.endpoint_id;
+  finished.event_id = delivery.event_id;
   {
     const std::lock_guard lock(mutex_);
-    decision = decideAfterAttempt(delivery, result, finished, target.failing_since, options_.retry,
-                                  jitter_);
-    ++stats_.attempts;
-    stats_.latency_ms_total += static_cast<std::uint64_t>(attempt.latency_ms);
-    for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
-      if (attempt.latency_ms <= kLatencyBucketsMs[i]) {
-        ++stats_.latency_le[i];
-      }
-    }
-    switch (decision.outcome.kind) {
-      case AttemptOutcome::Kind::Delivered:
-        ++stats_.delivered;
-        break;
-      case AttemptOutcome::Kind::Retry:
-        ++stats_.retries_scheduled;
-        break;
-      case AttemptOutcome::Kind::Failed:
-        ++stats_.failed;
-        break;
-    }
+    finished.decision = decideAfterAttempt(delivery, finished.result, at, target.failing_since,
+                                           options_.retry, jitter_);
   }
-  if (auto recorded = stores_.queue.recordAttempt(options_.node_id, delivery.id, attempt,
-                                                  decision.outcome, finished);
-      !recorded) {
+  finished.record.outcome = finished.decision.outcome;
+  return finished;
+}
+
+void WebhookDispatcher::afterRecorded(const Finished& finished, const Status& recorded) {
+  const auto& record = finished.record;
+  if (!recorded) {
     // The lease lapses and the delivery is attempted again: at least once, never lost.
     logger_.limited(
         LogLevel::Error, "record", "cannot record a webhook attempt",
-        {{"delivery", std::to_string(delivery.id)}, {"error", recorded.error().toString()}});
+        {{"delivery", std::to_string(record.delivery_id)}, {"error", recorded.error().toString()}});
+    return;
   }
-  if (decision.outcome.kind == AttemptOutcome::Kind::Failed) {
-    logger_.warn("webhook delivery failed for good", {{"endpoint", delivery.endpoint_id},
-                                                      {"event", delivery.event_id},
-                                                      {"reason", decision.outcome.reason}});
-  } else if (decision.outcome.kind == AttemptOutcome::Kind::Retry) {
-    logger_.limited(LogLevel::Info, "retry/" + delivery.endpoint_id, "webhook attempt failed",
-                    {{"endpoint", delivery.endpoint_id},
-                     {"event", delivery.event_id},
-                     {"attempt", std::to_string(attempt.attempt)},
-                     {"error", attempt.error}});
+  const auto& outcome = record.outcome;
+  if (outcome.kind == AttemptOutcome::Kind::Failed) {
+    logger_.warn("webhook delivery failed for good", {{"endpoint", record.endpoint_id},
+                                                      {"event", finished.event_id},
+                                                      {"reason", outcome.reason}});
+  } else if (outcome.kind == AttemptOutcome::Kind::Retry) {
+    logger_.limited(LogLevel::Info, "retry/" + record.endpoint_id, "webhook attempt failed",
+                    {{"endpoint", record.endpoint_id},
+                     {"event", finished.event_id},
+                     {"attempt", std::to_string(record.attempt.attempt)},
+                     {"error", record.attempt.error}});
   }
-  if (decision.disable_endpoint) {
-    if (auto disabled = disableEndpoint(delivery.endpoint_id, decision.disable_reason, finished);
+  if (finished.decision.disable_endpoint) {
+    if (auto disabled = disableEndpoint(record.endpoint_id, finished.decision.disable_reason,
+                                        record.attempt.at);
         !disabled) {
       logger_.error("cannot disable a failing webhook endpoint",
-                    {{"endpoint", delivery.endpoint_id}, {"error", disabled.error().toString()}});
+                    {{"endpoint", record.endpoint_id}, {"error", disabled.error().toString()}});
     } else {
-      logger_.warn("webhook endpoint disabled",
-                   {{"endpoint", delivery.endpoint_id}, {"reason", decision.disable_reason}});
+      logger_.warn("webhook endpoint disabled", {{"endpoint", record.endpoint_id},
+                                                 {"reason", finished.decision.disable_reason}});
       const std::lock_guard lock(mutex_);
       ++stats_.endpoints_disabled;
     }

@@ -1,12 +1,15 @@
-// Sends the webhook deliveries queued in the store: a scheduler thread leases due deliveries
-// (a bounded number per endpoint, so a slow or dead receiver only ever holds a few workers)
-// and a pool of workers sends, signs and records each attempt.
+// Sends the webhook deliveries queued in the store. A scheduler thread leases due deliveries in
+// batches into a lane per endpoint (a few attempts' worth ahead for a fast receiver, none ahead
+// for a slow one); workers take them from the lanes in turn, each lane at most its adaptive
+// concurrency at once (so a slow or dead receiver only ever holds a few workers), sign and send;
+// a recorder thread commits the outcomes of many attempts in one transaction.
 #pragma once
 
 #include "store/delivery_queue.hpp"
 #include "store/event_outbox.hpp"
 #include "store/unit_of_work.hpp"
 #include "store/webhook_endpoints.hpp"
+#include "webhooks/concurrency_limit.hpp"
 #include "webhooks/delivery_policy.hpp"
 #include "webhooks/webhook_sender.hpp"
 
@@ -19,6 +22,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -26,8 +30,13 @@ namespace punchlink::relay::webhooks {
 
 struct DispatcherOptions {
   std::string node_id = "punchlink-relay";  // owner of this node's leases
-  std::size_t workers = 8;
+  std::size_t workers = 32;
+  // Attempts in flight per endpoint: from the minimum, grown while the receiver answers fast,
+  // halved on errors, back to the minimum on a 429 or Retry-After.
   std::size_t per_endpoint_concurrency = 2;
+  std::size_t per_endpoint_max_concurrency = 16;
+  // Deliveries leased at most, in lanes and in flight, and per transaction of outcomes.
+  std::size_t claim_batch = 512;
   // How often the database is polled for due retries (and other nodes' deliveries); new
   // deliveries of this node are sent at once via poke().
   std::chrono::milliseconds poll_interval{500};
@@ -83,9 +92,41 @@ class WebhookDispatcher {
   DispatcherStats stats() const;
 
  private:
+  struct Leased {
+    ClaimedDelivery claimed;
+    UtcMillis lease_until;
+  };
+
+  // An endpoint's deliveries on this node: leased and waiting, being sent, being recorded.
+  struct Lane {
+    explicit Lane(ConcurrencyBounds bounds) : limit(bounds) {}
+
+    std::deque<Leased> waiting;
+    std::size_t sending = 0;
+    std::size_t recording = 0;
+    ConcurrencyLimit limit;
+    UtcMillis paused_until{};  // Retry-After: nothing is sent before
+
+    std::size_t held() const { return waiting.size() + sending + recording; }
+  };
+
+  // An attempt made, waiting for the recorder.
+  struct Finished {
+    AttemptRecord record;
+    std::string event_id;
+    AttemptDecision decision;
+    HttpAttemptResult result;
+  };
+
   void schedule();
   void work();
-  void deliver(const ClaimedDelivery& claimed);
+  void record();
+  // The next delivery a worker may send, from the lanes in turn; nullopt when none may go now.
+  std::optional<Leased> takeNext(UtcMillis at);
+  Finished deliver(const ClaimedDelivery& claimed);
+  void afterRecorded(const Finished& finished, const Status& recorded);
+  std::size_t laneTarget(const Lane& lane) const;
+  Lane& laneOf(const std::string& endpoint_id);
   // Disables the endpoint and records its endpoint-disabled event, in one transaction.
   Status disableEndpoint(const std::string& endpoint_id, const std::string& reason, UtcMillis now);
   UtcMillis now() const;
@@ -99,15 +140,20 @@ class WebhookDispatcher {
   mutable std::mutex mutex_;
   std::condition_variable scheduler_wake_;
   std::condition_variable worker_wake_;
-  std::deque<ClaimedDelivery> jobs_;
-  std::map<std::string, std::size_t> in_flight_;  // per endpoint: queued here or being sent
-  std::size_t in_flight_total_ = 0;
+  std::condition_variable recorder_wake_;
+  std::map<std::string, Lane> lanes_;
+  std::string last_lane_;  // served last: workers look at the lanes after it first
+  std::size_t held_total_ = 0;
+  std::vector<Finished> finished_;
+  std::chrono::milliseconds lease_;
   bool poked_ = false;
   bool stopping_ = false;
+  bool workers_done_ = false;
   bool started_ = false;
   Backoff jitter_;  // guarded by mutex_
   DispatcherStats stats_;
   std::thread scheduler_;
+  std::thread recorder_;
   std::vector<std::thread> workers_;
 };
 

@@ -441,6 +441,25 @@ TEST(AdmsAttlog, BadLinesAreReportedAndGoodLinesKept) {
   EXPECT_EQ(toString(batch.errors[0]).substr(0, 16), "line 2: has 2 co");
 }
 
+// Found by the fuzzer once its libraries were instrumented: a PIN that is only a byte-order mark,
+// on a later line, was accepted, and written back first it was dropped with the body's BOM.
+TEST(AdmsAttlog, APinStartingWithAByteOrderMarkIsRefused) {
+  const auto batch = parseAttlog(
+      "\xEF\xBB\xBF"
+      "1\t2020-01-02 08:00:00\t0\t1\n"  // the body's BOM: dropped, PIN 1
+      "\xEF\xBB\xBF\t2020-01-02 08:00:01\t0\t1\n"
+      "\xEF\xBB\xBF"
+      "7\t2020-01-02 08:00:02\t0\t1\n");
+  ASSERT_EQ(batch.records.size(), 1U);
+  EXPECT_EQ(batch.records[0].pin, "1");
+  ASSERT_EQ(batch.errors.size(), 2U);
+  EXPECT_EQ(batch.errors[0].reason,
+            R"(PIN "\xEF\xBB\xBF" starts with a byte-order mark (U+FEFF))");  // escaped as shown
+  EXPECT_EQ(batch.errors[1].line, 3U);
+  const auto again = parseAttlog(encodeAttlog(batch.records));
+  EXPECT_EQ(again.records, batch.records);
+}
+
 TEST(AdmsAttlog, HugeInputStaysBounded) {
   const std::string long_line = "1\t2020-01-02 08:00:00\t0\t1\t" + std::string(10000, 'x') + "\n";
   const auto batch = parseAttlog(long_line);

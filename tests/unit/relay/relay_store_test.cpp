@@ -374,13 +374,15 @@ TEST_F(SqlStoreTest, DeliveriesAreLeasedToOneNodeAndOnlyItRecordsTheOutcome) {
   // Node a stalled past its lease: its late record must not override node b's attempt.
   DeliveryAttempt attempt{1, t0 + milliseconds{1000}, 500, 3, "HTTP 500", ""};
   const AttemptOutcome retry{AttemptOutcome::Kind::Retry, t0 + milliseconds{70'000}, ""};
-  const auto late = queue.recordAttempt("node-a", id, attempt, retry, t0 + milliseconds{61'000});
+  const auto late =
+      queue.recordAttempt("node-a", id, "whk_1", attempt, retry, t0 + milliseconds{61'000});
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, ErrorCode::Conflict);
   attempt.status_code = 200;
   attempt.error.clear();
   ASSERT_TRUE(queue
-                  .recordAttempt("node-b", id, attempt, {AttemptOutcome::Kind::Delivered, {}, ""},
+                  .recordAttempt("node-b", id, "whk_1", attempt,
+                                 {AttemptOutcome::Kind::Delivered, {}, ""},
                                  t0 + milliseconds{61'000})
                   .ok());
   const auto delivery = store_->deliveryLog().findDelivery(acme.id, "whk_1", id).value();
@@ -390,6 +392,67 @@ TEST_F(SqlStoreTest, DeliveriesAreLeasedToOneNodeAndOnlyItRecordsTheOutcome) {
   EXPECT_EQ(delivery->attempts[0].status_code, 200);
   EXPECT_EQ(delivery->attempts[0].at, attempt.at);
   EXPECT_EQ(delivery->delivered_at, attempt.at);
+}
+
+TEST_F(SqlStoreTest, OutcomesRecordedInOneBatchAreEachAppliedOrRefusedOnTheirOwn) {
+  using std::chrono::milliseconds;
+  const auto acme = tenant("Acme");
+  const auto plant = site(acme.id, "plant-7");
+  ASSERT_TRUE(addEndpoint(acme.id, "whk_1", "[]"));
+  ASSERT_TRUE(ingest(plant, json::array({punchJson(1), punchJson(2), punchJson(3)})).ok());
+  DeliveryQueue& queue = store_->deliveryQueue();
+  const UtcMillis t0 = now() + milliseconds{1000};
+  const auto claimed = queue.claimDue("node-a", t0, milliseconds{60'000}, 10, {}, 3).value();
+  ASSERT_EQ(claimed.size(), 3U);
+  const auto at = t0 + milliseconds{10};
+  const DeliveryAttempt failed{1, at, 500, 3, "HTTP 500", "busy"};
+  const DeliveryAttempt ok{1, at, 200, 2, "", ""};
+  const AttemptOutcome retry{AttemptOutcome::Kind::Retry, t0 + milliseconds{5000}, ""};
+  const AttemptOutcome delivered{AttemptOutcome::Kind::Delivered, {}, ""};
+  const std::vector<AttemptRecord> batch{
+      {claimed[0].delivery.id, "whk_1", failed, retry},
+      // The same delivery again: no longer leased once the first record is applied.
+      {claimed[0].delivery.id, "whk_1", ok, delivered},
+      {claimed[1].delivery.id, "whk_1", ok, delivered},
+      // Leased by nobody: refused, and the rest of the batch stays.
+      {999'999, "whk_1", ok, delivered},
+  };
+  const auto statuses = queue.recordAttempts("node-a", batch, at).value();
+  ASSERT_EQ(statuses.size(), 4U);
+  EXPECT_TRUE(statuses[0].ok());
+  ASSERT_FALSE(statuses[1].ok());
+  EXPECT_EQ(statuses[1].error().code, ErrorCode::Conflict);
+  EXPECT_TRUE(statuses[2].ok());
+  ASSERT_FALSE(statuses[3].ok());
+  EXPECT_EQ(statuses[3].error().code, ErrorCode::Conflict);
+  auto& log = store_->deliveryLog();
+  const auto first = log.findDelivery(acme.id, "whk_1", claimed[0].delivery.id).value();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->state, "queued");
+  ASSERT_EQ(first->attempts.size(), 1U);
+  EXPECT_EQ(first->attempts[0].status_code, 500);
+  EXPECT_EQ(log.findDelivery(acme.id, "whk_1", claimed[1].delivery.id).value()->state, "delivered");
+  EXPECT_EQ(log.findDelivery(acme.id, "whk_1", claimed[2].delivery.id).value()->state,
+            "delivering");
+
+  // A failure after a delivery in the same batch starts a streak at the batch's time; a
+  // delivery after a failure ends it.
+  const auto failing = [&] {
+    const auto again = queue.claimDue("probe", t0 + milliseconds{6000}, milliseconds{1}, 1, {}, 1);
+    EXPECT_EQ(again.value().size(), 1U);
+    (void)queue.releaseLeases("probe");
+    return again.value().at(0).endpoint.failing_since;
+  };
+  EXPECT_FALSE(failing().has_value());
+  const DeliveryAttempt failed_again{1, at, 503, 1, "HTTP 503", ""};
+  ASSERT_TRUE(queue
+                  .recordAttempts("node-a",
+                                  {{claimed[2].delivery.id, "whk_1", failed_again, retry}},
+                                  at + milliseconds{20})
+                  .value()
+                  .front()
+                  .ok());
+  EXPECT_EQ(failing(), at + milliseconds{20});
 }
 
 TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
