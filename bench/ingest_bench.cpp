@@ -1,8 +1,11 @@
-// Ingest throughput of the relay on PostgreSQL, for one node and for two nodes in the same run:
-// sites publish batches of punches over MQTT (as their agents would), relay nodes in one shared
-// subscription group store them and ack them after the commit, and the figure is punches whose
-// ack came back per second. Each round gets a fresh PostgreSQL server (fsync on, as in
-// production) and a fresh Mosquitto, all on loopback. Run by bench/scale-out.sh.
+// Ingest throughput of the relay, in one run: one node on SQLite; one node on PostgreSQL with one
+// connection and with the default pool; two nodes on PostgreSQL. Sites publish batches of
+// punches over MQTT (as their agents would), relay nodes in one shared subscription group store
+// them and ack them after the commit, and the figure is punches whose ack came back per second.
+// Each round gets a fresh database (PostgreSQL with fsync on, as in production) and a fresh
+// Mosquitto, all on loopback. Run by bench/scale-out.sh.
+#include "bench_stack.hpp"
+
 #include <punchlink/common/clock.hpp>
 #include <punchlink/common/log.hpp>
 #include <punchlink/common/mqtt_client.hpp>
@@ -15,6 +18,7 @@
 #include <punchlink/testing/ports.hpp>
 #include <punchlink/testing/postgres_server.hpp>
 #include <punchlink/testing/punch_ids.hpp>
+#include <punchlink/testing/temp_dir.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +27,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,71 +76,40 @@ class AckCounter {
   int batches_acked_ = 0;
 };
 
-std::string siteName(int i) { return "site-" + std::to_string(i + 1); }
+struct Round {
+  std::string name;
+  bool postgres = true;
+  int nodes = 1;
+  int connections = 0;  // storage_connections; 0: the relay's default
+};
 
-// One round: `nodes` relay nodes; returns punches acked per second.
-double runRound(const Options& options, int nodes) {
+// One round; returns punches acked per second.
+double runRound(const Options& options, const Round& round, int number) {
+  const int nodes = round.nodes;
   testing::TempDir dir("punchlink-ingest-bench");
-  testing::PostgresServer postgres(testing::PostgresServer::Durability::Production);
-  const std::string storage = postgres.createDatabase("bench");
-
-  testing::MosquittoOptions broker_options;
-  // Each node its own account: the broker makes usernames the client ids.
-  for (int node = 0; node <= 2; ++node) {
-    const std::string account = "relay-" + std::to_string(node);
-    broker_options.users.push_back({account, "relay-secret"});
-    broker_options.acl += "user " + account + "\ntopic readwrite punchlink/#\n\n";
+  std::optional<testing::PostgresServer> postgres;
+  bench::RelayNode node{options.relay, dir.file("relay.db").string(), "", ""};
+  if (round.postgres) {
+    postgres.emplace(testing::PostgresServer::Durability::Production);
+    node.storage = postgres->createDatabase("bench");
   }
-  for (int i = 0; i < options.sites; ++i) {
-    broker_options.users.push_back({siteName(i), "site-secret"});
+  if (round.connections > 0) {
+    node.extra_yaml = "storage_connections: " + std::to_string(round.connections) + "\n";
   }
-  broker_options.acl += contract::siteAclPattern() + "\n";
-  broker_options.persistence = false;
-  testing::MosquittoFixture broker(broker_options);
-
-  dir.write("relay-password", "relay-secret\n");
-  const auto config_for = [&](int node, std::uint16_t port) {
-    return dir.write("relay-" + std::to_string(node) + ".yaml",
-                     "storage: " + storage + "\nlog_level: warning\nhttp:\n  listen: 127.0.0.1:" +
-                         std::to_string(port) + "\nbroker:\n  url: " + broker.url() +
-                         "\n  client_id: relay-" + std::to_string(node) + "\n  username: relay-" +
-                         std::to_string(node) +
-                         "\n  password_file: " + dir.file("relay-password").string() + "\n");
-  };
-  const auto admin = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv{options.relay, "--config", config_for(0, 1).string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    testing::ChildProcess process(argv, dir.file("admin.log"));
-    if (process.waitForExit(60s) != 0) {
-      throw std::runtime_error("admin command failed: " + process.log());
-    }
-    return process.log();
-  };
-  const std::string tenant_out = admin({"tenants", "create", "Bench"});
+  testing::MosquittoFixture broker(
+      bench::brokerFor({"relay-0", "relay-1", "relay-2"}, options.sites));
+  node.broker_url = broker.url();
+  const std::string tenant_out =
+      bench::relayAdmin(dir, node, "relay-0", {"tenants", "create", "Bench"});
   const std::string tenant = tenant_out.substr(tenant_out.rfind("ten_"), 20);
   for (int i = 0; i < options.sites; ++i) {
-    admin({"sites", "create", "--tenant", tenant, siteName(i)});
+    bench::relayAdmin(dir, node, "relay-0",
+                      {"sites", "create", "--tenant", tenant, bench::siteName(i)});
   }
-
   std::vector<std::unique_ptr<testing::ChildProcess>> relays;
-  for (int node = 1; node <= nodes; ++node) {
-    const std::uint16_t port = testing::freeLoopbackPort();
-    relays.push_back(std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{options.relay, "serve", "--config",
-                                 config_for(node, port).string()},
-        dir.file("relay-" + std::to_string(node) + ".log")));
-    if (!testing::waitForPort(port, 20s)) {
-      throw std::runtime_error("relay node did not start: " + relays.back()->log());
-    }
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!testing::httpRequest({port, {}}, "GET", "/healthz", "", {})
-                .json()
-                .value("broker_connected", false)) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        throw std::runtime_error("relay node did not connect to the broker");
-      }
-      std::this_thread::sleep_for(50ms);
-    }
+  for (int n = 1; n <= nodes; ++n) {
+    relays.push_back(
+        bench::startRelay(dir, node, "relay-" + std::to_string(n), testing::freeLoopbackPort()));
   }
 
   SystemClock clock;
@@ -144,27 +118,18 @@ double runRound(const Options& options, int nodes) {
   std::vector<std::unique_ptr<mqtt_client::MqttClient>> clients;
   for (int i = 0; i < options.sites; ++i) {
     counters.push_back(std::make_unique<AckCounter>());
-    mqtt_client::MqttClientOptions client_options;
-    client_options.server_uri = broker.url();
-    client_options.client_id = siteName(i);
-    client_options.username = siteName(i);
-    client_options.password = "site-secret";
-    auto client = mqtt_client::MqttClient::create(client_options, logger).value();
     AckCounter& counter = *counters.back();
-    client->setMessageHandler([&counter](const mqtt_client::MqttMessage& message) {
-      if (const auto ack = contract::decodeAck(message.payload)) {
-        counter.onAck(ack->acked.size());
-      }
-    });
-    if (auto connected = client->connect(10s); !connected) {
-      throw std::runtime_error("site client cannot connect: " + connected.error().toString());
-    }
-    client->start();
-    if (auto subscribed = client->subscribe(contract::SiteTopics(siteName(i)).acks(), 1, 10s);
+    clients.push_back(bench::siteClient(
+        broker.url(), i, logger, [&counter](const mqtt_client::MqttMessage& message) {
+          if (const auto ack = contract::decodeAck(message.payload)) {
+            counter.onAck(ack->acked.size());
+          }
+        }));
+    if (auto subscribed =
+            clients.back()->subscribe(contract::SiteTopics(bench::siteName(i)).acks(), 1, 10s);
         !subscribed) {
       throw std::runtime_error("cannot subscribe to acks: " + subscribed.error().toString());
     }
-    clients.push_back(std::move(client));
   }
 
   const int per_site = options.punches / options.sites;
@@ -181,23 +146,17 @@ double runRound(const Options& options, int nodes) {
         }
         std::vector<std::string> punches;
         for (int n = first; n < std::min(per_site, first + options.batch); ++n) {
-          // Ids as agents derive them (the relay checks); new for every round's serial.
-          contract::Punch punch;
-          punch.device_serial = "SN-" + siteName(i) + "-r" + std::to_string(nodes);
-          punch.user_id = "EMP_" + std::to_string(n % 500);
-          punch.local_time = testing::nthLocalTime(n);
-          punch.event_id =
-              testing::punchEventId(punch.device_serial, punch.user_id, punch.local_time);
-          punch.timestamp = "2026-03-27T08:30:12Z";
-          punch.punch_type = "CheckIn";
-          punch.method = "Fingerprint";
-          punches.push_back(contract::encodePunch(punch));
+          // A serial of its own for every round.
+          punches.push_back(contract::encodePunch(
+              bench::benchPunch("SN-" + bench::siteName(i) + "-r" + std::to_string(number), n)));
         }
         const std::string batch = contract::encodePunchBatch(
-            {siteName(i), siteName(i) + "-" + std::to_string(sent_batches), "2026-03-27T08:30:13Z"},
+            {bench::siteName(i), bench::siteName(i) + "-" + std::to_string(sent_batches),
+             "2026-03-27T08:30:13Z"},
             punches);
         if (!clients[static_cast<std::size_t>(i)]->publish(
-                {contract::SiteTopics(siteName(i)).punches(), batch, 1, false, "", ""}, 10s)) {
+                {contract::SiteTopics(bench::siteName(i)).punches(), batch, 1, false, "", ""},
+                10s)) {
           failed = true;
           return;
         }
@@ -227,35 +186,18 @@ double runRound(const Options& options, int nodes) {
 
 int main(int argc, char** argv) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        throw std::runtime_error(flag + " needs a value");
-      }
-      return argv[++i];
-    };
-    try {
-      if (flag == "--relay") {
-        options.relay = value();
-      } else if (flag == "--punches") {
-        options.punches = std::stoi(value());
-      } else if (flag == "--sites") {
-        options.sites = std::stoi(value());
-      } else if (flag == "--batch") {
-        options.batch = std::stoi(value());
-      } else if (flag == "--window") {
-        options.window = std::stoi(value());
-      } else {
-        std::cerr << "ingest_bench: unknown option " << flag
-                  << "\nusage: ingest_bench --relay BIN [--punches N] [--sites S] [--batch B] "
-                     "[--window W]\n";
-        return 2;
-      }
-    } catch (const std::exception& error) {
-      std::cerr << "ingest_bench: " << flag << ": " << error.what() << "\n";
-      return 2;
-    }
+  if (const auto error =
+          bench::parseFlags(argc, argv,
+                            {{"--relay", [&](const std::string& value) { options.relay = value; }},
+                             {"--punches", bench::intFlag(options.punches)},
+                             {"--sites", bench::intFlag(options.sites)},
+                             {"--batch", bench::intFlag(options.batch)},
+                             {"--window", bench::intFlag(options.window)}});
+      !error.empty()) {
+    std::cerr << "ingest_bench: " << error
+              << "\nusage: ingest_bench --relay BIN [--punches N] [--sites S] [--batch B] "
+                 "[--window W]\n";
+    return 2;
   }
   if (options.relay.empty() || options.punches <= 0 || options.sites <= 0 || options.batch <= 0 ||
       options.window <= 0) {
@@ -263,18 +205,26 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    std::printf(
-        "ingest on PostgreSQL: %d punches from %d sites, batches of %d, %d in flight "
-        "per site\n",
-        options.punches, options.sites, options.batch, options.window);
-    double one = 0;
-    for (const int nodes : {1, 2}) {
-      const double rate = runRound(options, nodes);
-      if (nodes == 1) {
-        one = rate;
+    std::printf("ingest: %d punches from %d sites, batches of %d, %d in flight per site\n",
+                options.punches, options.sites, options.batch, options.window);
+    const std::vector<Round> rounds{
+        {"SQLite, 1 node", false, 1, 0},
+        {"PostgreSQL, 1 node, 1 connection", true, 1, 1},
+        {"PostgreSQL, 1 node, default pool", true, 1, 0},
+        {"PostgreSQL, 2 nodes, default pool", true, 2, 0},
+    };
+    double single = 0;
+    for (std::size_t i = 0; i < rounds.size(); ++i) {
+      const double rate = runRound(options, rounds[i], static_cast<int>(i));
+      if (i == 1) {
+        single = rate;
       }
-      std::printf("  %d node%s: %8.0f punches/s committed and acked (x%.2f)\n", nodes,
-                  nodes == 1 ? " " : "s", rate, rate / one);
+      std::printf("  %-36s %8.0f punches/s committed and acked", (rounds[i].name + ":").c_str(),
+                  rate);
+      if (i >= 1) {
+        std::printf(" (x%.2f the single connection)", rate / single);
+      }
+      std::printf("\n");
       std::fflush(stdout);
     }
   } catch (const std::exception& error) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: relay ingest throughput on PostgreSQL for one node and for two nodes in the same
-# run (punches/s committed and acked). Sites publish batches over MQTT as agents do; the relay
-# nodes share them through an MQTT 5 shared subscription. PostgreSQL (fsync on) and Mosquitto
-# are started on free loopback ports for each round and removed afterwards.
+# Benchmark: relay ingest throughput in one run (punches/s committed and acked): one node on
+# SQLite; one node on PostgreSQL with one connection and with the default pool; two nodes. Sites
+# publish batches over MQTT as agents do; the relay nodes share them through an MQTT 5 shared
+# subscription. The database (PostgreSQL with fsync on) and Mosquitto are started on free
+# loopback ports for each round and removed afterwards.
 #
 # Usage: bench/scale-out.sh [--punches N] [--sites S] [--batch B] [--window W]
 # Env:   PUNCHLINK_BUILD_DIR (default build/dev; the bench and the relay are built there)

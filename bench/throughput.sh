@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# Benchmark: webhook delivery of a backlog (issue #17, part 1). For 1 and for 4 endpoints, N
-# punches are ingested into a fresh relay store, which queues N x endpoints deliveries, and the
-# relay's dispatcher sends them to bench/receiver.js; then a plain keep-alive client posts the
-# same number of requests at the same concurrency to the same receiver (the ceiling). Prints
-# deliveries/s, the ceiling and the ratio, on SQLite and (with --postgres) PostgreSQL.
+# Benchmark of issue #17, on the release build.
+# Part 1, backlog delivery: for 1 and for 4 endpoints, N punches are ingested into a fresh relay
+# store, which queues N x endpoints deliveries, and the relay's dispatcher sends them to
+# bench/receiver.js; then a plain keep-alive client posts the same number of requests at the same
+# concurrency to the same receiver (the ceiling). Prints deliveries/s, the ceiling, the ratio and
+# the RSS, on SQLite and (with --postgres) PostgreSQL.
+# Part 2, live: 20 sites publish 100 punches/s each over MQTT to a relay process, one endpoint
+# takes them all; prints publish -> webhook p50/p99, loss and the relay's RSS.
+# Part 3, ingest: punches/s committed and acked on SQLite, and on PostgreSQL with one connection,
+# with the default pool, and with two nodes (bench/ingest_bench.cpp, as bench/scale-out.sh).
 #
-# Usage: bench/throughput.sh [--punches N] [--postgres]
-# Builds the release preset (delivery_bench) first.
+# Usage: bench/throughput.sh [--punches N] [--postgres] [--part 1|2|3]
+# Builds the release preset (delivery_bench, live_bench, ingest_bench, punchlink-relay) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 punches=100000
 postgres=no
+part=all
 while [ $# -gt 0 ]; do
   case $1 in
     --punches) punches=$2; shift 2 ;;
     --postgres) postgres=yes; shift ;;
-    *) echo "usage: bench/throughput.sh [--punches N] [--postgres]" >&2; exit 2 ;;
+    --part) part=$2; shift 2 ;;
+    *) echo "usage: bench/throughput.sh [--punches N] [--postgres] [--part 1|2|3]" >&2; exit 2 ;;
   esac
 done
 command -v node >/dev/null || { echo "node is not installed (scripts/install-deps.sh)" >&2; exit 2; }
 cmake --preset release >/dev/null
-cmake --build --preset release --target delivery_bench >/dev/null
+cmake --build --preset release --target delivery_bench live_bench ingest_bench punchlink-relay >/dev/null
 bench=build/release/bench/delivery_bench
 
 out=$(mktemp)
@@ -36,10 +43,29 @@ port=$(awk '/listening/ {print $2}' "$out")
 
 storages=(sqlite)
 [ "$postgres" = yes ] && storages+=(postgres)
-for storage in "${storages[@]}"; do
-  for endpoints in 1 4; do
-    flags=(--port "$port" --punches "$punches" --endpoints "$endpoints")
-    [ "$storage" = postgres ] && flags+=(--postgres)
-    "$bench" "${flags[@]}"
+wanted() { [ "$part" = all ] || [ "$part" = "$1" ]; }
+
+if wanted 1; then
+  echo "part 1: backlog delivery"
+  for storage in "${storages[@]}"; do
+    for endpoints in 1 4; do
+      flags=(--port "$port" --punches "$punches" --endpoints "$endpoints")
+      [ "$storage" = postgres ] && flags+=(--postgres)
+      "$bench" "${flags[@]}"
+    done
   done
-done
+fi
+
+if wanted 2; then
+  echo "part 2: live"
+  for storage in "${storages[@]}"; do
+    flags=(--relay build/release/relay/punchlink-relay)
+    [ "$storage" = postgres ] && flags+=(--postgres)
+    build/release/bench/live_bench "${flags[@]}"
+  done
+fi
+
+if wanted 3; then
+  echo "part 3: ingest"
+  build/release/bench/ingest_bench --relay build/release/relay/punchlink-relay
+fi

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   SystemClock clock;
-  auto store = relay::openStore(config->storage, clock);
+  auto store = relay::openStore(config->storage, clock, config->storage_connections);
   if (!store) {
     std::fprintf(stderr, "punchlink-relay: %s\n", store.error().toString().c_str());
     return 1;

@@ -52,8 +52,12 @@ Status RelayApp::start() {
   ingest_ = std::make_unique<IngestConsumer>(
       IngestTargets{store.tenants(), *punch_ingest_, *status_ingest_, *tracker_}, *mqtt_,
       logger_.child("ingest"), clock_);
-  mqtt_->setMessageHandler(
+  // A lane per connection: on PostgreSQL sites are stored at once (SQLite has one writer).
+  ingest_lanes_ = std::make_unique<IngestLanes>(
+      store.connections(), kIngestLaneDepth,
       [this](const mqtt_client::MqttMessage& message) { ingest_->onMessage(message); });
+  mqtt_->setMessageHandler(
+      [this](const mqtt_client::MqttMessage& message) { ingest_lanes_->post(message); });
   // Kept by the client and made again after every reconnect that lost the session.
   for (const auto& filter : IngestConsumer::subscriptions(config_.broker.share_group)) {
     if (auto subscribed = mqtt_->subscribe(filter, 1, std::chrono::seconds{5}); !subscribed) {
@@ -182,6 +186,7 @@ void RelayApp::stop() {
   http_.reset();
   admin_http_.reset();
   limit_flusher_.reset();  // flushes this node's last counts
+  ingest_lanes_->stop();   // the batch being stored is acked; the queued ones come again
   mqtt_->stop();
   dispatcher_->stop();
   resender_.reset();

@@ -12,6 +12,7 @@
 #include "commands/command_tracker.hpp"
 #include "config/relay_config.hpp"
 #include "ingest/ingest_consumer.hpp"
+#include "ingest/ingest_lanes.hpp"
 #include "ingest/punch_ingest.hpp"
 #include "ingest/status_ingest.hpp"
 #include "store/store.hpp"
@@ -73,6 +74,7 @@ class RelayApp {
   std::unique_ptr<PunchIngest> punch_ingest_;
   std::unique_ptr<StatusIngest> status_ingest_;
   std::unique_ptr<IngestConsumer> ingest_;
+  std::unique_ptr<IngestLanes> ingest_lanes_;
   std::unique_ptr<MqttCommandSender> sender_;
   std::unique_ptr<CommandIssuer> issuer_;
   std::unique_ptr<CommandResender> resender_;
@@ -89,6 +91,9 @@ class RelayApp {
   // /metrics answers from counts at most this old, so scraping it (or flooding it) costs the
   // database one query per interval.
   static constexpr std::chrono::seconds kQueueCountsMaxAge{5};
+  // Messages queued per ingest lane before the MQTT client's thread waits (agents keep a few
+  // batches in flight each, so this covers many sites without holding much memory).
+  static constexpr std::size_t kIngestLaneDepth = 64;
   mutable std::mutex queue_counts_mutex_;
   mutable std::optional<DeliveryCounts> queue_counts_;
   mutable std::chrono::steady_clock::time_point queue_counts_at_;

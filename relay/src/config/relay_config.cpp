@@ -23,6 +23,8 @@ RelayConfig readConfig(YamlMap& root) {
   if (config.storage.empty()) {
     root.fail("storage", "must name a database, e.g. /var/lib/punchlink/relay.db");
   }
+  config.storage_connections =
+      root.getInRange<std::size_t>("storage_connections", config.storage_connections, 1, 64);
   root.optionalSection("http", [&](YamlMap& map) {
     config.http.listen = map.get<std::string>("listen", config.http.listen);
     config.http.admin_listen = map.get<std::string>("admin_listen", "");

@@ -85,6 +85,8 @@ struct RelayConfig {
   int schema_version = 1;
   LogLevel log_level = LogLevel::Info;
   std::string storage = "/var/lib/punchlink/relay.db";
+  // PostgreSQL: connections this node opens (SQLite has one).
+  std::size_t storage_connections = 4;
   HttpConfig http;
   BrokerConfig broker;
   WebhookConfig webhooks;

@@ -1,4 +1,4 @@
-// The Store over SQL: one SqlContext (connection and transactions) and a part per interface.
+// The Store over SQL: one SqlContext (connections and transactions) and a part per interface.
 #include "store/sql_parts.hpp"
 #include "store/store.hpp"
 
@@ -8,9 +8,9 @@ namespace {
 
 class SqlStore final : public Store {
  public:
-  SqlStore(sql::DatabasePtr db, const Clock& clock)
+  SqlStore(std::vector<sql::DatabasePtr> pool, const Clock& clock)
       : clock_(clock),
-        sql_(std::move(db)),
+        sql_(std::move(pool)),
         tenants_(sql_, clock),
         keys_(sql_),
         devices_(sql_, clock),
@@ -58,6 +58,8 @@ class SqlStore final : public Store {
 
   ConsoleSessions& consoleSessions() override { return sessions_; }
 
+  std::size_t connections() const override { return sql_.connections(); }
+
  private:
   const Clock& clock_;
   SqlContext sql_;
@@ -77,12 +79,18 @@ class SqlStore final : public Store {
 
 }  // namespace
 
-Result<StorePtr> openStore(const std::string& location, const Clock& clock) {
-  auto db = sql::open(location);
-  if (!db) {
-    return db.error();
-  }
-  return StorePtr(std::make_unique<SqlStore>(std::move(*db), clock));
+Result<StorePtr> openStore(const std::string& location,
+                           const Clock& clock,
+                           std::size_t connections) {
+  std::vector<sql::DatabasePtr> pool;
+  do {
+    auto db = sql::open(location);
+    if (!db) {
+      return db.error();
+    }
+    pool.push_back(std::move(*db));
+  } while (pool.front()->dialect() == sql::Dialect::Postgres && pool.size() < connections);
+  return StorePtr(std::make_unique<SqlStore>(std::move(pool), clock));
 }
 
 }  // namespace punchlink::relay

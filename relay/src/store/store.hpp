@@ -48,12 +48,19 @@ class Store {
   virtual DeliveryLog& deliveryLog() = 0;
   virtual EventOutbox& outbox() = 0;
   virtual ConsoleSessions& consoleSessions() = 0;
+
+  // Threads that can use the store at once, each over its own connection.
+  virtual std::size_t connections() const = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;
 
 // "postgres://…" or "postgresql://…" (a libpq URI), "sqlite:PATH" or a plain SQLite path.
-// `clock` stamps the rows the parts create on their own (tenants, keys, devices).
-Result<StorePtr> openStore(const std::string& location, const Clock& clock);
+// `clock` stamps the rows the parts create on their own (tenants, keys, devices). On PostgreSQL
+// the store opens `connections` connections, which threads of this process use at once; SQLite
+// always has one.
+Result<StorePtr> openStore(const std::string& location,
+                           const Clock& clock,
+                           std::size_t connections = 1);
 
 }  // namespace punchlink::relay

@@ -207,8 +207,12 @@ void WebhookDispatcher::work() {
     Lane& lane = laneOf(finished.record.endpoint_id);
     --lane.sending;
     ++lane.recording;
+    const std::size_t limit_before = lane.limit.current();
     lane.limit.onAttempt(finished.result,
                          finished.decision.outcome.kind == AttemptOutcome::Kind::Delivered);
+    if (lane.limit.current() > limit_before) {
+      worker_wake_.notify_one();  // room for one more attempt of this lane at once
+    }
     if (finished.result.retry_after) {
       lane.paused_until = now() + *finished.result.retry_after;
     }

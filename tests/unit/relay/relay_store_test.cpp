@@ -20,7 +20,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <thread>
 
 namespace punchlink::relay {
 namespace {
@@ -56,9 +59,12 @@ const std::string kHexA = "aaaaaaaaaaaaaaaaaaaaaaaa";  // an id stored by hand, 
 
 class SqlStoreTest : public ::testing::Test {
  protected:
+  static constexpr std::size_t kConnections = 4;
+
   void SetUp() override {
     clock_.setWall(parseRfc3339("2026-03-27T08:31:00Z").value());
-    auto store = openStore(storage_.location(), clock_);
+    // Every test runs with a pool (PostgreSQL), as the relay does; SQLite keeps one connection.
+    auto store = openStore(storage_.location(), clock_, kConnections);
     ASSERT_TRUE(store.ok());
     store_ = std::move(store.value());
     ASSERT_TRUE(store_->migrate().ok());
@@ -453,6 +459,47 @@ TEST_F(SqlStoreTest, OutcomesRecordedInOneBatchAreEachAppliedOrRefusedOnTheirOwn
                   .front()
                   .ok());
   EXPECT_EQ(failing(), at + milliseconds{20});
+}
+
+TEST_F(SqlStoreTest, ThreadsOverlapTheirTransactionsOverThePool) {
+  if (!storage_.postgres()) {
+    EXPECT_EQ(store_->connections(), 1U);  // one writer at a time anyway
+    GTEST_SKIP() << "SQLite has one connection";
+  }
+  ASSERT_EQ(store_->connections(), kConnections);
+  const auto acme = tenant("Acme");
+  const auto plant = site(acme.id, "plant-7");
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool open = false;
+  bool other_done = false;
+  std::thread other([&] {
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return open; });
+    }
+    // Another thread's commit while the first transaction is still open: its own connection.
+    (void)tenant("Globex");
+    const std::lock_guard lock(mutex);
+    other_done = true;
+    changed.notify_all();
+  });
+  const Status done = store_->unitOfWork().transaction(
+      [&]() -> Status {
+        // A part called inside the transaction joins it on this thread's connection.
+        EXPECT_TRUE(ingest(plant, json::array({punchJson(1)})).ok());
+        std::unique_lock lock(mutex);
+        open = true;
+        changed.notify_all();
+        EXPECT_TRUE(changed.wait_for(lock, std::chrono::seconds{10}, [&] { return other_done; }))
+            << "the other thread waited for this transaction to end";
+        return {};
+      },
+      Durability::Full);
+  other.join();
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(store_->punches().countPunches(acme.id).value(), 1);
+  EXPECT_EQ(store_->tenants().listTenants().value().size(), 2U);
 }
 
 TEST_F(SqlStoreTest, IngestIsIdempotentAndQueuesDeliveriesInTheSameTransaction) {
