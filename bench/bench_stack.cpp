@@ -25,7 +25,7 @@ testing::MosquittoOptions brokerFor(const std::vector<std::string>& relay_accoun
   for (int i = 0; i < sites; ++i) {
     options.users.push_back({siteName(i), kSitePassword});
   }
-  options.acl += contract::siteAclPattern() + "\n";
+  options.acl += "pattern readwrite " + contract::siteAclPattern() + "\n";
   options.persistence = false;
   return options;
 }

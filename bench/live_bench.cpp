@@ -32,7 +32,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,11 +92,13 @@ int run(const Options& options) {
   for (int i = 0; i < options.sites; ++i) {
     admin({"sites", "create", "--tenant", tenant, bench::siteName(i)});
   }
-  // "API key <id> for tenant <id> (live):\n<secret>\nStore it now…": the second line.
-  std::istringstream key_out(admin({"keys", "create", "--tenant", tenant}));
-  std::string key;
-  std::getline(key_out, key);
-  std::getline(key_out, key);
+  // The secret is shown once, on a line of its own ("sk_live_…"); the log may hold more lines.
+  const std::string key_out = admin({"keys", "create", "--tenant", tenant});
+  const auto key_at = key_out.find("sk_live_");
+  if (key_at == std::string::npos) {
+    throw std::runtime_error("no API key in: " + key_out);
+  }
+  const std::string key = key_out.substr(key_at, key_out.find('\n', key_at) - key_at);
   const std::uint16_t api_port = testing::freeLoopbackPort();
   const auto relay = bench::startRelay(dir, node, "relay-1", api_port);
 
@@ -190,7 +191,8 @@ int run(const Options& options) {
       "live: %s, %d sites x %d punches/s for %d s = %zu punches (%.0f/s published), one "
       "endpoint\n"
       "  publish -> webhook: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n"
-      "  lost: %zu (publish failures: %d); p99 < 50 ms and none lost: %s\n"
+      "  missing 30 s after the last publish: %zu (publish failures: %d); p99 < 50 ms and none "
+      "missing: %s\n"
       "  relay RSS: %ld kB now, %ld kB peak\n",
       options.postgres ? "postgresql" : "sqlite", options.sites, options.rate, options.seconds,
       total, static_cast<double>(published.size()) / publish_s, percentile(latencies, 0.50),
