@@ -53,9 +53,11 @@ Status RelayApp::start() {
       IngestTargets{store.tenants(), *punch_ingest_, *status_ingest_, *tracker_}, *mqtt_,
       logger_.child("ingest"), clock_);
   // A lane per connection: on PostgreSQL sites are stored at once (SQLite has one writer).
-  ingest_lanes_ = std::make_unique<IngestLanes>(
-      store.connections(), kIngestLaneDepth,
-      [this](const mqtt_client::MqttMessage& message) { ingest_->onMessage(message); });
+  ingest_lanes_ =
+      std::make_unique<IngestLanes>(store.connections(), kIngestLaneDepth,
+                                    [this](const std::vector<mqtt_client::MqttMessage>& waiting) {
+                                      ingest_->onMessages(waiting);
+                                    });
   mqtt_->setMessageHandler(
       [this](const mqtt_client::MqttMessage& message) { ingest_lanes_->post(message); });
   // Kept by the client and made again after every reconnect that lost the session.

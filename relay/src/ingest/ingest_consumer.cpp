@@ -119,15 +119,21 @@ void IngestConsumer::onPunches(const std::string& site_id,
                     {{"site", site_id}, {"error", outcome.error().toString()}});
     return;
   }
-  if (outcome->deliveries_queued > 0) {
+  acknowledge(site_id, *batch, *outcome);
+}
+
+void IngestConsumer::acknowledge(const std::string& site_id,
+                                 const contract::PunchBatch& batch,
+                                 const IngestOutcome& outcome) {
+  if (outcome.deliveries_queued > 0) {
     notifyDeliveries();  // before the ack: webhook latency does not wait for the broker
   }
-  stored_ += outcome->stored_new;
-  events_stored_ += outcome->events_stored;
-  clock_suspect_ += outcome->clock_suspect;
-  duplicates_ += outcome->acked.size() - outcome->stored_new - outcome->events_stored;
-  rejected_ += outcome->rejected.size();
-  for (const auto& [serial, owner] : outcome->withheld) {
+  stored_ += outcome.stored_new;
+  events_stored_ += outcome.events_stored;
+  clock_suspect_ += outcome.clock_suspect;
+  duplicates_ += outcome.acked.size() - outcome.stored_new - outcome.events_stored;
+  rejected_ += outcome.rejected.size();
+  for (const auto& [serial, owner] : outcome.withheld) {
     logger_.limited(LogLevel::Warning, "ingest-foreign/" + site_id + "/" + serial,
                     "punches for a terminal of another site are not taken; they stay at the agent",
                     {{"site", site_id},
@@ -136,23 +142,75 @@ void IngestConsumer::onPunches(const std::string& site_id,
                      {"hint", "if the terminal has moved, release it with PATCH /v1/devices/" +
                                   serial + " {\"site\": null}"}});
   }
-  for (const auto& item : outcome->rejected) {
+  for (const auto& item : outcome.rejected) {
     logger_.limited(LogLevel::Warning, "ingest-rejected/" + site_id, "rejected a punch",
                     {{"site", site_id}, {"event_id", item.event_id}, {"reason", item.reason}});
   }
   // Acknowledge only now, after the commit.
-  const std::string ack = contract::encodeAck({batch->batch_id, outcome->acked, outcome->rejected});
+  const std::string ack = contract::encodeAck({batch.batch_id, outcome.acked, outcome.rejected});
   if (auto sent =
-          acks_.publish({contract::SiteTopics(site_id).acks(), ack, 1, false, "", batch->batch_id},
+          acks_.publish({contract::SiteTopics(site_id).acks(), ack, 1, false, "", batch.batch_id},
                         std::chrono::seconds{10});
       !sent) {
     logger_.limited(LogLevel::Warning, "ingest-ack", "cannot send an ack; the agent will resend",
                     {{"site", site_id}, {"error", sent.error().toString()}});
   }
-  if (outcome->stored_new > 0) {
+  if (outcome.stored_new > 0) {
     logger_.debug("stored punches", {{"site", site_id},
-                                     {"new", std::to_string(outcome->stored_new)},
-                                     {"deliveries", std::to_string(outcome->deliveries_queued)}});
+                                     {"new", std::to_string(outcome.stored_new)},
+                                     {"deliveries", std::to_string(outcome.deliveries_queued)}});
+  }
+}
+
+void IngestConsumer::onMessages(const std::vector<mqtt_client::MqttMessage>& messages) {
+  std::vector<const mqtt_client::MqttMessage*> run;
+  const auto flush = [&] {
+    onPunchRun(run);
+    run.clear();
+  };
+  for (const auto& message : messages) {
+    const auto topic = contract::parseTopic(message.topic);
+    if (topic && topic->kind == TopicKind::Punches) {
+      run.push_back(&message);
+      continue;
+    }
+    flush();  // a status or result after punches of its site is taken after them
+    onMessage(message);
+  }
+  flush();
+}
+
+void IngestConsumer::onPunchRun(const std::vector<const mqtt_client::MqttMessage*>& run) {
+  struct Taken {
+    std::string site_id;
+    const mqtt_client::MqttMessage* message;
+  };
+
+  std::vector<Taken> taken;
+  std::vector<std::pair<Site, contract::PunchBatch>> batches;
+  for (const auto* message : run) {
+    const std::string site_id = contract::parseTopic(message->topic)->site_id;
+    auto batch = contract::decodePunchBatch(message->payload, site_id);
+    auto site = batch ? registeredSite(site_id) : std::nullopt;
+    if (!batch || !site) {
+      onPunches(site_id, *message);  // refused on its own, with its reason logged
+      continue;
+    }
+    taken.push_back({site_id, message});
+    batches.emplace_back(std::move(*site), std::move(*batch));
+  }
+  if (batches.size() > 1) {
+    if (auto outcomes = targets_.punches.ingestAll(batches, now()); outcomes) {
+      for (std::size_t i = 0; i < batches.size(); ++i) {
+        ++batches_;
+        acknowledge(taken[i].site_id, batches[i].second, (*outcomes)[i]);
+      }
+      return;
+    }
+    // One of them cannot be stored: each on its own, so the others are stored and acked.
+  }
+  for (const auto& one : taken) {
+    onPunches(one.site_id, *one.message);
   }
 }
 

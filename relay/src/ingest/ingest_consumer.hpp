@@ -54,6 +54,10 @@ class IngestConsumer {
   static std::vector<std::string> subscriptions(std::string_view share_group);
 
   void onMessage(const mqtt_client::MqttMessage& message);
+  // Messages that arrived together (what waited on an ingest lane), in order. Each run of punch
+  // batches among them is stored in one transaction, one commit for the run, then each batch is
+  // acked: under load a commit carries many sites' batches instead of one each.
+  void onMessages(const std::vector<mqtt_client::MqttMessage>& messages);
 
   // Called after a commit that may have queued webhook deliveries (wakes the dispatcher).
   void setDeliveriesQueuedHandler(std::function<void()> handler) {
@@ -64,6 +68,12 @@ class IngestConsumer {
 
  private:
   void onPunches(const std::string& site_id, const mqtt_client::MqttMessage& message);
+  // Punch batches of consecutive messages (all on the punches topic), in one commit.
+  void onPunchRun(const std::vector<const mqtt_client::MqttMessage*>& run);
+  // After the commit: counts, logs, and the ack to the agent.
+  void acknowledge(const std::string& site_id,
+                   const contract::PunchBatch& batch,
+                   const IngestOutcome& outcome);
   void onDeviceStatus(const std::string& site_id, const std::string& payload);
   void onAgentStatus(const std::string& site_id, const std::string& payload);
   void onCommandResult(const std::string& site_id, const std::string& payload);

@@ -3,6 +3,7 @@
 #include <punchlink/contract/topics.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <string_view>
 
 namespace punchlink::relay {
@@ -60,11 +61,12 @@ void IngestLanes::run(Lane& lane) {
     if (lane.stopping) {
       return;
     }
-    const mqtt_client::MqttMessage message = std::move(lane.queue.front());
-    lane.queue.pop_front();
+    std::vector<mqtt_client::MqttMessage> waiting(std::make_move_iterator(lane.queue.begin()),
+                                                  std::make_move_iterator(lane.queue.end()));
+    lane.queue.clear();
     lock.unlock();
     lane.changed.notify_all();  // room for a waiting post()
-    handle_(message);
+    handle_(waiting);
     lock.lock();
   }
 }

@@ -1,5 +1,6 @@
 // Spreads agents' messages over lanes, each a thread that hands them to ingest in the order they
-// came; every message of one site goes to the same lane. Sites are then stored at once, each
+// came, all that waited on the lane at once (so ingest can store them in one commit); every
+// message of one site goes to the same lane. Sites are then stored at once, each
 // lane over its own database connection (PostgreSQL), while a site's messages keep their order.
 // The MQTT client's thread only queues: a full lane makes it wait, and the broker holds back.
 // Queued messages lost in a crash were never acked: their agents send them again.
@@ -20,7 +21,8 @@ namespace punchlink::relay {
 
 class IngestLanes {
  public:
-  using Handler = std::function<void(const mqtt_client::MqttMessage&)>;
+  // Called with what waited on the lane, oldest first: at least one message, at most `depth`.
+  using Handler = std::function<void(const std::vector<mqtt_client::MqttMessage>&)>;
 
   // `lanes` threads (at least one), each queueing at most `depth` messages, calling `handle`.
   IngestLanes(std::size_t lanes, std::size_t depth, Handler handle);

@@ -215,4 +215,26 @@ Result<IngestOutcome> PunchIngest::ingest(const Site& site,
   return outcome;
 }
 
+Result<std::vector<IngestOutcome>> PunchIngest::ingestAll(
+    const std::vector<std::pair<Site, contract::PunchBatch>>& batches, UtcMillis now) {
+  std::vector<IngestOutcome> outcomes;
+  const Status done = parts_.work.transaction(
+      [&]() -> Status {
+        outcomes.clear();
+        for (const auto& [site, batch] : batches) {
+          auto outcome = ingest(site, batch, now);
+          if (!outcome) {
+            return outcome.error();
+          }
+          outcomes.push_back(std::move(*outcome));
+        }
+        return {};
+      },
+      Durability::Full);
+  if (!done) {
+    return done.error();
+  }
+  return outcomes;
+}
+
 }  // namespace punchlink::relay

@@ -51,6 +51,12 @@ class PunchIngest {
   // The batch's rejections are carried into the outcome; nothing is stored on an error.
   Result<IngestOutcome> ingest(const Site& site, const contract::PunchBatch& batch, UtcMillis now);
 
+  // Batches that arrived together, in one transaction: one commit (one fsync) for all of them,
+  // an outcome each, in order. All or nothing: on an error none is stored, and the caller can
+  // store them one at a time to find out which.
+  Result<std::vector<IngestOutcome>> ingestAll(
+      const std::vector<std::pair<Site, contract::PunchBatch>>& batches, UtcMillis now);
+
  private:
   PunchIngestParts parts_;
 };

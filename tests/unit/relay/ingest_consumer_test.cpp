@@ -92,6 +92,44 @@ TEST_F(IngestConsumerTest, PunchesAreStoredThenAckedOnTheSitesTopic) {
   EXPECT_EQ(ingest_->stats().punches_stored, 2U);
 }
 
+// What waited on an ingest lane comes in one call: runs of punch batches share one commit, and
+// each batch is still judged and acked on its own, in order.
+TEST_F(IngestConsumerTest, BatchesThatArriveTogetherAreStoredTogetherAndEachAckedOrRefused) {
+  const auto message = [](const std::string& topic_site, const std::string& site,
+                          const std::string& batch_id, const json& punches) {
+    return mqtt_client::MqttMessage{
+        contract::SiteTopics(topic_site).punches(),
+        json{{"site_id", site}, {"batch_id", batch_id}, {"punches", punches}}.dump(),
+        1,
+        false,
+        "",
+        ""};
+  };
+  const std::vector<mqtt_client::MqttMessage> waiting{
+      message("plant-1", "plant-1", "p-1", json::array({punch(1), punch(2)})),
+      message("globex-1", "globex-1", "g-1", json::array({punch(3, "SN9")})),
+      message("plant-1", "plant-1", "p-2", json::array({punch(2), punch(4)})),  // 2 again
+      message("plant-1", "globex-1", "x-1", json::array({punch(5)})),  // names another site
+      message("nowhere", "nowhere", "n-1", json::array({punch(6)})),   // not registered
+      {contract::SiteTopics("plant-1").status(), "{not json", 1, false, "", ""},
+      message("plant-1", "plant-1", "p-3", json::array({punch(7)})),
+  };
+  ingest_->onMessages(waiting);
+  EXPECT_EQ(stored(acme_), 4);  // 1, 2, 4 and 7
+  EXPECT_EQ(stored(globex_), 1);
+  std::vector<std::string> acked;
+  for (const auto& sent : acks_.messages()) {
+    acked.push_back(sent.correlation_data);
+  }
+  EXPECT_EQ(acked, (std::vector<std::string>{"p-1", "g-1", "p-2", "p-3"}));
+  const auto second = contract::decodeAck(acks_.messages()[2].payload).value();
+  EXPECT_EQ(second.acked.size(), 2U);  // the repeat is acked as stored before
+  const auto stats = ingest_->stats();
+  EXPECT_EQ(stats.punches_stored, 5U);
+  EXPECT_EQ(stats.punches_duplicate, 1U);
+  EXPECT_EQ(stats.batches_refused, 2U);
+}
+
 TEST_F(IngestConsumerTest, ABatchNamingAnotherSiteOrFromAnUnknownSiteIsNeitherStoredNorAcked) {
   // A site's credentials let it publish only on its own topics; the batch claims the other.
   deliver(contract::SiteTopics("plant-1").punches(), batch("globex-1", json::array({punch(1)})));

@@ -40,9 +40,11 @@ std::pair<std::string, std::string> sitesOnTwoLanes(const IngestLanes& lanes) {
 TEST(IngestLanes, EverySiteKeepsItsOrderAndItsLane) {
   std::mutex mutex;
   std::map<std::string, std::vector<int>> seen;
-  IngestLanes lanes(4, 8, [&](const mqtt_client::MqttMessage& message) {
+  IngestLanes lanes(4, 8, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
     const std::lock_guard lock(mutex);
-    seen[message.topic].push_back(std::stoi(message.payload));
+    for (const auto& message : waiting) {
+      seen[message.topic].push_back(std::stoi(message.payload));
+    }
   });
   // All of one site's topics on one lane, so a status never overtakes the punches before it.
   const contract::SiteTopics site("plant-1");
@@ -85,14 +87,17 @@ TEST(IngestLanes, ASlowSiteHoldsOnlyItsOwnLane) {
   std::vector<std::string> handled;
   std::unique_ptr<IngestLanes> lanes;
   std::string slow;
-  lanes = std::make_unique<IngestLanes>(2, 4, [&](const mqtt_client::MqttMessage& message) {
-    std::unique_lock lock(mutex);
-    if (message.topic == contract::SiteTopics(slow).punches()) {
-      changed.wait(lock, [&] { return release; });  // a long commit
-    }
-    handled.push_back(message.topic);
-    changed.notify_all();
-  });
+  lanes = std::make_unique<IngestLanes>(
+      2, 4, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
+        std::unique_lock lock(mutex);
+        for (const auto& message : waiting) {
+          if (message.topic == contract::SiteTopics(slow).punches()) {
+            changed.wait(lock, [&] { return release; });  // a long commit
+          }
+          handled.push_back(message.topic);
+        }
+        changed.notify_all();
+      });
   const auto [a, b] = sitesOnTwoLanes(*lanes);
   slow = a;
   lanes->post(punches(a, 1));
@@ -108,17 +113,53 @@ TEST(IngestLanes, ASlowSiteHoldsOnlyItsOwnLane) {
   lanes->stop();
 }
 
+TEST(IngestLanes, WhatWaitedWhileTheLaneWasBusyIsHandedOverAtOnce) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool release = false;
+  std::vector<std::size_t> calls;  // messages per call
+  IngestLanes lanes(1, 64, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
+    std::unique_lock lock(mutex);
+    calls.push_back(waiting.size());
+    changed.notify_all();
+    changed.wait(lock, [&] { return release; });
+  });
+  lanes.post(punches("site-1", 0));
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, 5s, [&] { return calls.size() == 1; }));
+  }
+  for (int n = 1; n <= 10; ++n) {  // a commit is slow: ten wait for it
+    lanes.post(punches("site-" + std::to_string(n % 3), n));
+  }
+  {
+    std::unique_lock lock(mutex);
+    release = true;
+    changed.notify_all();
+    ASSERT_TRUE(changed.wait_for(lock, 5s, [&] { return calls.size() == 2; }));
+  }
+  lanes.stop();
+  EXPECT_EQ(calls, (std::vector<std::size_t>{1, 10}));
+}
+
 TEST(IngestLanes, AFullLaneMakesThePosterWaitAndStopDropsWhatIsQueued) {
   std::mutex mutex;
   std::condition_variable changed;
   bool release = false;
+  bool in_hand = false;
   int handled = 0;
-  IngestLanes lanes(1, 2, [&](const mqtt_client::MqttMessage&) {
+  IngestLanes lanes(1, 2, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
     std::unique_lock lock(mutex);
+    in_hand = true;
+    changed.notify_all();
     changed.wait(lock, [&] { return release; });
-    ++handled;
+    handled += static_cast<int>(waiting.size());
   });
   lanes.post(punches("site-1", 1));  // being handled
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, 5s, [&] { return in_hand; }));
+  }
   lanes.post(punches("site-1", 2));  // queued
   lanes.post(punches("site-1", 3));  // queued: the lane is full now
   std::atomic<bool> posted{false};
