@@ -1,5 +1,7 @@
 #include "webhooks/concurrency_limit.hpp"
 
+#include "webhooks/delivery_policy.hpp"
+
 #include <algorithm>
 
 namespace punchlink::relay::webhooks {
@@ -21,7 +23,7 @@ ConcurrencyLimit::ConcurrencyLimit(ConcurrencyBounds bounds)
       current_(bounds_.min) {}
 
 void ConcurrencyLimit::onAttempt(const HttpAttemptResult& result, bool delivered) {
-  if (result.status == 429 || result.retry_after) {
+  if (isThrottled(result)) {
     current_ = bounds_.min;
     fast_successes_ = 0;
     return;

@@ -8,6 +8,10 @@ namespace punchlink::relay::webhooks {
 
 bool isSuccess(int status) noexcept { return status >= 200 && status < 300; }
 
+bool isThrottled(const HttpAttemptResult& result) noexcept {
+  return result.status == 429 || (result.status == 503 && result.retry_after.has_value());
+}
+
 std::string describeAttempt(const HttpAttemptResult& result) {
   if (isSuccess(result.status)) {
     return "";
@@ -38,7 +42,7 @@ AttemptDecision decideAfterAttempt(const Delivery& delivery,
   }
   const int failures = static_cast<int>(delivery.attempt_count) + 1;
   std::chrono::milliseconds delay = backoff.after(failures);
-  if ((result.status == 429 || result.status == 503) && result.retry_after) {
+  if (isThrottled(result) && result.retry_after) {
     delay = std::max<std::chrono::milliseconds>(delay, *result.retry_after);
   }
   const UtcMillis due = now + delay;

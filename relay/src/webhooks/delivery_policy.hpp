@@ -31,6 +31,11 @@ struct AttemptDecision {
 // True for 2xx: only those count as delivered (a 3xx is not followed).
 bool isSuccess(int status) noexcept;
 
+// The receiver asks to be left alone for a while: a 429, or a 503 with Retry-After. The one rule
+// for the retry delay, the endpoint's concurrency and its pause; a Retry-After on any other
+// answer is ignored.
+bool isThrottled(const HttpAttemptResult& result) noexcept;
+
 // `delivery` as it was before the attempt (attempt_count excludes it); `failing_since` is the
 // endpoint's failure streak start before this attempt (none: no streak). `backoff` supplies the
 // jitter.

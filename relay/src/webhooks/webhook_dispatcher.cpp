@@ -213,8 +213,10 @@ void WebhookDispatcher::work() {
     if (lane.limit.current() > limit_before) {
       worker_wake_.notify_one();  // room for one more attempt of this lane at once
     }
-    if (finished.result.retry_after) {
-      lane.paused_until = now() + *finished.result.retry_after;
+    if (isThrottled(finished.result) && finished.result.retry_after) {
+      // No longer than the retry schedule's own longest wait.
+      lane.paused_until = now() + std::min<std::chrono::milliseconds>(*finished.result.retry_after,
+                                                                      options_.retry.backoff.max);
     }
     ++stats_.attempts;
     const auto latency = finished.record.attempt.latency_ms;

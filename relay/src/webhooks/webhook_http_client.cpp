@@ -168,16 +168,19 @@ std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value,
   long long seconds = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
   if (ec == std::errc{} && end == value.data() + value.size()) {
-    return seconds < 0 ? std::nullopt : std::optional(std::chrono::seconds{seconds});
+    return seconds < 0 ? std::nullopt
+                       : std::optional(std::min(std::chrono::seconds{seconds}, kMaxRetryAfter));
   }
   Poco::DateTime date;
   int zone = 0;
   if (!Poco::DateTimeParser::tryParse(value, date, zone)) {
     return std::nullopt;
   }
-  const auto at = std::chrono::system_clock::from_time_t(date.timestamp().epochTime());
-  return std::max(std::chrono::seconds{0},
-                  std::chrono::duration_cast<std::chrono::seconds>(at - now));
+  // In seconds: a date far ahead does not fit the system clock's nanoseconds.
+  const long long ahead =
+      static_cast<long long>(date.timestamp().epochTime()) -
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  return std::chrono::seconds{std::clamp<long long>(ahead, 0, kMaxRetryAfter.count())};
 }
 
 WebhookHttpClient::WebhookHttpClient(WebhookHttpOptions options) : options_(std::move(options)) {

@@ -79,7 +79,9 @@ class WebhookHttpClient final : public WebhookSender {
   AttemptWatchdog watchdog_;  // last: its thread starts once the rest exists
 };
 
-// "120" or an HTTP date; nullopt when absent or unparseable. `now` for the date form.
+// "120" or an HTTP date; nullopt when absent or unparseable. `now` for the date form. At most
+// kMaxRetryAfter: a receiver cannot park its deliveries for years, nor overflow the clock.
+inline constexpr std::chrono::seconds kMaxRetryAfter{std::chrono::hours{24}};
 std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value,
                                                     std::chrono::system_clock::time_point now);
 

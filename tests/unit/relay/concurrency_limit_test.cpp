@@ -55,6 +55,18 @@ TEST(ConcurrencyLimit, HalvesOnFailuresAndDropsToTheMinimumWhenThrottled) {
   slow_down.retry_after = seconds{30};
   limit.onAttempt(slow_down, false);
   EXPECT_EQ(limit.current(), 2U);
+  // Retry-After on any other answer is not a throttle: a 2xx still counts, a 500 halves.
+  succeed(limit, 100, milliseconds{1});
+  const auto grown = limit.current();
+  auto ok_with_header = answer(200, milliseconds{1});
+  ok_with_header.retry_after = seconds{3600};
+  limit.onAttempt(ok_with_header, true);
+  EXPECT_GE(limit.current(), grown);
+  const auto before_error = limit.current();
+  auto error_with_header = answer(500, milliseconds{1});
+  error_with_header.retry_after = seconds{3600};
+  limit.onAttempt(error_with_header, false);
+  EXPECT_EQ(limit.current(), std::max<std::size_t>(2, before_error / 2));
 }
 
 TEST(ConcurrencyLimit, SlowAnswersDoNotGrowIt) {

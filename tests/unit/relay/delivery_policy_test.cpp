@@ -137,6 +137,9 @@ TEST(DeliveryPolicy, AnEndpointFailingLongerThanTheLimitIsDisabled) {
 TEST(DeliveryPolicy, RetryAfterHeaderForms) {
   const auto now = std::chrono::system_clock::from_time_t(1'445'412'480);  // 21 Oct 2015 07:28
   EXPECT_EQ(parseRetryAfter("120", now), 120s);
+  // A hostile receiver cannot park deliveries for ages or overflow the clock.
+  EXPECT_EQ(parseRetryAfter("9223372036854775807", now), kMaxRetryAfter);
+  EXPECT_EQ(parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now), kMaxRetryAfter);
   EXPECT_EQ(parseRetryAfter("Wed, 21 Oct 2015 07:30:00 GMT", now), 120s);
   EXPECT_EQ(parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now), 0s);
   EXPECT_EQ(parseRetryAfter("soon", now), std::nullopt);
