@@ -11,6 +11,40 @@ Error sqliteError(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
+StatementCache::~StatementCache() {
+  for (const auto& entry : idle_) {
+    sqlite3_finalize(entry.second);
+  }
+}
+
+sqlite3_stmt* StatementCache::take(std::string_view sql) {
+  const std::lock_guard lock(mutex_);
+  for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+    if (it->first == sql) {
+      sqlite3_stmt* statement = it->second;
+      // Swap-remove: order does not matter, and the vector stays small.
+      *it = std::move(idle_.back());
+      idle_.pop_back();
+      return statement;
+    }
+  }
+  return nullptr;
+}
+
+void StatementCache::giveBack(sqlite3_stmt* statement) {
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  const char* sql = sqlite3_sql(statement);
+  {
+    const std::lock_guard lock(mutex_);
+    if (sql != nullptr && idle_.size() < kMaxStatements) {
+      idle_.emplace_back(sql, statement);
+      return;
+    }
+  }
+  sqlite3_finalize(statement);
+}
+
 Statement& Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()),
                     SQLITE_TRANSIENT);
@@ -110,12 +144,21 @@ Status Database::exec(std::string_view sql) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+  if (sqlite3_stmt* kept = statements_->take(sql); kept != nullptr) {
+    return Statement(kept, statements_);
+  }
   sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &statement,
-                         nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &statement, nullptr) != SQLITE_OK) {
     return sqliteError(db_.get(), "cannot prepare statement");
   }
-  return Statement(statement);
+  // Kept by the text SQLite reports for it; SQL with trailing text would be kept under another
+  // key and never found again, so it is not kept.
+  const char* text = sqlite3_sql(statement);
+  if (text == nullptr || std::string_view(text) != sql) {
+    return Statement(statement);
+  }
+  return Statement(statement, statements_);
 }
 
 Status Database::setDurability(Durability durability) {
