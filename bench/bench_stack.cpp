@@ -27,6 +27,7 @@ testing::MosquittoOptions brokerFor(const std::vector<std::string>& relay_accoun
   }
   options.acl += "pattern readwrite " + contract::siteAclPattern() + "\n";
   options.persistence = false;
+  options.log_packets = false;
   return options;
 }
 

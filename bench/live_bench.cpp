@@ -200,6 +200,12 @@ int run(const Options& options) {
       latencies.empty() ? 0.0 : latencies.back(), lost, publish_failures.load(),
       percentile(latencies, 0.99) < 50 && lost == 0 && publish_failures == 0 ? "yes" : "NO", rss,
       hwm);
+  if (lost > 0) {
+    // What the relay said about it (its log level is warning).
+    const std::string log = relay->log();
+    std::printf("  the relay's log, last 2,000 characters:\n%s\n",
+                log.substr(log.size() > 2000 ? log.size() - 2000 : 0).c_str());
+  }
   return lost == 0 && publish_failures == 0 ? 0 : 1;
 }
 

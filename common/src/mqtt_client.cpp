@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace punchlink::mqtt_client {
@@ -375,13 +376,23 @@ void MqttClient::prepareConnectOptions() {
 
 void MqttClient::attemptConnect() {
   bool session_present = false;
+  std::size_t receive_maximum = 65535;  // MQTT 5: absent means 65,535
   try {
     prepareConnectOptions();
     auto token = client_->connect(*active_connect_options_);
     if (!token->wait_for(options_.connect_timeout + std::chrono::seconds{1})) {
       throw mqtt::exception(MQTTASYNC_FAILURE, "connect timed out");
     }
-    session_present = token->get_connect_response().is_session_present();
+    const auto& response = token->get_connect_response();
+    session_present = response.is_session_present();
+    if (response.get_properties().contains(mqtt::property::RECEIVE_MAXIMUM)) {
+      receive_maximum =
+          mqtt::get<std::uint16_t>(response.get_properties(), mqtt::property::RECEIVE_MAXIMUM);
+    }
+    const std::lock_guard lock(mutex_);
+    publish_window_ = std::clamp(
+        receive_maximum > kPublishMargin ? receive_maximum - kPublishMargin : std::size_t{1},
+        std::size_t{1}, kMaxPublishWindow);
   } catch (const std::exception& error) {
     Error failure = describeFailure("connect to", error);
     logger_.limited(LogLevel::Warning, "mqtt-connect", "MQTT connect failed",
@@ -405,7 +416,8 @@ void MqttClient::attemptConnect() {
     resubscribe = subscriptions_;
   }
   logger_.info("connected to MQTT broker", {{"broker", options_.server_uri},
-                                            {"session_present", session_present ? "yes" : "no"}});
+                                            {"session_present", session_present ? "yes" : "no"},
+                                            {"receive_maximum", std::to_string(receive_maximum)}});
   for (const auto& [filter, qos] : resubscribe) {
     try {
       client_->subscribe(filter, qos)->wait_for(options_.connect_timeout);
@@ -551,28 +563,44 @@ Status MqttClient::subscribe(const std::string& filter,
   return {};
 }
 
+namespace {
+
+mqtt::message_ptr toPaho(const MqttMessage& message) {
+  auto msg = mqtt::make_message(message.topic, message.payload, message.qos, message.retained);
+  if (!message.response_topic.empty() || !message.correlation_data.empty()) {
+    mqtt::properties props;
+    if (!message.response_topic.empty()) {
+      props.add(mqtt::property(mqtt::property::RESPONSE_TOPIC, message.response_topic));
+    }
+    if (!message.correlation_data.empty()) {
+      props.add(mqtt::property(mqtt::property::CORRELATION_DATA, message.correlation_data));
+    }
+    msg->set_properties(props);
+  }
+  return msg;
+}
+
+Error notConnected(const std::string& server_uri) {
+  return makeError(ErrorCode::Unavailable, "not connected to MQTT broker " + server_uri,
+                   "the message was not sent; retry after reconnect");
+}
+
+Error noAcknowledgement(const std::string& topic, std::chrono::milliseconds timeout) {
+  return makeError(ErrorCode::DeadlineExceeded, "no acknowledgement from the broker for " + topic +
+                                                    " within " + std::to_string(timeout.count()) +
+                                                    " ms");
+}
+
+}  // namespace
+
 Status MqttClient::publish(const MqttMessage& message, std::chrono::milliseconds timeout) {
   if (!isConnected()) {
-    return makeError(ErrorCode::Unavailable, "not connected to MQTT broker " + options_.server_uri,
-                     "the message was not sent; retry after reconnect");
+    return notConnected(options_.server_uri);
   }
   try {
-    auto msg = mqtt::make_message(message.topic, message.payload, message.qos, message.retained);
-    if (!message.response_topic.empty() || !message.correlation_data.empty()) {
-      mqtt::properties props;
-      if (!message.response_topic.empty()) {
-        props.add(mqtt::property(mqtt::property::RESPONSE_TOPIC, message.response_topic));
-      }
-      if (!message.correlation_data.empty()) {
-        props.add(mqtt::property(mqtt::property::CORRELATION_DATA, message.correlation_data));
-      }
-      msg->set_properties(props);
-    }
-    auto token = client_->publish(msg);
+    auto token = client_->publish(toPaho(message));
     if (!token->wait_for(timeout)) {
-      return makeError(ErrorCode::DeadlineExceeded, "no acknowledgement from the broker for " +
-                                                        message.topic + " within " +
-                                                        std::to_string(timeout.count()) + " ms");
+      return noAcknowledgement(message.topic, timeout);
     }
   } catch (const std::exception& error) {
     return describeFailure("publish to " + message.topic + " on", error);
@@ -580,6 +608,87 @@ Status MqttClient::publish(const MqttMessage& message, std::chrono::milliseconds
   const std::lock_guard lock(mutex_);
   ++stats_.published;
   return {};
+}
+
+template <typename SettleOwn>
+bool MqttClient::takePublishSlot(std::chrono::steady_clock::time_point deadline,
+                                 SettleOwn&& settle_own) {
+  std::unique_lock lock(mutex_);
+  while (publish_slots_used_ >= publish_window_) {
+    lock.unlock();
+    // Waiting on our own oldest message frees a slot without depending on other threads.
+    const bool settled = settle_own();
+    lock.lock();
+    if (settled) {
+      continue;
+    }
+    if (!publish_slot_freed_.wait_until(lock, deadline,
+                                        [this] { return publish_slots_used_ < publish_window_; })) {
+      return false;
+    }
+  }
+  ++publish_slots_used_;
+  return true;
+}
+
+void MqttClient::releasePublishSlot() {
+  {
+    const std::lock_guard lock(mutex_);
+    --publish_slots_used_;
+  }
+  publish_slot_freed_.notify_one();
+}
+
+std::vector<Status> MqttClient::publishAll(const std::vector<MqttMessage>& messages,
+                                           std::chrono::milliseconds timeout) {
+  std::vector<Status> sent(messages.size());
+  if (!isConnected()) {
+    for (auto& status : sent) {
+      status = notConnected(options_.server_uri);
+    }
+    return sent;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t published = 0;
+  std::deque<std::pair<std::size_t, mqtt::delivery_token_ptr>> in_flight;
+  const auto settleOldest = [&] {
+    if (in_flight.empty()) {
+      return false;
+    }
+    auto [i, token] = std::move(in_flight.front());
+    in_flight.pop_front();
+    try {
+      const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     deadline - std::chrono::steady_clock::now()),
+                                 std::chrono::milliseconds{0});
+      if (token->wait_for(left)) {
+        ++published;
+      } else {
+        sent[i] = noAcknowledgement(messages[i].topic, timeout);
+      }
+    } catch (const std::exception& error) {
+      sent[i] = describeFailure("publish to " + messages[i].topic + " on", error);
+    }
+    releasePublishSlot();
+    return true;
+  };
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (!takePublishSlot(deadline, settleOldest)) {
+      sent[i] = noAcknowledgement(messages[i].topic, timeout);
+      continue;
+    }
+    try {
+      in_flight.emplace_back(i, client_->publish(toPaho(messages[i])));
+    } catch (const std::exception& error) {
+      sent[i] = describeFailure("publish to " + messages[i].topic + " on", error);
+      releasePublishSlot();
+    }
+  }
+  while (settleOldest()) {
+  }
+  const std::lock_guard lock(mutex_);
+  stats_.published += published;
+  return sent;
 }
 
 void MqttClient::stop(std::chrono::milliseconds timeout) {

@@ -119,12 +119,12 @@ void IngestConsumer::onPunches(const std::string& site_id,
                     {{"site", site_id}, {"error", outcome.error().toString()}});
     return;
   }
-  acknowledge(site_id, *batch, *outcome);
+  sendAcks({settle(site_id, *batch, *outcome)});
 }
 
-void IngestConsumer::acknowledge(const std::string& site_id,
-                                 const contract::PunchBatch& batch,
-                                 const IngestOutcome& outcome) {
+mqtt_client::MqttMessage IngestConsumer::settle(const std::string& site_id,
+                                                const contract::PunchBatch& batch,
+                                                const IngestOutcome& outcome) {
   if (outcome.deliveries_queued > 0) {
     notifyDeliveries();  // before the ack: webhook latency does not wait for the broker
   }
@@ -146,19 +146,26 @@ void IngestConsumer::acknowledge(const std::string& site_id,
     logger_.limited(LogLevel::Warning, "ingest-rejected/" + site_id, "rejected a punch",
                     {{"site", site_id}, {"event_id", item.event_id}, {"reason", item.reason}});
   }
-  // Acknowledge only now, after the commit.
-  const std::string ack = contract::encodeAck({batch.batch_id, outcome.acked, outcome.rejected});
-  if (auto sent =
-          acks_.publish({contract::SiteTopics(site_id).acks(), ack, 1, false, "", batch.batch_id},
-                        std::chrono::seconds{10});
-      !sent) {
-    logger_.limited(LogLevel::Warning, "ingest-ack", "cannot send an ack; the agent will resend",
-                    {{"site", site_id}, {"error", sent.error().toString()}});
-  }
   if (outcome.stored_new > 0) {
     logger_.debug("stored punches", {{"site", site_id},
                                      {"new", std::to_string(outcome.stored_new)},
                                      {"deliveries", std::to_string(outcome.deliveries_queued)}});
+  }
+  return {contract::SiteTopics(site_id).acks(),
+          contract::encodeAck({batch.batch_id, outcome.acked, outcome.rejected}),
+          1,
+          false,
+          "",
+          batch.batch_id};
+}
+
+void IngestConsumer::sendAcks(const std::vector<mqtt_client::MqttMessage>& acks) {
+  const auto sent = acks_.publishAll(acks, std::chrono::seconds{10});
+  for (std::size_t i = 0; i < acks.size(); ++i) {
+    if (!sent[i]) {
+      logger_.limited(LogLevel::Warning, "ingest-ack", "cannot send an ack; the agent will resend",
+                      {{"topic", acks[i].topic}, {"error", sent[i].error().toString()}});
+    }
   }
 }
 
@@ -201,10 +208,14 @@ void IngestConsumer::onPunchRun(const std::vector<const mqtt_client::MqttMessage
   }
   if (batches.size() > 1) {
     if (auto outcomes = targets_.punches.ingestAll(batches, now()); outcomes) {
+      // Acked only now, after the commit, and all together: one broker round trip for the run.
+      std::vector<mqtt_client::MqttMessage> acks;
+      acks.reserve(batches.size());
       for (std::size_t i = 0; i < batches.size(); ++i) {
         ++batches_;
-        acknowledge(taken[i].site_id, batches[i].second, (*outcomes)[i]);
+        acks.push_back(settle(taken[i].site_id, batches[i].second, (*outcomes)[i]));
       }
+      sendAcks(acks);
       return;
     }
     // One of them cannot be stored: each on its own, so the others are stored and acked.

@@ -70,10 +70,12 @@ class IngestConsumer {
   void onPunches(const std::string& site_id, const mqtt_client::MqttMessage& message);
   // Punch batches of consecutive messages (all on the punches topic), in one commit.
   void onPunchRun(const std::vector<const mqtt_client::MqttMessage*>& run);
-  // After the commit: counts, logs, and the ack to the agent.
-  void acknowledge(const std::string& site_id,
-                   const contract::PunchBatch& batch,
-                   const IngestOutcome& outcome);
+  // After the commit: counts, logs, and returns the ack for the agent.
+  mqtt_client::MqttMessage settle(const std::string& site_id,
+                                  const contract::PunchBatch& batch,
+                                  const IngestOutcome& outcome);
+  // Only after the commit that stored what they acknowledge.
+  void sendAcks(const std::vector<mqtt_client::MqttMessage>& acks);
   void onDeviceStatus(const std::string& site_id, const std::string& payload);
   void onAgentStatus(const std::string& site_id, const std::string& payload);
   void onCommandResult(const std::string& site_id, const std::string& payload);

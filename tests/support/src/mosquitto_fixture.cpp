@@ -80,7 +80,9 @@ void MosquittoFixture::writeConfig() {
   conf += "per_listener_settings false\n";
   conf += "persistence " + std::string(options_.persistence ? "true" : "false") + "\n";
   conf += "persistence_location " + dir_.path().string() + "/\n";
-  conf += "log_dest stderr\nlog_type all\nconnection_messages true\n";
+  conf += "log_dest stderr\nconnection_messages true\n";
+  conf += options_.log_packets ? "log_type all\n"
+                               : "log_type error\nlog_type warning\nlog_type notice\n";
   conf += "max_queued_messages 100000\n";
   conf += "set_tcp_nodelay true\n";
   conf += "listener " + std::to_string(port_) + " 127.0.0.1\n";

@@ -119,6 +119,10 @@ class MqttClient final : public Publisher {
 
   // Publisher
   Status publish(const MqttMessage& message, std::chrono::milliseconds timeout) override;
+  // Sends them all before waiting: QoS 1 acknowledgements come back while later messages are
+  // still being sent. `timeout` bounds the whole call.
+  std::vector<Status> publishAll(const std::vector<MqttMessage>& messages,
+                                 std::chrono::milliseconds timeout) override;
 
   // Disconnects cleanly (the broker discards the will) and stops the threads. Idempotent.
   void stop(std::chrono::milliseconds timeout = std::chrono::milliseconds{2000});
@@ -145,6 +149,13 @@ class MqttClient final : public Publisher {
   template <typename Work>
   void fromPaho(Work&& work);
 
+  // Takes one of the connection's publish slots. When none is free it first settles the
+  // caller's own oldest in-flight message (settle_own() returns false when it has none), then
+  // waits for another thread's; false when the deadline passes first.
+  template <typename SettleOwn>
+  bool takePublishSlot(std::chrono::steady_clock::time_point deadline, SettleOwn&& settle_own);
+  void releasePublishSlot();
+
   // qos values that mark connection changes in the inbound queue (never real QoS levels).
   static constexpr int kMarkerUp = -1;
   static constexpr int kMarkerDown = -2;
@@ -167,6 +178,17 @@ class MqttClient final : public Publisher {
   std::optional<Error> last_error_;
   std::vector<std::pair<std::string, int>> subscriptions_;
   MqttClientStats stats_;
+
+  // How many QoS 1 messages publishAll() calls (all threads together) may have unacknowledged.
+  // Set from the broker's Receive Maximum at each connect, less a margin for plain publish()
+  // calls: beyond it the broker's window is full, and Paho holds further messages until a
+  // timer, not the PUBACK, releases them (a ~100 ms stall each time). It also stays well under
+  // Paho's command buffer (100), which refuses what does not fit.
+  std::size_t publish_window_ = kMaxPublishWindow;
+  std::size_t publish_slots_used_ = 0;
+  std::condition_variable_any publish_slot_freed_;
+  static constexpr std::size_t kMaxPublishWindow = 64;
+  static constexpr std::size_t kPublishMargin = 4;
 
   std::mutex inbound_mutex_;
   std::condition_variable_any inbound_ready_;

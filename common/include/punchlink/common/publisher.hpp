@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace punchlink::mqtt_client {
 
@@ -27,6 +28,19 @@ class Publisher {
   // Publishes and waits for the broker's acknowledgement (PUBACK for QoS 1). Unavailable when
   // not connected; PermissionDenied when the broker's ACL refuses the topic.
   virtual Status publish(const MqttMessage& message, std::chrono::milliseconds timeout) = 0;
+
+  // Publishes every message, then waits for their acknowledgements: one round trip for all
+  // rather than one each. The result has one status per message, in order. This default
+  // publishes one at a time; MqttClient pipelines them.
+  virtual std::vector<Status> publishAll(const std::vector<MqttMessage>& messages,
+                                         std::chrono::milliseconds timeout) {
+    std::vector<Status> sent;
+    sent.reserve(messages.size());
+    for (const auto& message : messages) {
+      sent.push_back(publish(message, timeout));
+    }
+    return sent;
+  }
 };
 
 }  // namespace punchlink::mqtt_client

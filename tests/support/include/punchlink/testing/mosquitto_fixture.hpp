@@ -29,6 +29,10 @@ struct MosquittoOptions {
   std::string acl;
   // Keep sessions and queued messages across restart() (persistence on).
   bool persistence = true;
+  // Log every packet (log_type all), for tests that read the broker's log when they fail.
+  // Benchmarks turn it off: at thousands of messages a second the log costs the broker more
+  // than routing them.
+  bool log_packets = true;
 };
 
 class MosquittoFixture {
