@@ -7,12 +7,25 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
 namespace punchlink::bench {
 
 using namespace std::chrono_literals;
+
+long statusKb(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::atol(line.c_str() + field.size() + 1);
+    }
+  }
+  return -1;
+}
 
 std::string siteName(int i) { return "site-" + std::to_string(i + 1); }
 
@@ -98,11 +111,18 @@ std::unique_ptr<mqtt_client::MqttClient> siteClient(
   if (on_message) {
     client->setMessageHandler(std::move(on_message));
   }
-  if (auto connected = client->connect(10s); !connected) {
-    throw std::runtime_error("site client cannot connect: " + connected.error().toString());
-  }
   client->start();
   return client;
+}
+
+void waitConnected(const std::vector<std::unique_ptr<mqtt_client::MqttClient>>& clients) {
+  for (const auto& client : clients) {
+    if (!client->waitConnected(20s)) {
+      const auto error = client->lastError();
+      throw std::runtime_error("a site client cannot connect: " +
+                               (error ? error->toString() : std::string("no answer in 20 s")));
+    }
+  }
 }
 
 contract::Punch benchPunch(const std::string& serial, int n) {

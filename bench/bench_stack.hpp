@@ -10,6 +10,8 @@
 #include <punchlink/testing/mosquitto_fixture.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -24,6 +26,9 @@ inline constexpr const char* kRelayPassword = "relay-secret";
 inline constexpr const char* kSitePassword = "site-secret";
 
 std::string siteName(int i);
+
+// A /proc/<pid>/status figure in kB ("VmRSS", "VmHWM"); -1 when absent.
+long statusKb(pid_t pid, const std::string& field);
 
 // A broker with an account per relay name (the broker makes usernames the client ids) and one
 // per site, the per-site ACL, and no persistence.
@@ -52,13 +57,17 @@ std::unique_ptr<testing::ChildProcess> startRelay(testing::TempDir& dir,
                                                   const std::string& account,
                                                   std::uint16_t port);
 
-// Site `i`'s MQTT client, connected and started, handing what it receives to `on_message`.
-// Throws when it cannot connect.
+// Site `i`'s MQTT client, started (connecting in the background), handing what it receives to
+// `on_message`. Start them all, then waitConnected(): Paho's one receive thread per process
+// notices a new connection only at its next 1 s poll, so connecting 20 clients one after the
+// other took ~35 s.
 std::unique_ptr<mqtt_client::MqttClient> siteClient(
     const std::string& broker_url,
     int i,
     Logger& logger,
     std::function<void(const mqtt_client::MqttMessage&)> on_message = {});
+// Waits until every client is connected; throws with the reason when one is not in 20 s.
+void waitConnected(const std::vector<std::unique_ptr<mqtt_client::MqttClient>>& clients);
 // Punch `n` of terminal `serial`, with the event id agents derive (the relay checks it).
 contract::Punch benchPunch(const std::string& serial, int n);
 

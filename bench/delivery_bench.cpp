@@ -5,6 +5,7 @@
 // keep-alive HTTP client posts the same signed bodies to the same receiver at the same
 // concurrency: the ceiling this machine and receiver allow, and ours as a fraction of it.
 // Run by bench/throughput.sh, which starts the receiver (bench/receiver.js).
+#include "bench_stack.hpp"
 #include "config/relay_config.hpp"
 #include "events/event_catalogue.hpp"
 #include "ingest/punch_ingest.hpp"
@@ -26,6 +27,8 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <nlohmann/json.hpp>
+
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -83,18 +86,6 @@ std::vector<contract::PunchBatch> punchBatches(int count, const std::string& sit
     }
   }
   return batches;
-}
-
-// A /proc/self/status figure in kB ("VmRSS", "VmHWM"); -1 when absent.
-long statusKb(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::atol(line.c_str() + field.size() + 1);
-    }
-  }
-  return -1;
 }
 
 // `total` POSTs of `body` over `concurrency` kept-alive connections; requests/s.
@@ -252,8 +243,8 @@ int run(const Options& options) {
       options.postgres ? "postgresql" : "sqlite", options.punches, options.endpoints, queued,
       concurrency, dispatch.workers, dispatch.per_endpoint_concurrency,
       dispatch.per_endpoint_max_concurrency, ingest_s, options.punches / ingest_s, deliver_s, rate,
-      static_cast<unsigned long long>(stats.attempts), ceiling, rate / ceiling, statusKb("VmRSS"),
-      statusKb("VmHWM"));
+      static_cast<unsigned long long>(stats.attempts), ceiling, rate / ceiling,
+      bench::statusKb(getpid(), "VmRSS"), bench::statusKb(getpid(), "VmHWM"));
   return 0;
 }
 

@@ -125,8 +125,11 @@ double runRound(const Options& options, const Round& round, int number) {
             counter.onAck(ack->acked.size());
           }
         }));
-    if (auto subscribed =
-            clients.back()->subscribe(contract::SiteTopics(bench::siteName(i)).acks(), 1, 10s);
+  }
+  bench::waitConnected(clients);
+  for (int i = 0; i < options.sites; ++i) {
+    if (auto subscribed = clients[static_cast<std::size_t>(i)]->subscribe(
+            contract::SiteTopics(bench::siteName(i)).acks(), 1, 10s);
         !subscribed) {
       throw std::runtime_error("cannot subscribe to acks: " + subscribed.error().toString());
     }

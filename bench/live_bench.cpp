@@ -52,18 +52,6 @@ struct Options {
   bool postgres = false;
 };
 
-// A /proc/<pid>/status figure in kB ("VmRSS", "VmHWM"); -1 when absent.
-long statusKb(pid_t pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::atol(line.c_str() + field.size() + 1);
-    }
-  }
-  return -1;
-}
-
 double percentile(std::vector<double> sorted, double p) {
   if (sorted.empty()) {
     return 0;
@@ -120,6 +108,7 @@ int run(const Options& options) {
   for (int i = 0; i < options.sites; ++i) {
     clients.push_back(bench::siteClient(broker.url(), i, logger));
   }
+  bench::waitConnected(clients);
 
   // Each site on its own thread, a punch every 1/rate s on a fixed schedule (a late one does not
   // shift the rest), published when it happens as an agent with batch_delay 0 would.
@@ -162,8 +151,8 @@ int run(const Options& options) {
   const double publish_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   receiver.waitFor([&](const auto& received) { return received.size() >= published.size(); }, 30s);
-  const long rss = statusKb(relay->pid(), "VmRSS");
-  const long hwm = statusKb(relay->pid(), "VmHWM");
+  const long rss = bench::statusKb(relay->pid(), "VmRSS");
+  const long hwm = bench::statusKb(relay->pid(), "VmHWM");
 
   std::vector<double> latencies;
   std::map<std::string, int> seen;

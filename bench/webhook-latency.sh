@@ -100,6 +100,7 @@ log_type warning
 log_type notice
 # Small MQTT packets go out at once (each publish waits for its PUBACK).
 set_tcp_nodelay true
+max_inflight_messages 200
 allow_anonymous false
 # As packaging/mosquitto-punchlink.conf: ids are usernames, packets bounded.
 use_username_as_clientid true

@@ -85,6 +85,7 @@ void MosquittoFixture::writeConfig() {
                                : "log_type error\nlog_type warning\nlog_type notice\n";
   conf += "max_queued_messages 100000\n";
   conf += "set_tcp_nodelay true\n";
+  conf += "max_inflight_messages 200\n";  // as packaging/mosquitto-punchlink.conf
   conf += "listener " + std::to_string(port_) + " 127.0.0.1\n";
   if (options_.tls) {
     conf += "cafile " + ca_.ca_cert.string() + "\n";

@@ -1,6 +1,7 @@
 // The outbox policy of agent/src/outbox/outbox.hpp, on a temporary SQLite file.
 #include "outbox/outbox.hpp"
 
+#include <punchlink/common/sqlite_db.hpp>
 #include <punchlink/testing/temp_dir.hpp>
 
 #include <gtest/gtest.h>
@@ -77,6 +78,47 @@ TEST_F(OutboxTest, PruneDeletesOnlyOldAcknowledgedRows) {
   const auto stats = outbox->stats().value();
   EXPECT_EQ(stats.total, 2);
   EXPECT_EQ(stats.pending, 1);
+}
+
+TEST_F(OutboxTest, StatsCountEveryChangeWithoutReadingTheTable) {
+  auto outbox = open();
+  ASSERT_TRUE(outbox->insert({punch(1), punch(2), punch(3), punch(4)}, 1000).ok());
+  ASSERT_TRUE(outbox->insert({punch(4), punch(5)}, 1500).ok());  // punch 4 again: ignored
+  ASSERT_TRUE(outbox->acknowledge({"evt_1", "evt_2"}, 2000).ok());
+  ASSERT_TRUE(outbox->acknowledge({"evt_2"}, 2100).ok());  // twice: counted once
+  // A re-read makes acked evt_1 pending again, and evt_3 (pending) stays pending.
+  ASSERT_TRUE(outbox->republish({punch(1), punch(3), punch(6)}, 3000).ok());
+  ASSERT_TRUE(outbox->prune(2500).ok());  // evt_2, acked at 2000
+  auto stats = outbox->stats().value();
+  EXPECT_EQ(stats.total, 5);    // 1, 3, 4, 5, 6
+  EXPECT_EQ(stats.pending, 5);  // all of them
+  EXPECT_EQ(stats.oldest_pending_ms, 1000);
+  ASSERT_TRUE(outbox->acknowledge({"evt_1", "evt_3", "evt_4", "evt_5", "evt_6"}, 4000).ok());
+  stats = outbox->stats().value();
+  EXPECT_EQ(stats.pending, 0);
+  EXPECT_EQ(stats.oldest_pending_ms, std::nullopt);
+}
+
+TEST_F(OutboxTest, AnOutboxOfAnEarlierVersionGetsItsCountsOnOpening) {
+  {
+    auto outbox = open();
+    ASSERT_TRUE(outbox->insert({punch(1), punch(2), punch(3)}, 1000).ok());
+    ASSERT_TRUE(outbox->acknowledge({"evt_2"}, 2000).ok());
+  }
+  {
+    // As an agent before schema version 3 left it.
+    auto db = sqlite::Database::open(dir_.file("outbox.db").string()).value();
+    ASSERT_TRUE(db.exec("DROP TRIGGER punch_counts_insert; DROP TRIGGER punch_counts_delete; "
+                        "DROP TRIGGER punch_counts_ack; DROP TABLE punch_counts; "
+                        "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+                    .ok());
+  }
+  auto outbox = open();
+  const auto stats = outbox->stats().value();
+  EXPECT_EQ(stats.total, 3);
+  EXPECT_EQ(stats.pending, 2);
+  ASSERT_TRUE(outbox->insert({punch(4)}, 3000).ok());
+  EXPECT_EQ(outbox->stats()->pending, 3);
 }
 
 TEST_F(OutboxTest, AtTheSizeLimitAckedRowsGoEarlyButPendingNeverDo) {
