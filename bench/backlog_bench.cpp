@@ -212,6 +212,7 @@ int partBacklog(const Options& options) {
 }
 
 int partTerminals(const Options& options) {
+  constexpr int kLogRecords = 50;
   testing::TempDir dir("punchlink-terminals-bench");
   std::vector<std::unique_ptr<testing::ZkSimProcess>> terminals;
   std::string devices = "devices:\n";
@@ -219,8 +220,9 @@ int partTerminals(const Options& options) {
     char serial[32];
     std::snprintf(serial, sizeof serial, "BENCH%09d", i);
     terminals.push_back(std::make_unique<testing::ZkSimProcess>(
-        options.zk_sim, std::vector<std::string>{"--serial", serial, "--users", "20", "--logs",
-                                                 "50", "--seed", std::to_string(i)}));
+        options.zk_sim,
+        std::vector<std::string>{"--serial", serial, "--users", "20", "--logs",
+                                 std::to_string(kLogRecords), "--seed", std::to_string(i)}));
     devices += "  - name: t" + std::to_string(i) +
                "\n    host: 127.0.0.1\n    port: " + std::to_string(terminals.back()->port()) +
                "\n    time_zone: UTC\n";
@@ -231,14 +233,15 @@ int partTerminals(const Options& options) {
   const auto start = std::chrono::steady_clock::now();
   testing::ChildProcess agent({options.agent, "--config", config.string()}, dir.file("agent.log"));
   double online = 0;
+  double acked = 0;
   while (std::chrono::steady_clock::now() - start < 120s) {
     std::this_thread::sleep_for(250ms);
     if (!agent.running()) {
       throw std::runtime_error("the agent stopped: " + agent.log());
     }
     online = agentGauge(status_port, "punchlink_agent_devices_online").value_or(0);
-    if (online >= options.terminals &&
-        agentGauge(status_port, "punchlink_agent_outbox_pending").value_or(1) == 0) {
+    acked = agentGauge(status_port, "punchlink_agent_punches_acked_total").value_or(0);
+    if (online >= options.terminals && acked >= options.terminals * kLogRecords) {
       break;
     }
   }
@@ -248,12 +251,17 @@ int partTerminals(const Options& options) {
   std::this_thread::sleep_for(10s);
   const long rss = bench::statusKb(agent.pid(), "VmRSS");
   const long hwm = bench::statusKb(agent.pid(), "VmHWM");
+  const long anon = bench::statusKb(agent.pid(), "RssAnon");
+  const long file = bench::statusKb(agent.pid(), "RssFile");
+  const long threads = bench::statusKb(agent.pid(), "Threads");
   std::printf(
       "terminals: %d zk-sim terminals (20 users, 50 log records each), one agent\n"
-      "  online: %.0f of %d after %.1f s, every record acknowledged\n"
-      "  agent RSS %ld kB then, %ld kB 10 s later, %ld kB peak; < 20 MB: %s\n"
+      "  online: %.0f of %d after %.1f s, %.0f of %d log records acknowledged\n"
+      "  agent RSS %ld kB then, %ld kB 10 s later (%ld kB anonymous, %ld kB mapped files such as "
+      "shared libraries), %ld kB peak, %ld threads; < 20 MB: %s\n"
       "  relay RSS %ld kB\n",
-      options.terminals, online, options.terminals, ready_s, rss_ready, rss, hwm,
+      options.terminals, online, options.terminals, ready_s, acked, options.terminals * kLogRecords,
+      rss_ready, rss, anon, file, hwm, threads,
       hwm < 20 * 1024 && online >= options.terminals ? "yes" : "NO",
       bench::statusKb(stack.relay->pid(), "VmRSS"));
   return online >= options.terminals ? 0 : 1;

@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace punchlink::agent::zk_net {
 
@@ -109,8 +111,13 @@ class SocketLink : public ZkLink {
       if (!waitReadable(deadline)) {
         return timedOut("TCP");
       }
-      std::uint8_t chunk[65536];
-      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      // Straight into the buffer, a modest chunk at a time: a 64 KiB array on the stack stayed
+      // resident in every terminal's thread (76 kB of stack each, bench/throughput.sh part 5),
+      // and the kernel keeps what does not fit for the next call.
+      const std::size_t kept = buffer_.size();
+      buffer_.resize(kept + kTcpChunk);
+      const ssize_t n = ::recv(fd_, buffer_.data() + kept, kTcpChunk, 0);
+      buffer_.resize(kept + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
       if (n < 0 && errno == EINTR) {
         continue;
       }
@@ -118,7 +125,6 @@ class SocketLink : public ZkLink {
         close();
         return makeError(ErrorCode::Unavailable, "the terminal closed the connection");
       }
-      buffer_.insert(buffer_.end(), chunk, chunk + n);
     }
   }
 
@@ -130,7 +136,7 @@ class SocketLink : public ZkLink {
   }
 
   Result<zk::Packet> receiveUdp(Deadline deadline) {
-    std::uint8_t datagram[65536];
+    std::vector<std::uint8_t> datagram;
     while (true) {
       if (fd_ < 0) {
         return makeError(ErrorCode::Unavailable, "connection to the terminal is closed");
@@ -138,7 +144,13 @@ class SocketLink : public ZkLink {
       if (!waitReadable(deadline)) {
         return timedOut("UDP");
       }
-      const ssize_t n = ::recv(fd_, datagram, sizeof datagram, 0);
+      // The datagram's length first (MSG_TRUNC makes Linux report it): the buffer is as large
+      // as what arrived, not 64 KiB on every terminal thread's stack.
+      ssize_t n = ::recv(fd_, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+      if (n >= 0) {
+        datagram.resize(static_cast<std::size_t>(n));
+        n = ::recv(fd_, datagram.data(), datagram.size(), 0);
+      }
       if (n < 0 && (errno == EINTR || errno == ECONNREFUSED)) {
         // ICMP port unreachable from an earlier datagram: nothing listens (yet) on UDP.
         if (errno == ECONNREFUSED) {
@@ -150,7 +162,7 @@ class SocketLink : public ZkLink {
       if (n <= 0) {
         continue;
       }
-      auto packet = zk::decodeDatagram(zk::ByteView(datagram, static_cast<std::size_t>(n)));
+      auto packet = zk::decodeDatagram(zk::ByteView(datagram.data(), static_cast<std::size_t>(n)));
       if (!packet) {
         ++malformed_;
         continue;
@@ -158,6 +170,8 @@ class SocketLink : public ZkLink {
       return packet;
     }
   }
+
+  static constexpr std::size_t kTcpChunk = 16 * 1024;
 
   int fd_;
   ZkTransport transport_;
