@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace punchlink::agent {
 namespace {
 
@@ -110,6 +114,7 @@ TEST_F(OutboxTest, AnOutboxOfAnEarlierVersionGetsItsCountsOnOpening) {
     auto db = sqlite::Database::open(dir_.file("outbox.db").string()).value();
     ASSERT_TRUE(db.exec("DROP TRIGGER punch_counts_insert; DROP TRIGGER punch_counts_delete; "
                         "DROP TRIGGER punch_counts_ack; DROP TABLE punch_counts; "
+                        "DROP INDEX punches_unsent; DROP INDEX punches_in_flight; "
                         "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
                     .ok());
   }
@@ -119,6 +124,44 @@ TEST_F(OutboxTest, AnOutboxOfAnEarlierVersionGetsItsCountsOnOpening) {
   EXPECT_EQ(stats.pending, 2);
   ASSERT_TRUE(outbox->insert({punch(4)}, 3000).ok());
   EXPECT_EQ(outbox->stats()->pending, 3);
+  // The version 4 indexes serve the batches: evt_1 sent, then offered again after the cutoff.
+  ASSERT_TRUE(outbox->markSent({"evt_1"}, 4000).ok());
+  EXPECT_EQ(ids(outbox->nextBatch(10, 4000).value()), (std::vector<std::string>{"evt_3", "evt_4"}));
+  EXPECT_EQ(ids(outbox->nextBatch(10, 4001).value()),
+            (std::vector<std::string>{"evt_1", "evt_3", "evt_4"}));
+}
+
+TEST_F(OutboxTest, InsertsFromManyThreadsShareCommitsAndEachGetsItsOwnCount) {
+  auto outbox = open();
+  constexpr int kThreads = 16;
+  constexpr int kEach = 20;
+  std::atomic<int> ready{0};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      ++ready;
+      while (ready < kThreads) {
+        std::this_thread::yield();
+      }
+      for (int i = 0; i < kEach; ++i) {
+        const int n = t * 1000 + i;
+        // Each call inserts its own punch and one already kept: its count is 1, not what the
+        // other requests of its group inserted.
+        const auto inserted = outbox->insert({punch(n), punch(i == 0 ? t * 1000 + 999 : n - 1)}, n);
+        if (!inserted.ok() || *inserted != (i == 0 ? 2U : 1U)) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(outbox->stats()->pending, kThreads * (kEach + 1));
+  // One fsync per commit: 320 calls must not have taken 320 commits.
+  EXPECT_LT(outbox->insertTransactions(), static_cast<std::uint64_t>(kThreads * kEach));
 }
 
 TEST_F(OutboxTest, AtTheSizeLimitAckedRowsGoEarlyButPendingNeverDo) {
