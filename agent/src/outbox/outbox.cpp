@@ -181,9 +181,28 @@ Result<std::size_t> Outbox::insert(const std::vector<OutboxPunch>& punches,
 
 void Outbox::commitGroup(const std::vector<InsertRequest*>& group) {
   const std::lock_guard lock(mutex_);
-  ++insert_transactions_;
-  auto status = db_.transaction([&]() -> Status {
+  const auto settle = [](InsertRequest* request, const Status& status) {
+    if (!status) {
+      request->result = status.error();
+    }
+    request->done = true;
+  };
+  if (auto all = insertInOneTransaction(group); all || group.size() == 1) {
     for (auto* request : group) {
+      settle(request, all);
+    }
+    return;
+  }
+  // One request's failure must not fail the others: each on its own.
+  for (auto* request : group) {
+    settle(request, insertInOneTransaction({request}));
+  }
+}
+
+Status Outbox::insertInOneTransaction(const std::vector<InsertRequest*>& requests) {
+  ++insert_transactions_;
+  return db_.transaction([&]() -> Status {
+    for (auto* request : requests) {
       auto inserted = insertRows(*request);
       if (!inserted) {
         return inserted.error();
@@ -192,31 +211,6 @@ void Outbox::commitGroup(const std::vector<InsertRequest*>& group) {
     }
     return {};
   });
-  if (status || group.size() == 1) {
-    for (auto* request : group) {
-      if (!status) {
-        request->result = status.error();
-      }
-      request->done = true;
-    }
-    return;
-  }
-  // One request's failure must not fail the others: each on its own.
-  for (auto* request : group) {
-    ++insert_transactions_;
-    auto alone = db_.transaction([&]() -> Status {
-      auto inserted = insertRows(*request);
-      if (!inserted) {
-        return inserted.error();
-      }
-      request->result = *inserted;
-      return {};
-    });
-    if (!alone) {
-      request->result = alone.error();
-    }
-    request->done = true;
-  }
 }
 
 Result<std::size_t> Outbox::insertRows(const InsertRequest& request) {

@@ -153,6 +153,8 @@ class Outbox {
 
   // One transaction for all of `group`, or each alone when that fails; marks each done.
   void commitGroup(const std::vector<InsertRequest*>& group);
+  // Under mutex_: the requests' rows in one transaction, each request's count set on success.
+  Status insertInOneTransaction(const std::vector<InsertRequest*>& requests);
   // Inside a transaction: the request's rows and stamp; how many rows were new.
   Result<std::size_t> insertRows(const InsertRequest& request);
   Status migrate();

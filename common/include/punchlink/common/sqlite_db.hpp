@@ -35,8 +35,8 @@ class StatementCache {
   // Resets and keeps `statement` for the next take(), or finalizes it when the cache is full.
   void giveBack(sqlite3_stmt* statement);
 
-  // Distinct SQL texts kept: generated statements (IN lists of any length) cannot grow it
-  // without bound.
+  // Idle statements kept in all: generated statements (IN lists of any length) cannot grow it
+  // without bound; one handed back to a full cache is finalized.
   static constexpr std::size_t kMaxStatements = 256;
 
  private:
