@@ -114,11 +114,7 @@ struct Stack {
       storage = postgres->createDatabase("bench");
     }
     node = {options.relay, storage, broker.url(), ""};
-    const std::string tenant_out =
-        bench::relayAdmin(dir, node, "relay-admin", {"tenants", "create", "Bench"});
-    const std::string tenant = tenant_out.substr(tenant_out.rfind("ten_"), 20);
-    bench::relayAdmin(dir, node, "relay-admin",
-                      {"sites", "create", "--tenant", tenant, bench::siteName(0)});
+    bench::createTenantWithSites(dir, node, "relay-admin", 1);
     relay = bench::startRelay(dir, node, "relay-1", testing::freeLoopbackPort());
   }
 
@@ -198,8 +194,11 @@ int partBacklog(const Options& options) {
                              : ", default batch_size",
       drain_s, options.punches / drain_s,
       pending == 0 ? "" : (" (NOT DONE: " + std::to_string(pending) + " pending)").c_str(),
-      pending == 0 && drain_s * 1'000'000 / options.punches <= 60 ? "yes" : "NO", agent_rss,
-      agent_hwm, relay_rss, relay_hwm, static_cast<double>(outbox_bytes) / options.punches,
+      options.punches < 1'000'000 ? "not judged (the rate falls as a backlog grows: run 1,000,000)"
+      : pending == 0 && drain_s <= 60 ? "yes"
+                                      : "NO",
+      agent_rss, agent_hwm, relay_rss, relay_hwm,
+      static_cast<double>(outbox_bytes) / options.punches,
       static_cast<unsigned long long>(outbox_bytes), outbox_tables.c_str());
   if (!options.postgres) {
     const auto relay_bytes = std::filesystem::file_size(dir.file("relay.db"));

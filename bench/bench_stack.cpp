@@ -71,6 +71,22 @@ std::string relayAdmin(testing::TempDir& dir,
   return process.log();
 }
 
+std::string createTenantWithSites(testing::TempDir& dir,
+                                  const RelayNode& node,
+                                  const std::string& account,
+                                  int sites) {
+  const std::string out = relayAdmin(dir, node, account, {"tenants", "create", "Bench"});
+  const auto at = out.rfind("ten_");
+  if (at == std::string::npos) {
+    throw std::runtime_error("no tenant id in the output of tenants create: " + out);
+  }
+  const std::string tenant = out.substr(at, 20);
+  for (int i = 0; i < sites; ++i) {
+    relayAdmin(dir, node, account, {"sites", "create", "--tenant", tenant, siteName(i)});
+  }
+  return tenant;
+}
+
 std::unique_ptr<testing::ChildProcess> startRelay(testing::TempDir& dir,
                                                   const RelayNode& node,
                                                   const std::string& account,

@@ -51,6 +51,12 @@ std::string relayAdmin(testing::TempDir& dir,
                        const RelayNode& node,
                        const std::string& account,
                        const std::vector<std::string>& args);
+// Creates tenant "Bench" and sites 0..sites-1 with admin commands; returns the tenant's id.
+// Throws when a command fails or prints no tenant id.
+std::string createTenantWithSites(testing::TempDir& dir,
+                                  const RelayNode& node,
+                                  const std::string& account,
+                                  int sites);
 // `relay serve` as `account`, once /healthz says it reached the broker. Throws otherwise.
 std::unique_ptr<testing::ChildProcess> startRelay(testing::TempDir& dir,
                                                   const RelayNode& node,

@@ -99,13 +99,7 @@ double runRound(const Options& options, const Round& round, int number) {
   testing::MosquittoFixture broker(
       bench::brokerFor({"relay-0", "relay-1", "relay-2"}, options.sites));
   node.broker_url = broker.url();
-  const std::string tenant_out =
-      bench::relayAdmin(dir, node, "relay-0", {"tenants", "create", "Bench"});
-  const std::string tenant = tenant_out.substr(tenant_out.rfind("ten_"), 20);
-  for (int i = 0; i < options.sites; ++i) {
-    bench::relayAdmin(dir, node, "relay-0",
-                      {"sites", "create", "--tenant", tenant, bench::siteName(i)});
-  }
+  bench::createTenantWithSites(dir, node, "relay-0", options.sites);
   std::vector<std::unique_ptr<testing::ChildProcess>> relays;
   for (int n = 1; n <= nodes; ++n) {
     relays.push_back(

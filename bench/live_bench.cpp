@@ -75,11 +75,7 @@ int run(const Options& options) {
   const auto admin = [&](const std::vector<std::string>& args) {
     return bench::relayAdmin(dir, node, "relay-admin", args);
   };
-  const std::string tenant_out = admin({"tenants", "create", "Bench"});
-  const std::string tenant = tenant_out.substr(tenant_out.rfind("ten_"), 20);
-  for (int i = 0; i < options.sites; ++i) {
-    admin({"sites", "create", "--tenant", tenant, bench::siteName(i)});
-  }
+  const std::string tenant = bench::createTenantWithSites(dir, node, "relay-admin", options.sites);
   // The secret is shown once, on a line of its own ("sk_live_…"); the log may hold more lines.
   const std::string key_out = admin({"keys", "create", "--tenant", tenant});
   const auto key_at = key_out.find("sk_live_");
