@@ -11,6 +11,7 @@
 #include "ingest/punch_ingest.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenancy.hpp"
+#include "webhooks/endpoint_fields.hpp"
 #include "webhooks/webhook_dispatcher.hpp"
 #include "webhooks/webhook_http_client.hpp"
 #include "webhooks/webhook_signature.hpp"
@@ -52,7 +53,8 @@ using SteadyClock = std::chrono::steady_clock;
 struct Options {
   int punches = 100'000;
   int endpoints = 1;
-  int port = 0;  // the receiver's
+  int max_events_per_request = 1;  // above 1: batched delivery
+  int port = 0;                    // the receiver's
   bool postgres = false;
 };
 
@@ -162,6 +164,7 @@ int run(const Options& options) {
         "http://127.0.0.1:" + std::to_string(options.port) + "/hook/" + std::to_string(e);
     endpoint.secret = secret;
     endpoint.events = json::array({punch_event}).dump();
+    endpoint.max_events_per_request = options.max_events_per_request;
     endpoint.created_at = endpoint.updated_at = nowMs();
     if (!store.endpoints().createEndpoint(endpoint)) {
       std::cerr << "cannot create an endpoint\n";
@@ -233,17 +236,18 @@ int run(const Options& options) {
       plainClientRate(options.port, concurrency, queued, signed_headers.value().headers, body);
   const double rate = static_cast<double>(queued) / deliver_s;
   std::printf(
-      "storage=%s punches=%d endpoints=%d deliveries=%zu concurrency=%zu (workers %zu, %zu-%zu per "
-      "endpoint)\n"
+      "storage=%s punches=%d endpoints=%d deliveries=%zu max_events_per_request=%d "
+      "concurrency=%zu (workers %zu, %zu-%zu per endpoint)\n"
       "  ingest: %.1f s, %.0f punches/s (deliveries queued with them)\n"
-      "  delivery: %.1f s, %.0f deliveries/s, %llu attempts\n"
+      "  delivery: %.1f s, %.0f deliveries/s, %llu attempts in %llu requests\n"
       "  plain keep-alive client, same receiver and concurrency: %.0f requests/s\n"
       "  ours / plain: %.2f\n"
       "  relay RSS: %ld kB now, %ld kB peak\n",
       options.postgres ? "postgresql" : "sqlite", options.punches, options.endpoints, queued,
-      concurrency, dispatch.workers, dispatch.per_endpoint_concurrency,
-      dispatch.per_endpoint_max_concurrency, ingest_s, options.punches / ingest_s, deliver_s, rate,
-      static_cast<unsigned long long>(stats.attempts), ceiling, rate / ceiling,
+      options.max_events_per_request, concurrency, dispatch.workers,
+      dispatch.per_endpoint_concurrency, dispatch.per_endpoint_max_concurrency, ingest_s,
+      options.punches / ingest_s, deliver_s, rate, static_cast<unsigned long long>(stats.attempts),
+      static_cast<unsigned long long>(stats.requests), ceiling, rate / ceiling,
       bench::statusKb(getpid(), "VmRSS"), bench::statusKb(getpid(), "VmHWM"));
   return 0;
 }
@@ -259,18 +263,24 @@ int main(int argc, char** argv) {
       options.punches = value();
     } else if (arg == "--endpoints") {
       options.endpoints = value();
+    } else if (arg == "--max-events-per-request") {
+      options.max_events_per_request = value();
     } else if (arg == "--port") {
       options.port = value();
     } else if (arg == "--postgres") {
       options.postgres = true;
     } else {
       std::cerr << "usage: delivery_bench --port RECEIVER_PORT [--punches N] [--endpoints E] "
-                   "[--postgres]\n";
+                   "[--max-events-per-request M] [--postgres]\n";
       return 2;
     }
   }
-  if (options.port <= 0 || options.punches <= 0 || options.endpoints <= 0) {
-    std::cerr << "delivery_bench: --port, --punches and --endpoints must be positive\n";
+  if (options.port <= 0 || options.punches <= 0 || options.endpoints <= 0 ||
+      options.max_events_per_request < 1 ||
+      options.max_events_per_request > webhooks::kMaxEventsPerRequest) {
+    std::cerr << "delivery_bench: --port, --punches and --endpoints must be positive, "
+                 "--max-events-per-request from 1 to "
+              << webhooks::kMaxEventsPerRequest << "\n";
     return 2;
   }
   return run(options);

@@ -4,7 +4,8 @@
 # store, which queues N x endpoints deliveries, and the relay's dispatcher sends them to
 # bench/receiver.js; then a plain keep-alive client posts the same number of requests at the same
 # concurrency to the same receiver (the ceiling). Prints deliveries/s, the ceiling, the ratio and
-# the RSS, on SQLite and (with --postgres) PostgreSQL.
+# the RSS, on SQLite and (with --postgres) PostgreSQL; then once more to one endpoint that opted
+# into batched delivery (50 events per request at most).
 # Part 2, live: 20 sites publish 100 punches/s each over MQTT to a relay process, one endpoint
 # takes them all; prints publish -> webhook p50/p99, loss and the relay's RSS.
 # Part 3, ingest: punches/s committed and acked on SQLite, and on PostgreSQL with one connection,
@@ -59,6 +60,9 @@ if wanted 1; then
       [ "$storage" = postgres ] && flags+=(--postgres)
       "$bench" "${flags[@]}"
     done
+    flags=(--port "$port" --punches "$punches" --endpoints 1 --max-events-per-request 50)
+    [ "$storage" = postgres ] && flags+=(--postgres)
+    "$bench" "${flags[@]}"
   done
 fi
 

@@ -291,6 +291,70 @@ TEST_F(WebhookTest, SeedGuideAndStandardWebhooksReceiversVerifyEverySignature) {
   }
 }
 
+TEST_F(WebhookTest, BatchedEndpointsGetManyEventsInEachSignedRequest) {
+  startWith(std::string(kFastWebhooks));
+  const auto batchedEndpoint = [&]() -> std::pair<std::string, std::string> {
+    const auto reply = api("POST", "/v1/webhooks", key_,
+                           R"({"url":"http://127.0.0.1:9/pending","max_events_per_request":25})");
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return {reply.json()["id"], reply.json()["secret"]};
+  };
+  const auto [standard_id, standard_secret] = batchedEndpoint();
+  const auto [python_id, python_secret] = batchedEndpoint();
+  const std::string dir = PUNCHLINK_RECEIVERS_DIR;
+  auto standard = startReceiver("standard", {"node", dir + "/standard_receiver.js"},
+                                {"WEBHOOK_SECRETS=" + standard_secret}, standard_id);
+  auto python = startReceiver("python", {"python3", dir + "/seed_verify_receiver.py"},
+                              {"WEBHOOK_SECRET=" + python_secret}, python_id);
+
+  const auto sent = publishPunches(60);
+  const std::set<std::string> expected(sent.begin(), sent.end());
+  const auto batchedIds = [](const std::vector<json>& lines) {
+    std::multiset<std::string> ids;
+    for (const auto& line : lines) {
+      if (line["verified"] == true && line["batch_event_ids"].is_array()) {
+        for (const auto& id : line["batch_event_ids"]) {
+          ids.insert(id.get<std::string>());
+        }
+      }
+    }
+    return ids;
+  };
+  ASSERT_TRUE(waitForRecords(
+      "standard", [&](const auto& lines) { return batchedIds(lines).size() >= sent.size(); }, 30s))
+      << standard->log() << relayLog();
+  ASSERT_TRUE(waitForDeliveries(python_id, sent.size(), "delivered", 30s))
+      << python->log() << relayLog();
+
+  // The Standard Webhooks library verified every request; each is a batch under its own id.
+  const auto lines = records("standard");
+  std::size_t largest = 0;
+  for (const auto& line : lines) {
+    EXPECT_EQ(line["verified"], true) << line;
+    EXPECT_EQ(line["event_type"], "batch") << line;
+    EXPECT_EQ(line["webhook_id"].get<std::string>().rfind("bat_", 0), 0U) << line;
+    largest = std::max(largest, line["batch_event_ids"].size());
+  }
+  EXPECT_GT(largest, 1U);
+  EXPECT_LE(largest, 25U);
+  EXPECT_LT(lines.size(), sent.size());
+  const auto received = batchedIds(lines);
+  EXPECT_EQ(std::set<std::string>(received.begin(), received.end()), expected);
+  EXPECT_EQ(received.size(), sent.size());  // each once: nothing was retried
+  // The guide's X-Signature check holds for a batch as for one event.
+  for (const auto& line : records("python")) {
+    EXPECT_EQ(line["verified"], true) << line;
+  }
+  // The delivery log keeps one delivery per event, each with its attempt.
+  const json page = deliveries(standard_id, "?limit=100");
+  ASSERT_EQ(page["data"].size(), sent.size());
+  for (const auto& delivery : page["data"]) {
+    EXPECT_EQ(delivery["status"], "delivered");
+    EXPECT_EQ(delivery["attempts"].size(), 1U);
+    EXPECT_EQ(delivery["payload"]["event"], "attendance.punch");
+  }
+}
+
 TEST_F(WebhookTest, ReceiverOutagesLoseNothingAndEveryRetryKeepsTheEventId) {
   startWith(std::string(kFastWebhooks));
   WebhookReceiver receiver;

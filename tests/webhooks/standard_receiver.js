@@ -11,7 +11,8 @@
 // old/new"), so a relay that re-sends an old delivery must re-sign it with a fresh timestamp.
 //
 // One record line per request, written BEFORE the response is sent:
-//   {"kind":"request","status":..,"verified":bool,"webhook_id":..,"event_id":..,"event_type":..,
+//   {"kind":"request","status":..,"verified":bool,"webhook_id":..,"event_id":..,
+//    "batch_event_ids":<the events' ids of a batched request, else null>,"event_type":..,
 //    "signature":..,"error":<reason, only when not verified>}
 // Stdout: "listening <port>" once the socket is bound.
 
@@ -56,16 +57,26 @@ function headerOrNull(req, name) {
   return v === undefined ? null : v;
 }
 
-function eventIdOf(raw) {
+function parsedBody(raw) {
   try {
     const body = JSON.parse(raw.toString('utf8'));
-    if (body && typeof body === 'object' && !Array.isArray(body) && body.event_id !== undefined) {
-      return body.event_id;
-    }
+    if (body && typeof body === 'object' && !Array.isArray(body)) return body;
   } catch (_) {
-    // not JSON: no event id
+    // not JSON
   }
   return null;
+}
+
+function eventIdOf(raw) {
+  const body = parsedBody(raw);
+  return body && body.event_id !== undefined ? body.event_id : null;
+}
+
+// A batched request ({"event":"batch","events":[...]}) carries its events' ids inside.
+function batchEventIdsOf(raw) {
+  const body = parsedBody(raw);
+  if (!body || body.event !== 'batch' || !Array.isArray(body.events)) return null;
+  return body.events.map((e) => (e && e.event_id !== undefined ? e.event_id : null));
 }
 
 function send(res, status, obj) {
@@ -89,6 +100,7 @@ const server = http.createServer((req, res) => {
       kind: 'request',
       webhook_id: headerOrNull(req, 'webhook-id'),
       event_id: eventIdOf(raw),
+      batch_event_ids: batchEventIdsOf(raw),
       event_type: headerOrNull(req, 'x-event-type'),
       signature: headerOrNull(req, 'webhook-signature'),
     };

@@ -38,6 +38,7 @@ ordered_json endpointJson(const WebhookEndpoint& endpoint, UtcMillis now) {
                       {"events", ordered_json::parse(endpoint.events, nullptr, false)},
                       {"enabled", endpoint.enabled},
                       {"disabled_reason", nullable(endpoint.disabled_reason)},
+                      {"max_events_per_request", endpoint.max_events_per_request},
                       {"created_at", formatRfc3339Seconds(endpoint.created_at)},
                       {"updated_at", formatRfc3339Seconds(endpoint.updated_at)}};
   out["secret_rotation"] =
@@ -134,6 +135,19 @@ std::optional<ApiResponse> readEndpointFields(const json& body,
     }
     changes.enabled = body["enabled"].get<bool>();
   }
+  if (body.contains("max_events_per_request") && !body["max_events_per_request"].is_null()) {
+    const json& value = body["max_events_per_request"];
+    // Positive JSON integers parse as unsigned, so one too large for an int64 is caught too.
+    if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1 ||
+        value.get<std::uint64_t>() > static_cast<std::uint64_t>(webhooks::kMaxEventsPerRequest)) {
+      return invalidField("max_events_per_request",
+                          "expected a whole number from 1 (one event per request, the default) "
+                          "to " +
+                              std::to_string(webhooks::kMaxEventsPerRequest) +
+                              " (batched delivery)");
+    }
+    changes.max_events_per_request = value.get<std::int64_t>();
+  }
   return std::nullopt;
 }
 
@@ -160,6 +174,7 @@ class WebhooksHandler {
     endpoint.url = *fields.url;
     endpoint.events = *fields.events;
     endpoint.description = fields.description.value_or("");
+    endpoint.max_events_per_request = fields.max_events_per_request.value_or(1);
     endpoint.secret = webhooks::generateSecret();
     endpoint.created_at = std::chrono::floor<std::chrono::seconds>(now());
     endpoint.updated_at = endpoint.created_at;

@@ -150,7 +150,8 @@ struct WebhookEndpoint {
   std::string secret;           // "whsec_…"
   std::string previous_secret;  // still signing until previous_secret_expires
   UtcMillis previous_secret_expires{};
-  std::optional<UtcMillis> failing_since;  // empty: the last attempt succeeded (or none yet)
+  std::optional<UtcMillis> failing_since;   // empty: the last attempt succeeded (or none yet)
+  std::int64_t max_events_per_request = 1;  // above 1: batched delivery
   UtcMillis created_at{};
   UtcMillis updated_at{};
 };
@@ -160,6 +161,7 @@ struct EndpointChanges {
   std::optional<std::string> events;
   std::optional<std::string> description;
   std::optional<bool> enabled;
+  std::optional<std::int64_t> max_events_per_request;
 };
 
 // One HTTP attempt of a delivery, as the delivery log shows it.

@@ -12,7 +12,8 @@ namespace punchlink::relay::sql_rows {
 
 inline constexpr std::string_view kSelectEndpoints =
     "SELECT id, tenant_id, url, description, events, enabled, disabled_reason, secret, "
-    "previous_secret, previous_secret_expires_ms, failing_since_ms, created_at, updated_at "
+    "previous_secret, previous_secret_expires_ms, failing_since_ms, created_at, updated_at, "
+    "max_events_per_request "
     "FROM webhook_endpoints ";
 
 inline WebhookEndpoint endpointFrom(sql::Statement& row) {
@@ -32,6 +33,7 @@ inline WebhookEndpoint endpointFrom(sql::Statement& row) {
   }
   endpoint.created_at = sql_support::storedTime(row.text(11));
   endpoint.updated_at = sql_support::storedTime(row.text(12));
+  endpoint.max_events_per_request = row.integer(13);
   return endpoint;
 }
 

@@ -40,9 +40,10 @@ Result<WebhookEndpoint> requireIn(sql::Database& db,
 Result<std::int64_t> insertIn(sql::Database& db, const WebhookEndpoint& endpoint) {
   return db.run(
       "INSERT INTO webhook_endpoints(id, tenant_id, url, secret, events, enabled, created_at, "
-      "description, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+      "description, updated_at, max_events_per_request) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
       endpoint.id, endpoint.tenant_id, endpoint.url, endpoint.secret, endpoint.events,
-      secondsText(endpoint.created_at), endpoint.description, secondsText(endpoint.updated_at));
+      secondsText(endpoint.created_at), endpoint.description, secondsText(endpoint.updated_at),
+      endpoint.max_events_per_request);
 }
 
 }  // namespace
@@ -105,11 +106,12 @@ Result<WebhookEndpoint> SqlWebhookEndpoints::updateEndpoint(const std::string& t
     if (auto updated = db.run(
             "UPDATE webhook_endpoints SET url = COALESCE(?, url), events = COALESCE(?, events), "
             "description = COALESCE(?, description), enabled = COALESCE(?, enabled), "
+            "max_events_per_request = COALESCE(?, max_events_per_request), "
             "disabled_reason = CASE WHEN ? = 1 THEN '' ELSE disabled_reason END, "
             "failing_since_ms = CASE WHEN ? = 1 THEN 0 ELSE failing_since_ms END, updated_at = ? "
             "WHERE id = ? AND tenant_id = ?",
-            changes.url, changes.events, changes.description, changes.enabled, enabling, enabling,
-            secondsText(now), id, tenant_id);
+            changes.url, changes.events, changes.description, changes.enabled,
+            changes.max_events_per_request, enabling, enabling, secondsText(now), id, tenant_id);
         !updated) {
       return updated.error();
     }

@@ -1,9 +1,13 @@
 #include "webhook_dispatcher.hpp"
 
 #include "events/event_catalogue.hpp"
+#include "webhooks/batch_body.hpp"
+#include "webhooks/endpoint_fields.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/common/utc_time.hpp>
+
+#include <algorithm>
 
 namespace punchlink::relay::webhooks {
 
@@ -16,6 +20,11 @@ constexpr std::size_t kAheadFactor = 4;
 // A delivery still waiting when its lease no longer covers an attempt plus this is not sent: its
 // lease lapses and it is leased again, so no two nodes ever attempt it at once.
 constexpr std::chrono::seconds kLeaseMargin{5};
+
+std::size_t eventsPerRequest(const WebhookEndpoint& endpoint) {
+  return static_cast<std::size_t>(
+      std::clamp<std::int64_t>(endpoint.max_events_per_request, 1, kMaxEventsPerRequest));
+}
 
 }  // namespace
 
@@ -115,7 +124,8 @@ WebhookDispatcher::Lane& WebhookDispatcher::laneOf(const std::string& endpoint_i
 }
 
 std::size_t WebhookDispatcher::laneTarget(const Lane& lane) const {
-  const std::size_t limit = lane.limit.current();
+  // Each request may carry max_events deliveries: lease enough to fill them.
+  const std::size_t limit = lane.limit.current() * lane.max_events;
   const auto baseline = lane.limit.baseline();
   return baseline.count() >= 0 && baseline < kLeaseAheadBelow ? limit * kAheadFactor : limit;
 }
@@ -143,8 +153,9 @@ void WebhookDispatcher::schedule() {
                         {{"error", claimed.error().toString()}});
       } else if (!claimed->empty()) {
         for (auto& job : *claimed) {
-          const std::string endpoint = job.delivery.endpoint_id;
-          laneOf(endpoint).waiting.push_back({std::move(job), at + lease_});
+          Lane& lane = laneOf(job.delivery.endpoint_id);
+          lane.max_events = eventsPerRequest(job.endpoint);
+          lane.waiting.push_back({std::move(job), at + lease_});
           ++held_total_;
         }
         worker_wake_.notify_all();
@@ -155,9 +166,10 @@ void WebhookDispatcher::schedule() {
   }
 }
 
-std::optional<WebhookDispatcher::Leased> WebhookDispatcher::takeNext(UtcMillis at) {
+std::vector<WebhookDispatcher::Leased> WebhookDispatcher::takeNext(UtcMillis at) {
+  std::vector<Leased> jobs;
   if (lanes_.empty()) {
-    return std::nullopt;
+    return jobs;
   }
   // The lanes after the one served last, then from the first: each gets its turn.
   auto it = lanes_.upper_bound(last_lane_);
@@ -169,76 +181,95 @@ std::optional<WebhookDispatcher::Leased> WebhookDispatcher::takeNext(UtcMillis a
     if (lane.paused_until > at) {
       continue;
     }
-    while (!lane.waiting.empty() && lane.sending < lane.limit.current()) {
+    if (lane.sending >= lane.limit.current()) {
+      continue;
+    }
+    // A batched endpoint gets what is waiting, up to its maximum: nothing is held back to fill
+    // a request, so a batch grows only while the receiver is busy with the one before.
+    const std::size_t wanted =
+        lane.waiting.empty() ? 1 : eventsPerRequest(lane.waiting.front().claimed.endpoint);
+    while (!lane.waiting.empty() && jobs.size() < wanted) {
       Leased job = std::move(lane.waiting.front());
       lane.waiting.pop_front();
       if (job.lease_until - options_.attempt_timeout - kLeaseMargin < at) {
         --held_total_;  // lapses and is leased again
         continue;
       }
+      jobs.push_back(std::move(job));
+    }
+    if (!jobs.empty()) {
       ++lane.sending;
       last_lane_ = it->first;
-      return job;
+      return jobs;
     }
   }
-  return std::nullopt;
+  return jobs;
 }
 
 void WebhookDispatcher::work() {
   std::unique_lock lock(mutex_);
   while (true) {
-    std::optional<Leased> job;
+    std::vector<Leased> jobs;
     // Woken by new leases; the timeout lets a lane paused by a Retry-After go on when it ends.
     worker_wake_.wait_for(lock, options_.poll_interval,
-                          [&] { return stopping_ || (job = takeNext(now())).has_value(); });
+                          [&] { return stopping_ || !(jobs = takeNext(now())).empty(); });
     if (stopping_) {
-      if (job) {
+      if (!jobs.empty()) {
         // Taken just as the node stops: left to the lease release in stop().
-        --laneOf(job->claimed.delivery.endpoint_id).sending;
+        --laneOf(jobs.front().claimed.delivery.endpoint_id).sending;
       }
       return;
     }
-    if (!job) {
+    if (jobs.empty()) {
       continue;
     }
     lock.unlock();
-    Finished finished = deliver(job->claimed);
+    std::vector<Finished> finished = deliver(jobs);
     lock.lock();
-    Lane& lane = laneOf(finished.record.endpoint_id);
+    // One request: one sample for the lane's concurrency, whatever it carried.
+    const Finished& first = finished.front();
+    Lane& lane = laneOf(first.record.endpoint_id);
     --lane.sending;
-    ++lane.recording;
+    lane.recording += finished.size();
     const std::size_t limit_before = lane.limit.current();
-    lane.limit.onAttempt(finished.result,
-                         finished.decision.outcome.kind == AttemptOutcome::Kind::Delivered);
+    lane.limit.onAttempt(first.result,
+                         first.decision.outcome.kind == AttemptOutcome::Kind::Delivered);
     if (lane.limit.current() > limit_before) {
       worker_wake_.notify_one();  // room for one more attempt of this lane at once
     }
-    if (isThrottled(finished.result) && finished.result.retry_after) {
+    if (isThrottled(first.result) && first.result.retry_after) {
       // No longer than the retry schedule's own longest wait.
-      lane.paused_until = now() + std::min<std::chrono::milliseconds>(*finished.result.retry_after,
+      lane.paused_until = now() + std::min<std::chrono::milliseconds>(*first.result.retry_after,
                                                                       options_.retry.backoff.max);
     }
-    ++stats_.attempts;
-    const auto latency = finished.record.attempt.latency_ms;
-    stats_.latency_ms_total += static_cast<std::uint64_t>(latency);
-    for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
-      if (latency <= kLatencyBucketsMs[i]) {
-        ++stats_.latency_le[i];
-      }
+    ++stats_.requests;
+    for (auto& one : finished) {
+      countAttempt(one);
+      finished_.push_back(std::move(one));
     }
-    switch (finished.decision.outcome.kind) {
-      case AttemptOutcome::Kind::Delivered:
-        ++stats_.delivered;
-        break;
-      case AttemptOutcome::Kind::Retry:
-        ++stats_.retries_scheduled;
-        break;
-      case AttemptOutcome::Kind::Failed:
-        ++stats_.failed;
-        break;
-    }
-    finished_.push_back(std::move(finished));
     recorder_wake_.notify_one();
+  }
+}
+
+void WebhookDispatcher::countAttempt(const Finished& finished) {
+  ++stats_.attempts;
+  const auto latency = finished.record.attempt.latency_ms;
+  stats_.latency_ms_total += static_cast<std::uint64_t>(latency);
+  for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
+    if (latency <= kLatencyBucketsMs[i]) {
+      ++stats_.latency_le[i];
+    }
+  }
+  switch (finished.decision.outcome.kind) {
+    case AttemptOutcome::Kind::Delivered:
+      ++stats_.delivered;
+      break;
+    case AttemptOutcome::Kind::Retry:
+      ++stats_.retries_scheduled;
+      break;
+    case AttemptOutcome::Kind::Failed:
+      ++stats_.failed;
+      break;
   }
 }
 
@@ -291,41 +322,69 @@ Status WebhookDispatcher::disableEndpoint(const std::string& endpoint_id,
   });
 }
 
-WebhookDispatcher::Finished WebhookDispatcher::deliver(const ClaimedDelivery& claimed) {
-  const Delivery& delivery = claimed.delivery;
-  const WebhookEndpoint& target = claimed.endpoint;
+std::vector<WebhookDispatcher::Finished> WebhookDispatcher::deliver(
+    const std::vector<Leased>& jobs) {
+  // The endpoint as leased with the first delivery: the request goes to one URL, signed once.
+  const WebhookEndpoint& target = jobs.front().claimed.endpoint;
   const UtcMillis started = now();
   std::vector<std::string> secrets{target.secret};
   if (!target.previous_secret.empty() && target.previous_secret_expires > started) {
     secrets.push_back(target.previous_secret);
   }
-  auto headers =
-      signRequest(secrets, delivery.event_id, delivery.event_type,
-                  std::chrono::floor<std::chrono::seconds>(started).time_since_epoch().count(),
-                  delivery.body, options_.user_agent);
-  Finished finished;
-  if (!headers) {
-    finished.result.error = "cannot sign: " + headers.error().message;
+  const std::int64_t timestamp =
+      std::chrono::floor<std::chrono::seconds>(started).time_since_epoch().count();
+  Result<SignedHeaders> headers = makeError(ErrorCode::Internal, "not signed");
+  Result<std::string> batched = std::string();
+  const std::string* body = &jobs.front().claimed.delivery.body;
+  if (target.max_events_per_request > 1) {
+    std::vector<std::string_view> ids;
+    std::vector<std::string_view> bodies;
+    for (const auto& job : jobs) {
+      ids.emplace_back(job.claimed.delivery.event_id);
+      bodies.emplace_back(job.claimed.delivery.body);
+    }
+    const std::string id = batchId(std::move(ids));
+    batched = batchBody(id, bodies);
+    if (batched) {
+      body = &*batched;
+      headers = signRequest(secrets, id, kBatchEventName, timestamp, *body, options_.user_agent);
+    } else {
+      headers = batched.error();
+    }
   } else {
-    finished.result = http_.post(target.url, headers->headers, delivery.body);
+    const Delivery& delivery = jobs.front().claimed.delivery;
+    headers = signRequest(secrets, delivery.event_id, delivery.event_type, timestamp, *body,
+                          options_.user_agent);
+  }
+  HttpAttemptResult result;
+  if (!headers) {
+    result.error = "cannot sign: " + headers.error().message;
+  } else {
+    result = http_.post(target.url, headers->headers, *body);
   }
   const UtcMillis at = now();
-  DeliveryAttempt& attempt = finished.record.attempt;
-  attempt.attempt = delivery.attempt_count + 1;
-  attempt.at = started;
-  attempt.status_code = finished.result.status;
-  attempt.latency_ms = finished.result.latency.count();
-  attempt.error = describeAttempt(finished.result);
-  attempt.response_excerpt = finished.result.excerpt;
-  finished.record.delivery_id = delivery.id;
-  finished.record.endpoint_id = delivery.endpoint_id;
-  finished.event_id = delivery.event_id;
-  {
-    const std::lock_guard lock(mutex_);
-    finished.decision = decideAfterAttempt(delivery, finished.result, at, target.failing_since,
-                                           options_.retry, jitter_);
+  std::vector<Finished> finished(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const Delivery& delivery = jobs[i].claimed.delivery;
+    Finished& one = finished[i];
+    one.result = result;
+    DeliveryAttempt& attempt = one.record.attempt;
+    attempt.attempt = delivery.attempt_count + 1;
+    attempt.at = started;
+    attempt.status_code = result.status;
+    attempt.latency_ms = result.latency.count();
+    attempt.error = describeAttempt(result);
+    attempt.response_excerpt = result.excerpt;
+    one.record.delivery_id = delivery.id;
+    one.record.endpoint_id = delivery.endpoint_id;
+    one.event_id = delivery.event_id;
+    {
+      const std::lock_guard lock(mutex_);
+      one.decision =
+          decideAfterAttempt(delivery, result, at, target.failing_since, options_.retry, jitter_);
+    }
+    one.record.outcome = one.decision.outcome;
   }
-  finished.record.outcome = finished.decision.outcome;
   return finished;
 }
 

@@ -1,8 +1,10 @@
 // Sends the webhook deliveries queued in the store. A scheduler thread leases due deliveries in
 // batches into a lane per endpoint (a few attempts' worth ahead for a fast receiver, none ahead
 // for a slow one); workers take them from the lanes in turn, each lane at most its adaptive
-// concurrency at once (so a slow or dead receiver only ever holds a few workers), sign and send;
-// a recorder thread commits the outcomes of many attempts in one transaction.
+// concurrency of requests at once (so a slow or dead receiver only ever holds a few workers),
+// sign and send (one delivery per request, or for an endpoint that opted into batched delivery
+// what is waiting in its lane, up to its max_events_per_request); a recorder thread commits the
+// outcomes of many attempts in one transaction.
 #pragma once
 
 #include "store/delivery_queue.hpp"
@@ -50,7 +52,8 @@ inline constexpr std::array<std::int64_t, 11> kLatencyBucketsMs = {5,   10,   25
                                                                    500, 1000, 2500, 5000, 10000};
 
 struct DispatcherStats {
-  std::uint64_t attempts = 0;
+  std::uint64_t requests = 0;  // HTTP requests: fewer than attempts when endpoints batch
+  std::uint64_t attempts = 0;  // of deliveries
   std::uint64_t delivered = 0;
   std::uint64_t retries_scheduled = 0;
   std::uint64_t failed = 0;  // gave up
@@ -105,7 +108,8 @@ class WebhookDispatcher {
     std::size_t sending = 0;
     std::size_t recording = 0;
     ConcurrencyLimit limit;
-    UtcMillis paused_until{};  // Retry-After: nothing is sent before
+    UtcMillis paused_until{};    // Retry-After: nothing is sent before
+    std::size_t max_events = 1;  // per request, as the endpoint was when last leased
 
     std::size_t held() const { return waiting.size() + sending + recording; }
   };
@@ -121,10 +125,13 @@ class WebhookDispatcher {
   void schedule();
   void work();
   void record();
-  // The next delivery a worker may send, from the lanes in turn; nullopt when none may go now.
-  std::optional<Leased> takeNext(UtcMillis at);
-  Finished deliver(const ClaimedDelivery& claimed);
+  // The deliveries of the next request a worker may send, from the lanes in turn (one, or up to
+  // the lane's max_events for a batched endpoint); empty when none may go now.
+  std::vector<Leased> takeNext(UtcMillis at);
+  // One request for the deliveries (all of one endpoint) and each one's attempt.
+  std::vector<Finished> deliver(const std::vector<Leased>& jobs);
   void afterRecorded(const Finished& finished, const Status& recorded);
+  void countAttempt(const Finished& finished);  // in stats_, under mutex_
   std::size_t laneTarget(const Lane& lane) const;
   Lane& laneOf(const std::string& endpoint_id);
   // Disables the endpoint and records its endpoint-disabled event, in one transaction.

@@ -8,6 +8,7 @@
 #include "store/sql_database.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenancy.hpp"
+#include "webhooks/endpoint_fields.hpp"
 
 #include <punchlink/contract/command.hpp>
 #include <punchlink/contract/device_event.hpp>
@@ -650,6 +651,51 @@ TEST_F(RestApiTest, ATenantsWebhookEndpointsAreCapped) {
             std::string::npos);
   // Another tenant has its own allowance.
   EXPECT_EQ(call("POST", "/v1/webhooks", globex_key_, body).status, 201);
+}
+
+TEST_F(RestApiTest, BatchedDeliveryIsChosenPerEndpointWithinItsBound) {
+  options_.webhooks.url_policy = {true, true};
+  makeRouter();
+  const auto plain = call("POST", "/v1/webhooks", acme_key_, R"({"url":"http://127.0.0.1:9/a"})");
+  ASSERT_EQ(plain.status, 201);
+  EXPECT_EQ(plain.body["max_events_per_request"], 1);  // one event per request unless asked
+  const auto batched = call("POST", "/v1/webhooks", acme_key_,
+                            R"({"url":"http://127.0.0.1:9/b","max_events_per_request":50})");
+  ASSERT_EQ(batched.status, 201) << batched.body.dump();
+  EXPECT_EQ(batched.body["max_events_per_request"], 50);
+  const std::string id = batched.body["id"];
+  EXPECT_EQ(call("GET", "/v1/webhooks/" + id, acme_key_).body["max_events_per_request"], 50);
+  const auto back =
+      call("PATCH", "/v1/webhooks/" + id, acme_key_, R"({"max_events_per_request":1})");
+  ASSERT_EQ(back.status, 200);
+  EXPECT_EQ(back.body["max_events_per_request"], 1);
+  // A PATCH without it keeps it.
+  ASSERT_EQ(
+      call("PATCH", "/v1/webhooks/" + id, acme_key_, R"({"max_events_per_request":7})").status,
+      200);
+  EXPECT_EQ(call("PATCH", "/v1/webhooks/" + id, acme_key_, R"({"description":"x"})")
+                .body["max_events_per_request"],
+            7);
+  const std::string too_many = std::to_string(webhooks::kMaxEventsPerRequest + 1);
+  for (const std::string value :
+       {"0", "-1", too_many.c_str(), "2.5", "\"10\"", "true", "18446744073709551616", "[]"}) {
+    for (const auto& [method, path] : {std::pair<std::string, std::string>{"POST", "/v1/webhooks"},
+                                       {"PATCH", "/v1/webhooks/" + id}}) {
+      const auto refused =
+          call(method, path, acme_key_,
+               R"({"url":"http://127.0.0.1:9/c","max_events_per_request":)" + value + "}");
+      EXPECT_EQ(refused.status, 400) << method << " " << value;
+      EXPECT_EQ(refused.body["field"], "max_events_per_request") << refused.body.dump();
+    }
+  }
+  EXPECT_EQ(call("GET", "/v1/webhooks/" + id, acme_key_).body["max_events_per_request"], 7);
+  // The OpenAPI document states the same bound as the API enforces.
+  const json schema = json::parse(openApiDocument())["components"]["schemas"];
+  for (const char* name : {"Endpoint", "EndpointCreate", "EndpointUpdate"}) {
+    const json& field = schema[name]["properties"]["max_events_per_request"];
+    EXPECT_EQ(field["minimum"], 1) << name;
+    EXPECT_EQ(field["maximum"], webhooks::kMaxEventsPerRequest) << name;
+  }
 }
 
 TEST_F(RestApiTest, UsersListUpdateDeleteAndBatch) {

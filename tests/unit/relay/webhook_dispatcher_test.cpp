@@ -5,6 +5,7 @@
 #include "ingest/punch_ingest.hpp"
 #include "store/store.hpp"
 #include "tenancy/tenancy.hpp"
+#include "webhooks/batch_body.hpp"
 #include "webhooks/webhook_signature.hpp"
 
 #include <punchlink/testing/eventually.hpp>
@@ -16,8 +17,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace punchlink::relay::webhooks {
 namespace {
@@ -95,8 +98,12 @@ class WebhookDispatcherTest : public ::testing::Test {
   }
 
   // An endpoint of the tenant; returns its secret.
-  std::string endpoint(const std::string& id, const std::string& url, const std::string& events) {
+  std::string endpoint(const std::string& id,
+                       const std::string& url,
+                       const std::string& events,
+                       std::int64_t max_events_per_request = 1) {
     WebhookEndpoint endpoint;
+    endpoint.max_events_per_request = max_events_per_request;
     endpoint.id = id;
     endpoint.tenant_id = tenant_;
     endpoint.url = url;
@@ -125,6 +132,23 @@ class WebhookDispatcherTest : public ::testing::Test {
             .ok());
     dispatcher_->poke();
     return id;
+  }
+
+  std::vector<Delivery> allDeliveries(const std::string& endpoint_id) {
+    DeliveryFilter filter;
+    filter.limit = 1000;
+    return store_->deliveryLog().listDeliveries(tenant_, endpoint_id, filter).value();
+  }
+
+  bool allIn(const std::string& endpoint_id, std::size_t count, const std::string& state) {
+    return testing::eventually(
+        [&] {
+          const auto rows = allDeliveries(endpoint_id);
+          return rows.size() == count && std::all_of(rows.begin(), rows.end(), [&](const auto& d) {
+                   return d.state == state;
+                 });
+        },
+        5s, 5ms);
   }
 
   Delivery onlyDelivery(const std::string& endpoint_id) {
@@ -220,6 +244,104 @@ TEST_F(WebhookDispatcherTest, LeasesOfAStoppedNodeGoBackToTheQueue) {
   ASSERT_EQ(store_->deliveryQueue().claimDue("node-a", now(), 1h, 10, {}, 2).value().size(), 1U);
   dispatcher_->start();  // releases node-a's old leases first
   ASSERT_TRUE(stateIs("whk_1", "delivered"));
+}
+
+TEST_F(WebhookDispatcherTest, ABatchedEndpointGetsWhatIsWaitingInOneSignedRequest) {
+  const std::string secret = endpoint("whk_b", "https://hr.example/batch", "[]", 4);
+  std::set<std::string> sent;
+  for (int i = 0; i < 10; ++i) {
+    sent.insert(punch());  // queued before the dispatcher runs: they wait together
+  }
+  dispatcher_->start();
+  ASSERT_TRUE(allIn("whk_b", 10, "delivered"));
+  const auto calls = receiver_.calls("https://hr.example/batch");
+  std::multiset<std::string> received;
+  std::size_t largest = 0;
+  for (const auto& call : calls) {
+    const json body = json::parse(call.body);
+    EXPECT_EQ(nlohmann::ordered_json::parse(call.body).dump(), call.body);  // compact
+    EXPECT_EQ(body["event"], "batch");
+    EXPECT_EQ(body["count"], body["events"].size());
+    largest = std::max<std::size_t>(largest, body["events"].size());
+    std::vector<std::string_view> ids;
+    for (const auto& event : body["events"]) {
+      EXPECT_EQ(event["event"], "attendance.punch");
+      received.insert(event["event_id"].get<std::string>());
+      ids.emplace_back(event["event_id"].get_ref<const std::string&>());
+    }
+    const std::string id = batchId(ids);
+    EXPECT_EQ(body["batch_id"], id);
+    EXPECT_EQ(call.headers.at("webhook-id"), id);
+    EXPECT_EQ(call.headers.at("X-Event-Id"), id);
+    EXPECT_EQ(call.headers.at("X-Event-Type"), "batch");
+    EXPECT_EQ(call.headers.at("X-Signature"), xSignature(secret, call.body));
+    EXPECT_EQ(
+        call.headers.at("webhook-signature"),
+        standardSignature(secret, id, std::stoll(call.headers.at("webhook-timestamp")), call.body)
+            .value());
+  }
+  EXPECT_EQ(received, std::multiset<std::string>(sent.begin(), sent.end()));
+  EXPECT_LE(largest, 4U);  // the endpoint's maximum
+  EXPECT_GT(largest, 1U);
+  EXPECT_LT(calls.size(), 10U);
+  for (const auto& delivery : allDeliveries("whk_b")) {
+    ASSERT_EQ(delivery.attempts.size(), 1U);
+    EXPECT_EQ(delivery.attempts[0].status_code, 200);
+  }
+  EXPECT_EQ(dispatcher_->stats().delivered, 10U);
+}
+
+TEST_F(WebhookDispatcherTest, AFailedBatchIsRetriedForEachOfItsEvents) {
+  endpoint("whk_b", "https://hr.example/batch", "[]", 10);
+  receiver_.answer("https://hr.example/batch", {500});
+  for (int i = 0; i < 3; ++i) {
+    punch();
+  }
+  dispatcher_->start();
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        const auto rows = allDeliveries("whk_b");
+        return rows.size() == 3 && std::all_of(rows.begin(), rows.end(), [](const auto& d) {
+                 return d.attempts.size() == 1;
+               });
+      },
+      5s, 5ms));
+  for (const auto& delivery : allDeliveries("whk_b")) {
+    EXPECT_EQ(delivery.state, "queued");
+    EXPECT_EQ(delivery.attempts[0].status_code, 500);
+    ASSERT_TRUE(delivery.next_attempt.has_value());
+  }
+  receiver_.answer("https://hr.example/batch", {200});
+  clock_.advance(1s);
+  dispatcher_->poke();
+  ASSERT_TRUE(allIn("whk_b", 3, "delivered"));
+  for (const auto& delivery : allDeliveries("whk_b")) {
+    EXPECT_EQ(delivery.attempts.back().status_code, 200);
+  }
+  // Each retry carried the event again; none was lost or sent twice after its success.
+  std::multiset<std::string> delivered;
+  for (const auto& call : receiver_.calls("https://hr.example/batch")) {
+    const json body = json::parse(call.body);
+    for (const auto& event : body["events"]) {
+      delivered.insert(event["event_id"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(delivered.size(), 6U);  // three events, each attempted twice
+  EXPECT_EQ(std::set<std::string>(delivered.begin(), delivered.end()).size(), 3U);
+}
+
+TEST_F(WebhookDispatcherTest, EndpointsThatDidNotOptInGetOneEventPerRequest) {
+  endpoint("whk_1", "https://hr.example/hook", "[]");
+  for (int i = 0; i < 6; ++i) {
+    punch();
+  }
+  dispatcher_->start();
+  ASSERT_TRUE(allIn("whk_1", 6, "delivered"));
+  const auto calls = receiver_.calls("https://hr.example/hook");
+  ASSERT_EQ(calls.size(), 6U);
+  for (const auto& call : calls) {
+    EXPECT_EQ(json::parse(call.body)["event"], "attendance.punch");
+  }
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 // example and Python's hmac module for X-Signature.
 #include "webhooks/webhook_signature.hpp"
 
+#include "webhooks/batch_body.hpp"
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace punchlink::relay::webhooks {
 namespace {
@@ -69,6 +72,38 @@ TEST(WebhookSignature, RequestHeadersCarryBothSchemesAndBothSecretsDuringRotatio
   EXPECT_EQ(headerOf(*rotating, "webhook-signature"),
             standardSignature(fresh, "evt_1", 1700000000, body).value() + " " +
                 standardSignature(kSpecSecret, "evt_1", 1700000000, body).value());
+}
+
+TEST(BatchBody, CarriesEachEventsBodyByteForByteInCompactJson) {
+  const std::string a =
+      R"({"event":"attendance.punch","event_id":"evt_a","punch":{"temperature":36.5}})";
+  const std::string b = R"({"event":"door.opened","event_id":"evt_b","user":{"name":"Zoë \"Z\""}})";
+  const auto body = batchBody("bat_0123", {a, b});
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(*body,
+            R"({"event":"batch","batch_id":"bat_0123","count":2,"events":[)" + a + "," + b + "]}");
+  // Compact as the single-event body: JSON.stringify(JSON.parse(body)) === body.
+  const auto parsed = nlohmann::ordered_json::parse(*body);
+  EXPECT_EQ(parsed.dump(), *body);
+  EXPECT_EQ(parsed["events"][1]["user"]["name"], "Zoë \"Z\"");
+}
+
+TEST(BatchBody, RefusesAnEmptyBatchAndBodiesThatAreNotObjects) {
+  EXPECT_EQ(batchBody("bat_1", {}).error().code, ErrorCode::InvalidInput);
+  for (const std::string_view bad : {"", "{", "[1]", "null", "}{"}) {
+    EXPECT_FALSE(batchBody("bat_1", {R"({"a":1})", bad}).ok()) << bad;
+  }
+}
+
+TEST(BatchBody, TheIdDependsOnWhichEventsNotTheirOrder) {
+  const std::string ab = batchId({"evt_a", "evt_b"});
+  EXPECT_EQ(ab, batchId({"evt_b", "evt_a"}));
+  EXPECT_NE(ab, batchId({"evt_a"}));
+  EXPECT_NE(ab, batchId({"evt_a", "evt_c"}));
+  // Joining with a separator: {"evt_a", "b"} is not {"evt_ab"}.
+  EXPECT_NE(batchId({"evt_a", "b"}), batchId({"evt_ab"}));
+  EXPECT_EQ(ab.size(), 4U + 24U);
+  EXPECT_EQ(ab.rfind("bat_", 0), 0U);
 }
 
 }  // namespace
