@@ -12,26 +12,27 @@ using nlohmann::ordered_json;
 }  // namespace
 
 ordered_json punchJson(const StoredPunch& row) {
-  const json punch = json::parse(row.payload, nullptr, false);
-  ordered_json item = ordered_json::object();
-  if (!punch.is_object()) {
-    return item;
+  // The columns, then what only the details hold (store/punch_details.hpp). Older rows' details
+  // are the whole punch, which reads the same.
+  json details = json::parse(row.details, nullptr, false);
+  if (!details.is_object()) {
+    details = json::object();
   }
-  item["event_id"] = punch.value("event_id", "");
-  item["user_id"] = punch.value("user_id", "");
+  ordered_json item = ordered_json::object();
+  item["event_id"] = row.event_id;
+  item["user_id"] = row.user_id;
   item["punch_type"] =
-      punch.contains("punch_type") ? ordered_json(punch["punch_type"]) : ordered_json(nullptr);
-  // Stored punches carry "method" even when the agent sent none (it is then empty).
-  const std::string method = punch.value("method", "");
-  item["method"] = method.empty() ? "Other" : method;
-  item["timestamp"] = punch.value("timestamp", "");
-  item["device_id"] = punch.value("device_serial", "");
-  item["local_time"] = punch.value("local_time", "");
-  item["state"] = punch.value("state", 0);
-  item["verify"] = punch.value("verify", 0);
+      row.punch_type.empty() ? ordered_json(nullptr) : ordered_json(row.punch_type);
+  item["method"] = row.method.empty() ? "Other" : row.method;
+  item["timestamp"] = row.timestamp;
+  item["device_id"] = row.device_serial;
+  item["local_time"] =
+      row.local_time.empty() ? details.value("local_time", std::string()) : row.local_time;
+  item["state"] = details.value("state", 0);
+  item["verify"] = details.value("verify", 0);
   for (const char* key : {"temperature", "mask_detected", "flags"}) {
-    if (punch.contains(key)) {
-      item[key] = punch[key];
+    if (details.contains(key)) {
+      item[key] = details[key];
     }
   }
   item["received_at"] = formatRfc3339Seconds(row.received_at);

@@ -100,7 +100,14 @@ struct HourAttempts {
 
 struct StoredPunch {
   std::int64_t seq = 0;
-  std::string payload;  // the punch as the agent sent it
+  std::string event_id;
+  std::string device_serial;
+  std::string user_id;
+  std::string timestamp;
+  std::string local_time;
+  std::string punch_type;  // empty for states without a name
+  std::string method;
+  std::string details;  // JSON object, store/punch_details.hpp
   UtcMillis received_at{};
 };
 

@@ -1,4 +1,5 @@
 // Stored punches over SQL.
+#include "store/punch_details.hpp"
 #include "store/sql_parts.hpp"
 #include "store/sql_support.hpp"
 
@@ -21,8 +22,8 @@ Result<bool> SqlPunches::appendPunch(const Site& site,
         "punch_type, method, payload, received_at, local_time) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tenant_id, event_id) DO NOTHING",
         punch.event_id, site.tenant_id, site.id, punch.device_serial, punch.user_id,
-        punch.timestamp, punch.punch_type, punch.method, received.payload, secondsText(received_at),
-        punch.local_time);
+        punch.timestamp, punch.punch_type, punch.method, encodePunchDetails(punch),
+        secondsText(received_at), punch.local_time);
     if (!added) {
       return added.error();
     }
@@ -35,7 +36,10 @@ Result<std::vector<StoredPunch>> SqlPunches::listPunches(const std::string& tena
   // Keyset pagination on seq: a page never shifts when new punches arrive, so paging through
   // any number of rows gives no gaps and no repeats. Timestamps are RFC 3339 text to the second,
   // which orders like the times it names.
-  std::string sql = "SELECT seq, payload, received_at FROM punches WHERE tenant_id = ? AND seq > ?";
+  std::string sql =
+      "SELECT seq, event_id, device_serial, user_id, timestamp, COALESCE(local_time, ''), "
+      "COALESCE(punch_type, ''), COALESCE(method, ''), payload, received_at FROM punches "
+      "WHERE tenant_id = ? AND seq > ?";
   std::vector<std::string> binds;
   if (filter.from) {
     sql += " AND timestamp >= ?";
@@ -69,7 +73,9 @@ Result<std::vector<StoredPunch>> SqlPunches::listPunches(const std::string& tena
       return ordered.error();
     }
     auto page = statement->all([](sql::Statement& row) {
-      return StoredPunch{row.integer(0), row.text(1), storedTime(row.text(2))};
+      return StoredPunch{
+          row.integer(0), row.text(1), row.text(2), row.text(3), row.text(4),
+          row.text(5),    row.text(6), row.text(7), row.text(8), storedTime(row.text(9))};
     });
     db.endOrderedRead();
     return page;

@@ -653,6 +653,66 @@ TEST_F(RestApiTest, ATenantsWebhookEndpointsAreCapped) {
   EXPECT_EQ(call("POST", "/v1/webhooks", globex_key_, body).status, 201);
 }
 
+TEST_F(RestApiTest, AStoredPunchKeepsEachFieldOnceAndOlderRowsReadTheSame) {
+  const std::string local_time = testing::nthLocalTime(next_id_++);
+  const json punch = {{"event_id", testing::punchEventId("SN1", "EMP_9", local_time)},
+                      {"device_serial", "SN1"},
+                      {"device_name", "lobby"},
+                      {"user_id", "EMP_9"},
+                      {"timestamp", "2026-03-27T08:30:12Z"},
+                      {"local_time", local_time},
+                      {"state", 1},
+                      {"verify", 15},
+                      {"punch_type", "CheckOut"},
+                      {"method", "Face"},
+                      {"temperature", 36.5},
+                      {"mask_detected", true}};
+  const auto batch = contract::decodePunchBatch(
+      json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", json::array({punch})}}.dump(),
+      "plant-7");
+  ASSERT_TRUE(batch.ok());
+  PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(), store_->punches(),
+                                      store_->deviceEvents(), store_->users(), store_->outbox()});
+  ASSERT_TRUE(ingest.ingest(site_, *batch, now()).ok());
+  const auto before = call("GET", "/v1/logs", acme_key_);
+  ASSERT_EQ(before.status, 200);
+  ASSERT_EQ(before.body["data"].size(), 1U);
+  const json item = before.body["data"][0];
+  EXPECT_EQ(item["event_id"], punch["event_id"]);
+  EXPECT_EQ(item["user_id"], "EMP_9");
+  EXPECT_EQ(item["punch_type"], "CheckOut");
+  EXPECT_EQ(item["method"], "Face");
+  EXPECT_EQ(item["device_id"], "SN1");
+  EXPECT_EQ(item["local_time"], local_time);
+  EXPECT_EQ(item["state"], 1);
+  EXPECT_EQ(item["verify"], 15);
+  EXPECT_EQ(item["temperature"], 36.5);
+  EXPECT_EQ(item["mask_detected"], true);
+
+  // The row's details leave out what its columns hold.
+  auto db = sql::open(storage_.location()).value();
+  json details;
+  {
+    auto rows = db->prepare("SELECT payload FROM punches").value();
+    ASSERT_TRUE(rows.step().valueOr(false));
+    details = json::parse(rows.text(0));
+  }
+  for (const char* column : {"event_id", "device_serial", "user_id", "timestamp", "local_time",
+                             "punch_type", "method"}) {
+    EXPECT_FALSE(details.contains(column)) << column << " is stored twice: " << details.dump();
+  }
+  EXPECT_EQ(details["device_name"], "lobby");
+  EXPECT_EQ(details["temperature"], 36.5);
+
+  // A row as an older relay wrote it (the whole punch, no local_time column) reads the same.
+  ASSERT_TRUE(db->run("UPDATE punches SET payload = ?, local_time = NULL",
+                      contract::encodePunch(batch->punches[0].punch))
+                  .ok());
+  const auto after = call("GET", "/v1/logs", acme_key_);
+  ASSERT_EQ(after.status, 200);
+  EXPECT_EQ(after.body["data"][0].dump(), before.body["data"][0].dump());
+}
+
 TEST_F(RestApiTest, BatchedDeliveryIsChosenPerEndpointWithinItsBound) {
   options_.webhooks.url_policy = {true, true};
   makeRouter();
