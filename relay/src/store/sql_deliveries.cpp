@@ -3,6 +3,7 @@
 #include "store/sql_parts.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace punchlink::relay {
 
@@ -59,6 +60,18 @@ Result<std::optional<Delivery>> findIn(sql::Database& db,
   return std::optional<Delivery>(std::move(one.front()));
 }
 
+constexpr std::size_t kLeaseChunk = 32;
+constexpr std::size_t kRecordChunk = 32;
+
+// `row` kRecordChunk times, comma-separated: the VALUES list of a chunk.
+std::string repeatedRows(std::string_view row) {
+  std::string rows;
+  for (std::size_t i = 0; i < kRecordChunk; ++i) {
+    rows.append(i == 0 ? "" : ", ").append(row);
+  }
+  return rows;
+}
+
 Error busy() {
   return makeError(ErrorCode::Conflict, "the delivery is being attempted right now",
                    "look at it again in a moment");
@@ -97,9 +110,17 @@ Result<std::vector<ClaimedDelivery>> SqlDeliveries::claimDue(
             db.dialect() == sql::Dialect::Postgres ? " FOR UPDATE SKIP LOCKED" : "";
         auto lapsed = db.query(std::string(kSelectDeliveries) + std::string(kClaimLapsed) + lock);
         auto due = db.query(std::string(kSelectDeliveries) + std::string(kClaimQueued) + lock);
-        auto leased = db.query(
+        // Leased kLeaseChunk at a time, one statement each: a round trip per delivery was most
+        // of a claim on PostgreSQL. A short chunk repeats its last id (one SQL text, prepared
+        // once).
+        std::string lease_sql =
             "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, "
-            "lease_until_ms = ? WHERE id = ?");
+            "lease_until_ms = ? WHERE id IN (?";
+        for (std::size_t i = 1; i < kLeaseChunk; ++i) {
+          lease_sql += ", ?";
+        }
+        lease_sql += ")";
+        auto leased = db.query(lease_sql);
         if (!lapsed) {
           return lapsed.error();
         }
@@ -149,11 +170,18 @@ Result<std::vector<ClaimedDelivery>> SqlDeliveries::claimDue(
               return done.error();
             }
           }
-          for (std::size_t i = first; i < claimed.size(); ++i) {
-            if (auto done = leased->runWith(owner, unixMs(now + lease), claimed[i].delivery.id);
-                !done) {
+          for (std::size_t chunk = first; chunk < claimed.size(); chunk += kLeaseChunk) {
+            leased->reset();
+            leased->bind(1, owner).bind(2, unixMs(now + lease));
+            for (std::size_t i = 0; i < kLeaseChunk; ++i) {
+              const std::size_t at = std::min(chunk + i, claimed.size() - 1);
+              leased->bind(static_cast<int>(3 + i), claimed[at].delivery.id);
+            }
+            if (auto done = leased->run(); !done) {
               return done.error();
             }
+          }
+          for (std::size_t i = first; i < claimed.size(); ++i) {
             claimed[i].delivery.state = "delivering";
           }
         }
@@ -180,19 +208,84 @@ Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& own
       [&](sql::Database& db) -> Result<std::vector<Status>> {
         // Only while the lease is still this node's: a node that stalled past its lease must
         // not overwrite the outcome of the node that took the delivery over, nor free its lease.
-        auto outcome = db.query(
-            "UPDATE webhook_deliveries SET state = ?, attempts = ?, due_ms = ?, "
-            "lease_owner = '', lease_until_ms = 0, delivered_at = ?, last_error = ? "
-            "WHERE id = ? AND state = 'delivering' AND lease_owner = ?");
+        // kRecordChunk outcomes per statement, joined from a VALUES list (a short chunk repeats
+        // its last row): a round trip per outcome and per attempt was most of the recorder's
+        // time on PostgreSQL.
+        std::string outcome_sql =
+            "UPDATE webhook_deliveries SET state = v.column2, attempts = v.column3, "
+            "due_ms = v.column4, lease_owner = '', lease_until_ms = 0, delivered_at = v.column5, "
+            "last_error = v.column6 FROM (VALUES " +
+            repeatedRows("(?, ?, ?, ?, ?, ?)") +
+            ") AS v WHERE webhook_deliveries.id = v.column1 AND "
+            "webhook_deliveries.state = 'delivering' AND webhook_deliveries.lease_owner = ? "
+            "RETURNING webhook_deliveries.id";
+        auto outcome = db.query(outcome_sql);
         if (!outcome) {
           return outcome.error();
         }
         auto logged = db.query(
             "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
-            "error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(delivery_id, attempt) DO NOTHING");
+            "error, response_excerpt) VALUES " +
+            repeatedRows("(?, ?, ?, ?, ?, ?, ?)") +
+            " ON CONFLICT(delivery_id, attempt) DO NOTHING");
         if (!logged) {
           return logged.error();
+        }
+        const auto errorOf = [](const AttemptRecord& record) {
+          const bool delivered = record.outcome.kind == AttemptOutcome::Kind::Delivered;
+          return delivered                       ? std::string()
+                 : record.outcome.reason.empty() ? record.attempt.error
+                                                 : record.outcome.reason;
+        };
+        std::set<std::int64_t> changed;
+        for (std::size_t chunk = 0; chunk < records.size(); chunk += kRecordChunk) {
+          outcome->reset();
+          for (std::size_t i = 0; i < kRecordChunk; ++i) {
+            const AttemptRecord& record = records[std::min(chunk + i, records.size() - 1)];
+            const auto& attempt = record.attempt;
+            const bool delivered = record.outcome.kind == AttemptOutcome::Kind::Delivered;
+            const bool retry = record.outcome.kind == AttemptOutcome::Kind::Retry;
+            const int base = static_cast<int>(i * 6);
+            outcome->bind(base + 1, record.delivery_id)
+                .bind(base + 2, delivered ? "delivered"
+                                : retry   ? "queued"
+                                          : "failed")
+                .bind(base + 3, attempt.attempt)
+                .bind(base + 4, retry ? unixMs(record.outcome.next_attempt) : std::int64_t{0})
+                .bind(base + 5, delivered ? millisText(attempt.at) : std::string())
+                .bind(base + 6, errorOf(record));
+          }
+          outcome->bind(static_cast<int>(kRecordChunk * 6 + 1), owner);
+          if (auto done =
+                  outcome->each([&](sql::Statement& row) { changed.insert(row.integer(0)); });
+              !done) {
+            return done.error();
+          }
+        }
+        // The attempts of the outcomes recorded, in chunks as above.
+        std::vector<const AttemptRecord*> kept;
+        for (const auto& record : records) {
+          if (changed.count(record.delivery_id) != 0) {
+            kept.push_back(&record);
+          }
+        }
+        for (std::size_t chunk = 0; chunk < kept.size(); chunk += kRecordChunk) {
+          logged->reset();
+          for (std::size_t i = 0; i < kRecordChunk; ++i) {
+            const AttemptRecord& record = *kept[std::min(chunk + i, kept.size() - 1)];
+            const auto& attempt = record.attempt;
+            const int base = static_cast<int>(i * 7);
+            logged->bind(base + 1, record.delivery_id)
+                .bind(base + 2, attempt.attempt)
+                .bind(base + 3, millisText(attempt.at))
+                .bind(base + 4, attempt.status_code)
+                .bind(base + 5, attempt.latency_ms)
+                .bind(base + 6, attempt.error)
+                .bind(base + 7, attempt.response_excerpt);
+          }
+          if (auto done = logged->run(); !done) {
+            return done.error();
+          }
         }
         std::vector<Status> statuses;
         statuses.reserve(records.size());
@@ -201,20 +294,7 @@ Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& own
         enum class Streak { Ended, Started, Restarted };
         std::map<std::string, Streak> streaks;
         for (const auto& record : records) {
-          const auto& attempt = record.attempt;
-          const bool delivered = record.outcome.kind == AttemptOutcome::Kind::Delivered;
-          const bool retry = record.outcome.kind == AttemptOutcome::Kind::Retry;
-          const char* state = delivered ? "delivered" : retry ? "queued" : "failed";
-          const std::string error = delivered                       ? std::string()
-                                    : record.outcome.reason.empty() ? attempt.error
-                                                                    : record.outcome.reason;
-          auto changed = outcome->runWith(
-              state, attempt.attempt, retry ? unixMs(record.outcome.next_attempt) : 0,
-              delivered ? millisText(attempt.at) : std::string(), error, record.delivery_id, owner);
-          if (!changed) {
-            return changed.error();
-          }
-          if (*changed == 0) {
+          if (changed.count(record.delivery_id) == 0) {
             statuses.emplace_back(
                 makeError(ErrorCode::Conflict,
                           "the lease on delivery dlv_" + std::to_string(record.delivery_id) +
@@ -223,13 +303,8 @@ Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& own
                           "attempts must end well within the lease (2 x attempt_timeout + 30 s)"));
             continue;
           }
-          if (auto done = logged->runWith(
-                  record.delivery_id, attempt.attempt, millisText(attempt.at), attempt.status_code,
-                  attempt.latency_ms, attempt.error, attempt.response_excerpt);
-              !done) {
-            return done.error();
-          }
           statuses.emplace_back();
+          const bool delivered = record.outcome.kind == AttemptOutcome::Kind::Delivered;
           auto [streak, first] = streaks.try_emplace(record.endpoint_id, Streak::Ended);
           if (delivered) {
             streak->second = Streak::Ended;
