@@ -246,6 +246,60 @@ TEST_F(MqttClientTest, PublishAllSendsEveryMessageInOrderAndReportsEachRefusal) 
   EXPECT_EQ(down.back().error().code, ErrorCode::Unavailable);
 }
 
+TEST_F(MqttClientTest, TheInboundQueueIsBoundedInBytesSoNoSenderCanFillTheMemory) {
+  MosquittoFixture broker(tlsBrokerOptions());
+  auto options = optionsFor(broker, "relay", "secret-relay", "relay-1");
+  options.inbound_queue_bytes = std::size_t{1} << 20U;
+  auto relay = makeClient(options);
+  ASSERT_TRUE(relay);
+  // The handler holds the first message until the test lets it go: the rest wait in the queue.
+  std::mutex gate_mutex;
+  std::condition_variable gate_changed;
+  bool open = false;
+  Inbox inbox;
+  relay->setMessageHandler([&](const MqttMessage& message) {
+    std::unique_lock lock(gate_mutex);
+    gate_changed.wait(lock, [&] { return open; });
+    inbox.add(message);
+  });
+  ASSERT_TRUE(relay->connect(10s).ok());
+  ASSERT_TRUE(relay->subscribe("punchlink/v1/sites/+/punches", 1, 5s).ok());
+  auto agent = connectedClient(optionsFor(broker, "site-a", "secret-a", "site-a"));
+  ASSERT_TRUE(agent);
+
+  constexpr int kSent = 12;
+  for (int i = 0; i < kSent; ++i) {
+    MqttMessage message;
+    message.topic = "punchlink/v1/sites/site-a/punches";
+    message.payload = std::string(256 * 1024, static_cast<char>('a' + i));
+    message.qos = 1;
+    ASSERT_TRUE(agent->publish(message, 5s).ok()) << broker.log();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (relay->stats().received + relay->stats().dropped_inbound < kSent &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto stats = relay->stats();
+  ASSERT_EQ(stats.received + stats.dropped_inbound, static_cast<std::uint64_t>(kSent));
+  // One in the handler and under 1 MiB waiting (three of 256 KiB): the rest were refused.
+  EXPECT_LE(stats.received, 4U);
+  EXPECT_GE(stats.dropped_inbound, 8U);
+  {
+    const std::lock_guard lock(gate_mutex);
+    open = true;
+  }
+  gate_changed.notify_all();
+  ASSERT_TRUE(inbox.waitFor(static_cast<std::size_t>(stats.received), 10s));
+  // Taken again once the queue has room.
+  MqttMessage later;
+  later.topic = "punchlink/v1/sites/site-a/punches";
+  later.payload = "later";
+  ASSERT_TRUE(agent->publish(later, 5s).ok());
+  ASSERT_TRUE(inbox.waitFor(static_cast<std::size_t>(stats.received) + 1, 10s));
+  EXPECT_EQ(inbox.messages().back().payload, "later");
+}
+
 TEST_F(MqttClientTest, LastWillIsPublishedWhenTheClientDies) {
   MosquittoFixture broker(tlsBrokerOptions());
   Inbox inbox;

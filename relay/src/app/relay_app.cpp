@@ -54,7 +54,7 @@ Status RelayApp::start() {
       logger_.child("ingest"), clock_);
   // A lane per connection: on PostgreSQL sites are stored at once (SQLite has one writer).
   ingest_lanes_ =
-      std::make_unique<IngestLanes>(store.connections(), kIngestLaneDepth,
+      std::make_unique<IngestLanes>(store.connections(), kIngestLaneLimits,
                                     [this](const std::vector<mqtt_client::MqttMessage>& waiting) {
                                       ingest_->onMessages(waiting);
                                     });

@@ -91,9 +91,10 @@ class RelayApp {
   // /metrics answers from counts at most this old, so scraping it (or flooding it) costs the
   // database one query per interval.
   static constexpr std::chrono::seconds kQueueCountsMaxAge{5};
-  // Messages queued per ingest lane before the MQTT client's thread waits (agents keep a few
-  // batches in flight each, so this covers many sites without holding much memory).
-  static constexpr std::size_t kIngestLaneDepth = 64;
+  // What an ingest lane queues before the MQTT client's thread waits (agents keep a few batches
+  // in flight each, so this covers many sites without holding much memory): 64 messages, and
+  // 16 MiB however large they are.
+  static constexpr LaneLimits kIngestLaneLimits{64, std::size_t{16} << 20U};
   mutable std::mutex queue_counts_mutex_;
   mutable std::optional<DeliveryCounts> queue_counts_;
   mutable std::chrono::steady_clock::time_point queue_counts_at_;

@@ -8,8 +8,16 @@
 
 namespace punchlink::relay {
 
-IngestLanes::IngestLanes(std::size_t lanes, std::size_t depth, Handler handle)
-    : depth_(std::max<std::size_t>(1, depth)), handle_(std::move(handle)) {
+namespace {
+
+std::size_t queuedSize(const mqtt_client::MqttMessage& message) {
+  return message.topic.size() + message.payload.size();
+}
+
+}  // namespace
+
+IngestLanes::IngestLanes(std::size_t lanes, LaneLimits limits, Handler handle)
+    : limits_{std::max<std::size_t>(1, limits.messages), limits.bytes}, handle_(std::move(handle)) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, lanes); ++i) {
     lanes_.push_back(std::make_unique<Lane>());
   }
@@ -30,10 +38,15 @@ void IngestLanes::post(mqtt_client::MqttMessage message) {
   Lane& lane = *lanes_[laneOf(message.topic)];
   {
     std::unique_lock lock(lane.mutex);
-    lane.changed.wait(lock, [&] { return lane.stopping || lane.queue.size() < depth_; });
+    const std::size_t size = queuedSize(message);
+    lane.changed.wait(lock, [&] {
+      return lane.stopping || lane.queue.empty() ||
+             (lane.queue.size() < limits_.messages && lane.bytes + size <= limits_.bytes);
+    });
     if (lane.stopping) {
       return;  // never acked: its agent sends it again
     }
+    lane.bytes += size;
     lane.queue.push_back(std::move(message));
   }
   lane.changed.notify_all();
@@ -64,6 +77,7 @@ void IngestLanes::run(Lane& lane) {
     std::vector<mqtt_client::MqttMessage> waiting(std::make_move_iterator(lane.queue.begin()),
                                                   std::make_move_iterator(lane.queue.end()));
     lane.queue.clear();
+    lane.bytes = 0;
     lock.unlock();
     lane.changed.notify_all();  // room for a waiting post()
     handle_(waiting);

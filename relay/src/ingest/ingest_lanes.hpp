@@ -19,13 +19,22 @@
 
 namespace punchlink::relay {
 
+// What one lane queues before post() waits: messages, and their bytes (topics and payloads), so
+// a few large messages cannot hold much memory either. A message is always taken by an empty
+// lane.
+struct LaneLimits {
+  std::size_t messages = 64;
+  std::size_t bytes = std::size_t{16} << 20U;
+};
+
 class IngestLanes {
  public:
-  // Called with what waited on the lane, oldest first: at least one message, at most `depth`.
+  // Called with what waited on the lane, oldest first: at least one message, at most the
+  // limits.
   using Handler = std::function<void(const std::vector<mqtt_client::MqttMessage>&)>;
 
-  // `lanes` threads (at least one), each queueing at most `depth` messages, calling `handle`.
-  IngestLanes(std::size_t lanes, std::size_t depth, Handler handle);
+  // `lanes` threads (at least one), each queueing within `limits`, calling `handle`.
+  IngestLanes(std::size_t lanes, LaneLimits limits, Handler handle);
   ~IngestLanes();
   IngestLanes(const IngestLanes&) = delete;
   IngestLanes& operator=(const IngestLanes&) = delete;
@@ -45,13 +54,14 @@ class IngestLanes {
     std::mutex mutex;
     std::condition_variable changed;
     std::deque<mqtt_client::MqttMessage> queue;
+    std::size_t bytes = 0;  // of the queue
     bool stopping = false;
     std::thread thread;
   };
 
   void run(Lane& lane);
 
-  std::size_t depth_;
+  LaneLimits limits_;
   Handler handle_;
   std::vector<std::unique_ptr<Lane>> lanes_;
 };

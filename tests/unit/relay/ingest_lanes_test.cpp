@@ -40,7 +40,7 @@ std::pair<std::string, std::string> sitesOnTwoLanes(const IngestLanes& lanes) {
 TEST(IngestLanes, EverySiteKeepsItsOrderAndItsLane) {
   std::mutex mutex;
   std::map<std::string, std::vector<int>> seen;
-  IngestLanes lanes(4, 8, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
+  IngestLanes lanes(4, {8}, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
     const std::lock_guard lock(mutex);
     for (const auto& message : waiting) {
       seen[message.topic].push_back(std::stoi(message.payload));
@@ -88,7 +88,7 @@ TEST(IngestLanes, ASlowSiteHoldsOnlyItsOwnLane) {
   std::unique_ptr<IngestLanes> lanes;
   std::string slow;
   lanes = std::make_unique<IngestLanes>(
-      2, 4, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
+      2, LaneLimits{4}, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
         std::unique_lock lock(mutex);
         for (const auto& message : waiting) {
           if (message.topic == contract::SiteTopics(slow).punches()) {
@@ -118,7 +118,7 @@ TEST(IngestLanes, WhatWaitedWhileTheLaneWasBusyIsHandedOverAtOnce) {
   std::condition_variable changed;
   bool release = false;
   std::vector<std::size_t> calls;  // messages per call
-  IngestLanes lanes(1, 64, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
+  IngestLanes lanes(1, {64}, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
     std::unique_lock lock(mutex);
     calls.push_back(waiting.size());
     changed.notify_all();
@@ -148,7 +148,7 @@ TEST(IngestLanes, AFullLaneMakesThePosterWaitAndStopDropsWhatIsQueued) {
   bool release = false;
   bool in_hand = false;
   int handled = 0;
-  IngestLanes lanes(1, 2, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
+  IngestLanes lanes(1, {2}, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
     std::unique_lock lock(mutex);
     in_hand = true;
     changed.notify_all();
@@ -180,6 +180,52 @@ TEST(IngestLanes, AFullLaneMakesThePosterWaitAndStopDropsWhatIsQueued) {
   poster.join();
   EXPECT_TRUE(posted.load());
   EXPECT_EQ(handled, 1);  // the one in hand finished; the queued ones come again from the agent
+}
+
+TEST(IngestLanes, LargeMessagesFillALaneByTheirBytes) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool release = false;
+  bool in_hand = false;
+  std::size_t handled = 0;
+  IngestLanes lanes(1, {64, 1000}, [&](const std::vector<mqtt_client::MqttMessage>& waiting) {
+    std::unique_lock lock(mutex);
+    in_hand = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return release; });
+    handled += waiting.size();
+    changed.notify_all();
+  });
+  const auto large = [](int n) {
+    auto message = punches("site-1", n);
+    message.payload = std::string(600, 'x');
+    return message;
+  };
+  lanes.post(large(1));  // being handled
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, 5s, [&] { return in_hand; }));
+  }
+  lanes.post(large(2));  // queued: an empty lane takes any message
+  std::atomic<bool> posted{false};
+  std::thread poster([&] {
+    lanes.post(large(3));  // 1,200 bytes would be over the lane's 1,000
+    posted = true;
+  });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(posted.load()) << "a lane took more bytes than its limit";
+  {
+    const std::lock_guard lock(mutex);
+    release = true;
+  }
+  changed.notify_all();
+  poster.join();
+  EXPECT_TRUE(posted.load());
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(changed.wait_for(lock, 5s, [&] { return handled == 3; })) << handled;
+  }
+  lanes.stop();
 }
 
 }  // namespace

@@ -66,9 +66,12 @@ struct MqttClientOptions {
 
   BackoffPolicy reconnect{std::chrono::milliseconds{500}, std::chrono::milliseconds{30'000}, 2.0,
                           0.5};
-  // Inbound messages waiting for the handler. When full, new messages are dropped, counted and
-  // logged: every punchlink message is re-sent by its sender until acknowledged end to end.
+  // Inbound messages waiting for the handler, by count and by bytes (topics and payloads). When
+  // either is reached, new messages are dropped, counted and logged: every punchlink message is
+  // re-sent by its sender until acknowledged end to end. The bytes bound the memory any sender
+  // can make the client hold: 10,000 messages of the broker's largest (8 MiB) would be 80 GiB.
   std::size_t inbound_queue_limit = 10'000;
+  std::size_t inbound_queue_bytes = std::size_t{256} << 20U;
 };
 
 struct MqttClientStats {
@@ -193,6 +196,7 @@ class MqttClient final : public Publisher {
   std::mutex inbound_mutex_;
   std::condition_variable_any inbound_ready_;
   std::deque<MqttMessage> inbound_;
+  std::size_t inbound_bytes_ = 0;  // guarded by inbound_mutex_
 
   MessageHandler message_handler_;
   ConnectionHandler connection_handler_;
