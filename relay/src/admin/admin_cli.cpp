@@ -7,6 +7,7 @@
 #include "webhooks/endpoint_fields.hpp"
 
 #include <punchlink/common/crypto.hpp>
+#include <punchlink/common/text.hpp>
 #include <punchlink/common/utc_time.hpp>
 #include <punchlink/contract/topics.hpp>
 
@@ -34,6 +35,7 @@ constexpr const char* kUsage =
     "       punchlink-relay --config FILE sites create --tenant ID SITE_ID\n"
     "       punchlink-relay --config FILE webhooks ensure --tenant ID --url URL\n"
     "                       --secret-file PATH [--description TEXT] [--events TYPE,TYPE]\n"
+    "                       [--max-events-per-request N]\n"
     "       punchlink-relay --config FILE migrate\n";
 
 // A secret file longer than this is not one the relay wrote: it is replaced.
@@ -202,8 +204,8 @@ struct EnsureArgs {
 // anything is read or written.
 std::variant<EnsureArgs, std::string> ensureArgs(const Parsed& parsed,
                                                  const webhooks::UrlPolicy& policy) {
-  if (auto problem = optionProblem(
-          parsed, {"--tenant", "--url", "--secret-file", "--description", "--events"})) {
+  if (auto problem = optionProblem(parsed, {"--tenant", "--url", "--secret-file", "--description",
+                                            "--events", "--max-events-per-request"})) {
     return *problem;
   }
   if (parsed.words.size() != 2) {
@@ -257,6 +259,14 @@ std::variant<EnsureArgs, std::string> ensureArgs(const Parsed& parsed,
     }
     args.wanted.events = std::move(std::get<std::vector<std::string>>(events));
   }
+  if (hasOption(parsed, "--max-events-per-request")) {
+    const auto value = parseInteger(option(parsed, "--max-events-per-request"), false);
+    if (!value || *value < 1 || *value > webhooks::kMaxEventsPerRequest) {
+      return "--max-events-per-request needs a whole number from 1 (one event per request) to " +
+             std::to_string(webhooks::kMaxEventsPerRequest) + " (batched delivery)";
+    }
+    args.wanted.max_events_per_request = *value;
+  }
   return args;
 }
 
@@ -266,6 +276,7 @@ std::string describe(const EnsuredEndpoint& ensured) {
   for (const auto& [happened, what] :
        {std::pair{ensured.created, "created"}, std::pair{ensured.url_updated, "url updated"},
         std::pair{ensured.events_updated, "events updated"},
+        std::pair{ensured.per_request_updated, "events per request updated"},
         std::pair{ensured.enabled, "enabled again"},
         std::pair{ensured.secret_rotated, "secret rotated"}}) {
     if (happened) {

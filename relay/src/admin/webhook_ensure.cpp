@@ -64,6 +64,7 @@ Result<EnsuredEndpoint> ensureWebhookEndpoint(Tenants& tenants,
     endpoint.url = wanted.url;
     endpoint.description = wanted.description;
     endpoint.events = events_json;
+    endpoint.max_events_per_request = wanted.max_events_per_request.value_or(1);
     endpoint.secret = webhooks::generateSecret();
     endpoint.created_at = std::chrono::floor<std::chrono::seconds>(now);
     endpoint.updated_at = endpoint.created_at;
@@ -88,11 +89,17 @@ Result<EnsuredEndpoint> ensureWebhookEndpoint(Tenants& tenants,
     changes.events = events_json;
     ensured.events_updated = true;
   }
+  if (wanted.max_events_per_request &&
+      *wanted.max_events_per_request != match->max_events_per_request) {
+    changes.max_events_per_request = wanted.max_events_per_request;
+    ensured.per_request_updated = true;
+  }
   if (!match->enabled) {
     changes.enabled = true;
     ensured.enabled = true;
   }
-  if (ensured.url_updated || ensured.events_updated || ensured.enabled) {
+  if (ensured.url_updated || ensured.events_updated || ensured.per_request_updated ||
+      ensured.enabled) {
     if (auto updated = store.updateEndpoint(wanted.tenant_id, match->id, changes, now); !updated) {
       return updated.error();
     }

@@ -8,6 +8,7 @@
 #include <punchlink/common/result.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct WantedEndpoint {
   // may change between runs. Empty: the first with this URL.
   std::string description;
   std::vector<std::string> events;  // validated event types; empty: every type
+  // Set: the endpoint's events per request (checked against kMaxEventsPerRequest); unset: a new
+  // endpoint gets 1 and an existing one keeps what it has (the API may have changed it).
+  std::optional<std::int64_t> max_events_per_request;
 };
 
 struct EnsuredEndpoint {
@@ -28,6 +32,7 @@ struct EnsuredEndpoint {
   bool created = false;
   bool url_updated = false;
   bool events_updated = false;
+  bool per_request_updated = false;
   bool enabled = false;  // it was disabled (by hand, or by failing too long) and is enabled again
   bool secret_rotated = false;
 };

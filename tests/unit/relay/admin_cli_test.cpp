@@ -166,6 +166,26 @@ TEST_F(AdminCliTest, EnsureSetsEventsAndEnablesADisabledEndpoint) {
   EXPECT_TRUE(endpoints()[0].enabled);
 }
 
+TEST_F(AdminCliTest, EnsureSetsEventsPerRequestOnlyWhenAsked) {
+  ASSERT_EQ(ensure(kUrl, {"--max-events-per-request", "50"}), 0) << err_.str();
+  EXPECT_EQ(endpoints()[0].max_events_per_request, 50);
+  ASSERT_EQ(ensure(kUrl, {"--max-events-per-request", "50"}), 0) << err_.str();
+  EXPECT_EQ(printedOutcome(), "unchanged");
+  ASSERT_EQ(ensure(kUrl), 0) << err_.str();  // not given: kept as it is
+  EXPECT_EQ(printedOutcome(), "unchanged");
+  EXPECT_EQ(endpoints()[0].max_events_per_request, 50);
+  ASSERT_EQ(ensure(kUrl, {"--max-events-per-request", "1"}), 0) << err_.str();
+  EXPECT_EQ(printedOutcome(), "events per request updated");
+  EXPECT_EQ(endpoints()[0].max_events_per_request, 1);
+  for (const std::string bad : {"0", "101", "-5", "ten", "", "99999999999999999999"}) {
+    EXPECT_EQ(ensure(kUrl, {"--max-events-per-request", bad}), 2) << bad;
+    EXPECT_NE(err_.str().find("--max-events-per-request needs a whole number from 1"),
+              std::string::npos)
+        << err_.str();
+  }
+  EXPECT_EQ(endpoints()[0].max_events_per_request, 1);
+}
+
 TEST_F(AdminCliTest, EnsureRefusesUrlsTheRelayWouldNotCall) {
   EXPECT_EQ(ensure("ftp://127.0.0.1/hook"), 2);
   EXPECT_NE(err_.str().find("--url ftp://127.0.0.1/hook: the URL must start with https://"),
