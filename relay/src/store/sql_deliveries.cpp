@@ -237,11 +237,26 @@ Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& own
                  : record.outcome.reason.empty() ? record.attempt.error
                                                  : record.outcome.reason;
         };
-        std::set<std::int64_t> changed;
-        for (std::size_t chunk = 0; chunk < records.size(); chunk += kRecordChunk) {
+        // Chunks never hold one delivery twice: its second record must see the first applied
+        // (and be refused, its lease being gone), as if each were recorded on its own.
+        std::vector<std::vector<std::size_t>> chunks;
+        {
+          std::set<std::int64_t> in_chunk;
+          for (std::size_t i = 0; i < records.size(); ++i) {
+            if (chunks.empty() || chunks.back().size() == kRecordChunk ||
+                in_chunk.count(records[i].delivery_id) != 0) {
+              chunks.emplace_back();
+              in_chunk.clear();
+            }
+            chunks.back().push_back(i);
+            in_chunk.insert(records[i].delivery_id);
+          }
+        }
+        std::vector<bool> applied(records.size(), false);
+        for (const auto& chunk : chunks) {
           outcome->reset();
           for (std::size_t i = 0; i < kRecordChunk; ++i) {
-            const AttemptRecord& record = records[std::min(chunk + i, records.size() - 1)];
+            const AttemptRecord& record = records[chunk[std::min(i, chunk.size() - 1)]];
             const auto& attempt = record.attempt;
             const bool delivered = record.outcome.kind == AttemptOutcome::Kind::Delivered;
             const bool retry = record.outcome.kind == AttemptOutcome::Kind::Retry;
@@ -256,17 +271,21 @@ Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& own
                 .bind(base + 6, errorOf(record));
           }
           outcome->bind(static_cast<int>(kRecordChunk * 6 + 1), owner);
+          std::set<std::int64_t> changed;
           if (auto done =
                   outcome->each([&](sql::Statement& row) { changed.insert(row.integer(0)); });
               !done) {
             return done.error();
           }
+          for (const std::size_t index : chunk) {
+            applied[index] = changed.count(records[index].delivery_id) != 0;
+          }
         }
         // The attempts of the outcomes recorded, in chunks as above.
         std::vector<const AttemptRecord*> kept;
-        for (const auto& record : records) {
-          if (changed.count(record.delivery_id) != 0) {
-            kept.push_back(&record);
+        for (std::size_t i = 0; i < records.size(); ++i) {
+          if (applied[i]) {
+            kept.push_back(&records[i]);
           }
         }
         for (std::size_t chunk = 0; chunk < kept.size(); chunk += kRecordChunk) {
@@ -293,8 +312,9 @@ Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& own
         // by a failure (again, if a delivery in this batch ended the previous one).
         enum class Streak { Ended, Started, Restarted };
         std::map<std::string, Streak> streaks;
-        for (const auto& record : records) {
-          if (changed.count(record.delivery_id) == 0) {
+        for (std::size_t i = 0; i < records.size(); ++i) {
+          const AttemptRecord& record = records[i];
+          if (!applied[i]) {
             statuses.emplace_back(
                 makeError(ErrorCode::Conflict,
                           "the lease on delivery dlv_" + std::to_string(record.delivery_id) +
