@@ -175,10 +175,14 @@ async function main() {
     await page.click('[data-testid=nav-webhooks]');
     await page.fill('[data-testid=endpoint-create-url]', env('RECEIVER_URL'));
     await page.fill('[data-testid=endpoint-create-description]', 'browser test receiver');
+    await page.fill('[data-testid=endpoint-create-per-request]', '20');
     await page.waitForSelector('[data-testid=event-picker] input[value="attendance.punch"]');
     await page.click('[data-testid=endpoint-create-submit]');
     const secret = await page.locator('[data-testid=webhook-secret]').innerText();
     check(/^whsec_|^[A-Za-z0-9_+/=-]{20,}$/.test(secret.trim()), `secret shown: ${secret}`);
+    const perRequest = await page.locator('[data-testid=webhook-row]', { hasText: env('RECEIVER_URL') })
+      .locator('[data-testid=webhook-per-request]').innerText();
+    check(perRequest.includes('up to 20'), `the list shows events per request as: ${perRequest}`);
     await shot(page, 'webhooks');
     await punch('4343');
     let arrived = false;
@@ -201,6 +205,7 @@ async function main() {
     }
     check(delivered, 'no delivery shows as delivered');
     const hook = (await api('GET', '/v1/webhooks', KEY)).json.data.find((e) => e.url === env('RECEIVER_URL'));
+    check(hook.max_events_per_request === 20, `events per request not saved: ${hook.max_events_per_request}`);
     const deliveredRow = page.locator('[data-testid=delivery-row][data-state=delivered]').first();
     const deliveryId = await deliveredRow.getAttribute('data-delivery-id');
     await deliveredRow.locator('[data-testid=delivery-resend]').click();

@@ -29,7 +29,7 @@ export default function webhooksView(ctx) {
       const res = await ctx.api.get('/v1/webhooks', { signal: ctx.signal });
       const endpoints = (res && res.data) || [];
       fill(list, endpoints.length
-        ? table('Webhook endpoints', ['URL', 'Description', 'Events', 'State', 'Secret', ''], endpoints.map(row))
+        ? table('Webhook endpoints', ['URL', 'Description', 'Events', 'Per request', 'State', 'Secret', ''], endpoints.map(row))
         : empty('No webhook endpoints yet — add one below.'));
     } catch (err) {
       showError(list, err);
@@ -41,6 +41,7 @@ export default function webhooksView(ctx) {
       td(link(paths.webhook(endpoint.id), endpoint.url), { class: 'wrap' }),
       td(text(endpoint.description), { class: 'wrap' }),
       td(eventsText(endpoint.events), { class: 'wrap' }),
+      td(perRequestText(endpoint.max_events_per_request), { 'data-testid': 'webhook-per-request' }),
       td([badge(endpoint.enabled ? 'enabled' : 'disabled'),
         endpoint.disabled_reason ? h('div', { class: 'field-hint' }, endpoint.disabled_reason) : null]),
       td(endpoint.secret_rotation
@@ -120,6 +121,9 @@ export default function webhooksView(ctx) {
 function createForm(ctx, onCreated) {
   const url = h('input', { type: 'url', required: true, placeholder: 'https://hr.example.com/webhooks', 'data-testid': 'endpoint-create-url' });
   const description = h('input', { type: 'text', maxlength: '200', 'data-testid': 'endpoint-create-description' });
+  // The relay checks the upper bound and says it in its error.
+  const perRequest = h('input', { type: 'number', min: '1', step: '1', 'data-testid': 'endpoint-create-per-request' });
+  perRequest.setAttribute('value', '1'); // the attribute, so form.reset() brings 1 back
   const picker = eventPicker(ctx, []);
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'button primary', 'data-testid': 'endpoint-create-submit' }, 'Add endpoint');
@@ -130,6 +134,8 @@ function createForm(ctx, onCreated) {
     submit.disabled = true;
     const body = { url: url.value.trim(), events: picker.values() };
     if (description.value.trim()) body.description = description.value.trim();
+    const events = Number(perRequest.value);
+    if (perRequest.value !== '' && events !== 1) body.max_events_per_request = events;
     try {
       const created = await ctx.api.post('/v1/webhooks', body);
       form.reset();
@@ -145,6 +151,7 @@ function createForm(ctx, onCreated) {
   const form = h('form', { class: 'stack', onsubmit: onSubmit },
     field('URL', url, 'https, reachable from the relay'),
     field('Description', description),
+    field('Events per request', perRequest, '1: each event in its own request; more: batched delivery, what is waiting in one request'),
     picker.node,
     error,
     h('div', {}, submit));
@@ -164,6 +171,10 @@ function eventPicker(ctx, selected) {
   }, (err) => showError(choices, err));
   // Until the catalogue is in, keep the endpoint's current filter rather than widen it.
   return { node, values: () => (boxes.length ? boxes.filter((b) => b.checked).map((b) => b.value) : [...chosen]) };
+}
+
+function perRequestText(max) {
+  return max > 1 ? `up to ${max} (batched)` : 'one';
 }
 
 function eventsText(events) {
