@@ -207,15 +207,18 @@ int run(const Options& options) {
       http, clock, logger, dispatch);
   const auto deliver_start = SteadyClock::now();
   dispatcher.start();
-  std::int64_t pending = 1;
-  while (pending > 0 && secondsSince(deliver_start) < 1800) {
-    std::this_thread::sleep_for(100ms);
-    auto counts = store.deliveryQueue().counts();
-    pending = counts ? counts->pending + counts->failed : 1;
+  // Watched through the dispatcher's own counters: counting the pending rows in the database
+  // every 100 ms scanned the whole backlog each time, which on PostgreSQL took a large share
+  // of the server's CPU away from the deliveries being measured.
+  while (dispatcher.stats().delivered + dispatcher.stats().failed < queued &&
+         secondsSince(deliver_start) < 1800) {
+    std::this_thread::sleep_for(20ms);
   }
+  dispatcher.stop();  // records every outcome still waiting: part of the time
   const double deliver_s = secondsSince(deliver_start);
-  dispatcher.stop();
   const auto stats = dispatcher.stats();
+  auto counts = store.deliveryQueue().counts();
+  const std::int64_t pending = counts ? counts->pending + counts->failed : 1;
   if (pending > 0 || stats.delivered < queued) {
     std::cerr << "not every delivery went out: " << stats.delivered << " of " << queued << "\n";
     return 1;
