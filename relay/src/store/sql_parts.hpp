@@ -297,7 +297,14 @@ class SqlDeliveries final : public DeliveryQueue, public DeliveryLog {
                                                    UtcMillis since) override;
 
  private:
+  Result<std::vector<Status>> recordInTransaction(const std::string& owner,
+                                                  const std::vector<AttemptRecord>& records,
+                                                  UtcMillis now);
+  // PostgreSQL: vacuums the deliveries table after every kVacuumEvery outcomes recorded.
+  void vacuumWhenDue(std::size_t recorded);
+
   SqlContext& sql_;
+  std::atomic<std::size_t> recorded_since_vacuum_{0};
   std::size_t turn_ = 0;  // rotates which endpoint claimDue() serves first
 };
 
