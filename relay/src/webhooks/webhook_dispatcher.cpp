@@ -124,10 +124,14 @@ WebhookDispatcher::Lane& WebhookDispatcher::laneOf(const std::string& endpoint_i
 }
 
 std::size_t WebhookDispatcher::laneTarget(const Lane& lane) const {
-  // Each request may carry max_events deliveries: lease enough to fill them.
+  // Each request may carry max_events deliveries: lease enough to fill them, but never more
+  // than half of what this node leases at once, so a batched endpoint's backlog cannot take
+  // every lease from the others (claims serve the lane with the most room first).
   const std::size_t limit = lane.limit.current() * lane.max_events;
   const auto baseline = lane.limit.baseline();
-  return baseline.count() >= 0 && baseline < kLeaseAheadBelow ? limit * kAheadFactor : limit;
+  const std::size_t target =
+      baseline.count() >= 0 && baseline < kLeaseAheadBelow ? limit * kAheadFactor : limit;
+  return std::min(target, std::max<std::size_t>(1, options_.claim_batch / 2));
 }
 
 void WebhookDispatcher::schedule() {
@@ -199,6 +203,7 @@ std::vector<WebhookDispatcher::Leased> WebhookDispatcher::takeNext(UtcMillis at)
     }
     if (!jobs.empty()) {
       ++lane.sending;
+      lane.sending_deliveries += jobs.size();
       last_lane_ = it->first;
       return jobs;
     }
@@ -216,7 +221,9 @@ void WebhookDispatcher::work() {
     if (stopping_) {
       if (!jobs.empty()) {
         // Taken just as the node stops: left to the lease release in stop().
-        --laneOf(jobs.front().claimed.delivery.endpoint_id).sending;
+        Lane& lane = laneOf(jobs.front().claimed.delivery.endpoint_id);
+        --lane.sending;
+        lane.sending_deliveries -= jobs.size();
       }
       return;
     }
@@ -230,6 +237,7 @@ void WebhookDispatcher::work() {
     const Finished& first = finished.front();
     Lane& lane = laneOf(first.record.endpoint_id);
     --lane.sending;
+    lane.sending_deliveries -= finished.size();
     lane.recording += finished.size();
     const std::size_t limit_before = lane.limit.current();
     lane.limit.onAttempt(first.result,
@@ -305,10 +313,12 @@ void WebhookDispatcher::record() {
   }
 }
 
-Status WebhookDispatcher::disableEndpoint(const std::string& endpoint_id,
-                                          const std::string& reason,
-                                          UtcMillis at) {
-  return stores_.work.transaction([&]() -> Status {
+Result<bool> WebhookDispatcher::disableEndpoint(const std::string& endpoint_id,
+                                                const std::string& reason,
+                                                UtcMillis at) {
+  bool disabled_now = false;
+  const Status done = stores_.work.transaction([&]() -> Status {
+    disabled_now = false;
     auto disabled = stores_.endpoints.disableEndpoint(endpoint_id, reason, at);
     if (!disabled || !*disabled) {
       return disabled ? Status{} : Status(disabled.error());  // disabled already: one event
@@ -318,8 +328,13 @@ Status WebhookDispatcher::disableEndpoint(const std::string& endpoint_id,
     auto recorded = stores_.outbox.record(
         (*disabled)->tenant_id, events::endpointDisabled(endpoint_id, (*disabled)->url, reason, at),
         at);
+    disabled_now = recorded.ok();
     return recorded ? Status{} : Status(recorded.error());
   });
+  if (!done) {
+    return done.error();
+  }
+  return disabled_now;
 }
 
 std::vector<WebhookDispatcher::Finished> WebhookDispatcher::deliver(
@@ -415,7 +430,8 @@ void WebhookDispatcher::afterRecorded(const Finished& finished, const Status& re
         !disabled) {
       logger_.error("cannot disable a failing webhook endpoint",
                     {{"endpoint", record.endpoint_id}, {"error", disabled.error().toString()}});
-    } else {
+    } else if (*disabled) {
+      // Every delivery of a batched request that got 410 asks; only the first one disables.
       logger_.warn("webhook endpoint disabled", {{"endpoint", record.endpoint_id},
                                                  {"reason", finished.decision.disable_reason}});
       const std::lock_guard lock(mutex_);

@@ -105,13 +105,14 @@ class WebhookDispatcher {
     explicit Lane(ConcurrencyBounds bounds) : limit(bounds) {}
 
     std::deque<Leased> waiting;
-    std::size_t sending = 0;
+    std::size_t sending = 0;             // requests in flight (what the concurrency limits)
+    std::size_t sending_deliveries = 0;  // the deliveries they carry
     std::size_t recording = 0;
     ConcurrencyLimit limit;
     UtcMillis paused_until{};    // Retry-After: nothing is sent before
     std::size_t max_events = 1;  // per request, as the endpoint was when last leased
 
-    std::size_t held() const { return waiting.size() + sending + recording; }
+    std::size_t held() const { return waiting.size() + sending_deliveries + recording; }
   };
 
   // An attempt made, waiting for the recorder.
@@ -134,8 +135,11 @@ class WebhookDispatcher {
   void countAttempt(const Finished& finished);  // in stats_, under mutex_
   std::size_t laneTarget(const Lane& lane) const;
   Lane& laneOf(const std::string& endpoint_id);
-  // Disables the endpoint and records its endpoint-disabled event, in one transaction.
-  Status disableEndpoint(const std::string& endpoint_id, const std::string& reason, UtcMillis now);
+  // Disables the endpoint and records its endpoint-disabled event, in one transaction; false when
+  // it was disabled already (by another attempt or node).
+  Result<bool> disableEndpoint(const std::string& endpoint_id,
+                               const std::string& reason,
+                               UtcMillis now);
   UtcMillis now() const;
 
   DispatcherStores stores_;

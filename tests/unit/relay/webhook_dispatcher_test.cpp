@@ -18,9 +18,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace punchlink::relay::webhooks {
 namespace {
@@ -40,7 +42,9 @@ class ScriptedReceiver final : public WebhookSender {
   HttpAttemptResult post(const std::string& url,
                          const std::vector<std::pair<std::string, std::string>>& headers,
                          const std::string& body) override {
-    const std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    // A held URL answers only once released: a receiver that is slow right now.
+    released_.wait(lock, [&] { return held_.count(url) == 0; });
     calls_.push_back({url, {headers.begin(), headers.end()}, body});
     auto& script = scripts_[url];
     HttpAttemptResult result;
@@ -49,6 +53,19 @@ class ScriptedReceiver final : public WebhookSender {
       script.erase(script.begin());
     }
     return result;
+  }
+
+  void hold(const std::string& url) {
+    const std::lock_guard lock(mutex_);
+    held_.insert(url);
+  }
+
+  void release() {
+    {
+      const std::lock_guard lock(mutex_);
+      held_.clear();
+    }
+    released_.notify_all();
   }
 
   void answer(const std::string& url, std::vector<int> statuses) {
@@ -69,6 +86,8 @@ class ScriptedReceiver final : public WebhookSender {
 
  private:
   mutable std::mutex mutex_;
+  std::condition_variable released_;
+  std::set<std::string> held_;
   std::vector<Call> calls_;
   std::map<std::string, std::vector<int>> scripts_;
 };
@@ -91,7 +110,10 @@ class WebhookDispatcherTest : public ::testing::Test {
         receiver_, clock_, logger_, options_);
   }
 
-  void TearDown() override { dispatcher_->stop(); }
+  void TearDown() override {
+    receiver_.release();
+    dispatcher_->stop();
+  }
 
   UtcMillis now() const {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now());
@@ -342,6 +364,58 @@ TEST_F(WebhookDispatcherTest, EndpointsThatDidNotOptInGetOneEventPerRequest) {
   for (const auto& call : calls) {
     EXPECT_EQ(json::parse(call.body)["event"], "attendance.punch");
   }
+}
+
+TEST_F(WebhookDispatcherTest, ABatchedEndpointsBacklogLeavesLeasesForTheOthers) {
+  options_.claim_batch = 64;
+  options_.workers = 4;  // two held by the busy receiver, at its concurrency
+  dispatcher_ = std::make_unique<WebhookDispatcher>(
+      DispatcherStores{store_->deliveryQueue(), store_->endpoints(), store_->outbox(),
+                       store_->unitOfWork()},
+      receiver_, clock_, logger_, options_);
+  endpoint("whk_big", "https://big.example/batch", "[]", 100);
+  receiver_.hold("https://big.example/batch");  // busy with what it has
+  for (int i = 0; i < 150; ++i) {
+    punch();
+  }
+  dispatcher_->start();
+  // Its lane leases what it may hold: at most half of the 64 this node leases at once.
+  const auto leased = [&] {
+    const auto rows = allDeliveries("whk_big");
+    return std::count_if(rows.begin(), rows.end(),
+                         [](const Delivery& d) { return d.state == "delivering"; });
+  };
+  ASSERT_TRUE(testing::eventually([&] { return leased() >= 32; }, 5s, 5ms));
+  clock_.advance(1s);
+  dispatcher_->poke();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(leased(), 32);
+  // So an endpoint with one delivery still gets its turn.
+  endpoint("whk_small", "https://small.example/hook", "[]");
+  punch();
+  ASSERT_TRUE(stateIs("whk_small", "delivered"));
+  EXPECT_TRUE(receiver_.calls("https://big.example/batch").empty());
+  receiver_.release();
+  ASSERT_TRUE(allIn("whk_big", 151, "delivered"));
+}
+
+TEST_F(WebhookDispatcherTest, GoneForABatchDisablesTheEndpointOnce) {
+  endpoint("whk_gone", "https://old.example/batch", "[]", 10);
+  endpoint("whk_ops", "https://ops.example/hook", R"(["endpoint.disabled"])");
+  receiver_.answer("https://old.example/batch", {410});
+  for (int i = 0; i < 3; ++i) {
+    punch();
+  }
+  dispatcher_->start();
+  ASSERT_TRUE(testing::eventually(
+      [&] { return receiver_.calls("https://ops.example/hook").size() == 1; }, 5s, 5ms));
+  // The first request carried two events (a new lane leases two); both asked to disable.
+  const auto calls = receiver_.calls("https://old.example/batch");
+  ASSERT_EQ(calls.size(), 1U);
+  EXPECT_GT(json::parse(calls[0].body)["count"].get<int>(), 1);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(receiver_.calls("https://ops.example/hook").size(), 1U);
+  EXPECT_EQ(dispatcher_->stats().endpoints_disabled, 1U);
 }
 
 }  // namespace
