@@ -26,10 +26,19 @@ ordered_json punchJson(const StoredPunch& row) {
   item["method"] = row.method.empty() ? "Other" : row.method;
   item["timestamp"] = row.timestamp;
   item["device_id"] = row.device_serial;
-  item["local_time"] =
-      row.local_time.empty() ? details.value("local_time", std::string()) : row.local_time;
-  item["state"] = details.value("state", 0);
-  item["verify"] = details.value("verify", 0);
+  // The details are the relay's own JSON, but a row edited by hand must not make every page that
+  // holds it fail: values of another type read as absent.
+  const auto integer = [&](const char* key) {
+    return details.contains(key) && details[key].is_number_integer()
+               ? details[key].get<std::int64_t>()
+               : std::int64_t{0};
+  };
+  const bool text_time = details.contains("local_time") && details["local_time"].is_string();
+  item["local_time"] = !row.local_time.empty() ? row.local_time
+                       : text_time             ? details["local_time"].get<std::string>()
+                                               : std::string();
+  item["state"] = integer("state");
+  item["verify"] = integer("verify");
   for (const char* key : {"temperature", "mask_detected", "flags"}) {
     if (details.contains(key)) {
       item[key] = details[key];

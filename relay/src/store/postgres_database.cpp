@@ -27,6 +27,9 @@ constexpr std::string_view kAppendOrderKey = "8103509043785378668";
 constexpr std::size_t kMaxPreparedStatements = 256;
 // SQLSTATE invalid_sql_statement_name: a prepared statement the server no longer has.
 constexpr std::string_view kNoSuchPrepared = "26000";
+// Run on every new session. Timestamps are stored as text by the store; the server's zone must
+// not matter anywhere.
+constexpr const char* kSessionSetup = "SET TIME ZONE 'UTC'";
 
 struct ClearResult {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -263,7 +266,9 @@ class PostgresDatabase final : public Database {
                        "cannot reach PostgreSQL: " + trimmed(PQerrorMessage(conn_.get())),
                        "check that the database server is running and reachable");
     }
-    return {};
+    // A new session: what openPostgres set on the first one is set again.
+    const ResultPtr zone(PQexec(conn_.get(), kSessionSetup));
+    return check(zone.get());
   }
 
   Status check(const PGresult* result) {
@@ -343,8 +348,7 @@ Result<DatabasePtr> openPostgres(const std::string& uri) {
   PQsetNoticeProcessor(
       conn.get(), [](void*, const char*) {}, nullptr);
   auto db = std::make_unique<PostgresDatabase>(std::move(conn));
-  // Timestamps are stored as text by the store; the server's zone must not matter anywhere.
-  if (auto set = db->exec("SET TIME ZONE 'UTC'"); !set) {
+  if (auto set = db->exec(kSessionSetup); !set) {
     return set.error();
   }
   return DatabasePtr(std::move(db));

@@ -212,9 +212,12 @@ void SqlDeliveries::vacuumWhenDue(std::size_t recorded) {
     return;
   }
   recorded_since_vacuum_ = 0;
-  // Outside any transaction (VACUUM cannot run in one). Only tidies: if it fails, autovacuum
-  // still runs, and claims are slower meanwhile, never wrong.
-  (void)sql_.with([](sql::Database& db) { return db.exec("VACUUM webhook_deliveries"); });
+  // Outside any transaction (VACUUM cannot run in one), and never waiting for a lock (another
+  // node's VACUUM, an anti-wraparound autovacuum): the recorder runs it, and while it waits no
+  // outcome is recorded. Only tidies: if it is skipped or fails, autovacuum still runs, and
+  // claims are slower meanwhile, never wrong.
+  (void)sql_.with(
+      [](sql::Database& db) { return db.exec("VACUUM (SKIP_LOCKED) webhook_deliveries"); });
 }
 
 Result<std::vector<Status>> SqlDeliveries::recordAttempts(const std::string& owner,
