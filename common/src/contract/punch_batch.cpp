@@ -126,6 +126,23 @@ Result<ReceivedPunch> decodePunch(const json& item) {
 
 }  // namespace
 
+namespace {
+
+// What only some terminals measure, and doubts about the punch: present only when known.
+void addOptionalFields(ordered_json& out, const Punch& punch) {
+  if (punch.temperature) {
+    out["temperature"] = *punch.temperature;
+  }
+  if (punch.mask_detected) {
+    out["mask_detected"] = *punch.mask_detected;
+  }
+  if (!punch.flags.empty()) {
+    out["flags"] = punch.flags;
+  }
+}
+
+}  // namespace
+
 std::string encodePunch(const Punch& punch) {
   ordered_json out = {{"event_id", punch.event_id},       {"device_serial", punch.device_serial},
                       {"device_name", punch.device_name}, {"user_id", punch.user_id},
@@ -136,15 +153,15 @@ std::string encodePunch(const Punch& punch) {
   if (!punch.punch_type.empty()) {
     out["punch_type"] = punch.punch_type;
   }
-  if (punch.temperature) {
-    out["temperature"] = *punch.temperature;
-  }
-  if (punch.mask_detected) {
-    out["mask_detected"] = *punch.mask_detected;
-  }
-  if (!punch.flags.empty()) {
-    out["flags"] = punch.flags;
-  }
+  addOptionalFields(out, punch);
+  return detail::dumpCompact(out);
+}
+
+std::string encodePunchDetails(const Punch& punch) {
+  ordered_json out = {
+      {"device_name", punch.device_name}, {"time_zone", punch.time_zone}, {"state", punch.state},
+      {"verify", punch.verify},           {"workcode", punch.workcode},   {"source", punch.source}};
+  addOptionalFields(out, punch);
   return detail::dumpCompact(out);
 }
 

@@ -12,8 +12,8 @@ using nlohmann::ordered_json;
 }  // namespace
 
 ordered_json punchJson(const StoredPunch& row) {
-  // The columns, then what only the details hold (store/punch_details.hpp). Older rows' details
-  // are the whole punch, which reads the same.
+  // The columns, then what only the details hold (contract::encodePunchDetails). Older rows'
+  // details are the whole punch, which reads the same.
   json details = json::parse(row.details, nullptr, false);
   if (!details.is_object()) {
     details = json::object();

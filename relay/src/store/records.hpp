@@ -107,7 +107,7 @@ struct StoredPunch {
   std::string local_time;
   std::string punch_type;  // empty for states without a name
   std::string method;
-  std::string details;  // JSON object, store/punch_details.hpp
+  std::string details;  // JSON object, contract::encodePunchDetails
   UtcMillis received_at{};
 };
 

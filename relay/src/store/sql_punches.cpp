@@ -1,5 +1,4 @@
 // Stored punches over SQL.
-#include "store/punch_details.hpp"
 #include "store/sql_parts.hpp"
 #include "store/sql_support.hpp"
 
@@ -22,7 +21,7 @@ Result<bool> SqlPunches::appendPunch(const Site& site,
         "punch_type, method, payload, received_at, local_time) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tenant_id, event_id) DO NOTHING",
         punch.event_id, site.tenant_id, site.id, punch.device_serial, punch.user_id,
-        punch.timestamp, punch.punch_type, punch.method, encodePunchDetails(punch),
+        punch.timestamp, punch.punch_type, punch.method, contract::encodePunchDetails(punch),
         secondsText(received_at), punch.local_time);
     if (!added) {
       return added.error();

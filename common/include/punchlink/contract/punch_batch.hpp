@@ -54,6 +54,11 @@ inline constexpr double kMaxTemperature = 50.0;
 // carry verbatim).
 std::string encodePunch(const Punch& punch);
 
+// The same without the fields a store keeps in columns of their own (event id, device serial,
+// user, timestamp, local time, type, method): what the relay stores beside its columns, so no
+// field is stored twice.
+std::string encodePunchDetails(const Punch& punch);
+
 struct PunchBatchHeader {
   std::string site_id;
   std::string batch_id;  // also the message's MQTT 5 correlation data
