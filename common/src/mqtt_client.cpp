@@ -18,11 +18,6 @@ namespace punchlink::mqtt_client {
 
 namespace {
 
-// What a queued inbound message counts against MqttClientOptions::inbound_queue_bytes.
-std::size_t queuedSize(const MqttMessage& message) {
-  return message.topic.size() + message.payload.size();
-}
-
 // Paho C understands tcp:// and ssl://; our configs say mqtt:// and mqtts://, as brokers' docs do.
 Result<std::pair<std::string, bool>> normalizeUri(const std::string& uri) {
   struct Scheme {
@@ -442,7 +437,7 @@ void MqttClient::enqueueConnectionEvent(bool connected, const std::string& reaso
   marker.payload = reason;
   {
     const std::lock_guard lock(inbound_mutex_);
-    inbound_bytes_ += queuedSize(marker);
+    inbound_bytes_ += queuedBytes(marker);
     inbound_.push_back(std::move(marker));
   }
   inbound_ready_.notify_one();
@@ -471,7 +466,7 @@ void MqttClient::onMessage(MqttMessage message) {
   bool dropped = false;
   {
     const std::lock_guard lock(inbound_mutex_);
-    const std::size_t size = queuedSize(message);
+    const std::size_t size = queuedBytes(message);
     // One message is always taken when none waits: the broker bounds a message's size.
     if (!inbound_.empty() && (inbound_.size() >= options_.inbound_queue_limit ||
                               inbound_bytes_ + size > options_.inbound_queue_bytes)) {
@@ -506,7 +501,7 @@ void MqttClient::deliveryLoop(const std::stop_token& stop) {
       }
       message = std::move(inbound_.front());
       inbound_.pop_front();
-      inbound_bytes_ -= queuedSize(message);
+      inbound_bytes_ -= queuedBytes(message);
     }
     if (message.qos == kMarkerUp || message.qos == kMarkerDown) {
       notifyConnection(message.qos == kMarkerUp, message.payload);

@@ -8,14 +8,6 @@
 
 namespace punchlink::relay {
 
-namespace {
-
-std::size_t queuedSize(const mqtt_client::MqttMessage& message) {
-  return message.topic.size() + message.payload.size();
-}
-
-}  // namespace
-
 IngestLanes::IngestLanes(std::size_t lanes, LaneLimits limits, Handler handle)
     : limits_{std::max<std::size_t>(1, limits.messages), limits.bytes}, handle_(std::move(handle)) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, lanes); ++i) {
@@ -38,7 +30,7 @@ void IngestLanes::post(mqtt_client::MqttMessage message) {
   Lane& lane = *lanes_[laneOf(message.topic)];
   {
     std::unique_lock lock(lane.mutex);
-    const std::size_t size = queuedSize(message);
+    const std::size_t size = mqtt_client::queuedBytes(message);
     lane.changed.wait(lock, [&] {
       return lane.stopping || lane.queue.empty() ||
              (lane.queue.size() < limits_.messages && lane.bytes + size <= limits_.bytes);

@@ -21,6 +21,11 @@ struct MqttMessage {
   std::string correlation_data;
 };
 
+// What a message weighs in a queue's byte bound: its topic and payload.
+inline std::size_t queuedBytes(const MqttMessage& message) {
+  return message.topic.size() + message.payload.size();
+}
+
 class Publisher {
  public:
   virtual ~Publisher() = default;
