@@ -60,8 +60,10 @@ Result<std::optional<Delivery>> findIn(sql::Database& db,
   return std::optional<Delivery>(std::move(one.front()));
 }
 
-constexpr std::size_t kLeaseChunk = 32;
-constexpr std::size_t kRecordChunk = 32;
+// Leases and outcomes are written this many per statement (a short chunk repeats its last row,
+// so each statement has one SQL text, prepared once): a round trip per delivery was most of a
+// claim, and of the recorder's time, on PostgreSQL.
+constexpr std::size_t kChunk = 32;
 // Every outcome moves its row out of `queued` in (endpoint_id, state, due_ms, id), and
 // PostgreSQL keeps the old index entry until the table is vacuumed. Claims read that range from
 // its start, so with a backlog they walked ever more dead entries: at 100,000 deliveries a claim
@@ -69,13 +71,44 @@ constexpr std::size_t kRecordChunk = 32;
 // outcomes keeps the walk short (bench/README.md, part 1).
 constexpr std::size_t kVacuumEvery = 10'000;
 
-// `row` kRecordChunk times, comma-separated: the VALUES list of a chunk.
-std::string repeatedRows(std::string_view row) {
-  std::string rows;
-  for (std::size_t i = 0; i < kRecordChunk; ++i) {
-    rows.append(i == 0 ? "" : ", ").append(row);
+// `item` kChunk times, comma-separated: the IN or VALUES list of a chunk.
+std::string chunkList(std::string_view item) {
+  std::string list;
+  for (std::size_t i = 0; i < kChunk; ++i) {
+    list.append(i == 0 ? "" : ", ").append(item);
   }
-  return rows;
+  return list;
+}
+
+const std::string& leaseChunkSql() {
+  static const std::string sql =
+      "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, lease_until_ms = ? "
+      "WHERE id IN (" +
+      chunkList("?") + ")";
+  return sql;
+}
+
+// Only while the lease is still this node's: a node that stalled past its lease must not
+// overwrite the outcome of the node that took the delivery over, nor free its lease. Returns
+// the ids it changed.
+const std::string& outcomeChunkSql() {
+  static const std::string sql =
+      "UPDATE webhook_deliveries SET state = v.column2, attempts = v.column3, "
+      "due_ms = v.column4, lease_owner = '', lease_until_ms = 0, delivered_at = v.column5, "
+      "last_error = v.column6 FROM (VALUES " +
+      chunkList("(?, ?, ?, ?, ?, ?)") +
+      ") AS v WHERE webhook_deliveries.id = v.column1 AND "
+      "webhook_deliveries.state = 'delivering' AND webhook_deliveries.lease_owner = ? "
+      "RETURNING webhook_deliveries.id";
+  return sql;
+}
+
+const std::string& attemptChunkSql() {
+  static const std::string sql =
+      "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, error, "
+      "response_excerpt) VALUES " +
+      chunkList("(?, ?, ?, ?, ?, ?, ?)") + " ON CONFLICT(delivery_id, attempt) DO NOTHING";
+  return sql;
 }
 
 Error busy() {
@@ -116,17 +149,7 @@ Result<std::vector<ClaimedDelivery>> SqlDeliveries::claimDue(
             db.dialect() == sql::Dialect::Postgres ? " FOR UPDATE SKIP LOCKED" : "";
         auto lapsed = db.query(std::string(kSelectDeliveries) + std::string(kClaimLapsed) + lock);
         auto due = db.query(std::string(kSelectDeliveries) + std::string(kClaimQueued) + lock);
-        // Leased kLeaseChunk at a time, one statement each: a round trip per delivery was most
-        // of a claim on PostgreSQL. A short chunk repeats its last id (one SQL text, prepared
-        // once).
-        std::string lease_sql =
-            "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, "
-            "lease_until_ms = ? WHERE id IN (?";
-        for (std::size_t i = 1; i < kLeaseChunk; ++i) {
-          lease_sql += ", ?";
-        }
-        lease_sql += ")";
-        auto leased = db.query(lease_sql);
+        auto leased = db.query(leaseChunkSql());
         if (!lapsed) {
           return lapsed.error();
         }
@@ -176,10 +199,10 @@ Result<std::vector<ClaimedDelivery>> SqlDeliveries::claimDue(
               return done.error();
             }
           }
-          for (std::size_t chunk = first; chunk < claimed.size(); chunk += kLeaseChunk) {
+          for (std::size_t chunk = first; chunk < claimed.size(); chunk += kChunk) {
             leased->reset();
             leased->bind(1, owner).bind(2, unixMs(now + lease));
-            for (std::size_t i = 0; i < kLeaseChunk; ++i) {
+            for (std::size_t i = 0; i < kChunk; ++i) {
               const std::size_t at = std::min(chunk + i, claimed.size() - 1);
               leased->bind(static_cast<int>(3 + i), claimed[at].delivery.id);
             }
@@ -235,28 +258,11 @@ Result<std::vector<Status>> SqlDeliveries::recordInTransaction(
   // Relaxed, as claims are: a lost record means one more attempt, never a lost delivery.
   return sql_.write(
       [&](sql::Database& db) -> Result<std::vector<Status>> {
-        // Only while the lease is still this node's: a node that stalled past its lease must
-        // not overwrite the outcome of the node that took the delivery over, nor free its lease.
-        // kRecordChunk outcomes per statement, joined from a VALUES list (a short chunk repeats
-        // its last row): a round trip per outcome and per attempt was most of the recorder's
-        // time on PostgreSQL.
-        std::string outcome_sql =
-            "UPDATE webhook_deliveries SET state = v.column2, attempts = v.column3, "
-            "due_ms = v.column4, lease_owner = '', lease_until_ms = 0, delivered_at = v.column5, "
-            "last_error = v.column6 FROM (VALUES " +
-            repeatedRows("(?, ?, ?, ?, ?, ?)") +
-            ") AS v WHERE webhook_deliveries.id = v.column1 AND "
-            "webhook_deliveries.state = 'delivering' AND webhook_deliveries.lease_owner = ? "
-            "RETURNING webhook_deliveries.id";
-        auto outcome = db.query(outcome_sql);
+        auto outcome = db.query(outcomeChunkSql());
         if (!outcome) {
           return outcome.error();
         }
-        auto logged = db.query(
-            "INSERT INTO webhook_attempts(delivery_id, attempt, at, status_code, latency_ms, "
-            "error, response_excerpt) VALUES " +
-            repeatedRows("(?, ?, ?, ?, ?, ?, ?)") +
-            " ON CONFLICT(delivery_id, attempt) DO NOTHING");
+        auto logged = db.query(attemptChunkSql());
         if (!logged) {
           return logged.error();
         }
@@ -272,7 +278,7 @@ Result<std::vector<Status>> SqlDeliveries::recordInTransaction(
         {
           std::set<std::int64_t> in_chunk;
           for (std::size_t i = 0; i < records.size(); ++i) {
-            if (chunks.empty() || chunks.back().size() == kRecordChunk ||
+            if (chunks.empty() || chunks.back().size() == kChunk ||
                 in_chunk.count(records[i].delivery_id) != 0) {
               chunks.emplace_back();
               in_chunk.clear();
@@ -284,7 +290,7 @@ Result<std::vector<Status>> SqlDeliveries::recordInTransaction(
         std::vector<bool> applied(records.size(), false);
         for (const auto& chunk : chunks) {
           outcome->reset();
-          for (std::size_t i = 0; i < kRecordChunk; ++i) {
+          for (std::size_t i = 0; i < kChunk; ++i) {
             const AttemptRecord& record = records[chunk[std::min(i, chunk.size() - 1)]];
             const auto& attempt = record.attempt;
             const bool delivered = record.outcome.kind == AttemptOutcome::Kind::Delivered;
@@ -299,7 +305,7 @@ Result<std::vector<Status>> SqlDeliveries::recordInTransaction(
                 .bind(base + 5, delivered ? millisText(attempt.at) : std::string())
                 .bind(base + 6, errorOf(record));
           }
-          outcome->bind(static_cast<int>(kRecordChunk * 6 + 1), owner);
+          outcome->bind(static_cast<int>(kChunk * 6 + 1), owner);
           std::set<std::int64_t> changed;
           if (auto done =
                   outcome->each([&](sql::Statement& row) { changed.insert(row.integer(0)); });
@@ -317,9 +323,9 @@ Result<std::vector<Status>> SqlDeliveries::recordInTransaction(
             kept.push_back(&records[i]);
           }
         }
-        for (std::size_t chunk = 0; chunk < kept.size(); chunk += kRecordChunk) {
+        for (std::size_t chunk = 0; chunk < kept.size(); chunk += kChunk) {
           logged->reset();
-          for (std::size_t i = 0; i < kRecordChunk; ++i) {
+          for (std::size_t i = 0; i < kChunk; ++i) {
             const AttemptRecord& record = *kept[std::min(chunk + i, kept.size() - 1)];
             const auto& attempt = record.attempt;
             const int base = static_cast<int>(i * 7);
