@@ -348,9 +348,12 @@ std::vector<WebhookDispatcher::Finished> WebhookDispatcher::deliver(
   }
   const std::int64_t timestamp =
       std::chrono::floor<std::chrono::seconds>(started).time_since_epoch().count();
-  Result<SignedHeaders> headers = makeError(ErrorCode::Internal, "not signed");
-  Result<std::string> batched = std::string();
-  const std::string* body = &jobs.front().claimed.delivery.body;
+  // One event as stored, or for a batched endpoint all of them in one batch body.
+  const Delivery& first = jobs.front().claimed.delivery;
+  std::string id = first.event_id;
+  std::string_view type = first.event_type;
+  std::string body;
+  Status built;
   if (target.max_events_per_request > 1) {
     std::vector<std::string_view> ids;
     std::vector<std::string_view> bodies;
@@ -358,24 +361,25 @@ std::vector<WebhookDispatcher::Finished> WebhookDispatcher::deliver(
       ids.emplace_back(job.claimed.delivery.event_id);
       bodies.emplace_back(job.claimed.delivery.body);
     }
-    const std::string id = batchId(std::move(ids));
-    batched = batchBody(id, bodies);
+    id = batchId(std::move(ids));
+    type = kBatchEventName;
+    auto batched = batchBody(id, bodies);
     if (batched) {
-      body = &*batched;
-      headers = signRequest(secrets, id, kBatchEventName, timestamp, *body, options_.user_agent);
+      body = std::move(*batched);
     } else {
-      headers = batched.error();
+      built = batched.error();
     }
   } else {
-    const Delivery& delivery = jobs.front().claimed.delivery;
-    headers = signRequest(secrets, delivery.event_id, delivery.event_type, timestamp, *body,
-                          options_.user_agent);
+    body = first.body;
   }
   HttpAttemptResult result;
-  if (!headers) {
+  if (!built) {
+    result.error = "cannot build the batched request: " + built.error().message;
+  } else if (auto headers = signRequest(secrets, id, type, timestamp, body, options_.user_agent);
+             !headers) {
     result.error = "cannot sign: " + headers.error().message;
   } else {
-    result = http_.post(target.url, headers->headers, *body);
+    result = http_.post(target.url, headers->headers, body);
   }
   const UtcMillis at = now();
   std::vector<Finished> finished(jobs.size());
