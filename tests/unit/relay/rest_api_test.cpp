@@ -137,6 +137,13 @@ class RestApiTest : public ::testing::Test {
     return "";
   }
 
+  // The relay's own ingest over this test's store.
+  PunchIngest ingester() {
+    return PunchIngest(PunchIngestParts{store_->unitOfWork(), store_->sightings(),
+                                        store_->punches(), store_->deviceEvents(), store_->users(),
+                                        store_->outbox()});
+  }
+
   void storePunches(int count, const std::string& serial = "SN1") {
     json punches = json::array();
     for (int i = 0; i < count; ++i) {
@@ -158,10 +165,7 @@ class RestApiTest : public ::testing::Test {
             json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", punches}}.dump(),
             "plant-7");
         ASSERT_TRUE(batch.ok());
-        PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(),
-                                            store_->punches(), store_->deviceEvents(),
-                                            store_->users(), store_->outbox()});
-        ASSERT_TRUE(ingest.ingest(site_, *batch, now()).ok());
+        ASSERT_TRUE(ingester().ingest(site_, *batch, now()).ok());
         punches = json::array();
       }
     }
@@ -250,8 +254,7 @@ TEST_F(RestApiTest, ALogItemShowsOnlyWhatWasValidated) {
       json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", json::array({punch})}}.dump(),
       "plant-7");
   ASSERT_TRUE(batch.ok());
-  PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(), store_->punches(),
-                                      store_->deviceEvents(), store_->users(), store_->outbox()});
+  PunchIngest ingest = ingester();
   ASSERT_TRUE(ingest.ingest(site_, *batch, now()).ok());
   const auto response = call("GET", "/v1/logs", acme_key_, "", {{"user_id", "EMP_009"}});
   ASSERT_EQ(response.status, 200);
@@ -671,8 +674,7 @@ TEST_F(RestApiTest, AStoredPunchKeepsEachFieldOnceAndOlderRowsReadTheSame) {
       json{{"site_id", "plant-7"}, {"batch_id", "b"}, {"punches", json::array({punch})}}.dump(),
       "plant-7");
   ASSERT_TRUE(batch.ok());
-  PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(), store_->punches(),
-                                      store_->deviceEvents(), store_->users(), store_->outbox()});
+  PunchIngest ingest = ingester();
   ASSERT_TRUE(ingest.ingest(site_, *batch, now()).ok());
   const auto before = call("GET", "/v1/logs", acme_key_);
   ASSERT_EQ(before.status, 200);
@@ -1102,8 +1104,7 @@ TEST_F(RestApiTest, DeviceEventsArePagedAndFiltered) {
       "plant-7");
   ASSERT_TRUE(batch.ok());
   ASSERT_EQ(batch->events.size(), 5U);
-  PunchIngest ingest(PunchIngestParts{store_->unitOfWork(), store_->sightings(), store_->punches(),
-                                      store_->deviceEvents(), store_->users(), store_->outbox()});
+  PunchIngest ingest = ingester();
   const auto outcome = ingest.ingest(site_, *batch, now());
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->acked.size(), 5U);
